@@ -1,0 +1,1 @@
+"""Alliance Bot: a Slack bot for biopharma alliance teams."""

@@ -1,0 +1,90 @@
+"""Build the Bolt app and the services it runs on; nothing here does I/O at import time."""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk.web import WebClient
+
+from bot.clock import Clock, SystemClock
+from bot.settings import Settings
+from bot.slack_edge.coalescer import UpdateCoalescer
+from bot.slack_edge.directory import MemberDirectory
+from bot.slack_edge.errors import error_handler
+from bot.slack_edge.gateway import SlackGateway
+from bot.slack_edge.middleware import event_dedupe_middleware, installation_middleware
+from storage.db import Database, open_database
+from storage.installations import ensure_installation
+
+logger = logging.getLogger(__name__)
+
+# Bolt's default pool has 5 threads: a few slow listeners (Slack 429 waits, lock waits) would
+# make later requests miss Slack's 3-second ack. Work after the ack runs on these threads.
+LISTENER_THREADS = 32
+WEB_API_TIMEOUT = 10
+
+
+@dataclass
+class Services:
+    """What listeners and jobs need, built once at start and passed explicitly."""
+
+    settings: Settings
+    db: Database
+    gateway: SlackGateway
+    directory: MemberDirectory
+    coalescer: UpdateCoalescer
+    clock: Clock
+    default_installation_id: int
+    bot_user_id: str
+    listener_executor: ThreadPoolExecutor
+
+    def close(self) -> None:
+        """Finish pending message updates and close database connections."""
+        self.coalescer.close()
+        self.db.dispose()
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A WebClient aimed at SLACK_API_URL; retries are the gateway's job, so none here."""
+    return WebClient(token=token or settings.bot_token, base_url=settings.api_url, timeout=WEB_API_TIMEOUT, retry_handlers=[])
+
+
+def build_services(settings: Settings, *, clock: Clock | None = None, db: Database | None = None) -> Services:
+    """Connect to Slack (auth.test) and the database, and record this installation."""
+    clock = clock or SystemClock()
+    db = db or open_database(settings.database_url)
+    gateway = SlackGateway(web_client(settings))
+    identity = gateway.auth_test()
+    with db.write() as session:
+        installation_id = ensure_installation(
+            session, enterprise_id=identity.get("enterprise_id"), team_id=identity.get("team_id"),
+            team_name=str(identity.get("team") or ""), bot_user_id=str(identity.get("user_id") or ""), now=clock.now())
+    coalescer = UpdateCoalescer(lambda channel, ts, text, blocks: gateway.update_message(channel, ts, text, blocks))
+    return Services(settings, db, gateway, MemberDirectory(gateway, db, clock), coalescer, clock, installation_id,
+                    str(identity.get("user_id") or ""),
+                    ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"))
+
+
+def build_app(services: Services) -> App:
+    """The Bolt app with our middleware, error boundary and every feature's listeners."""
+    from handlers import register_all  # handlers import views and domain; keep start-up order explicit
+
+    settings = services.settings
+    app = App(
+        client=services.gateway.client,
+        signing_secret=settings.signing_secret or "socket-mode-does-not-sign",
+        # The HTTP edge verifies signatures itself (401 for every bad one, replays refused, no
+        # bodies logged); Socket Mode needs no signature. auth.test already ran in build_services.
+        request_verification_enabled=False,
+        token_verification_enabled=False,
+        ignoring_self_events_enabled=True,
+        listener_executor=services.listener_executor,
+        logger=logging.getLogger("slack_bolt.App"),
+    )
+    app.use(event_dedupe_middleware(services))
+    app.use(installation_middleware(services))
+    app.error(error_handler(services))
+    register_all(app, services)
+    return app

@@ -1,0 +1,131 @@
+"""The `alliancebot` command: run, scheduler, db upgrade, manifest, check."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.settings import ConfigError, Settings, load_settings
+
+logger = logging.getLogger("alliancebot")
+
+
+class Failure(Exception):
+    """A one-line reason to stop, with the exit status to stop with."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def configure_logging(level: str) -> None:
+    """Plain one-line logs; Slack libraries at WARNING so no request bodies reach INFO logs."""
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "waitress"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    top = argparse.ArgumentParser(prog="alliancebot", description="Alliance Bot: a Slack bot for biopharma alliance teams.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="run the bot and its scheduler (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
+    run.add_argument("--port", type=int, default=3000, help="HTTP port (default 3000)")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP address to listen on (default 0.0.0.0)")
+    run.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
+    run.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
+    commands.add_parser("scheduler", help="run the scheduler alone")
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply database migrations")
+    manifest = commands.add_parser("manifest", help="print the Slack app manifest")
+    manifest.add_argument("--http-url", help="print the HTTP variant whose request URL is this https URL")
+    commands.add_parser("check", help="check the settings and call Slack's auth.test")
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "manifest":
+            return print_manifest(args.http_url)
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        if args.command == "db":
+            return db_upgrade(settings)
+        if args.command == "check":
+            return check(settings)
+        from bot.runner import run_bot, run_scheduler
+
+        if args.command == "scheduler":
+            return run_scheduler(settings)
+        return run_bot(settings, port=args.port, host=args.host, force_http=args.http, with_scheduler=not args.no_scheduler)
+    except ConfigError as error:
+        print(f"alliancebot: {error}", file=sys.stderr)
+        return 2
+    except Failure as error:
+        print(f"alliancebot: {error}", file=sys.stderr)
+        return error.status
+    except KeyboardInterrupt:
+        return 130
+
+
+def print_manifest(http_url: str | None) -> int:
+    """Print the manifest (Socket Mode, or HTTP at `http_url`)."""
+    from bot.manifest import http_manifest, load_manifest
+
+    manifest = load_manifest()
+    if http_url:
+        try:
+            manifest = http_manifest(manifest, http_url)
+        except ValueError as error:
+            raise Failure(str(error), 2) from error
+    print(json.dumps(manifest, indent=2))
+    return 0
+
+
+def open_migrated_database(settings: Settings) -> object:
+    """Open the database and apply migrations, turning connection problems into one line."""
+    from storage.db import open_database
+    from storage.migrate import upgrade
+
+    try:
+        db = open_database(settings.database_url)
+        upgrade(db)
+        return db
+    except Exception as error:  # the driver's errors vary; the operator needs one clear line
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise Failure(f"DATABASE_URL: cannot open or migrate the database ({reason[:200]})", 2) from error
+
+
+def db_upgrade(settings: Settings) -> int:
+    """`alliancebot db upgrade`."""
+    from storage.migrate import current_revision
+
+    db = open_migrated_database(settings)
+    print(f"database is at revision {current_revision(db)}")  # type: ignore[arg-type]
+    return 0
+
+
+def check(settings: Settings) -> int:
+    """`alliancebot check`: settings are valid and Slack accepts the token."""
+    from bot.app import web_client
+    from bot.slack_edge.gateway import SlackCallError, SlackGateway
+
+    try:
+        identity = SlackGateway(web_client(settings)).auth_test()
+    except SlackCallError as error:
+        raise Failure(explain_slack_failure(error.error, settings), 2) from error
+    mode = "Socket Mode" if settings.socket_mode else "HTTP"
+    print(f"ok: bot {identity.get('user')} ({identity.get('user_id')}) in {identity.get('team')} ({identity.get('team_id')}); {mode}")
+    return 0
+
+
+def explain_slack_failure(code: str, settings: Settings) -> str:
+    """One line telling the operator what a failed auth.test means."""
+    if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"):
+        return f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the current Bot User OAuth Token from the app's OAuth & Permissions page"
+    return f"cannot reach Slack at SLACK_API_URL={settings.api_url} ({code}); check the network or the URL"

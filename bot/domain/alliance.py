@@ -1,0 +1,166 @@
+"""A channel's alliance: partner companies and which partner each member speaks for."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.domain.errors import FormErrors
+
+MAX_PARTNERS = 4
+NAME_MAX = 150
+PARTNER_NAME_MAX = 100
+
+
+class MemberMapping(StrEnum):
+    """How a channel member is attributed to a partner company."""
+
+    SLACK_TEAM = "slack_team"  # by the member's home Slack team (Slack Connect channels)
+    CONFIGURED = "configured"  # by explicit member lists (one shared workspace, guests...)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person in a channel as Slack describes them: home team and time zone."""
+
+    user_id: str
+    team_id: str
+    name: str
+    tz: str | None = None
+    is_bot: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Partner:
+    """One partner company; members come from its Slack team and/or its explicit list."""
+
+    name: str
+    slack_team_id: str | None = None
+    member_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Alliance:
+    """The partnership a channel is for."""
+
+    channel_id: str
+    name: str
+    mapping: MemberMapping
+    partners: tuple[Partner, ...]
+
+
+@dataclass(frozen=True)
+class TeamSeen:
+    """A Slack team found among a channel's members, offered as a partner's organisation."""
+
+    team_id: str
+    member_count: int
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class PartnerDraft:
+    """One partner row of the setup form as the person filled it in."""
+
+    name: str = ""
+    slack_team_id: str | None = None
+    member_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Members grouped by partner, plus those no partner claims."""
+
+    by_partner: tuple[tuple[Partner, tuple[Member, ...]], ...]
+    unmapped: tuple[Member, ...] = field(default=())
+
+
+def people(members: Iterable[Member]) -> list[Member]:
+    """The humans among channel members (bots and deactivated accounts do not take part)."""
+    return [m for m in members if not m.is_bot and not m.deleted]
+
+
+def teams_seen(members: Iterable[Member], names: dict[str, str] | None = None) -> list[TeamSeen]:
+    """The Slack teams of the channel's people, largest first."""
+    counts = Counter(m.team_id for m in people(members) if m.team_id)
+    names = names or {}
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [TeamSeen(team_id, count, names.get(team_id)) for team_id, count in ordered]
+
+
+def partner_of(alliance: Alliance, member: Member) -> Partner | None:
+    """The partner `member` speaks for: an explicit list wins, then (if so mapped) their Slack team."""
+    for partner in alliance.partners:
+        if member.user_id in partner.member_ids:
+            return partner
+    if alliance.mapping is MemberMapping.SLACK_TEAM:
+        for partner in alliance.partners:
+            if partner.slack_team_id and partner.slack_team_id == member.team_id:
+                return partner
+    return None
+
+
+def roster(alliance: Alliance, members: Iterable[Member]) -> Roster:
+    """Group the channel's people by partner."""
+    groups: dict[str, list[Member]] = {p.name: [] for p in alliance.partners}
+    unmapped: list[Member] = []
+    for member in people(members):
+        partner = partner_of(alliance, member)
+        if partner is None:
+            unmapped.append(member)
+        else:
+            groups[partner.name].append(member)
+    return Roster(tuple((p, tuple(groups[p.name])) for p in alliance.partners), tuple(unmapped))
+
+
+def build_alliance(channel_id: str, name: str, mapping: MemberMapping, drafts: Sequence[PartnerDraft]) -> Alliance:
+    """Check a filled-in setup form and turn it into an Alliance, or raise FormErrors by field.
+
+    Field keys are `name` and `partner_<n>_name|team|members` (n from 1).
+    """
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name:
+        errors["name"] = "Give the alliance a name, e.g. “Acme–Globex oncology”."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Keep the name under {NAME_MAX} characters."
+
+    partners: list[Partner] = []
+    seen_names: dict[str, int] = {}
+    seen_teams: dict[str, int] = {}
+    seen_members: dict[str, int] = {}
+    for number, draft in enumerate(drafts[:MAX_PARTNERS], start=1):
+        partner_name = draft.name.strip()
+        filled = bool(draft.slack_team_id or draft.member_ids)
+        if not partner_name:
+            if filled:
+                errors[f"partner_{number}_name"] = "Give this partner a name, or clear its organisation and members."
+            continue
+        if len(partner_name) > PARTNER_NAME_MAX:
+            errors[f"partner_{number}_name"] = f"Keep partner names under {PARTNER_NAME_MAX} characters."
+        folded = partner_name.casefold()
+        if folded in seen_names:
+            errors[f"partner_{number}_name"] = f"Partner {seen_names[folded]} already has this name."
+        seen_names.setdefault(folded, number)
+        if draft.slack_team_id:
+            if draft.slack_team_id in seen_teams:
+                errors[f"partner_{number}_team"] = f"Partner {seen_teams[draft.slack_team_id]} already uses this Slack organisation."
+            seen_teams.setdefault(draft.slack_team_id, number)
+        for user_id in draft.member_ids:
+            if user_id in seen_members and seen_members[user_id] != number:
+                errors[f"partner_{number}_members"] = f"<@{user_id}> is already listed under partner {seen_members[user_id]}."
+            seen_members.setdefault(user_id, number)
+        if mapping is MemberMapping.SLACK_TEAM and not draft.slack_team_id:
+            errors[f"partner_{number}_team"] = "Pick this partner's Slack organisation (or map members by list instead)."
+        if mapping is MemberMapping.CONFIGURED and not draft.member_ids:
+            errors[f"partner_{number}_members"] = "List at least one member for this partner."
+        partners.append(Partner(partner_name, draft.slack_team_id or None, tuple(dict.fromkeys(draft.member_ids))))
+
+    if len(partners) < 2 and not any(key.startswith("partner_") for key in errors):
+        missing = "partner_1_name" if not partners else "partner_2_name"
+        errors[missing] = "An alliance needs at least two partner companies."
+    if errors:
+        raise FormErrors(errors)
+    return Alliance(channel_id, name, mapping, tuple(partners))

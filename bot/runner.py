@@ -1,0 +1,123 @@
+"""Long-running processes: the bot (Socket Mode or HTTP) with its scheduler, and the scheduler alone."""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from bot.app import Services, build_app, build_services
+from bot.cli import Failure, explain_slack_failure, open_migrated_database
+from bot.jobs import build_senders, housekeeping
+from bot.scheduler import Scheduler
+from bot.settings import ConfigError, Settings
+from bot.slack_edge.gateway import SlackCallError
+
+logger = logging.getLogger("alliancebot")
+HTTP_THREADS = 16
+
+
+def start_services(settings: Settings) -> Services:
+    """Migrate the database and connect to Slack, or fail with one line."""
+    db = open_migrated_database(settings)
+    try:
+        return build_services(settings, db=db)  # type: ignore[arg-type]
+    except SlackCallError as error:
+        raise Failure(explain_slack_failure(error.error, settings), 2) from error
+
+
+def make_scheduler(services: Services) -> Scheduler:
+    """The scheduler ticking over this process's senders."""
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    return Scheduler(services.db, build_senders(services), clock=services.clock, worker=worker,
+                     housekeeping=lambda: housekeeping(services.db, services.clock))
+
+
+def on_stop_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
+    """Route SIGTERM and SIGINT to `handler`."""
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool) -> int:
+    """`alliancebot run`: serve Slack until SIGTERM, then finish in-flight work and stop."""
+    started = time.monotonic()
+    if force_http and not settings.signing_secret:
+        raise ConfigError("SLACK_SIGNING_SECRET", "is not set (needed for --http)", "copy it from the app's Basic Information page")
+    services = start_services(settings)
+    app = build_app(services)
+    scheduler = make_scheduler(services) if with_scheduler else None
+    try:
+        if scheduler:
+            scheduler.start()
+        if settings.socket_mode and not force_http:
+            serve_socket_mode(app, services, started)
+        else:
+            serve_http(app, services, host, port, started)
+    finally:
+        logger.info("stopping: finishing in-flight work")
+        services.listener_executor.shutdown(wait=True)
+        if scheduler:
+            scheduler.stop(wait=True)
+        services.close()
+        logger.info("stopped")
+    return 0
+
+
+def serve_socket_mode(app: Any, services: Services, started: float) -> None:
+    """Connect over Socket Mode (apps.connections.open through SLACK_API_URL) and wait for a stop signal."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    stop = threading.Event()
+    on_stop_signals(lambda _signum, _frame: stop.set())
+    handler = SocketModeHandler(app, services.settings.app_token)
+    try:
+        handler.connect()
+    except SlackCallError as error:
+        raise Failure(f"SLACK_APP_TOKEN was refused by Slack ({error.error})", 2) from error
+    except Exception as error:
+        reason = getattr(getattr(error, "response", None), "data", None) or type(error).__name__
+        raise Failure(f"SLACK_APP_TOKEN: could not open a Socket Mode connection ({reason}); create an app-level token with connections:write", 2) from error
+    logger.info("connected to Slack over Socket Mode in %.2fs", time.monotonic() - started)
+    stop.wait()
+    handler.close()
+
+
+def serve_http(app: Any, services: Services, host: str, port: int, started: float) -> None:
+    """Serve /slack/events and /healthz with waitress until a stop signal."""
+    import waitress
+
+    from bot.slack_edge.http_edge import SlackHttpEdge
+
+    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "")
+    try:
+        server = waitress.create_server(edge, host=host, port=port, threads=HTTP_THREADS, ident="alliancebot")
+    except OSError as error:
+        raise Failure(f"--port {port}: cannot listen on {host}:{port} ({error.strerror})", 2) from error
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        # waitress ends its loop on SystemExit and lets running requests finish.
+        raise SystemExit(0)
+
+    on_stop_signals(stop)
+    logger.info("listening on http://%s:%s/slack/events (ready in %.2fs)", host, server.effective_port, time.monotonic() - started)  # type: ignore[union-attr]
+    server.run()
+
+
+def run_scheduler(settings: Settings) -> int:
+    """`alliancebot scheduler`: only the scheduler, for deployments with several web workers."""
+    services = start_services(settings)
+    scheduler = make_scheduler(services)
+    stop = threading.Event()
+    on_stop_signals(lambda _signum, _frame: stop.set())
+    logger.info("scheduler running")
+    try:
+        scheduler.run_forever(stop)
+    finally:
+        services.close()
+    return 0

@@ -1,0 +1,129 @@
+"""Settings, read once from the environment (and a `.env` file) and checked before anything starts."""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///alliancebot.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAKE_APP = "create the Slack app from manifests/manifest.json (see README, 'Create the Slack app')"
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message names it and says how to fix it."""
+
+    def __init__(self, setting: str, problem: str, fix: str) -> None:
+        super().__init__(f"{setting} {problem}: {fix}")
+        self.setting = setting
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    bot_token: str
+    app_token: str | None
+    signing_secret: str | None
+    client_id: str | None
+    client_secret: str | None
+    api_url: str
+    database_url: str
+    log_level: str
+
+    @property
+    def socket_mode(self) -> bool:
+        """Socket Mode is chosen by the presence of an app-level token."""
+        return self.app_token is not None
+
+    def __repr__(self) -> str:
+        # Never let a token reach a log line or a traceback through repr().
+        return (
+            f"Settings(socket_mode={self.socket_mode}, api_url={self.api_url!r}, "
+            f"database={self.database_url.split('://', 1)[0]}, log_level={self.log_level})"
+        )
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: KEY=VALUE lines, optional quotes and `export`, # comments."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        key, sep, value = line.partition("=")
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()):
+            raise ConfigError(f"{path}:{number}", "is not a KEY=VALUE line", "fix or remove that line")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """Read and check settings; the real environment wins over the `.env` file."""
+    env: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv else {}
+    env.update(os.environ if environ is None else environ)
+
+    bot_token = _optional(env, "SLACK_BOT_TOKEN")
+    if bot_token is None:
+        raise ConfigError("SLACK_BOT_TOKEN", "is not set", f"copy the Bot User OAuth Token (xoxb-…) after you {MAKE_APP}")
+    if not bot_token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN", "does not start with xoxb-", "use the Bot User OAuth Token from the app's OAuth & Permissions page")
+
+    app_token = _optional(env, "SLACK_APP_TOKEN")
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN", "does not start with xapp-", "create an app-level token with the connections:write scope on the app's Basic Information page")
+
+    signing_secret = _optional(env, "SLACK_SIGNING_SECRET")
+    if app_token is None and signing_secret is None:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET",
+            "is not set (needed for HTTP mode)",
+            f"copy the Signing Secret from the app's Basic Information page after you {MAKE_APP}, or set SLACK_APP_TOKEN for Socket Mode",
+        )
+    if signing_secret is not None and not re.fullmatch(r"\S{6,256}", signing_secret):
+        raise ConfigError("SLACK_SIGNING_SECRET", "is malformed", "copy it again from the app's Basic Information page")
+
+    api_url = env.get("SLACK_API_URL", "").strip() or DEFAULT_API_URL
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError("SLACK_API_URL", f"is not an http(s) URL ({api_url!r})", f"leave it unset for {DEFAULT_API_URL}")
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if not re.match(r"^(sqlite|postgresql|postgres)(\+\w+)?://", database_url):
+        raise ConfigError(
+            "DATABASE_URL",
+            "is not a SQLite or PostgreSQL URL",
+            "use sqlite:///alliancebot.db or postgresql+psycopg://user@host:5432/dbname",
+        )
+
+    log_level = (env.get("ALLIANCEBOT_LOG_LEVEL", "").strip() or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError("ALLIANCEBOT_LOG_LEVEL", f"is {log_level!r}", f"use one of {', '.join(LOG_LEVELS)}")
+
+    return Settings(
+        bot_token=bot_token,
+        app_token=app_token,
+        signing_secret=signing_secret,
+        client_id=_optional(env, "SLACK_CLIENT_ID"),
+        client_secret=_optional(env, "SLACK_CLIENT_SECRET"),
+        api_url=api_url,
+        database_url=database_url,
+        log_level=log_level,
+    )

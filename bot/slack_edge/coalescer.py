@@ -1,0 +1,118 @@
+"""Turns a burst of changes to one message into few `chat.update` calls that end at the latest state."""
+from __future__ import annotations
+
+import heapq
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+# A render returns (text, blocks) read from committed state at send time, so the last update
+# always shows the latest state however the requests interleaved.
+Render = Callable[[], tuple[str, list[dict[str, Any]]]]
+Send = Callable[[str, str, str, list[dict[str, Any]]], None]
+
+
+@dataclass
+class _Pending:
+    render: Render
+    due: float
+    running: bool = False
+    dirty: bool = False
+    last_sent: float = field(default=-1e9)
+
+
+class UpdateCoalescer:
+    """Schedules at most one update per message per `min_interval` seconds, always re-rendering.
+
+    Slack allows about 50 `chat.update` calls a minute for an app in a workspace, and gives no
+    ordering guarantee between concurrent updates; sending from one thread per message, always
+    rendering the newest committed state, avoids both lost and out-of-order renders.
+    """
+
+    def __init__(self, send: Send, min_interval: float = 1.2, clock: Callable[[], float] = time.monotonic) -> None:
+        self._send = send
+        self._min_interval = min_interval
+        self._clock = clock
+        self._lock = threading.Condition()
+        self._pending: dict[tuple[str, str], _Pending] = {}
+        self._queue: list[tuple[float, tuple[str, str]]] = []
+        self._last_sent: dict[tuple[str, str], float] = {}
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="update-coalescer", daemon=True)
+        self._thread.start()
+
+    def request(self, channel: str, ts: str, render: Render) -> None:
+        """Ask for message (channel, ts) to show what `render` returns, soon."""
+        key = (channel, ts)
+        with self._lock:
+            now = self._clock()
+            item = self._pending.get(key)
+            if item is None:
+                # Keep the pace even when the previous burst for this message has just finished.
+                item = _Pending(render=render, due=max(now, self._last_sent.get(key, -1e9) + self._min_interval))
+                self._pending[key] = item
+                heapq.heappush(self._queue, (item.due, key))
+                self._lock.notify()
+                return
+            item.render = render
+            if item.running:
+                item.dirty = True
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until no update is pending or running; True when everything was sent."""
+        deadline = self._clock() + timeout
+        with self._lock:
+            while self._pending:
+                remaining = deadline - self._clock()
+                if remaining <= 0:
+                    return False
+                self._lock.wait(min(remaining, 0.05))
+        return True
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Send what is pending, then stop the worker thread."""
+        self.flush(timeout)
+        with self._lock:
+            self._closed = True
+            self._lock.notify_all()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            with self._lock:
+                while not self._closed and (not self._queue or self._queue[0][0] > self._clock()):
+                    wait = self._queue[0][0] - self._clock() if self._queue else None
+                    self._lock.wait(wait)
+                if self._closed and not self._queue:
+                    return
+                if not self._queue:
+                    continue
+                _, key = heapq.heappop(self._queue)
+                item = self._pending[key]
+                item.running = True
+                item.dirty = False
+                render = item.render
+            try:
+                text, blocks = render()
+                self._send(key[0], key[1], text, blocks)
+            except Exception:
+                logger.exception("updating message %s in %s failed", key[1], key[0])
+            with self._lock:
+                item.running = False
+                item.last_sent = self._clock()
+                self._last_sent[key] = item.last_sent
+                if len(self._last_sent) > 10_000:
+                    horizon = item.last_sent - self._min_interval
+                    self._last_sent = {k: v for k, v in self._last_sent.items() if v > horizon}
+                if item.dirty:
+                    item.dirty = False
+                    item.due = item.last_sent + self._min_interval
+                    heapq.heappush(self._queue, (item.due, key))
+                else:
+                    del self._pending[key]
+                self._lock.notify_all()

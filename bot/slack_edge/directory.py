@@ -1,0 +1,65 @@
+"""Who is in a channel, with each member's home team and time zone (users.info, cached)."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from bot.clock import Clock
+from bot.domain.alliance import Member
+from bot.slack_edge.gateway import SlackCallError, SlackGateway
+from storage.db import Database
+from storage.users import cached_members, save_members
+
+logger = logging.getLogger(__name__)
+CACHE_AGE = timedelta(hours=12)
+
+
+def member_from_user(user: dict[str, Any]) -> Member:
+    """Read a `users.info` user object; `tz` stays None when Slack has none (never guessed)."""
+    profile = user.get("profile") or {}
+    name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user.get("name") or user["id"]
+    return Member(
+        user_id=user["id"], team_id=user.get("team_id") or profile.get("team") or "", name=name,
+        tz=user.get("tz") or None, is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT", deleted=bool(user.get("deleted")),
+    )
+
+
+class MemberDirectory:
+    """Channel membership and user profiles, cached in the database between look-ups."""
+
+    def __init__(self, gateway: SlackGateway, db: Database, clock: Clock, max_age: timedelta = CACHE_AGE) -> None:
+        self.gateway = gateway
+        self.db = db
+        self.clock = clock
+        self.max_age = max_age
+
+    def members(self, installation_id: int, channel_id: str) -> list[Member]:
+        """Everyone in the channel (bots included; callers filter), in Slack's order."""
+        ids = list(self.gateway.channel_member_ids(channel_id))
+        return self.users(installation_id, ids)
+
+    def users(self, installation_id: int, user_ids: Sequence[str]) -> list[Member]:
+        """Profiles for `user_ids`, from the cache where fresh, else from users.info."""
+        now = self.clock.now()
+        with self.db.read() as session:
+            known = cached_members(session, installation_id, user_ids, now=now, max_age=self.max_age)
+        fetched: list[Member] = []
+        for user_id in user_ids:
+            if user_id in known:
+                continue
+            try:
+                fetched.append(member_from_user(self.gateway.user_info(user_id)))
+            except SlackCallError as error:
+                if error.category in ("auth", "transient"):
+                    raise
+                logger.warning("users.info %s failed: %s", user_id, error.error)
+        if fetched:
+            self.remember(installation_id, fetched)
+            known.update({m.user_id: m for m in fetched})
+        return [known[u] for u in user_ids if u in known]
+
+    def remember(self, installation_id: int, members: Sequence[Member]) -> None:
+        """Store fresh profiles (e.g. from a `user_change` event)."""
+        save_members(self.db, installation_id, members, now=self.clock.now())

@@ -1,0 +1,70 @@
+"""The one error boundary: user errors become ephemeral answers, the rest an incident id and a log line."""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from bot.domain.errors import UserError
+from bot.slack_edge.gateway import SlackCallError
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+logger = logging.getLogger("bot.errors")
+
+# What people are told when Slack itself refuses something, by Slack's error code.
+SLACK_ERROR_TEXT = {
+    "not_in_channel": "I am not a member of this channel. Invite me with `/invite @Alliance Bot` and try again.",
+    "channel_not_found": "I cannot see this channel. Invite me with `/invite @Alliance Bot` and try again.",
+    "is_archived": "This channel is archived.",
+    "expired_trigger_id": "Slack took too long to open the form. Please run the command again.",
+    "missing_scope": "The app is missing a permission; ask your Slack admin to reinstall it from its manifest.",
+}
+
+
+def where_to_answer(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(channel, user) of a command, action or shortcut payload."""
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return channel, user
+
+
+def error_handler(services: Services) -> Callable[..., None]:
+    """Build the `@app.error` handler."""
+
+    def handle(error: Exception, body: dict[str, Any], respond: Callable[..., Any] | None = None) -> None:
+        if isinstance(error, UserError):
+            text = error.message
+        elif isinstance(error, SlackCallError) and error.error in SLACK_ERROR_TEXT:
+            logger.warning("slack refused %s: %s", error.method, error.error)
+            text = SLACK_ERROR_TEXT[error.error]
+        else:
+            incident = uuid.uuid4().hex[:8]
+            # Never the payload: it may carry another company's confidential text.
+            logger.exception("incident %s: %s while handling a %s payload", incident, type(error).__name__, body.get("type") or body.get("command") or "request")
+            text = f"Something went wrong on my side (incident `{incident}`). Please try again; if it keeps happening, give your admin that incident id."
+        if respond is not None and (body.get("response_url") or body.get("response_urls")):
+            # response_url answers work even where the bot is not a channel member.
+            try:
+                respond(text=text, response_type="ephemeral", replace_original=False)
+                return
+            except Exception:
+                logger.warning("answering through response_url failed; trying chat.postEphemeral")
+        channel, user = where_to_answer(body)
+        if not (channel and user):
+            return
+        try:
+            services.gateway.post_ephemeral(channel, user, text)
+        except SlackCallError as reply_error:
+            if reply_error.error in ("not_in_channel", "channel_not_found", "user_not_in_channel"):
+                # A DM is the only way left to tell them (e.g. the bot is not in that channel).
+                try:
+                    services.gateway.post_message(user, text)
+                except SlackCallError:
+                    logger.warning("could not tell %s about an error: %s", user, reply_error.error)
+            else:
+                logger.warning("could not tell %s about an error: %s", user, reply_error.error)
+
+    return handle

@@ -1,0 +1,221 @@
+"""The one place that calls Slack's Web API: checks payloads, retries safely, reports clearly."""
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from http.client import HTTPException
+from json import JSONDecodeError
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
+
+from bot.slack_edge.blockkit import check_message, check_view
+
+logger = logging.getLogger(__name__)
+
+# Errors that will not go away by trying again; the caller must change something.
+PERMANENT = frozenset({
+    "channel_not_found", "not_in_channel", "is_archived", "user_not_found", "user_not_in_channel",
+    "invalid_blocks", "msg_too_long", "no_text", "message_not_found", "cant_update_message",
+    "expired_trigger_id", "invalid_arguments", "missing_scope", "hash_conflict", "view_not_found",
+    "invalid_cursor", "team_not_found", "user_not_visible", "cannot_dm_bot", "restricted_action",
+})
+AUTH = frozenset({"not_authed", "invalid_auth", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"})
+TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"})
+# Methods whose effect is the same however often they run: safe to retry after an unclear failure.
+IDEMPOTENT = frozenset({
+    "auth.test", "chat.update", "chat.delete", "chat.getPermalink", "conversations.members", "conversations.info",
+    "conversations.history", "conversations.open", "users.info", "team.info", "views.update", "views.publish",
+    "files.getUploadURLExternal",
+})
+
+
+class SlackCallError(Exception):
+    """A Web API call that failed for good; `error` is Slack's code and `category` what it means."""
+
+    def __init__(self, method: str, error: str, category: str) -> None:
+        super().__init__(f"{method} failed: {error}")
+        self.method = method
+        self.error = error
+        self.category = category  # "permanent", "auth", "transient" or "uncertain"
+
+
+class DeliveryUncertain(SlackCallError):
+    """A non-idempotent call (a post) whose outcome is unknown; it is not retried, so never doubled."""
+
+    def __init__(self, method: str, reason: str) -> None:
+        super().__init__(method, reason, "uncertain")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many times and how long to wait between attempts."""
+
+    attempts: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter for the given (1-based) failed attempt."""
+        delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return delay * (0.75 + random.random() / 2)
+
+
+def _is_connection_refused(error: BaseException) -> bool:
+    reason = getattr(error, "reason", error)
+    return isinstance(reason, ConnectionRefusedError)
+
+
+class SlackGateway:
+    """Typed Web API calls with payload checks, 429/5xx retries and no doubled posts."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        policy: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.policy = policy
+        self._sleep = sleep
+
+    # -- the retry loop ------------------------------------------------------------------------
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        """Call `method`, retrying what is safe to retry; return the response data."""
+        idempotent = method in IDEMPOTENT
+        for attempt in range(1, self.policy.attempts + 1):
+            last = attempt == self.policy.attempts
+            try:
+                if _needs_json(params):
+                    response = self.client.api_call(method, json=params)
+                else:
+                    response = self.client.api_call(method, data=_form(params))
+                return dict(response.data) if isinstance(response.data, dict) else {}
+            except SlackApiError as error:
+                status = error.response.status_code
+                data = error.response.data if isinstance(error.response.data, dict) else {}
+                code = str(data.get("error", f"http_{status}"))
+                if status == 429:
+                    # Slack did not process a rate-limited call, so retrying never doubles it.
+                    if last:
+                        raise SlackCallError(method, "ratelimited", "transient") from error
+                    wait = float(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)) or 1)
+                    logger.warning("slack %s rate limited; retrying in %.1fs", method, wait)
+                    self._sleep(min(wait, self.policy.max_retry_after) + random.random() * 0.2)
+                    continue
+                if status >= 500 or code in TRANSIENT:
+                    # 503 means Slack refused before processing; other 5xx may have been processed.
+                    if (idempotent or status == 503) and not last:
+                        self._sleep(self.policy.backoff(attempt))
+                        continue
+                    if not idempotent and status != 503:
+                        raise DeliveryUncertain(method, code) from error
+                    raise SlackCallError(method, code, "transient") from error
+                category = "auth" if code in AUTH else "permanent"
+                raise SlackCallError(method, code, category) from error
+            except (URLError, socket.timeout, TimeoutError, ConnectionError, HTTPException, JSONDecodeError) as error:
+                if not idempotent and not _is_connection_refused(error):
+                    # The request may have reached Slack: a retry could post the same thing twice.
+                    raise DeliveryUncertain(method, type(error).__name__) from error
+                if last:
+                    raise SlackCallError(method, type(error).__name__, "transient") from error
+                logger.warning("slack %s connection problem (%s); retrying", method, type(error).__name__)
+                self._sleep(self.policy.backoff(attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, *, thread_ts: str | None = None, metadata: Mapping[str, Any] | None = None) -> str:
+        """Post to a channel (or DM) and return the message ts."""
+        check_message(text, blocks)
+        params: dict[str, Any] = {"channel": channel, "text": text}
+        if blocks:
+            params["blocks"] = blocks
+        if thread_ts:
+            params["thread_ts"] = thread_ts
+        if metadata:
+            params["metadata"] = dict(metadata)
+        return str(self.call("chat.postMessage", **params)["ts"])
+
+    def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Replace a message's text and blocks."""
+        check_message(text, blocks)
+        self.call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks or [])
+
+    def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """Show a message only `user` can see in `channel`."""
+        check_message(text, blocks)
+        params: dict[str, Any] = {"channel": channel, "user": user, "text": text}
+        if blocks:
+            params["blocks"] = blocks
+        self.call("chat.postEphemeral", **params)
+
+    # -- views ---------------------------------------------------------------------------------
+
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal; returns Slack's view (with its id and hash)."""
+        check_view(view)
+        return dict(self.call("views.open", trigger_id=trigger_id, view=view)["view"])
+
+    def update_view(self, view_id: str, view: dict[str, Any], view_hash: str | None = None) -> dict[str, Any]:
+        """Replace an open modal's content."""
+        check_view(view)
+        params: dict[str, Any] = {"view_id": view_id, "view": view}
+        if view_hash:
+            params["hash"] = view_hash
+        return dict(self.call("views.update", **params)["view"])
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Publish a user's App Home tab."""
+        check_view(view)
+        self.call("views.publish", user_id=user_id, view=view)
+
+    # -- people and channels -------------------------------------------------------------------
+
+    def auth_test(self) -> dict[str, Any]:
+        """Who the token belongs to (team, bot user)."""
+        return self.call("auth.test")
+
+    def channel_member_ids(self, channel: str, page_size: int = 200) -> Iterator[str]:
+        """Every member of a channel, following Slack's cursor pagination."""
+        cursor = ""
+        while True:
+            params: dict[str, Any] = {"channel": channel, "limit": page_size}
+            if cursor:
+                params["cursor"] = cursor
+            page = self.call("conversations.members", **params)
+            yield from page.get("members", [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor", "")
+            if not cursor:
+                return
+
+    def user_info(self, user_id: str) -> dict[str, Any]:
+        """A user's profile, including their home team and `tz` when Slack has one."""
+        return dict(self.call("users.info", user=user_id)["user"])
+
+    def team_name(self, team_id: str) -> str | None:
+        """The display name of a team, or None when Slack will not tell (another org's team)."""
+        try:
+            return str(self.call("team.info", team=team_id)["team"]["name"])
+        except SlackCallError as error:
+            if error.category == "auth":
+                raise
+            return None
+
+
+def _form(params: Mapping[str, Any]) -> dict[str, Any]:
+    # Form encoding has no booleans; Slack reads "true"/"false".
+    return {k: (str(v).lower() if isinstance(v, bool) else v) for k, v in params.items()}
+
+
+def _needs_json(params: Mapping[str, Any]) -> bool:
+    # Nested values (blocks, views, metadata) go as a JSON body; flat ones as form fields.
+    return any(isinstance(value, (dict, list)) for value in params.values())

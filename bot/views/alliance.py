@@ -1,0 +1,113 @@
+"""Messages and modals for `/alliance`: the channel's partner companies and who speaks for which."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.domain.alliance import MAX_PARTNERS, Alliance, Member, MemberMapping, Roster, TeamSeen
+from bot.views import blocks as bk
+from bot.views.ids import Action, Block, Callback, Command, partner_block
+from bot.views.metadata import ChannelRef
+
+Message = tuple[str, list[dict[str, Any]]]
+
+HELP = (
+    f"*{Command.ALLIANCE}* sets up this channel's alliance: its name, the partner companies and how each "
+    "member maps to a partner (by their Slack organisation in a Slack Connect channel, or by a list).\n"
+    f"• `{Command.ALLIANCE}` — show the alliance set up for this channel\n"
+    f"• `{Command.ALLIANCE} setup` — name the alliance and its partners (opens a form)\n"
+    f"• `{Command.ALLIANCE} help` — this help"
+)
+MAPPING_LABELS = {
+    MemberMapping.SLACK_TEAM: "By Slack organisation (Slack Connect)",
+    MemberMapping.CONFIGURED: "By the member lists below",
+}
+
+
+def help_message() -> Message:
+    """What /alliance does and how to use it."""
+    return "How to use /alliance", [bk.section(HELP)]
+
+
+def problem_message(problem: str) -> Message:
+    """A short ephemeral answer to input that could not be used, with the way forward."""
+    return problem, [bk.section(f":warning: {problem}"), bk.context(f"Try `{Command.ALLIANCE} help`.")]
+
+
+def team_label(team_id: str | None, names: dict[str, str]) -> str:
+    """How a Slack team is shown: its name when known, else its id."""
+    if not team_id:
+        return "no Slack organisation"
+    return names.get(team_id) or team_id
+
+
+def summary_message(alliance: Alliance | None, roster: Roster | None, team_names: dict[str, str]) -> Message:
+    """The channel's alliance setup, as its members see it."""
+    if alliance is None or roster is None:
+        text = f"This channel has no alliance set up yet. Run `{Command.ALLIANCE} setup` to name it and its partners."
+        return "No alliance set up yet", [bk.section(text)]
+    out: list[dict[str, Any]] = [bk.header(alliance.name), bk.context(f"Members map to partners {MAPPING_LABELS[alliance.mapping].lower()}.")]
+    for partner, members in roster.by_partner:
+        org = f" · {bk.escape(team_label(partner.slack_team_id, team_names))}" if partner.slack_team_id else ""
+        ids = [m.user_id for m in members]
+        out.append(bk.section(f"*{bk.escape(partner.name)}*{org} — {len(ids)} member{'s' if len(ids) != 1 else ''}\n{bk.mention_list(ids)}"))
+    if roster.unmapped:
+        ids = [m.user_id for m in roster.unmapped]
+        out.append(bk.section(f"*Not mapped to a partner* — {len(ids)}\n{bk.mention_list(ids)}\nTheir votes will not count for either partner until you add them in `{Command.ALLIANCE} setup`."))
+    out.extend(_missing_tz_note(m for _, group in roster.by_partner for m in group))
+    return f"Alliance: {alliance.name}", out
+
+
+def _missing_tz_note(members: Any) -> list[dict[str, Any]]:
+    missing = [m.user_id for m in members if not m.tz]
+    if not missing:
+        return []
+    return [bk.context(f":clock3: No time zone in Slack for {bk.mention_list(missing, 10)}: reminders to them use UTC until they set one in their profile.")]
+
+
+def saved_message(alliance: Alliance, roster: Roster, team_names: dict[str, str], by_user: str) -> Message:
+    """Posted in the channel when someone saves the setup, so every partner sees it."""
+    text, blocks = summary_message(alliance, roster, team_names)
+    return text, [*blocks, bk.context(f"Set up by <@{by_user}>. Change it with `{Command.ALLIANCE} setup`.")]
+
+
+def loading_modal(ref: ChannelRef) -> dict[str, Any]:
+    """Opened at once (trigger ids expire in 3 s) while the channel's members are looked up."""
+    return bk.modal(Callback.ALLIANCE_LOADING, "Alliance setup", [bk.section(":hourglass_flowing_sand: Looking up this channel's members and their organisations…")],
+                    close="Close", private_metadata=ref.encode())
+
+
+def setup_modal(ref: ChannelRef, current: Alliance | None, teams: Sequence[TeamSeen], members: Sequence[Member]) -> dict[str, Any]:
+    """The setup form, prefilled with the current setup or with the Slack Connect teams seen."""
+    names = {t.team_id: t.name for t in teams if t.name}
+    team_options = [bk.option(f"{team_label(t.team_id, names)} ({t.member_count} here)", t.team_id) for t in teams]
+    mapping = current.mapping if current else (MemberMapping.SLACK_TEAM if len(teams) > 1 else MemberMapping.CONFIGURED)
+    partners = list(current.partners) if current else []
+    out: list[dict[str, Any]] = [
+        bk.text_input(Block.ALLIANCE_NAME, Action.ALLIANCE_NAME, "Alliance name", initial=current.name if current else "",
+                      max_length=150, placeholder="e.g. Acme–Globex oncology alliance"),
+        bk.radio_input(Block.ALLIANCE_MAPPING, Action.ALLIANCE_MAPPING, "How members map to partners",
+                       [bk.option(label, value) for value, label in MAPPING_LABELS.items()], mapping),
+    ]
+    if len(teams) > 1:
+        out.append(bk.context(f"{len(teams)} Slack organisations are in this channel: each partner can be one of them."))
+    for number in range(1, MAX_PARTNERS + 1):
+        partner = partners[number - 1] if number <= len(partners) else None
+        suggested = teams[number - 1] if not current and number <= len(teams) else None
+        out.append(bk.divider())
+        out.append(bk.text_input(partner_block(number, "name"), Action.PARTNER_NAME, f"Partner {number} name",
+                                 initial=partner.name if partner else (suggested.name or "") if suggested else "",
+                                 optional=number > 2, max_length=100))
+        if team_options:
+            initial_team = partner.slack_team_id if partner else (suggested.team_id if suggested else None)
+            out.append(bk.select_input(partner_block(number, "team"), Action.PARTNER_TEAM, f"Partner {number} Slack organisation",
+                                       team_options, initial_value=initial_team, optional=True))
+        out.append(bk.users_input(partner_block(number, "members"), Action.PARTNER_MEMBERS, f"Partner {number} members",
+                                  initial=partner.member_ids if partner else ()))
+    out.extend(_missing_tz_note(members))
+    return bk.modal(Callback.ALLIANCE_SETUP, "Alliance setup", out, submit="Save", private_metadata=ref.encode())
+
+
+def field_block(field: str) -> str:
+    """The block_id where a domain field error is shown."""
+    return Block.ALLIANCE_NAME.value if field == "name" else field

@@ -1,0 +1,39 @@
+"""Every command, callback_id, block_id and action_id, spelled once for builders and listeners alike."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    """Slash commands the app registers (the manifest declares the same set)."""
+
+    ALLIANCE = "/alliance"
+
+
+class Callback(StrEnum):
+    """callback_id of modals and shortcuts."""
+
+    ALLIANCE_SETUP = "alliance_setup"
+    ALLIANCE_LOADING = "alliance_setup_loading"
+
+
+class Block(StrEnum):
+    """block_id values that listeners read back from view state."""
+
+    ALLIANCE_NAME = "alliance_name"
+    ALLIANCE_MAPPING = "alliance_mapping"
+
+
+class Action(StrEnum):
+    """action_id values."""
+
+    ALLIANCE_NAME = "alliance_name_input"
+    ALLIANCE_MAPPING = "alliance_mapping_choice"
+    PARTNER_NAME = "partner_name_input"
+    PARTNER_TEAM = "partner_team_select"
+    PARTNER_MEMBERS = "partner_members_select"
+
+
+def partner_block(number: int, part: str) -> str:
+    """block_id of one partner field: part is "name", "team" or "members"."""
+    return f"partner_{number}_{part}"

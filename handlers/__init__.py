@@ -1,0 +1,19 @@
+"""Thin Bolt listeners, one module per feature, each with `register(app, services)`."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+
+from handlers import alliances
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+FEATURES = (alliances,)
+
+
+def register_all(app: App, services: Services) -> None:
+    """Register every feature's listeners."""
+    for feature in FEATURES:
+        feature.register(app, services)

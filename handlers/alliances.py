@@ -1,0 +1,107 @@
+"""`/alliance`: show and set up the channel's alliance; keep member profiles fresh."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.domain.alliance import MemberMapping, PartnerDraft, TeamSeen, build_alliance, roster, teams_seen
+from bot.domain.commands import split_command
+from bot.domain.errors import FormErrors, UserError
+from bot.slack_edge.directory import member_from_user
+from bot.slack_edge.payloads import Actor, CommandCall, state_values
+from bot.views import alliance as views
+from bot.views.ids import Block, Callback, Command, partner_block
+from bot.views.metadata import ChannelRef
+from storage.alliances import get_alliance, save_alliance
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+SUBCOMMANDS = ("", "setup", "help")
+
+
+def register(app: App, services: Services) -> None:
+    """Attach the /alliance listeners."""
+
+    @app.command(Command.ALLIANCE)
+    def alliance_command(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        """Route /alliance [setup|help]; the answer comes after the ack."""
+        ack()
+        call = CommandCall.parse(body)
+        sub = split_command(call.text, SUBCOMMANDS, Command.ALLIANCE).subcommand
+        if sub == "help":
+            text, blocks = views.help_message()
+            respond(text=text, blocks=blocks, response_type="ephemeral")
+        elif sub == "setup":
+            open_setup(services, context["installation_id"], call)
+        else:
+            text, blocks = summary(services, context["installation_id"], call.channel_id)
+            respond(text=text, blocks=blocks, response_type="ephemeral")
+
+    @app.view(Callback.ALLIANCE_SETUP)
+    def setup_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """Check the form; field errors go back into the modal, a valid setup is saved and announced."""
+        view = body["view"]
+        try:
+            ref = ChannelRef.decode(view.get("private_metadata"))
+        except UserError as stale:
+            ack(response_action="errors", errors={Block.ALLIANCE_NAME: stale.message})
+            return
+        actor = Actor.from_interaction(body)
+        values = state_values(view)
+        drafts = [PartnerDraft(values.get(partner_block(n, "name")) or "", values.get(partner_block(n, "team")),
+                               tuple(values.get(partner_block(n, "members")) or ())) for n in range(1, 5)]
+        mapping = MemberMapping(values.get(Block.ALLIANCE_MAPPING) or MemberMapping.SLACK_TEAM)
+        try:
+            alliance = build_alliance(ref.channel_id, values.get(Block.ALLIANCE_NAME) or "", mapping, drafts)
+        except FormErrors as errors:
+            ack(response_action="errors", errors={views.field_block(k): v for k, v in errors.errors.items()})
+            return
+        installation_id = context["installation_id"]
+        with services.db.write() as session:
+            save_alliance(session, installation_id, alliance, by_user=actor.user_id, now=services.clock.now())
+        ack()
+        members = services.directory.members(installation_id, ref.channel_id)
+        names = team_names(services, teams_seen(members))
+        text, blocks = views.saved_message(alliance, roster(alliance, members), names, actor.user_id)
+        services.gateway.post_message(ref.channel_id, text, blocks)
+
+    @app.event("user_change")
+    def user_changed(event: dict[str, Any], context: BoltContext) -> None:
+        """People travel and change time zones: refresh the cached profile."""
+        services.directory.remember(context["installation_id"], [member_from_user(event["user"])])
+
+
+def open_setup(services: Services, installation_id: int, call: CommandCall) -> None:
+    """Open the form at once (trigger ids expire in 3 s), then fill it in once members are known."""
+    ref = ChannelRef(call.channel_id)
+    opened = services.gateway.open_view(call.trigger_id, views.loading_modal(ref))
+    members = services.directory.members(installation_id, call.channel_id)
+    with services.db.read() as session:
+        current = get_alliance(session, installation_id, call.channel_id)
+    teams = teams_seen(members)
+    names = team_names(services, teams)
+    teams = [replace(t, name=names.get(t.team_id)) for t in teams]
+    services.gateway.update_view(opened["id"], views.setup_modal(ref, current, teams, members), opened.get("hash"))
+
+
+def summary(services: Services, installation_id: int, channel_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The channel's alliance with its members grouped by partner."""
+    with services.db.read() as session:
+        alliance = get_alliance(session, installation_id, channel_id)
+    if alliance is None:
+        return views.summary_message(None, None, {})
+    members = services.directory.members(installation_id, channel_id)
+    return views.summary_message(alliance, roster(alliance, members), team_names(services, teams_seen(members)))
+
+
+def team_names(services: Services, teams: list[TeamSeen]) -> dict[str, str]:
+    """Names of the Slack teams seen (team.info; another org's team may stay unnamed)."""
+    names: dict[str, str] = {}
+    for team in teams:
+        name = services.gateway.team_name(team.team_id)
+        if name:
+            names[team.team_id] = name
+    return names

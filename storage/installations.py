@@ -1,0 +1,34 @@
+"""Repository for installations (the workspaces the bot serves)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import InstallationRow
+
+
+def ensure_installation(session: Session, *, enterprise_id: str | None, team_id: str | None, team_name: str,
+                        bot_user_id: str, now: datetime) -> int:
+    """Record (or refresh) an installation and return its id."""
+    row = session.scalar(select(InstallationRow).where(
+        InstallationRow.enterprise_id == (enterprise_id or ""), InstallationRow.team_id == (team_id or "")))
+    if row is None:
+        row = InstallationRow(enterprise_id=enterprise_id or "", team_id=team_id or "", team_name=team_name,
+                              bot_user_id=bot_user_id, installed_at=now)
+        session.add(row)
+        session.flush()
+    else:
+        row.team_name, row.bot_user_id = team_name, bot_user_id
+    return row.id
+
+
+def find_installation(session: Session, *, enterprise_id: str | None, team_id: str | None) -> int | None:
+    """The installation a request belongs to: the team's own, else an org-wide one."""
+    for team in (team_id or "", ""):
+        found = session.scalar(select(InstallationRow.id).where(
+            InstallationRow.enterprise_id == (enterprise_id or ""), InstallationRow.team_id == team))
+        if found is not None:
+            return found
+    return None

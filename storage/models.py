@@ -1,0 +1,157 @@
+"""Typed SQLAlchemy models; every row belongs to one Slack installation."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+# Named constraints so Alembic migrations are deterministic on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class InstallationRow(Base):
+    """A Slack workspace (or Enterprise Grid org) the bot is installed in."""
+
+    __tablename__ = "installations"
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id", name="uq_installations_org_team"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # "" rather than NULL so the unique constraint holds on both databases.
+    enterprise_id: Mapped[str] = mapped_column(String(32), default="")
+    team_id: Mapped[str] = mapped_column(String(32), default="")
+    team_name: Mapped[str] = mapped_column(String(255), default="")
+    bot_user_id: Mapped[str] = mapped_column(String(32), default="")
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AllianceRow(Base):
+    """A channel's alliance: its name, partner companies and how members map to them."""
+
+    __tablename__ = "alliances"
+    __table_args__ = (UniqueConstraint("installation_id", "channel_id", name="uq_alliances_channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(150))
+    # "slack_team": a member's partner is the one whose Slack team is the member's home team;
+    # "configured": the explicit member lists decide, for channels without Slack Connect.
+    mapping: Mapped[str] = mapped_column(String(16))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    partners: Mapped[list[PartnerRow]] = relationship(
+        back_populates="alliance", cascade="all, delete-orphan", order_by="PartnerRow.position"
+    )
+
+
+class PartnerRow(Base):
+    """One partner company in an alliance."""
+
+    __tablename__ = "partners"
+    __table_args__ = (UniqueConstraint("alliance_id", "position", name="uq_partners_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    slack_team_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Explicitly mapped members, as a JSON list of Slack user ids.
+    member_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    alliance: Mapped[AllianceRow] = relationship(back_populates="partners")
+
+
+class SlackUserRow(Base):
+    """Cached `users.info` answers: who a member is, their home team and time zone."""
+
+    __tablename__ = "slack_users"
+    __table_args__ = (UniqueConstraint("installation_id", "user_id", name="uq_slack_users_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    team_id: Mapped[str] = mapped_column(String(32), default="")
+    name: Mapped[str] = mapped_column(String(255), default="")
+    real_name: Mapped[str] = mapped_column(String(255), default="")
+    tz: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedEventRow(Base):
+    """Event ids already handled, so Slack's retries and duplicate deliveries run once."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class RequestSignatureRow(Base):
+    """Signatures of accepted HTTP requests inside Slack's 5-minute window, to refuse exact replays."""
+
+    __tablename__ = "request_signatures"
+
+    signature: Mapped[str] = mapped_column(String(80), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class DueWorkRow(Base):
+    """One piece of scheduled work (reminder, nudge, digest...) with its due time and sent state.
+
+    The scheduler only ticks; this table is the truth. `key` makes enqueueing idempotent, the
+    claim columns make sending safe with several schedulers: a row is claimed with a lease and a
+    fencing token, and only the holder of the current token may mark it sent.
+    """
+
+    __tablename__ = "due_work"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_due_work_key"),
+        Index("ix_due_work_status_due_at", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # pending -> claimed -> sent | failed; cancelled when the reason for it went away.
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    claim_token: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

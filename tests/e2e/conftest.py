@@ -1,0 +1,112 @@
+"""The real app, running against the Slack double over Socket Mode or signed HTTP, on each database."""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+import waitress
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+from bot.app import Services, build_app, build_services
+from bot.settings import load_settings
+from bot.slack_edge.http_edge import SlackHttpEdge
+from storage.db import Database
+from tests.slack_double import HttpTransport, Person, SlackDouble, SocketModeTransport
+
+SECRET = "e2e-signing-secret-0123456789abcdef"
+CHANNEL = "C0ALLIANCE"
+HOME, PARTNER = "T0ALPHA", "T0BETA"
+
+T = TypeVar("T")
+
+
+def eventually(check: Callable[[], T], timeout: float = 5.0, what: str = "condition") -> T:
+    """Poll until `check` returns something truthy (work after the ack is asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackDouble]:
+    """A Slack Connect channel shared by Alpha Pharma (where the app is installed) and Beta Bio."""
+    double = SlackDouble(signing_secret=SECRET, team_id=HOME, team_name="Alpha Pharma")
+    double.start()
+    double.add_team(PARTNER, "Beta Bio", domain="betabio")
+    double.add_user("UMARIA", HOME, "maria", real_name="Maria Silva", tz="America/New_York")
+    double.add_user("ULEE", HOME, "lee", real_name="Lee Meier", tz="Europe/Zurich")
+    double.add_user("UKENJI", PARTNER, "kenji", real_name="Kenji Sato", tz="Asia/Tokyo")
+    double.add_user("UANNA", PARTNER, "anna", real_name="Anna Berg", tz=None)
+    double.add_channel(CHANNEL, "alpha-beta-alliance", members=["UMARIA", "ULEE", "UKENJI", "UANNA", "UBOT"], is_ext_shared=True)
+    yield double
+    double.stop()
+
+
+@dataclass
+class RunningBot:
+    """The app under test and the ways to reach it."""
+
+    services: Services
+    app: App
+    transport: Any
+    slack: SlackDouble
+
+    def person(self, user_id: str) -> Person:
+        """Someone in Slack who can type commands, click and fill in forms."""
+        return Person(self.slack, self.transport, user_id)
+
+
+def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[RunningBot, Callable[[], None]]:
+    """Start the real app the way `alliancebot run` does, in this process."""
+    env = {"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url}
+    if mode == "socket":
+        env["SLACK_APP_TOKEN"] = slack.app_token
+    settings = load_settings(env, dotenv=None)
+    services = build_services(settings, db=database)
+    app = build_app(services)
+    stops: list[Callable[[], None]] = []
+    if mode == "socket":
+        handler = SocketModeHandler(app, settings.app_token)
+        handler.connect()
+        slack.socket.wait_connected(5)
+        transport: Any = SocketModeTransport(slack)
+        stops.append(handler.close)
+    else:
+        server = waitress.create_server(SlackHttpEdge(app, database, services.clock, SECRET), host="127.0.0.1", port=0, threads=8)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        transport = HttpTransport(slack, f"http://127.0.0.1:{server.effective_port}/slack/events")  # type: ignore[union-attr]
+        stops.append(lambda: stop_waitress(server))
+
+    def stop() -> None:
+        for step in stops:
+            step()
+        services.listener_executor.shutdown(wait=True)
+        services.coalescer.close()
+
+    return RunningBot(services, app, transport, slack), stop
+
+
+def stop_waitress(server: Any) -> None:
+    """Let running requests finish, then close every socket so the server loop ends."""
+    server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+    for channel in list(server._map.values()):
+        channel.close()
+
+
+@pytest.fixture(params=["socket", "http"])
+def bot(request: pytest.FixtureRequest, slack: SlackDouble, database: Database) -> Iterator[RunningBot]:
+    """The app, reached over Socket Mode and over signed HTTP, on SQLite and on PostgreSQL."""
+    running, stop = start_bot(slack, database, request.param)
+    yield running
+    stop()

@@ -1,0 +1,111 @@
+"""`alliancebot run` as an operator starts it: real process, real sockets, SIGTERM to stop."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import CHANNEL, SECRET, eventually
+from tests.slack_double import HttpTransport, Person, SlackDouble, SocketModeTransport
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(slack: SlackDouble, tmp_path: Path, *args: str, socket_mode: bool) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "PYTHONUNBUFFERED": "1"})
+    if socket_mode:
+        env["SLACK_APP_TOKEN"] = slack.app_token
+    return subprocess.Popen([sys.executable, "-m", "bot", "run", *args], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=20)
+    return out
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackDouble]:
+    double = SlackDouble(signing_secret=SECRET)
+    double.start()
+    double.add_user("UMARIA", double.team_id, "maria", tz="Europe/Zurich")
+    double.add_channel(CHANNEL, "alliance", members=["UMARIA", "UBOT"])
+    yield double
+    double.stop()
+
+
+def test_socket_mode_process_connects_through_slack_api_url_answers_and_stops_cleanly(slack: SlackDouble, tmp_path: Path) -> None:
+    process = start(slack, tmp_path, socket_mode=True)
+    try:
+        slack.socket.wait_connected(30)
+        assert slack.calls("apps.connections.open"), "Socket Mode must ask SLACK_API_URL for its WebSocket URL"
+        ack = Person(slack, SocketModeTransport(slack), "UMARIA").run("/alliance", "help", channel=CHANNEL)
+        assert ack.acked and ack.latency < 3
+        eventually(lambda: slack.ephemerals(CHANNEL, "UMARIA"), what="the help answer")
+    finally:
+        out = stop(process)
+    assert process.returncode == 0, out
+    assert "Traceback" not in out and "stopped" in out
+
+
+def test_http_process_serves_health_and_signed_requests_and_refuses_forgeries(slack: SlackDouble, tmp_path: Path) -> None:
+    port = free_port()
+    process = start(slack, tmp_path, "--port", str(port), "--host", "127.0.0.1", socket_mode=False)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
+                    return response.status == 200 and json.load(response)["ok"] is True
+            except OSError:
+                return False
+
+        eventually(healthy, timeout=30, what="/healthz")
+        transport = HttpTransport(slack, base + "/slack/events")
+        ack = Person(slack, transport, "UMARIA").run("/alliance", "help", channel=CHANNEL)
+        assert ack.acked
+        eventually(lambda: slack.ephemerals(CHANNEL, "UMARIA"), what="the help answer")
+        from tests.slack_double import SignedHttpClient
+
+        client = SignedHttpClient(base + "/slack/events", SECRET)
+        form = {"command": "/alliance", "text": "help confidential-canary-7f3e", "user_id": "UMARIA", "channel_id": CHANNEL, "team_id": slack.team_id,
+                "trigger_id": "1.2.3", "response_url": slack.api_url}
+        assert client.command(form, forged=True).status == 401
+        assert client.command(form, stale_seconds=301).status == 401
+        assert client.command(form, timestamp="abc").status == 401
+        assert client.command(form, tamper=True).status == 401
+        before = len(slack.ephemerals(CHANNEL, "UMARIA"))
+        time.sleep(0.3)
+        assert len(slack.ephemerals(CHANNEL, "UMARIA")) == before  # nothing ran for the refused ones
+    finally:
+        out = stop(process)
+    assert process.returncode == 0, out
+    assert "Traceback" not in out
+    assert "refused a request" in out
+    assert "confidential-canary-7f3e" not in out  # request bodies are never logged
+
+
+def test_a_refused_bot_token_stops_start_up_with_one_line(slack: SlackDouble, tmp_path: Path) -> None:
+    slack.revoke_token(slack.bot_token)
+    process = start(slack, tmp_path, socket_mode=True)
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "SLACK_BOT_TOKEN was refused by Slack" in out and "Traceback" not in out

@@ -1,0 +1,65 @@
+"""What an operator sees from the `alliancebot` command when something is wrong or asked for."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def alliancebot(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "ALLIANCEBOT_"))}
+    return subprocess.run([sys.executable, "-m", "bot", *args], env={**base, **(env or {})}, cwd=cwd or ROOT,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("env", "setting"),
+    [
+        ({}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "nope"}, "SLACK_APP_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": "oracle://x"}, "DATABASE_URL"),
+    ],
+)
+def test_a_bad_setting_stops_run_with_one_line_and_status_2(tmp_path: Path, env: dict[str, str], setting: str) -> None:
+    result = alliancebot("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and setting in lines[0] and "Traceback" not in result.stderr
+    assert not (tmp_path / "alliancebot.db").exists()  # nothing was created before the check
+
+
+def test_an_unreachable_database_is_one_line_too(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db"}
+    result = alliancebot("db", "upgrade", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("alliancebot: DATABASE_URL") and "Traceback" not in result.stderr
+
+
+def test_db_upgrade_migrates_a_new_sqlite_file(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}
+    result = alliancebot("db", "upgrade", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001" in result.stdout
+    assert (tmp_path / "alliancebot.db").exists()
+
+
+def test_manifest_prints_json_and_its_http_variant() -> None:
+    socket = json.loads(alliancebot("manifest").stdout)
+    assert socket["settings"]["socket_mode_enabled"] is True
+    http = json.loads(alliancebot("manifest", "--http-url", "https://bot.example.com/slack/events").stdout)
+    assert http["settings"]["socket_mode_enabled"] is False
+    bad = alliancebot("manifest", "--http-url", "ftp://x")
+    assert bad.returncode == 2 and "--http-url" in bad.stderr
+
+
+def test_a_dotenv_file_in_the_working_directory_is_read(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\n")
+    result = alliancebot("run", cwd=tmp_path)
+    assert result.returncode == 2 and "SLACK_SIGNING_SECRET" in result.stderr  # got past the token
