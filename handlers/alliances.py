@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.domain.alliance import MemberMapping, PartnerDraft, TeamSeen, build_alliance, roster, teams_seen
+from bot.domain.alliance import (
+    MemberMapping,
+    PartnerDraft,
+    TeamSeen,
+    build_alliance,
+    require_bot_in_channel,
+    roster,
+    teams_seen,
+)
 from bot.domain.commands import split_command
 from bot.domain.errors import FormErrors, UserError
 from bot.slack_edge.directory import member_from_user
@@ -79,6 +87,11 @@ def open_setup(services: Services, installation_id: int, call: CommandCall) -> N
     ref = ChannelRef(call.channel_id)
     opened = services.gateway.open_view(call.trigger_id, views.loading_modal(ref))
     members = services.directory.members(installation_id, call.channel_id)
+    try:
+        require_bot_in_channel(members, services.bot_user_id)
+    except UserError as problem:
+        services.gateway.update_view(opened["id"], views.problem_modal(ref, problem.message))
+        raise
     with services.db.read() as session:
         current = get_alliance(session, installation_id, call.channel_id)
     teams = teams_seen(members)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.domain.errors import FormErrors
+from bot.domain.errors import FormErrors, UserError
 
 MAX_PARTNERS = 4
 NAME_MAX = 150
@@ -75,6 +75,12 @@ class Roster:
 
     by_partner: tuple[tuple[Partner, tuple[Member, ...]], ...]
     unmapped: tuple[Member, ...] = field(default=())
+
+
+def require_bot_in_channel(members: Iterable[Member], bot_user_id: str) -> None:
+    """The bot must be a member to post the alliance's messages there; say how to fix it."""
+    if bot_user_id and all(m.user_id != bot_user_id for m in members):
+        raise UserError("I am not a member of this channel yet. Invite me with `/invite @Alliance Bot`, then run `/alliance setup` again.")
 
 
 def people(members: Iterable[Member]) -> list[Member]:

@@ -77,6 +77,12 @@ def loading_modal(ref: ChannelRef) -> dict[str, Any]:
                     close="Close", private_metadata=ref.encode())
 
 
+def problem_modal(ref: ChannelRef, problem: str) -> dict[str, Any]:
+    """Replaces the loading modal when the form cannot be offered."""
+    return bk.modal(Callback.ALLIANCE_LOADING, "Alliance setup", [bk.section(f":warning: {problem}")], close="Close",
+                    private_metadata=ref.encode())
+
+
 def setup_modal(ref: ChannelRef, current: Alliance | None, teams: Sequence[TeamSeen], members: Sequence[Member]) -> dict[str, Any]:
     """The setup form, prefilled with the current setup or with the Slack Connect teams seen."""
     names = {t.team_id: t.name for t in teams if t.name}

@@ -89,3 +89,12 @@ def test_a_bad_form_names_the_field_to_fix(name: str, mapping: MemberMapping, dr
 def test_more_than_four_partners_are_not_taken() -> None:
     drafts = [PartnerDraft(f"P{i}", f"T{i}") for i in range(6)]
     assert len(build_alliance("C1", "N", MemberMapping.SLACK_TEAM, drafts).partners) == 4
+
+
+def test_setup_needs_the_bot_in_the_channel() -> None:
+    from bot.domain.alliance import require_bot_in_channel
+    from bot.domain.errors import UserError
+
+    require_bot_in_channel([maria, bot], "UBOT")
+    with pytest.raises(UserError, match="/invite"):
+        require_bot_in_channel([maria, kenji], "UBOT")

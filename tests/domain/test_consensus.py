@@ -1,0 +1,110 @@
+"""Consensus between partner companies: the outcome rules, case by case and as properties."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.consensus import Level, Outcome, RoundSpan, Vote, check_vote, elapsed, everyone_voted, tally, verdict
+from bot.domain.errors import UserError
+
+PARTNERS = ("Alpha", "Beta")
+DECIDERS = ("a1", "a2", "b1", "b2")
+S, A, W, B = Level.SUPPORT, Level.ACCEPT, Level.WONT_BLOCK, Level.BLOCK
+
+
+def v(voter: str, level: Level, concern: str | None = None) -> Vote:
+    return Vote(voter, "Alpha" if voter.startswith("a") else "Beta" if voter.startswith("b") else None, level, concern)
+
+
+@pytest.mark.parametrize(
+    ("votes", "closed", "outcome"),
+    [
+        ([], False, Outcome.OPEN),
+        ([], True, Outcome.NO_DECISION),
+        ([v("a1", S), v("b1", S)], True, Outcome.FULL),
+        ([v("a1", S), v("a2", S), v("b1", S), v("b2", S)], True, Outcome.FULL),
+        ([v("a1", S), v("b1", A, "budget")], True, Outcome.QUALIFIED),
+        ([v("a1", W, "timeline"), v("b1", S)], True, Outcome.QUALIFIED),
+        ([v("a1", S), v("a2", S)], True, Outcome.NO_CONSENSUS),  # Beta never voted
+        ([v("a1", S), v("b1", B, "IP terms")], True, Outcome.NO_CONSENSUS),
+        ([v("a1", S), v("b1", B, "IP terms")], False, Outcome.NO_CONSENSUS),  # a block decides at once
+        ([v("a1", S), v("b1", S)], False, Outcome.OPEN),
+        ([v("x9", B, "not a decider"), v("a1", S), v("b1", S)], True, Outcome.FULL),
+    ],
+)
+def test_outcomes(votes: list[Vote], closed: bool, outcome: Outcome) -> None:
+    assert verdict(votes, DECIDERS, PARTNERS, closed=closed).outcome is outcome
+
+
+def test_an_awaited_partner_is_named() -> None:
+    assert verdict([v("a1", S)], DECIDERS, PARTNERS, closed=True).awaiting == ("Beta",)
+
+
+def test_qualified_consensus_lists_the_concerns_as_assumptions_once_each() -> None:
+    result = verdict([v("a1", A, "CMC capacity"), v("a2", W, "CMC capacity"), v("b1", A, "FX rate"), v("b2", S)], DECIDERS, PARTNERS, closed=True)
+    assert result.outcome is Outcome.QUALIFIED
+    assert result.assumptions == ("CMC capacity", "FX rate")
+
+
+def test_blocks_carry_their_concerns() -> None:
+    assert verdict([v("b1", B, "IP terms")], DECIDERS, PARTNERS, closed=True).blocking_concerns == ("IP terms",)
+
+
+def test_tally_per_partner_and_who_has_not_voted() -> None:
+    result = tally([v("a1", S), v("b1", A, "x"), v("b2", B, "y"), v("zz", S)], DECIDERS, PARTNERS)
+    assert result.overall.count(S) == 1 and result.overall.total == 3  # zz is not a decider
+    alpha, beta = result.by_partner
+    assert (alpha.partner, alpha.count(S), alpha.total) == ("Alpha", 1, 1)
+    assert (beta.count(A), beta.count(B)) == (1, 1)
+    assert result.not_voted == ("a2",)
+
+
+def test_a_decider_no_partner_claims_is_counted_apart() -> None:
+    result = tally([Vote("c1", None, S)], ("c1",), PARTNERS)
+    assert [p.partner for p in result.by_partner] == ["Alpha", "Beta", None]
+
+
+@pytest.mark.parametrize(("level", "concern", "kept"), [(S, "ignored", None), (A, "  ", None), (A, " cost ", "cost"), (W, "t", "t"), (B, "IP", "IP")])
+def test_concerns(level: Level, concern: str, kept: str | None) -> None:
+    assert check_vote(level, concern) == kept
+
+
+def test_a_block_without_a_concern_is_refused() -> None:
+    with pytest.raises(UserError):
+        check_vote(B, "   ")
+    with pytest.raises(UserError):
+        check_vote(A, "x" * 2001)
+
+
+def test_everyone_voted() -> None:
+    assert not everyone_voted([], [])
+    assert not everyone_voted([v("a1", S)], DECIDERS)
+    assert everyone_voted([v(d, S) for d in DECIDERS], DECIDERS)
+
+
+def test_elapsed_spans_all_rounds() -> None:
+    t0 = datetime(2026, 11, 2, 9, tzinfo=timezone.utc)
+    rounds = [RoundSpan(1, t0, t0 + timedelta(days=3)), RoundSpan(2, t0 + timedelta(days=4))]
+    assert elapsed(rounds, t0 + timedelta(days=6)) == timedelta(days=6)
+    assert elapsed([], t0) == timedelta(0)
+
+
+votes_strategy = st.lists(st.builds(v, st.sampled_from(DECIDERS), st.sampled_from(list(Level)), st.just("c")), unique_by=lambda x: x.voter_id)
+
+
+@given(votes_strategy)
+def test_properties(votes: list[Vote]) -> None:
+    closed = verdict(votes, DECIDERS, PARTNERS, closed=True)
+    if any(x.level is B for x in votes):
+        assert closed.outcome is Outcome.NO_CONSENSUS
+    if closed.outcome in (Outcome.FULL, Outcome.QUALIFIED):
+        assert {x.partner for x in votes} >= set(PARTNERS)  # both partners agreed
+        assert not any(x.level is B for x in votes)
+    if closed.outcome is Outcome.FULL:
+        assert all(x.level is S for x in votes)
+    result = tally(votes, DECIDERS, PARTNERS)
+    assert result.overall.total == len(votes) == sum(p.total for p in result.by_partner)
+    assert len(result.not_voted) + len(votes) == len(DECIDERS)
