@@ -23,7 +23,7 @@ class Failure(Exception):
 def configure_logging(level: str) -> None:
     """Plain one-line logs; Slack libraries at WARNING so no request bodies reach INFO logs."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "waitress"):
+    for noisy in ("slack_bolt", "slack_sdk", "apscheduler", "waitress", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 

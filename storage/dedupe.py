@@ -11,10 +11,12 @@ from storage.models import ProcessedEventRow, RequestSignatureRow
 
 
 def _insert_new(session: Session, model: type, values: dict[str, object]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING; True when the row is new."""
+    """INSERT … ON CONFLICT DO NOTHING; True when the row is new (the first value is the key)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    result = session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    key = next(iter(values))
+    # RETURNING tells reliably whether a row went in; rowcount does not on every driver.
+    statement = dialect.insert(model).values(**values).on_conflict_do_nothing().returning(getattr(model, key))
+    return session.execute(statement).first() is not None
 
 
 def remember_event(session: Session, event_id: str, now: datetime) -> bool:

@@ -1,0 +1,7 @@
+"""A faithful local Slack (Web API, Socket Mode, signed HTTP) and people who use it, for end-to-end tests."""
+from tests.slack_double.double import SlackDouble
+from tests.slack_double.http_client import HttpResult, SignedHttpClient
+from tests.slack_double.person import HttpTransport, Person, SocketModeTransport, event_envelope
+from tests.slack_double.socket_mode import AckResult
+
+__all__ = ["AckResult", "HttpResult", "HttpTransport", "Person", "SignedHttpClient", "SlackDouble", "SocketModeTransport", "event_envelope"]

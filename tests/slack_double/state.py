@@ -1,0 +1,152 @@
+"""The double's in-memory Slack: teams, people, channels, messages, views, tokens and faults."""
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+
+@dataclass
+class Team:
+    team_id: str
+    name: str
+    domain: str
+
+
+@dataclass
+class User:
+    user_id: str
+    team_id: str
+    name: str
+    real_name: str
+    tz: str | None
+    is_bot: bool = False
+    deleted: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        """The `users.info` user object, with tz fields only when the person has a zone."""
+        user: dict[str, Any] = {
+            "id": self.user_id, "team_id": self.team_id, "name": self.name, "deleted": self.deleted,
+            "real_name": self.real_name, "is_bot": self.is_bot, "is_app_user": False, "is_admin": False,
+            "profile": {"real_name": self.real_name, "display_name": self.name, "team": self.team_id},
+        }
+        if self.tz:
+            now = datetime.now(ZoneInfo(self.tz))
+            offset = now.utcoffset()
+            user.update(tz=self.tz, tz_label=now.tzname() or self.tz, tz_offset=int(offset.total_seconds()) if offset else 0)
+        return user
+
+
+@dataclass
+class Channel:
+    channel_id: str
+    name: str
+    members: list[str]
+    is_private: bool = False
+    is_ext_shared: bool = False
+    archived: bool = False
+    is_im: bool = False
+
+
+@dataclass
+class Message:
+    """A message as it stands now (updates replace text and blocks)."""
+
+    channel: str
+    ts: str
+    user: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    metadata: dict[str, Any] | None = None
+    edits: int = 0
+    ephemeral_to: str | None = None
+    bot_id: str | None = None
+
+
+@dataclass
+class RecordedCall:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    at: float
+    status: int = 200
+    response: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Fault:
+    kind: str
+    retry_after: int = 1
+    error: str = "not_in_channel"
+    delay: float = 0.0
+
+
+@dataclass
+class Grant:
+    """A trigger_id or response_url handed out in a payload, with its expiry rules."""
+
+    user: str
+    channel: str | None
+    issued: float
+    uses: int = 0
+
+
+class Workspace:
+    """All state, behind one lock so concurrent requests see consistent data."""
+
+    def __init__(self, team: Team, bot_user_id: str, bot_token: str, app_token: str) -> None:
+        self.lock = threading.RLock()
+        self.home_team = team
+        self.teams: dict[str, Team] = {team.team_id: team}
+        self.users: dict[str, User] = {bot_user_id: User(bot_user_id, team.team_id, "alliancebot", "Alliance Bot", None, is_bot=True)}
+        self.channels: dict[str, Channel] = {}
+        self.messages: dict[str, list[Message]] = {}
+        self.ephemerals: list[Message] = []
+        self.views: dict[str, dict[str, Any]] = {}
+        self.view_stacks: dict[str, list[str]] = {}
+        self.homes: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}
+        self.calls: list[RecordedCall] = []
+        self.faults: dict[str, deque[Fault]] = {}
+        self.triggers: dict[str, Grant] = {}
+        self.response_urls: dict[str, Grant] = {}
+        self.bot_tokens = {bot_token}
+        self.app_tokens = {app_token}
+        self.revoked: set[str] = set()
+        self.rate_limits: dict[str, tuple[int, dict[str, deque[float]]]] = {}
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._base = int(time.time())
+
+    def next_ts(self) -> str:
+        """A message ts: unique and increasing, in Slack's "seconds.micro" form."""
+        n = next(self._ts)
+        return f"{self._base + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def next_id(self, prefix: str) -> str:
+        """A fresh Slack-style id with the given prefix."""
+        return f"{prefix}{next(self._ids):08d}"
+
+    def issue_trigger(self, user: str, channel: str | None = None) -> str:
+        """A trigger_id for a payload the double sends."""
+        trigger = f"{next(self._ids)}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex[:16]}"
+        self.triggers[trigger] = Grant(user, channel, time.monotonic())
+        return trigger
+
+    def dm_channel(self, user_id: str) -> Channel:
+        """The bot's direct-message channel with a person."""
+        channel_id = "D" + user_id[1:]
+        if channel_id not in self.channels:
+            self.channels[channel_id] = Channel(channel_id, user_id, [user_id], is_private=True, is_im=True)
+        return self.channels[channel_id]
+
+    def find_message(self, channel: str, ts: str) -> Message | None:
+        """A channel message by ts."""
+        return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
