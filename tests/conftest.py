@@ -22,7 +22,9 @@ def _pg_database() -> Iterator[Database]:
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    db = Database(make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"}))
+    # The schema travels in the URL so that subprocesses given db.engine.url land in it too.
+    separator = "&" if "?" in PG_URL else "?"
+    db = Database(make_engine(f"{PG_URL}{separator}options=-csearch_path%3D{schema}"))
     try:
         upgrade(db)
         yield db

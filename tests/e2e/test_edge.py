@@ -1,0 +1,65 @@
+"""Slack's redeliveries run once; replays and forgeries never reach a listener."""
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+
+from storage.users import cached_members
+from storage.db import Database
+from tests.e2e.conftest import CHANNEL, SECRET, RunningBot, eventually, start_bot
+from tests.slack_double import SignedHttpClient, SlackDouble, event_envelope
+
+
+def cached_tz(bot: RunningBot, user_id: str) -> str | None:
+    with bot.services.db.read() as session:
+        found = cached_members(session, bot.services.default_installation_id, [user_id], now=bot.services.clock.now(), max_age=timedelta(days=1))
+    return found[user_id].tz if user_id in found else None
+
+
+def user_change(bot: RunningBot, tz: str, event_id: str) -> dict[str, object]:
+    user = bot.slack.ws.users["UKENJI"].to_api()
+    user["tz"] = tz
+    return event_envelope(bot.slack, {"type": "user_change", "user": user, "event_ts": f"{time.time():.6f}"}, event_id=event_id)
+
+
+def test_a_changed_time_zone_is_picked_up_and_a_redelivery_is_processed_once(bot: RunningBot) -> None:
+    first = bot.transport.deliver("events_api", user_change(bot, "Europe/Paris", "Ev0TZ1"))
+    assert first.acked
+    eventually(lambda: cached_tz(bot, "UKENJI") == "Europe/Paris", what="the new time zone")
+    # Slack redelivers the same event id (a retry); the content here differs only to prove
+    # that the redelivery is not processed again.
+    again = bot.transport.deliver("events_api", user_change(bot, "America/Chicago", "Ev0TZ1"))
+    assert again.acked
+    time.sleep(0.3)
+    assert cached_tz(bot, "UKENJI") == "Europe/Paris"
+
+
+def test_http_replays_and_slack_retries(slack: SlackDouble, database: Database) -> None:
+
+    running, stop = start_bot(slack, database, "http")
+    try:
+        url = running.transport.client.app_url
+        client = SignedHttpClient(url, SECRET)
+        envelope = user_change(running, "Asia/Seoul", "Ev0RETRY")
+        body = json.dumps(envelope).encode()
+        ts = str(int(time.time()))
+        signature = client.sign(body, ts)
+        assert client.send(body, "application/json", timestamp=ts, signature=signature).status == 200
+        # An exact replay of a signed request is refused...
+        assert client.send(body, "application/json", timestamp=ts, signature=signature).status == 401
+        # ...but Slack's own retry (same body, retry header) is accepted, and deduplicated.
+        retry = client.send(body, "application/json", timestamp=ts, signature=signature, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+        assert retry.status == 200
+        eventually(lambda: cached_tz(running, "UKENJI") == "Asia/Seoul", what="the event")
+        before = len(slack.ephemerals())
+        form = {"command": "/alliance", "text": "help", "user_id": "UMARIA", "channel_id": CHANNEL, "team_id": slack.team_id,
+                "trigger_id": slack.issue_trigger("UMARIA"), "response_url": slack.issue_response_url("UMARIA", CHANNEL)}
+        for variant in ({"forged": True}, {"stale_seconds": 301}, {"timestamp": "abc"}, {"timestamp": "1e9"}, {"tamper": True}, {"signature": ""}):
+            assert client.command(form, **variant).status == 401, variant
+        time.sleep(0.3)
+        assert len(slack.ephemerals()) == before
+        assert client.command(form, stale_seconds=299).status == 200
+        eventually(lambda: len(slack.ephemerals()) == before + 1, what="the in-window answer")
+    finally:
+        stop()
