@@ -111,7 +111,11 @@ class SlackGateway:
                     logger.warning("slack %s rate limited; retrying in %.1fs", method, wait)
                     self._sleep(min(wait, self.policy.max_retry_after) + random.random() * 0.2)
                     continue
-                if status >= 500 or code in TRANSIENT:
+                # Slack sometimes answers 200 with an empty or non-JSON body; what happened is unknown.
+                unreadable = code.startswith("Received a response in a non-JSON format")
+                if unreadable:
+                    code = "unreadable_response"
+                if status >= 500 or code in TRANSIENT or unreadable:
                     # 503 means Slack refused before processing; other 5xx may have been processed.
                     if (idempotent or status == 503) and not last:
                         self._sleep(self.policy.backoff(attempt))

@@ -107,3 +107,15 @@ def test_member_profiles_are_cached_between_lookups(bot: RunningBot) -> None:
     maria.run("/alliance", "setup", channel=CHANNEL)
     eventually(lambda: sum(v.get("callback_id") == "alliance_setup" for v in bot.slack.views()) >= 2, what="the second form")
     assert len(bot.slack.calls("users.info")) == first
+
+
+def test_a_stale_or_foreign_form_is_refused_inside_the_modal(bot: RunningBot) -> None:
+    maria = bot.person("UMARIA")
+    maria.run("/alliance", "setup", channel=CHANNEL)
+    view = eventually(lambda: next((v for v in bot.slack.views() if v.get("callback_id") == "alliance_setup"), None), what="the setup form")
+    with bot.slack.ws.lock:
+        bot.slack.ws.views[view["id"]]["private_metadata"] = '{"v": 99}'
+    ack = maria.submit_view({"Alliance name": "X", "Partner 1 name": "A", "Partner 2 name": "B"})
+    assert ack.acked and ack.payload and ack.payload["response_action"] == "errors"
+    assert "out of date" in ack.payload["errors"]["alliance_name"]
+    assert saved(bot) is None

@@ -109,3 +109,14 @@ def test_a_refused_bot_token_stops_start_up_with_one_line(slack: SlackDouble, tm
     out, _ = process.communicate(timeout=30)
     assert process.returncode == 2
     assert "SLACK_BOT_TOKEN was refused by Slack" in out and "Traceback" not in out
+
+
+def test_check_reports_the_bot_and_the_mode(slack: SlackDouble, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_APP_TOKEN": slack.app_token, "SLACK_API_URL": slack.api_url})
+    result = subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "ok: bot alliancebot (UBOT) in Alpha Pharma (T0ALPHA); Socket Mode" in result.stdout
+    env["SLACK_BOT_TOKEN"] = "xoxb-wrong"
+    result = subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in result.stderr

@@ -110,3 +110,15 @@ def test_channel_members_follow_every_page(gateway: SlackGateway, slack: SlackDo
     members = list(gateway.channel_member_ids(CHANNEL, page_size=100))
     assert len(members) == 452 and len(set(members)) == 452
     assert len(slack.calls("conversations.members")) == 5
+
+
+def test_timeouts_retry_reads_but_never_posts(slack: SlackDouble, sleeps: Sleeps) -> None:
+    quick = SlackGateway(WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=0.3, retry_handlers=[]), RetryPolicy(attempts=3), sleep=sleeps)
+    slack.inject("users.info", "timeout", delay=0.6)
+    assert quick.user_info("UMARIA")["id"] == "UMARIA"
+    slack.inject("chat.postMessage", "timeout", delay=0.6)
+    with pytest.raises(DeliveryUncertain):
+        quick.post_message(CHANNEL, "slow")
+    slack.inject("chat.postMessage", "empty_body")
+    with pytest.raises(DeliveryUncertain):
+        quick.post_message(CHANNEL, "empty")
