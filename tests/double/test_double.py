@@ -210,3 +210,43 @@ def test_a_modal_is_submitted_by_its_labels(slack: SlackDouble) -> None:
     assert seen[0]["type"] == "view_submission" and seen[0]["user"]["team_id"] == slack.team_id
     with pytest.raises(AssertionError, match="no open modal"):
         Person(slack, Capture(), "UMARIA").submit_view({"Name": "again"})
+
+
+def test_people_click_buttons_by_their_text_and_open_home(slack: SlackDouble) -> None:
+    slack.add_team("T0BETA", "Beta Bio")
+    slack.add_user("UKENJI", "T0BETA", "kenji", tz="Asia/Tokyo")
+    with slack.ws.lock:
+        slack.ws.channels[CHANNEL].members.append("UKENJI")
+    app = App(client=client(slack), token_verification_enabled=False, request_verification_enabled=False)
+    clicks: list[dict[str, Any]] = []
+
+    @app.action("vote_support")
+    def vote(ack: Any, body: dict[str, Any]) -> None:
+        ack()
+        clicks.append(body)
+
+    @app.event("app_home_opened")
+    def home(event: dict[str, Any], client: WebClient) -> None:
+        client.views_publish(user_id=event["user"], view={"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]})
+
+    blocks = [{"type": "actions", "block_id": "vote", "elements": [
+        {"type": "button", "text": {"type": "plain_text", "text": "Support"}, "action_id": "vote_support", "value": "d1"}]}]
+    client(slack).chat_postMessage(channel=CHANNEL, text="vote", blocks=blocks)
+    handler = SocketModeHandler(app, slack.app_token)
+    handler.connect()
+    try:
+        kenji = Person(slack, SocketModeTransport(slack), "UKENJI")
+        assert kenji.click("Support", channel=CHANNEL).acked
+        with pytest.raises(AssertionError, match="buttons seen"):
+            kenji.click("Block", channel=CHANNEL)
+        assert kenji.open_home().acked
+        deadline = time.monotonic() + 5
+        while slack.home_view("UKENJI") is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert slack.home_view("UKENJI") is not None
+    finally:
+        handler.close()
+    [body] = clicks
+    # In a Slack Connect channel the clicker's company is user.team_id, not team.id.
+    assert body["user"]["team_id"] == "T0BETA" and body["team"]["id"] == slack.team_id
+    assert body["actions"][0]["value"] == "d1" and body["container"]["channel_id"] == CHANNEL

@@ -120,3 +120,19 @@ def test_check_reports_the_bot_and_the_mode(slack: SlackDouble, tmp_path: Path) 
     env["SLACK_BOT_TOKEN"] = "xoxb-wrong"
     result = subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in result.stderr
+
+
+def test_the_scheduler_runs_alone_and_stops_on_sigterm(slack: SlackDouble, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_APP_TOKEN": slack.app_token, "SLACK_API_URL": slack.api_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen([sys.executable, "-m", "bot", "scheduler"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    while line and "scheduler running" not in line:
+        line = process.stdout.readline()
+    assert "scheduler running" in line
+    out = stop(process)
+    assert process.returncode == 0 and "Traceback" not in out
+    assert (tmp_path / "bot.db").exists()  # migrated before it started
