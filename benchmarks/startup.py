@@ -38,10 +38,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def one_run(mode: str, workdir: Path) -> tuple[float, float]:
-    """(seconds until reachable, MiB resident after idling) for one start of the bot."""
-    slack = SlackDouble(signing_secret=SECRET)
-    slack.start()
+def start_process(slack: SlackDouble, mode: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `alliancebot run` against the double; return it once Slack can reach it, and its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
                 "DATABASE_URL": f"sqlite:///{workdir / f'{time.time_ns()}.db'}"})
@@ -53,25 +51,40 @@ def one_run(mode: str, workdir: Path) -> tuple[float, float]:
         args += ["--port", str(port), "--host", "127.0.0.1"]
     started = time.perf_counter()
     process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while True:
-            if mode == "socket":
-                if slack.socket.wait_connected(0.01):
+    while True:
+        if mode == "socket":
+            if slack.socket.wait_connected(0.01):
+                break
+        else:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=0.5):
                     break
-            else:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=0.5):
-                        break
-                except OSError:
-                    time.sleep(0.01)
-            if time.perf_counter() - started > 60:
-                raise RuntimeError("the bot did not come up within 60 s")
+            except OSError:
+                time.sleep(0.01)
+        if time.perf_counter() - started > 60:
+            stop_process(process)
+            raise RuntimeError("the bot did not come up within 60 s")
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, as an operator would, and wait for the clean exit."""
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def one_run(mode: str, workdir: Path) -> tuple[float, float]:
+    """(seconds until reachable, MiB resident after idling) for one start of the bot."""
+    slack = SlackDouble(signing_secret=SECRET)
+    slack.start()
+    started = time.perf_counter()
+    try:
+        process, _ = start_process(slack, mode, workdir)
         ready = time.perf_counter() - started
         time.sleep(5)
         memory = rss_mib(process.pid)
+        stop_process(process)
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
         slack.stop()
     return ready, memory
 

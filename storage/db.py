@@ -1,8 +1,9 @@
 """Engines and units of work; nothing here connects at import time."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,9 @@ class Database:
         self._reader = sessionmaker(
             self.engine.execution_options(sqlite_begin="DEFERRED"), expire_on_commit=False
         )
+        # SQLite has one writer at a time, and its busy handler waits in sleeps of up to 100 ms;
+        # queueing this process's writers on a lock instead keeps the wait short and fair.
+        self._write_lock = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -68,7 +72,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A short write transaction: committed on success, rolled back on any error."""
-        with self._writer() as session, session.begin():
+        with self._write_lock or nullcontext(), self._writer() as session, session.begin():
             yield session
 
     @contextmanager

@@ -13,6 +13,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import Services, build_app, build_services
+from bot.runner import HTTP_THREADS
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
 from storage.db import Database
@@ -82,7 +83,7 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
         transport: Any = SocketModeTransport(slack)
         stops.append(handler.close)
     else:
-        server = waitress.create_server(SlackHttpEdge(app, database, services.clock, SECRET), host="127.0.0.1", port=0, threads=8)
+        server = waitress.create_server(SlackHttpEdge(app, database, services.clock, SECRET), host="127.0.0.1", port=0, threads=HTTP_THREADS)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         transport = HttpTransport(slack, f"http://127.0.0.1:{server.effective_port}/slack/events")  # type: ignore[union-attr]
