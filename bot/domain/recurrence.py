@@ -14,11 +14,13 @@ import pytz
 
 
 def parse_zone(name: str) -> str:
-    """Check an IANA zone name such as Europe/Zurich; raise ValueError with a clear message."""
+    """The canonical IANA name for user input such as "europe/zurich"; ValueError with a clear message."""
     try:
         return str(pytz.timezone(name.strip()).zone)
     except (pytz.UnknownTimeZoneError, AttributeError) as error:
-        raise ValueError(f"Unknown time zone {name!r}: use an Area/City name such as Europe/Zurich or America/New_York.") from error
+        shown = name[:64] if isinstance(name, str) else name
+        raise ValueError(f"Unknown time zone {shown!r}: use an Area/City name such as Europe/Zurich "
+                         "or America/New_York.") from error
 
 
 def local_instant(day: date, at: time, zone: str) -> datetime:
@@ -26,17 +28,28 @@ def local_instant(day: date, at: time, zone: str) -> datetime:
     tz = pytz.timezone(zone)
     naive = datetime.combine(day, at)
     try:
-        local = tz.localize(naive, is_dst=None)
+        return tz.localize(naive, is_dst=None).astimezone(pytz.utc)
     except pytz.AmbiguousTimeError:
-        local = tz.localize(naive, is_dst=True)  # the first of the two
+        first = True
     except pytz.NonExistentTimeError:
-        # Read with the offset in force before the gap, which lands as far past the gap.
-        local = tz.normalize(tz.localize(naive, is_dst=False))
-    return local.astimezone(pytz.utc)
+        first = False
+    # Decide by UTC order, not by pytz's is_dst labels: zones with negative DST (Europe/Dublin)
+    # flip them. In a fold the earlier instant is the first occurrence; in a gap the later one
+    # reads the time with the offset in force before the gap, which lands as far past the gap.
+    candidates = [tz.localize(naive, is_dst=flag).astimezone(pytz.utc) for flag in (True, False)]
+    return min(candidates) if first else max(candidates)
 
 
 def _local_date(instant: datetime, zone: str) -> date:
     return instant.astimezone(pytz.timezone(zone)).date()
+
+
+def _check(at: time, zone: str) -> None:
+    """Refuse rules that could only fail later, when the scheduler computes the next firing."""
+    if at.tzinfo is not None:
+        raise ValueError("a rule's time is a wall-clock time; give its zone separately")
+    if parse_zone(zone) != zone:
+        raise ValueError(f"use the canonical zone name {parse_zone(zone)!r}, as parse_zone gives it")
 
 
 @dataclass(frozen=True)
@@ -45,6 +58,9 @@ class DailyRule:
 
     at: time
     zone: str
+
+    def __post_init__(self) -> None:
+        _check(self.at, self.zone)
 
     def fires_on(self, day: date) -> bool:
         """Whether the rule fires on a local date."""
@@ -70,6 +86,7 @@ class WeeklyRule:
     def __post_init__(self) -> None:
         if not 0 <= self.weekday <= 6:
             raise ValueError("weekday must be 0 (Monday) to 6 (Sunday)")
+        _check(self.at, self.zone)
 
     def fires_on(self, day: date) -> bool:
         """Whether the rule fires on a local date."""

@@ -1,21 +1,26 @@
-"""What a sender returns for one piece of due work, and how failures are retried."""
+"""What a sender returns for one piece of due work, and how failures turn into retries."""
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from storage.due_work import ClaimedWork
 
-# 30 s, 2 min, 10 min, 1 h, then hourly: long enough for Slack outages, short enough for reminders.
+logger = logging.getLogger(__name__)
+
+# 30 s, 2 min, 10 min, 1 h, then hourly: long enough to ride out a Slack outage, short enough
+# that a reminder is still useful. With 8 attempts the last try is about 5 hours after the first.
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
 MAX_ATTEMPTS = 8
+MAX_REASON = 500
 
 
 @dataclass(frozen=True)
 class Sent:
-    """Delivered; `result` is kept (e.g. the Slack message ts)."""
+    """Delivered; `result` is kept on the row (e.g. the Slack channel and message ts)."""
 
     result: dict[str, Any] = field(default_factory=dict)
 
@@ -41,4 +46,24 @@ Sender = Callable[[ClaimedWork], Outcome]
 
 def backoff(attempt: int) -> timedelta:
     """How long to wait after the given (1-based) failed attempt."""
-    return BACKOFF[min(attempt, len(BACKOFF)) - 1]
+    return BACKOFF[min(max(attempt, 1), len(BACKOFF)) - 1]
+
+
+def run_sender(work: ClaimedWork, senders: Mapping[str, Sender]) -> Outcome:
+    """Call the sender for the work's kind; an exception becomes a retry with backoff."""
+    sender = senders.get(work.kind)
+    if sender is None:
+        return Failed(f"no sender for kind {work.kind!r}")
+    try:
+        return sender(work)
+    except Exception as error:
+        # Id and kind only: the payload can carry confidential alliance text.
+        logger.exception("sending due work %s (%s) failed on attempt %s", work.id, work.kind, work.attempt)
+        return RetryLater(backoff(work.attempt), f"{type(error).__name__}: {error}"[:MAX_REASON])
+
+
+def settle(outcome: Outcome, attempt: int, max_attempts: int = MAX_ATTEMPTS) -> Outcome:
+    """The outcome to record: a retry past the last attempt becomes a failure."""
+    if isinstance(outcome, RetryLater) and attempt >= max_attempts:
+        return Failed(f"gave up after {attempt} attempts: {outcome.reason}")
+    return outcome

@@ -1,21 +1,25 @@
 """The scheduler sends what is due exactly once: after downtime, on failure, with two of them running."""
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from bot.clock import FixedClock, SystemClock
-from bot.scheduler import Failed, RetryLater, Scheduler, Sent
+from bot.scheduler import MAX_ATTEMPTS, Failed, Outcome, RetryLater, Scheduler, Sender, Sent, backoff
 from storage.db import Database
-from storage.due_work import ClaimedWork, claim_due, enqueue, status_of
+from storage.due_work import ClaimedWork, WorkState, claim_due, enqueue, state_of
 from tests.storage.helpers import T0, installation
+
+SECRET = "Confidential: Q3 milestone payment to Partner B"
 
 
 class Recorder:
-    """A sender that records what it sent."""
+    """A sender that records what it sent, and signals each send."""
 
     def __init__(self) -> None:
         self.sent: Counter[str] = Counter()
@@ -23,23 +27,32 @@ class Recorder:
         self.lock = threading.Lock()
         self.event = threading.Event()
 
-    def __call__(self, work: ClaimedWork) -> Sent:
+    def __call__(self, work: ClaimedWork) -> Outcome:
         with self.lock:
             self.sent[work.key] += 1
             self.late[work.key] = work.late
         self.event.set()
-        return Sent({"ts": "1.0"})
+        return Sent({"ts": f"{work.id}.0"})
 
 
-def add(db: Database, key: str, due_at: object = T0, kind: str = "note") -> None:
+def add(db: Database, key: str, due_at: datetime = T0, kind: str = "note") -> None:
     inst = installation(db)
     with db.write() as session:
-        enqueue(session, installation_id=inst, kind=kind, key=key, due_at=due_at, payload={}, now=T0)  # type: ignore[arg-type]
+        enqueue(session, installation_id=inst, kind=kind, key=key, due_at=due_at, payload={"text": SECRET}, now=T0)
 
 
-def status(db: Database, key: str) -> tuple[str, int, bool, str | None] | None:
+def add_many(db: Database, count: int) -> None:
+    inst = installation(db)
+    with db.write() as session:
+        for i in range(count):
+            enqueue(session, installation_id=inst, kind="note", key=f"n:{i}", due_at=T0, payload={}, now=T0)
+
+
+def state(db: Database, key: str) -> WorkState:
     with db.read() as session:
-        return status_of(session, key)
+        found = state_of(session, key)
+    assert found is not None
+    return found
 
 
 def test_due_work_is_sent_once_and_future_work_waits(database: Database) -> None:
@@ -49,72 +62,113 @@ def test_due_work_is_sent_once_and_future_work_waits(database: Database) -> None
     scheduler = Scheduler(database, {"note": recorder}, clock=clock, worker="w1")
     assert scheduler.tick() == 1
     assert scheduler.tick() == 0
+    assert recorder.sent == {"now": 1}
     clock.advance(timedelta(days=1))
-    scheduler.tick()
+    assert scheduler.tick() == 1
     assert recorder.sent == {"now": 1, "tomorrow": 1}
-    assert status(database, "now")[0] == "sent"
+    sent = state(database, "now")
+    assert (sent.status, sent.sent_at, sent.late) == ("sent", T0, False)
+    assert sent.result is not None and "ts" in sent.result
 
 
 def test_work_that_fell_due_during_downtime_is_sent_once_and_marked_late(database: Database) -> None:
     for i in range(12):
-        add(database, f"nudge:{i}", T0 + timedelta(minutes=10 * i))
+        add(database, f"nudge:{i:02}", T0 + timedelta(minutes=10 * i))
     recorder = Recorder()
     scheduler = Scheduler(database, {"note": recorder}, clock=FixedClock(T0 + timedelta(minutes=113)), worker="w1", batch=5)
     assert scheduler.tick() == 12  # several batches in one tick
+    assert scheduler.tick() == 0
     assert set(recorder.sent.values()) == {1} and len(recorder.sent) == 12
-    assert recorder.late["nudge:0"] and not recorder.late["nudge:11"]
+    assert recorder.late["nudge:00"] and recorder.late["nudge:10"] and not recorder.late["nudge:11"]
+    assert state(database, "nudge:00").late
 
 
-def test_a_failing_sender_is_retried_with_backoff_then_gives_up(database: Database) -> None:
+def test_a_raising_sender_is_retried_with_growing_backoff_then_fails_after_max_attempts(database: Database) -> None:
     add(database, "flaky")
     clock = FixedClock(T0)
-    calls: list[int] = []
+    attempts: list[int] = []
 
-    def broken(work: ClaimedWork) -> Sent:
-        calls.append(work.attempt)
+    def broken(work: ClaimedWork) -> Outcome:
+        attempts.append(work.attempt)
         raise RuntimeError("slack is down")
 
-    scheduler = Scheduler(database, {"note": broken}, clock=clock, worker="w1", max_attempts=3)
-    scheduler.tick()
-    assert status(database, "flaky")[0] == "pending"
-    clock.advance(timedelta(seconds=10))
-    assert scheduler.tick() == 0  # backoff: not before 30 s
-    clock.advance(timedelta(seconds=25))
-    scheduler.tick()
-    clock.advance(timedelta(minutes=3))
-    scheduler.tick()
-    assert calls == [1, 2, 3]
-    final = status(database, "flaky")
-    assert final[0] == "failed" and "slack is down" in (final[3] or "")
+    scheduler = Scheduler(database, {"note": broken}, clock=clock, worker="w1")
+    waits = []
+    while (current := state(database, "flaky")).status == "pending":
+        clock.set(current.due_at)
+        assert scheduler.tick() == 1
+        after = state(database, "flaky")
+        waits.append(after.due_at - clock.now())
+        if after.status == "pending":
+            clock.set(after.due_at - timedelta(seconds=1))
+            assert scheduler.tick() == 0  # never before the backoff is over
+    assert attempts == list(range(1, MAX_ATTEMPTS + 1)) and MAX_ATTEMPTS == 8
+    minutes = [w.total_seconds() / 60 for w in waits[:-1]]
+    assert minutes == [0.5, 2, 10, 60, 60, 60, 60]
+    final = state(database, "flaky")
+    assert final.status == "failed" and "slack is down" in (final.last_error or "")
 
 
-def test_outcomes_permanent_failure_unknown_kind_and_one_bad_item_among_good_ones(database: Database) -> None:
-    add(database, "a-bad", kind="bad")
-    add(database, "b-good")
-    add(database, "c-mystery", kind="mystery")
-    add(database, "d-later", kind="later")
+def test_a_sender_asking_to_retry_is_retried_until_max_attempts(database: Database) -> None:
+    add(database, "rate-limited")
+    clock = FixedClock(T0)
+    scheduler = Scheduler(database, {"note": lambda w: RetryLater(timedelta(seconds=45), "ratelimited")},
+                          clock=clock, worker="w1", max_attempts=3)
+    for _ in range(3):
+        assert scheduler.tick() == 1
+        clock.advance(timedelta(seconds=45))
+    final = state(database, "rate-limited")
+    assert (final.status, final.attempts) == ("failed", 3)
+    assert "gave up after 3 attempts: ratelimited" in (final.last_error or "")
+
+
+def test_failures_unknown_kinds_and_exceptions_never_stop_the_other_items(database: Database) -> None:
+    add(database, "a-gone", T0 - timedelta(minutes=4), kind="gone")
+    add(database, "b-raises", T0 - timedelta(minutes=3), kind="raises")
+    add(database, "c-mystery", T0 - timedelta(minutes=2), kind="mystery")
+    add(database, "d-good")
+    add(database, "e-later", kind="later")
+
+    def raises(work: ClaimedWork) -> Outcome:
+        raise KeyError("channel")
+
     recorder = Recorder()
-    senders = {"note": recorder, "bad": lambda w: Failed("channel_not_found"), "later": lambda w: RetryLater(timedelta(hours=1), "429")}
-    Scheduler(database, senders, clock=FixedClock(T0), worker="w1").tick()
-    assert recorder.sent == {"b-good": 1}
-    assert status(database, "a-bad")[::3] == ("failed", "channel_not_found")
-    assert status(database, "c-mystery")[0] == "failed"
-    assert status(database, "d-later")[0] == "pending"
+    senders: dict[str, Sender] = {"note": recorder, "gone": lambda w: Failed("channel_not_found"), "raises": raises,
+               "later": lambda w: RetryLater(timedelta(hours=1), "429")}
+    assert Scheduler(database, senders, clock=FixedClock(T0), worker="w1").tick() == 5
+    assert recorder.sent == {"d-good": 1}
+    assert (state(database, "a-gone").status, state(database, "a-gone").last_error) == ("failed", "channel_not_found")
+    assert state(database, "b-raises").status == "pending" and "KeyError" in (state(database, "b-raises").last_error or "")
+    mystery = state(database, "c-mystery")
+    assert mystery.status == "failed" and "no sender for kind 'mystery'" in (mystery.last_error or "")
+    assert (state(database, "e-later").status, state(database, "e-later").due_at) == ("pending", T0 + timedelta(hours=1))
+
+
+def test_the_payload_never_reaches_the_log(database: Database, caplog: pytest.LogCaptureFixture) -> None:
+    add(database, "secret", kind="raises")
+    add(database, "unknown", kind="mystery")
+
+    def raises(work: ClaimedWork) -> Outcome:
+        raise RuntimeError("timeout")
+
+    caplog.set_level(logging.DEBUG)
+    Scheduler(database, {"raises": raises}, clock=FixedClock(T0), worker="w1", max_attempts=1).tick()
+    assert "timeout" in caplog.text and "raises" in caplog.text
+    assert SECRET not in caplog.text and "Partner B" not in caplog.text
 
 
 def test_two_schedulers_on_one_database_send_every_row_once(database: Database) -> None:
-    inst = installation(database)
-    with database.write() as session:
-        for i in range(300):
-            enqueue(session, installation_id=inst, kind="note", key=f"n:{i}", due_at=T0, payload={}, now=T0)
+    add_many(database, 300)
     recorder = Recorder()
     schedulers = [Scheduler(database, {"note": recorder}, clock=FixedClock(T0), worker=f"w{i}", batch=9) for i in range(2)]
-    threads = [threading.Thread(target=s.tick) for s in schedulers]
+    counts: list[int] = []
+    threads = [threading.Thread(target=lambda s=s: counts.append(s.tick())) for s in schedulers]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(60)
     assert len(recorder.sent) == 300 and set(recorder.sent.values()) == {1}
+    assert sum(counts) == 300
 
 
 def test_a_crash_between_claim_and_send_is_recovered_once_after_the_lease(database: Database) -> None:
@@ -126,37 +180,103 @@ def test_a_crash_between_claim_and_send_is_recovered_once_after_the_lease(databa
     assert survivor.tick() == 0
     clock.advance(timedelta(minutes=5))
     assert survivor.tick() == 1
-    survivor.tick()
+    assert survivor.tick() == 0
+    clock.advance(timedelta(hours=1))
+    assert survivor.tick() == 0
     assert recorder.sent == {"dm": 1}
+    assert state(database, "dm").status == "sent"
 
 
-def test_start_ticks_at_once_and_stop_stops_the_thread(database: Database) -> None:
-    add(database, "at-start")
+def test_work_that_keeps_killing_its_claimer_is_given_up(database: Database) -> None:
+    add(database, "poison")
+    for n in range(3):
+        claim_due(database, now=T0 + timedelta(minutes=10 * n), worker=f"crashed-{n}")
+    recorder = Recorder()
+    Scheduler(database, {"note": recorder}, clock=FixedClock(T0 + timedelta(hours=1)), worker="w", max_attempts=3).tick()
+    assert recorder.sent == {}
+    poison = state(database, "poison")
+    assert poison.status == "failed" and "crashed or hung" in (poison.last_error or "")
+
+
+def test_a_batch_whose_lease_runs_out_is_not_sent_by_the_old_claimer(database: Database) -> None:
+    for key in ("a", "b", "c"):
+        add(database, key)
+    clock = FixedClock(T0)
+    sent: list[tuple[str, str]] = []
+
+    def quick(work: ClaimedWork) -> Outcome:
+        sent.append(("other", work.key))
+        return Sent()
+
+    other = Scheduler(database, {"note": quick}, clock=clock, worker="other")
+
+    def slow(work: ClaimedWork) -> Outcome:
+        # Slack hangs for six minutes; meanwhile the other scheduler takes the expired lease over.
+        clock.advance(timedelta(minutes=6))
+        other.tick()
+        sent.append(("slow", work.key))
+        return Sent()
+
+    Scheduler(database, {"note": slow}, clock=clock, worker="slow").tick()
+    assert Counter(key for _, key in sent) == {"a": 2, "b": 1, "c": 1}  # "a" was in flight: fencing can't unsend
+    assert ("slow", "b") not in sent and ("slow", "c") not in sent
+
+
+def test_start_ticks_at_once_even_with_a_long_interval_and_stop_stops_the_thread(database: Database) -> None:
+    add(database, "missed-while-down", T0 - timedelta(hours=1))
+    recorder = Recorder()
+    housekept = threading.Event()
+    # A clock years ahead: APScheduler's first run must not wait for it.
+    scheduler = Scheduler(database, {"note": recorder}, clock=FixedClock(datetime(2031, 1, 1, tzinfo=timezone.utc)),
+                          worker="w1", interval=3600, housekeeping=housekept.set)
+    scheduler.start()
+    try:
+        assert recorder.event.wait(5)
+        assert housekept.wait(5)
+        assert scheduler.running and aps_threads()
+    finally:
+        scheduler.stop()
+    assert not scheduler.running and not aps_threads()
+    assert recorder.sent == {"missed-while-down": 1} and recorder.late["missed-while-down"]
+
+
+def test_the_interval_job_keeps_sending_until_stopped(database: Database) -> None:
     recorder = Recorder()
     scheduler = Scheduler(database, {"note": recorder}, clock=SystemClock(), worker="w1", interval=0.05)
     scheduler.start()
     try:
-        assert recorder.event.wait(5)
-        assert scheduler.running
-        recorder.event.clear()
-        add(database, "while-running", T0)
+        add(database, "while-running", datetime.now(timezone.utc))
         assert recorder.event.wait(5)
     finally:
         scheduler.stop()
-    assert not scheduler.running
-    assert recorder.sent == {"at-start": 1, "while-running": 1}
+    add(database, "after-stop", datetime.now(timezone.utc) - timedelta(seconds=1))
+    time.sleep(0.3)  # six intervals: nothing may tick any more
+    assert recorder.sent == {"while-running": 1}
+    assert state(database, "after-stop").status == "pending"
 
 
-def test_stop_releases_claims_it_did_not_start(database: Database) -> None:
+def test_run_forever_returns_when_told_to_stop(database: Database) -> None:
+    add(database, "x")
+    recorder = Recorder()
+    stop = threading.Event()
+    scheduler = Scheduler(database, {"note": recorder}, clock=FixedClock(T0), worker="w1", interval=0.05)
+    runner = threading.Thread(target=scheduler.run_forever, args=(stop,))
+    runner.start()
+    assert recorder.event.wait(5)
+    stop.set()
+    runner.join(5)
+    assert not runner.is_alive() and not scheduler.running
+
+
+def test_stop_waits_for_the_send_in_flight_and_releases_the_rest(database: Database) -> None:
     for i in range(3):
         add(database, f"s:{i}")
-    started = threading.Event()
-    proceed = threading.Event()
+    started, proceed = threading.Event(), threading.Event()
     sent: list[str] = []
 
-    def slow(work: ClaimedWork) -> Sent:
+    def slow(work: ClaimedWork) -> Outcome:
         started.set()
-        proceed.wait(5)
+        assert proceed.wait(5)
         sent.append(work.key)
         return Sent()
 
@@ -166,11 +286,24 @@ def test_stop_releases_claims_it_did_not_start(database: Database) -> None:
     assert started.wait(5)
     stopper = threading.Thread(target=scheduler.stop)
     stopper.start()
+    stopper.join(0.2)
+    assert stopper.is_alive(), "stop() must wait for the send in flight"
     proceed.set()
     runner.join(5)
     stopper.join(5)
     assert sent == ["s:0"]
-    assert [status(database, f"s:{i}")[0] for i in range(3)] == ["sent", "pending", "pending"]
+    assert [state(database, f"s:{i}").status for i in range(3)] == ["sent", "pending", "pending"]
+    assert [state(database, f"s:{i}").attempts for i in range(3)] == [1, 0, 0]
+    assert Scheduler(database, {"note": Recorder()}, clock=FixedClock(T0), worker="w2").tick() == 2
+
+
+def test_backoff_grows_then_stays_hourly() -> None:
+    assert [backoff(n) for n in range(1, 7)] == [timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10),
+                                                timedelta(hours=1), timedelta(hours=1), timedelta(hours=1)]
+
+
+def aps_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "APScheduler" and t.is_alive()]
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,1 @@
+"""The functional core: pure rules and values, no Slack, database or scheduler."""
