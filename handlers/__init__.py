@@ -5,12 +5,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from handlers import alliances
+from handlers import alliances, consensus
 
 if TYPE_CHECKING:
     from bot.app import Services
 
-FEATURES = (alliances,)
+FEATURES = (alliances, consensus)
 
 
 def register_all(app: App, services: Services) -> None:

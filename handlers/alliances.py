@@ -18,6 +18,7 @@ from bot.domain.alliance import (
 from bot.domain.commands import split_command
 from bot.domain.errors import FormErrors, UserError
 from bot.slack_edge.directory import member_from_user
+from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import alliance as views
 from bot.views.ids import Block, Callback, Command, partner_block
@@ -32,8 +33,10 @@ SUBCOMMANDS = ("", "setup", "help")
 
 def register(app: App, services: Services) -> None:
     """Attach the /alliance listeners."""
+    guard = answer_errors(services)
 
     @app.command(Command.ALLIANCE)
+    @guard
     def alliance_command(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         """Route /alliance [setup|help]; the answer comes after the ack."""
         ack()
@@ -49,6 +52,7 @@ def register(app: App, services: Services) -> None:
             respond(text=text, blocks=blocks, response_type="ephemeral")
 
     @app.view(Callback.ALLIANCE_SETUP)
+    @guard
     def setup_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Check the form; field errors go back into the modal, a valid setup is saved and announced."""
         view = body["view"]
@@ -77,6 +81,7 @@ def register(app: App, services: Services) -> None:
         services.gateway.post_message(ref.channel_id, text, blocks)
 
     @app.event("user_change")
+    @guard
     def user_changed(event: dict[str, Any], context: BoltContext) -> None:
         """People travel and change time zones: refresh the cached profile."""
         services.directory.remember(context["installation_id"], [member_from_user(event["user"])])

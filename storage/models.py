@@ -155,3 +155,53 @@ class DueWorkRow(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DecisionRow(Base):
+    """A consensus decision in a channel; deciders and their partner are fixed when it starts."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_channel_status", "installation_id", "channel_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    creator_id: Mapped[str] = mapped_column(String(32))
+    # [[user_id, partner name or null], ...] in the order they are shown.
+    deciders: Mapped[list[list[str | None]]] = mapped_column(JSON, default=list)
+    partners: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class RoundRow(Base):
+    """One round of a decision: the proposal as it stood, and when the round ran."""
+
+    __tablename__ = "decision_rounds"
+    __table_args__ = (UniqueConstraint("decision_id", "number", name="uq_decision_rounds_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    proposal: Mapped[str] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class VoteRow(Base):
+    """A decider's current vote in a round: one row per (round, voter), changed in place."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("round_id", "voter_id", name="uq_votes_round_voter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("decision_rounds.id", ondelete="CASCADE"))
+    voter_id: Mapped[str] = mapped_column(String(32))
+    partner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    level: Mapped[str] = mapped_column(String(16))
+    concern: Mapped[str | None] = mapped_column(Text, nullable=True)
+    changes: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

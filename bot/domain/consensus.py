@@ -165,3 +165,69 @@ def elapsed(rounds: Sequence[RoundSpan], now: datetime) -> timedelta:
         return timedelta(0)
     last = rounds[-1]
     return (last.ended_at or now) - rounds[0].started_at
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision as it stands: its current round, the votes in it, and how it ended if it did."""
+
+    id: int
+    channel_id: str
+    creator_id: str
+    status: str  # "open" or "closed"
+    outcome: Outcome | None
+    message_ts: str | None
+    partners: tuple[str, ...]
+    deciders: tuple[tuple[str, str | None], ...]  # (user id, partner they speak for)
+    round_number: int
+    proposal: str
+    rounds: tuple[RoundSpan, ...]
+    votes: tuple[Vote, ...]
+
+    @property
+    def decider_ids(self) -> tuple[str, ...]:
+        """Who decides, in the order they are shown."""
+        return tuple(user for user, _ in self.deciders)
+
+    def partner_of(self, user_id: str) -> str | None:
+        """The partner a decider speaks for (fixed when the decision started)."""
+        return dict(self.deciders).get(user_id)
+
+    def tally(self) -> Tally:
+        """Counts of the current round."""
+        return tally(self.votes, self.decider_ids, self.partners)
+
+    def verdict(self) -> Verdict:
+        """The outcome so far, or as it closed."""
+        return verdict(self.votes, self.decider_ids, self.partners, closed=self.status == "closed")
+
+    def closing_verdict(self) -> Verdict:
+        """The outcome if it closed now."""
+        return verdict(self.votes, self.decider_ids, self.partners, closed=True)
+
+
+def check_can_vote(decision: Decision, user_id: str) -> str | None:
+    """The voter's partner; refuses votes on closed decisions and from people who do not decide."""
+    if decision.status != "open":
+        raise UserError("This decision is closed; votes can no longer change.")
+    if user_id not in decision.decider_ids:
+        raise UserError("You are not one of the deciders of this decision, so your vote would not count. The person who started it chose who decides.")
+    return decision.partner_of(user_id)
+
+
+def check_can_close(decision: Decision, user_id: str, *, is_admin: bool = False) -> None:
+    """Only the person who started a decision (or a workspace admin) closes it."""
+    if decision.status != "open":
+        raise UserError("This decision is already closed.")
+    if user_id != decision.creator_id and not is_admin:
+        raise UserError(f"Only <@{decision.creator_id}>, who started this decision, can close it.")
+
+
+def check_proposal(text: str) -> str:
+    """A proposal must say what is being decided."""
+    proposal = text.strip()
+    if not proposal:
+        raise UserError("Say what is being decided, e.g. `/consensus Move the Phase 2 start to Q3`.")
+    if len(proposal) > 2500:
+        raise UserError("Keep the proposal under 2,500 characters; link longer background as a pre-read.")
+    return proposal

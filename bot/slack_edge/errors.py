@@ -1,6 +1,7 @@
 """The one error boundary: user errors become ephemeral answers, the rest an incident id and a log line."""
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Mapping
@@ -68,3 +69,26 @@ def error_handler(services: Services) -> Callable[..., None]:
                 logger.warning("could not tell %s about an error: %s", user, reply_error.error)
 
     return handle
+
+
+def answer_errors(services: Services) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a listener so that errors after its ack are answered here, not by Bolt.
+
+    When a listener raises after ack(), Bolt resets the ack and waits out its 3-second ack
+    timeout before logging "didn't call ack()", which delays or loses the answer. Listeners
+    must take `body` (and may take `respond`) so the person can be told what went wrong.
+    """
+    handle = error_handler(services)
+
+    def decorate(listener: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(listener)  # Bolt reads the wrapped signature to inject arguments
+        def guarded(**kwargs: Any) -> Any:
+            try:
+                return listener(**kwargs)
+            except Exception as error:
+                handle(error, kwargs.get("body") or {}, kwargs.get("respond"))
+                return None
+
+        return guarded
+
+    return decorate

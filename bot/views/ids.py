@@ -8,6 +8,7 @@ class Command(StrEnum):
     """Slash commands the app registers (the manifest declares the same set)."""
 
     ALLIANCE = "/alliance"
+    CONSENSUS = "/consensus"
 
 
 class Callback(StrEnum):
@@ -15,6 +16,7 @@ class Callback(StrEnum):
 
     ALLIANCE_SETUP = "alliance_setup"
     ALLIANCE_LOADING = "alliance_setup_loading"
+    VOTE_CONCERN = "consensus_vote_concern"
 
 
 class Block(StrEnum):
@@ -22,6 +24,8 @@ class Block(StrEnum):
 
     ALLIANCE_NAME = "alliance_name"
     ALLIANCE_MAPPING = "alliance_mapping"
+    CONCERN = "vote_concern"
+    DECISION_ACTIONS = "decision_actions"
 
 
 class Action(StrEnum):
@@ -32,6 +36,12 @@ class Action(StrEnum):
     PARTNER_NAME = "partner_name_input"
     PARTNER_TEAM = "partner_team_select"
     PARTNER_MEMBERS = "partner_members_select"
+    VOTE_SUPPORT = "consensus_vote_support"
+    VOTE_ACCEPT = "consensus_vote_accept"
+    VOTE_WONT_BLOCK = "consensus_vote_wont_block"
+    VOTE_BLOCK = "consensus_vote_block"
+    CLOSE_DECISION = "consensus_close"
+    CONCERN = "vote_concern_input"
 
 
 def partner_block(number: int, part: str) -> str:

@@ -1,0 +1,110 @@
+"""The decision message (proposal, per-partner tally, buttons) and the concern modal."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.domain.consensus import LABELS, Decision, Level, Outcome, PartnerTally
+from bot.domain.errors import UserError
+from bot.views import blocks as bk
+from bot.views.ids import Action, Block, Callback, Command
+
+Message = tuple[str, list[dict[str, Any]]]
+VOTE_ACTIONS = {Level.SUPPORT: Action.VOTE_SUPPORT, Level.ACCEPT: Action.VOTE_ACCEPT,
+                Level.WONT_BLOCK: Action.VOTE_WONT_BLOCK, Level.BLOCK: Action.VOTE_BLOCK}
+LEVEL_OF_ACTION = {action.value: level for level, action in VOTE_ACTIONS.items()}
+OUTCOME_TEXT = {
+    Outcome.FULL: ":white_check_mark: *Full consensus*: every decider supports it.",
+    Outcome.QUALIFIED: ":ballot_box_with_check: *Qualified consensus*: agreed, with concerns to monitor.",
+    Outcome.NO_CONSENSUS: ":no_entry: *No consensus*",
+    Outcome.NO_DECISION: ":zzz: *No decision — the status quo stands*: nobody voted.",
+}
+HELP = (f"*{Command.CONSENSUS}* decides by consensus between the partner companies.\n"
+        f"• `{Command.CONSENSUS} <proposal>` — post a proposal; the channel's members decide, and the tally is shown per partner\n"
+        "• Vote *Support*, *Accept* (can live with it), *Won't block*, or *Block*; a block must say which interest is not addressed\n"
+        f"• `{Command.CONSENSUS} help` — this help")
+
+
+def help_message() -> Message:
+    """How /consensus works."""
+    return "How to use /consensus", [bk.section(HELP)]
+
+
+def button_value(decision_id: int) -> str:
+    """What a decision's buttons carry: a versioned reference to the decision."""
+    return json.dumps({"v": 1, "decision": decision_id}, separators=(",", ":"))
+
+
+def decision_id_from(value: str | None) -> int:
+    """Read a button value or modal metadata back; stale ones are a user-facing error."""
+    try:
+        data = json.loads(value or "")
+        if data.get("v") != 1:
+            raise ValueError("version")
+        return int(data["decision"])
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise UserError("This button is out of date. Ask for a fresh decision message.") from error
+
+
+def _counts(tally: PartnerTally) -> str:
+    return " · ".join(f"{LABELS[level]} {tally.count(level)}" for level in Level)
+
+
+def decision_message(decision: Decision) -> Message:
+    """The decision as everyone in the channel sees it, updated in place as votes come in."""
+    tally, verdict = decision.tally(), decision.verdict()
+    title = f"Decision {decision.id} · round {decision.round_number}"
+    out: list[dict[str, Any]] = [
+        bk.header(title),
+        bk.section(bk.escape(decision.proposal)),
+        bk.context(f"Started by <@{decision.creator_id}> · {len(decision.decider_ids)} deciders · partners must all agree"),
+    ]
+    lines = []
+    for group in tally.by_partner:
+        name = bk.escape(group.partner) if group.partner else "Not mapped to a partner"
+        deciders = sum(1 for _, p in decision.deciders if p == group.partner)
+        lines.append(f"*{name}* ({group.total}/{deciders} voted): {_counts(group)}")
+    out.append(bk.section("\n".join(lines) or "No votes yet."))
+    if decision.status == "open":
+        waiting = bk.mention_list(list(tally.not_voted), 15) if tally.not_voted else "everyone has voted"
+        out.append(bk.context(f"Not voted yet: {waiting}"))
+        if verdict.outcome is Outcome.NO_CONSENSUS:
+            out.append(bk.section(":no_entry: Blocked: " + "; ".join(bk.escape(c) for c in verdict.blocking_concerns)[:2800]))
+        buttons = [{"type": "button", "action_id": VOTE_ACTIONS[level], "text": bk.plain(LABELS[level], 75), "value": button_value(decision.id),
+                    **({"style": "primary"} if level is Level.SUPPORT else {"style": "danger"} if level is Level.BLOCK else {})}
+                   for level in Level]
+        buttons.append({"type": "button", "action_id": Action.CLOSE_DECISION, "text": bk.plain("Close decision", 75), "value": button_value(decision.id)})
+        out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": buttons})
+    else:
+        out.append(bk.section(_outcome_text(decision)))
+    return f"{title}: {decision.proposal[:200]}", out
+
+
+def _outcome_text(decision: Decision) -> str:
+    verdict = decision.verdict()
+    text = OUTCOME_TEXT[verdict.outcome] if verdict.outcome in OUTCOME_TEXT else "Closed."
+    if verdict.awaiting:
+        text += " Awaiting " + ", ".join(bk.escape(p) for p in verdict.awaiting) + "."
+    if verdict.blocking_concerns:
+        text += "\nBlocked because: " + "; ".join(bk.escape(c) for c in verdict.blocking_concerns)
+    if verdict.assumptions:
+        text += "\n*Assumptions to monitor:*\n" + "\n".join(f"• {bk.escape(a)}" for a in verdict.assumptions)
+    return text[:3000]
+
+
+def concern_modal(decision: Decision, level: Level) -> dict[str, Any]:
+    """Asks for the concern behind an Accept, Won't block or Block."""
+    required = level is Level.BLOCK
+    label = "Which interest of yours is not addressed?" if required else "Your concern (optional)"
+    blocks = [bk.section(f"*{LABELS[level]}* on: {bk.escape(decision.proposal[:500])}"),
+              bk.text_input(Block.CONCERN, Action.CONCERN, label, optional=not required, multiline=True, max_length=2000)]
+    metadata = json.dumps({"v": 1, "decision": decision.id, "level": level.value}, separators=(",", ":"))
+    return bk.modal(Callback.VOTE_CONCERN, LABELS[level], blocks, submit="Vote", private_metadata=metadata)
+
+
+def level_from_metadata(raw: str | None) -> Level:
+    """The level a concern modal was opened for."""
+    try:
+        return Level(json.loads(raw or "")["level"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise UserError("This form is out of date. Vote again from the decision message.") from error

@@ -1,0 +1,129 @@
+"""`/consensus`: start a decision, vote with a level (and a concern), close it with an outcome."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.domain.alliance import partner_of, people
+from bot.domain.consensus import Decision, Level, Vote, check_can_close, check_can_vote, check_proposal, check_vote
+from bot.domain.errors import UserError
+from bot.slack_edge.errors import answer_errors
+from bot.slack_edge.payloads import Actor, CommandCall, state_values
+from bot.views import consensus as views
+from bot.views.ids import Action, Block, Callback, Command
+from storage.alliances import get_alliance
+from storage.decisions import cast_vote, close_decision, create_decision, load_decision, set_message
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def register(app: App, services: Services) -> None:
+    """Attach the /consensus listeners."""
+    guard = answer_errors(services)
+
+    @app.command(Command.CONSENSUS)
+    @guard
+    def consensus_command(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        """`/consensus <proposal>` posts a decision; `/consensus help` explains."""
+        ack()
+        call = CommandCall.parse(body)
+        if call.text.strip().lower() in ("", "help"):
+            text, blocks = views.help_message()
+            respond(text=text, blocks=blocks, response_type="ephemeral")
+            return
+        start_decision(services, context["installation_id"], call)
+
+    for level, action_id in views.VOTE_ACTIONS.items():
+        app.action(action_id)(guard(vote_listener(services, level)))
+
+    @app.view(Callback.VOTE_CONCERN)
+    @guard
+    def concern_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """The vote with its concern; a block without one goes back into the modal."""
+        view = body["view"]
+        try:
+            decision_id = views.decision_id_from(view.get("private_metadata"))
+            level = views.level_from_metadata(view.get("private_metadata"))
+            concern = check_vote(level, state_values(view).get(Block.CONCERN))
+        except UserError as problem:
+            ack(response_action="errors", errors={Block.CONCERN: problem.message})
+            return
+        ack()
+        record_vote(services, context["installation_id"], decision_id, Actor.from_interaction(body), level, concern)
+
+    @app.action(Action.CLOSE_DECISION)
+    @guard
+    def close_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """The creator closes the decision; the outcome is computed from the votes."""
+        ack()
+        actor = Actor.from_interaction(body)
+        decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
+        check_can_close(decision, actor.user_id)
+        with services.db.write() as session:
+            close_decision(session, decision.id, decision.closing_verdict().outcome, services.clock.now())
+        refresh(services, context["installation_id"], decision.id)
+
+
+def vote_listener(services: Services, level: Level) -> Any:
+    """A listener for one level's button."""
+
+    def on_click(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        ack()
+        actor = Actor.from_interaction(body)
+        decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
+        check_can_vote(decision, actor.user_id)
+        if level is Level.SUPPORT:
+            record_vote(services, context["installation_id"], decision.id, actor, level, None)
+        else:
+            services.gateway.open_view(body["trigger_id"], views.concern_modal(decision, level))
+
+    return on_click
+
+
+def find(services: Services, installation_id: int, decision_id: int) -> Decision:
+    """Load a decision of this installation, or say it is gone."""
+    with services.db.read() as session:
+        decision = load_decision(session, installation_id, decision_id)
+    if decision is None:
+        raise UserError("I cannot find this decision any more.")
+    return decision
+
+
+def start_decision(services: Services, installation_id: int, call: CommandCall) -> None:
+    """Post a new decision; the channel's people decide, each for the partner they belong to."""
+    proposal = check_proposal(call.text)
+    with services.db.read() as session:
+        alliance = get_alliance(session, installation_id, call.channel_id)
+    if alliance is None:
+        raise UserError("Set up this channel's alliance first with `/alliance setup`, so that votes are tallied per partner company.")
+    members = people(services.directory.members(installation_id, call.channel_id))
+    deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
+    with services.db.write() as session:
+        decision_id = create_decision(session, installation_id=installation_id, channel_id=call.channel_id, creator_id=call.user_id,
+                                      proposal=proposal, deciders=deciders, partners=[p.name for p in alliance.partners], now=services.clock.now())
+    decision = find(services, installation_id, decision_id)
+    text, blocks = views.decision_message(decision)
+    ts = services.gateway.post_message(call.channel_id, text, blocks)
+    with services.db.write() as session:
+        set_message(session, decision_id, ts)
+
+
+def record_vote(services: Services, installation_id: int, decision_id: int, actor: Actor, level: Level, concern: str | None) -> None:
+    """Store the vote (a repeat changes nothing) and refresh the message."""
+    with services.db.write() as session:
+        decision = load_decision(session, installation_id, decision_id)
+        if decision is None:
+            raise UserError("I cannot find this decision any more.")
+        partner = check_can_vote(decision, actor.user_id)
+        cast_vote(session, decision, Vote(actor.user_id, partner, level, concern), services.clock.now())
+    refresh(services, installation_id, decision_id)
+
+
+def refresh(services: Services, installation_id: int, decision_id: int) -> None:
+    """Ask for the decision message to show the latest committed state (bursts coalesce)."""
+    decision = find(services, installation_id, decision_id)
+    if decision.message_ts:
+        services.coalescer.request(decision.channel_id, decision.message_ts,
+                                   lambda: views.decision_message(find(services, installation_id, decision_id)))

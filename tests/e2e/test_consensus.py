@@ -1,0 +1,101 @@
+"""A two-company alliance decides by consensus in its Slack Connect channel."""
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.alliance import Alliance, MemberMapping, Partner
+from storage.alliances import save_alliance
+from storage.decisions import load_decision
+from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
+
+
+@pytest.fixture
+def alliance(bot: RunningBot) -> RunningBot:
+    setup = Alliance(CHANNEL, "Alpha–Beta", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
+    with bot.services.db.write() as session:
+        save_alliance(session, bot.services.default_installation_id, setup, by_user="UMARIA", now=bot.services.clock.now())
+    return bot
+
+
+def decision_text(bot: RunningBot) -> str:
+    messages = [m for m in bot.slack.messages(CHANNEL) if "Decision" in m.text]
+    return str(messages[-1].blocks) if messages else ""
+
+
+def stored(bot: RunningBot, decision_id: int = 1):  # type: ignore[no-untyped-def]
+    with bot.services.db.read() as session:
+        return load_decision(session, bot.services.default_installation_id, decision_id)
+
+
+def test_a_block_means_no_consensus_and_its_concern_is_shown(alliance: RunningBot) -> None:
+    bot = alliance
+    maria, kenji, anna = bot.person("UMARIA"), bot.person("UKENJI"), bot.person("UANNA")
+    assert maria.run("/consensus", "Move the Phase 2 start to Q3", channel=CHANNEL).acked
+    eventually(lambda: "Move the Phase 2 start to Q3" in decision_text(bot), what="the decision message")
+
+    assert maria.click("Support", channel=CHANNEL).acked
+    assert maria.click("Support", channel=CHANNEL).acked  # a repeated click changes nothing
+    assert kenji.click("Accept", channel=CHANNEL).acked
+    eventually(lambda: any(v.get("callback_id") == "consensus_vote_concern" for v in bot.slack.views()), what="the concern form")
+    kenji.submit_view({"Your concern (optional)": "CMC capacity at Beta in Q3"})
+    assert anna.click("Block", channel=CHANNEL).acked
+    eventually(lambda: bot.person("UANNA").current_view(), what="Anna's form")
+    refused = anna.submit_view({"Which interest of yours is not addressed?": ""})
+    assert refused.payload and refused.payload["response_action"] == "errors"
+    anna.submit_view({"Which interest of yours is not addressed?": "Beta's IP in the combination"})
+
+    eventually(lambda: "Beta's IP in the combination" in decision_text(bot), what="the block on the message")
+    text = decision_text(bot)
+    assert "*Alpha Pharma* (1/2 voted): Support 1" in text
+    assert "*Beta Bio* (2/2 voted): Support 0 · Accept 1 · Won't block 0 · Block 1" in text
+    assert "<@ULEE>" in text  # Lee has not voted yet
+    decision = stored(bot)
+    assert sorted((v.voter_id, v.level.value) for v in decision.votes) == [("UANNA", "block"), ("UKENJI", "accept"), ("UMARIA", "support")]
+
+    # Only the creator closes.
+    kenji.click("Close decision", channel=CHANNEL)
+    eventually(lambda: any("Only <@UMARIA>" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "UKENJI")), what="the refusal")
+    maria.click("Close decision", channel=CHANNEL)
+    eventually(lambda: "No consensus" in decision_text(bot), what="the outcome")
+    assert stored(bot).status == "closed"
+    assert "Support" not in [e["text"]["text"] for b in bot.slack.messages(CHANNEL)[-1].blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_qualified_consensus_lists_the_assumptions_to_monitor(alliance: RunningBot) -> None:
+    bot = alliance
+    maria, lee, kenji = bot.person("UMARIA"), bot.person("ULEE"), bot.person("UKENJI")
+    maria.run("/consensus", "Adopt the joint publication plan", channel=CHANNEL)
+    eventually(lambda: "joint publication plan" in decision_text(bot), what="the decision")
+    maria.click("Support", channel=CHANNEL)
+    lee.click("Won't block", channel=CHANNEL)
+    eventually(lambda: lee.current_view(), what="Lee's form")
+    lee.submit_view({"Your concern (optional)": "Embargo dates hold"})
+    kenji.click("Support", channel=CHANNEL)
+    eventually(lambda: "(1/2 voted)" in decision_text(bot) and "Support 1" in decision_text(bot).split("Beta Bio")[1], what="the tally")
+    maria.click("Close decision", channel=CHANNEL)
+    eventually(lambda: "Qualified consensus" in decision_text(bot), what="the outcome")
+    assert "Embargo dates hold" in decision_text(bot)
+
+
+def test_votes_after_closing_and_from_non_deciders_are_refused(alliance: RunningBot) -> None:
+    bot = alliance
+    maria = bot.person("UMARIA")
+    maria.run("/consensus", "Extend the term sheet deadline", channel=CHANNEL)
+    eventually(lambda: "term sheet" in decision_text(bot), what="the decision")
+    bot.slack.add_user("ULATE", HOME, "late", tz="UTC")
+    with bot.slack.ws.lock:
+        bot.slack.ws.channels[CHANNEL].members.append("ULATE")
+    bot.person("ULATE").click("Support", channel=CHANNEL)
+    eventually(lambda: any("not one of the deciders" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "ULATE")), what="the refusal")
+    maria.click("Close decision", channel=CHANNEL)
+    eventually(lambda: "No decision" in decision_text(bot), what="the outcome")  # nobody voted: status quo
+    assert stored(bot).votes == ()
+
+
+def test_a_decision_needs_the_alliance_and_a_proposal(bot: RunningBot) -> None:
+    maria = bot.person("UMARIA")
+    maria.run("/consensus", "Anything", channel=CHANNEL)
+    eventually(lambda: any("/alliance setup" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "UMARIA")), what="the refusal")
+    maria.run("/consensus", "help", channel=CHANNEL)
+    eventually(lambda: any("decides by consensus" in str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "UMARIA")), what="the help")
+    assert not bot.slack.messages(CHANNEL)
