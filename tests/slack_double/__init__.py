@@ -1,7 +1,10 @@
 """A faithful local Slack (Web API, Socket Mode, signed HTTP) and people who use it, for end-to-end tests."""
 from tests.slack_double.double import SlackDouble
 from tests.slack_double.http_client import HttpResult, SignedHttpClient
-from tests.slack_double.person import HttpTransport, Person, SocketModeTransport, event_envelope
-from tests.slack_double.socket_mode import AckResult
+from tests.slack_double.payloads import event_envelope
+from tests.slack_double.person import HttpTransport, Person, SocketModeTransport
+from tests.slack_double.socket_mode import AckRecord, AckResult
+from tests.slack_double.state import Message, RecordedCall
 
-__all__ = ["AckResult", "HttpResult", "HttpTransport", "Person", "SignedHttpClient", "SlackDouble", "SocketModeTransport", "event_envelope"]
+__all__ = ["AckRecord", "AckResult", "HttpResult", "HttpTransport", "Message", "Person", "RecordedCall", "SignedHttpClient",
+           "SlackDouble", "SocketModeTransport", "event_envelope"]

@@ -1,18 +1,19 @@
 """SlackDouble: the local Slack every end-to-end test runs against."""
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from typing import Any
 
 from tests.slack_double.socket_mode import SocketModeServer
 from tests.slack_double.state import Channel, Fault, Grant, Message, RecordedCall, Team, User, Workspace
-from tests.slack_double.web_api import RESPONSE_URL_TTL, RESPONSE_URL_USES, DoubleServer, SlackError, WebApi, record
+from tests.slack_double.web_api import DoubleServer, WebApi
 
-BOT_METHODS_FOR_APP_TOKEN = {"apps.connections.open"}
+DEFAULT_SCOPES = ("channels:read", "chat:write", "commands", "groups:read", "im:write", "team:read", "users:read")
+FAULT_KINDS = {"ratelimited", "server_error", "unavailable", "timeout", "error", "empty_body", "reset_after_commit"}
 
 
 class SlackDouble:
@@ -20,7 +21,7 @@ class SlackDouble:
 
     def __init__(self, signing_secret: str = "s3cret", bot_token: str = "xoxb-test-1", app_token: str = "xapp-test-1",
                  team_id: str = "T0ALPHA", team_name: str = "Alpha Pharma", bot_user_id: str = "UBOT", app_id: str = "A0BOT",
-                 trigger_ttl: float = 3.0, scopes: tuple[str, ...] = ("channels:read", "chat:write", "commands", "groups:read", "team:read", "users:read")) -> None:
+                 trigger_ttl: float = 3.0, scopes: Iterable[str] = DEFAULT_SCOPES, team_domain: str | None = None) -> None:
         self.signing_secret = signing_secret
         self.bot_token = bot_token
         self.app_token = app_token
@@ -28,14 +29,16 @@ class SlackDouble:
         self.bot_user_id = bot_user_id
         self.app_id = app_id
         self.trigger_ttl = trigger_ttl
-        self.scopes = scopes
-        self.ws = Workspace(Team(team_id, team_name, team_name.lower().replace(" ", "")), bot_user_id, bot_token, app_token)
+        self.scopes = list(scopes)
+        domain = team_domain or "".join(ch for ch in team_name.lower() if ch.isalnum())
+        self.ws = Workspace(Team(team_id, team_name, domain), bot_user_id, bot_token, app_token)
         self.api = WebApi(self)
         self.socket = SocketModeServer(self)
         self._server = DoubleServer(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-double", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="slack-double-web", daemon=True)
 
-    # -- life cycle -----------------------------------------------------------------------------
+    # -- life cycle -------------------------------------------------------------------------------
     def start(self) -> SlackDouble:
         """Start both servers."""
         self.socket.start()
@@ -43,10 +46,11 @@ class SlackDouble:
         return self
 
     def stop(self) -> None:
-        """Stop both servers."""
+        """Stop both servers and their threads."""
         self.socket.stop()
         self._server.shutdown()
         self._server.server_close()
+        self._thread.join(timeout=5)
 
     def __enter__(self) -> SlackDouble:
         return self.start()
@@ -56,25 +60,29 @@ class SlackDouble:
 
     @property
     def base_url(self) -> str:
+        """http://127.0.0.1:<port> of the Web API server."""
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def api_url(self) -> str:
-        """What SLACK_API_URL should be."""
+        """What SLACK_API_URL should be (slack_sdk appends method names)."""
         return self.base_url + "/api/"
 
-    # -- setting the scene ----------------------------------------------------------------------
+    # -- setting the scene ------------------------------------------------------------------------
     def add_team(self, team_id: str, name: str, domain: str | None = None) -> None:
+        """Another workspace, e.g. a Slack Connect partner's."""
         with self.ws.lock:
-            self.ws.teams[team_id] = Team(team_id, name, domain or name.lower().replace(" ", ""))
+            self.ws.teams[team_id] = Team(team_id, name, domain or "".join(ch for ch in name.lower() if ch.isalnum()))
 
     def add_user(self, user_id: str, team_id: str, name: str, real_name: str | None = None, tz: str | None = "America/New_York",
                  is_bot: bool = False, deleted: bool = False) -> None:
+        """A person; tz=None means users.info carries no tz fields."""
         with self.ws.lock:
             self.ws.users[user_id] = User(user_id, team_id, name, real_name or name.title(), tz, is_bot, deleted)
 
     def add_channel(self, channel_id: str, name: str, members: list[str] | None = None, is_private: bool = False,
                     is_ext_shared: bool = False, bot_is_member: bool = True, archived: bool = False) -> None:
+        """A channel; members not added as users yet become users of the installing team."""
         members = [m for m in (members or []) if m != self.bot_user_id]
         if bot_is_member:
             members.append(self.bot_user_id)
@@ -84,147 +92,94 @@ class SlackDouble:
                 if member not in self.ws.users:
                     self.ws.users[member] = User(member, self.team_id, member.lower(), member.title(), "UTC")
 
-    def inject(self, method: str, kind: str, times: int = 1, retry_after: int = 1, error: str = "not_in_channel", delay: float = 0.0) -> None:
-        """Make the next `times` calls of `method` fail in the way `kind` says."""
+    def join(self, channel_id: str, user_id: str) -> None:
+        """Add someone to a channel (as when a person or the bot is invited)."""
         with self.ws.lock:
-            queue = self.ws.faults.setdefault(method, deque())
-            queue.extend(Fault(kind, retry_after, error, delay) for _ in range(times))
+            members = self.ws.channels[channel_id].members
+            if user_id not in members:
+                members.append(user_id)
 
-    def set_rate_limit(self, method: str, per_minute: int) -> None:
-        """Answer 429 beyond `per_minute` calls of `method` (per channel for chat.postMessage)."""
+    def add_token(self, token: str) -> None:
+        """Accept another token (xapp- tokens as app-level, others as bot tokens)."""
         with self.ws.lock:
-            self.ws.rate_limits[method] = (per_minute, {})
+            (self.ws.app_tokens if token.startswith("xapp-") else self.ws.bot_tokens).add(token)
+            self.ws.revoked.discard(token)
 
     def revoke_token(self, token: str) -> None:
+        """Answer `token_revoked` to every later call with this token."""
         with self.ws.lock:
             self.ws.revoked.add(token)
 
-    # -- what happened --------------------------------------------------------------------------
-    def calls(self, method: str | None = None) -> list[RecordedCall]:
+    # -- faults -----------------------------------------------------------------------------------
+    def inject(self, method: str, kind: str, times: int = 1, retry_after: int = 1, error: str = "not_in_channel", delay: float = 0.0) -> None:
+        """Make the next `times` calls of `method` fail the way `kind` says (faults queue in injection order)."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
         with self.ws.lock:
-            return [c for c in self.ws.calls if method is None or c.method == method]
+            self.ws.faults.setdefault(method, deque()).extend(Fault(kind, retry_after, error, delay) for _ in range(times))
 
-    def messages(self, channel_id: str) -> list[Message]:
-        with self.ws.lock:
-            return list(self.ws.messages.get(channel_id, []))
-
-    def ephemerals(self, channel_id: str | None = None, user: str | None = None) -> list[Message]:
-        with self.ws.lock:
-            return [m for m in self.ws.ephemerals if (channel_id is None or m.channel == channel_id) and (user is None or m.ephemeral_to == user)]
-
-    def views(self) -> list[dict[str, Any]]:
-        with self.ws.lock:
-            return [v for v in self.ws.views.values() if v.get("type") == "modal"]
-
-    def view(self, view_id: str) -> dict[str, Any]:
-        with self.ws.lock:
-            return self.ws.views[view_id]
-
-    def home_view(self, user_id: str) -> dict[str, Any] | None:
-        with self.ws.lock:
-            return self.ws.homes.get(user_id)
-
-    def file(self, file_id: str) -> dict[str, Any]:
-        with self.ws.lock:
-            return self.ws.files[file_id]
-
-    # -- grants handed out in payloads ----------------------------------------------------------
-    def issue_trigger(self, user: str, channel: str | None = None) -> str:
-        with self.ws.lock:
-            return self.ws.issue_trigger(user, channel)
-
-    def issue_response_url(self, user: str, channel: str | None) -> str:
-        key = uuid.uuid4().hex
-        with self.ws.lock:
-            self.ws.response_urls[key] = Grant(user, channel, time.monotonic())
-        return f"{self.base_url}/response/{key}"
-
-    def use_response_url(self, key: str, body: bytes) -> tuple[int, dict[str, Any] | bytes]:
-        """Post through a response_url: 5 uses within 30 minutes, like Slack."""
-        with self.ws.lock:
-            grant = self.ws.response_urls.get(key)
-            if grant is None or grant.uses >= RESPONSE_URL_USES or time.monotonic() - grant.issued > RESPONSE_URL_TTL:
-                return 404, {"ok": False, "error": "expired_url"}
-            grant.uses += 1
-            try:
-                data = json.loads(body or b"{}")
-            except ValueError:
-                return 400, {"ok": False, "error": "invalid_payload"}
-            channel = grant.channel or ""
-            if data.get("delete_original"):
-                return 200, b"ok"
-            try:
-                self.api._check_content(data)
-            except SlackError as error:
-                return 400, error.body
-            message = Message(channel, self.ws.next_ts(), self.bot_user_id, str(data.get("text") or ""), list(data.get("blocks") or []), bot_id="B0BOT")
-            if data.get("response_type") == "in_channel":
-                self.ws.messages.setdefault(channel, []).append(message)
-            else:
-                message.ephemeral_to = grant.user
-                self.ws.ephemerals.append(message)
-        return 200, b"ok"
-
-    # -- the Web API ----------------------------------------------------------------------------
     def take_fault(self, method: str) -> Fault | None:
+        """The next queued fault for `method`, if any."""
         with self.ws.lock:
             queue = self.ws.faults.get(method)
             return queue.popleft() if queue else None
 
-    def _rate_limited(self, method: str, params: dict[str, Any]) -> bool:
-        limit = self.ws.rate_limits.get(method)
-        if not limit:
-            return False
-        per_minute, windows = limit
-        window = windows.setdefault(str(params.get("channel", "")) if method == "chat.postMessage" else "", deque())
-        now = time.monotonic()
-        while window and now - window[0] > 60:
-            window.popleft()
-        if len(window) >= per_minute:
-            return True
-        window.append(now)
-        return False
-
-    def answer(self, method: str, params: dict[str, Any], token: str | None, fault: Fault | None) -> tuple[int, dict[str, Any], dict[str, str]]:
-        """Status, body and headers for one Web API call (the call is recorded)."""
+    def set_rate_limit(self, method: str, per_minute: int) -> None:
+        """Answer 429 + Retry-After beyond `per_minute` calls of `method` (per channel for chat.postMessage)."""
         with self.ws.lock:
-            status, headers = 200, {}
-            try:
-                if fault is not None and fault.kind == "ratelimited":
-                    status, headers = 429, {"Retry-After": str(fault.retry_after)}
-                    raise SlackError("ratelimited")
-                if fault is not None and fault.kind in ("server_error", "unavailable"):
-                    status = 500 if fault.kind == "server_error" else 503
-                    raise SlackError("internal_error" if status == 500 else "service_unavailable")
-                if fault is not None and fault.kind == "error":
-                    raise SlackError(fault.error)
-                self._authenticate(method, token)
-                if self._rate_limited(method, params):
-                    status, headers = 429, {"Retry-After": "1"}
-                    raise SlackError("ratelimited")
-                handler = getattr(self.api, method.replace(".", "_"), None)
-                if handler is None:
-                    raise SlackError("unknown_method")
-                body = {"ok": True, **handler(params)}
-                if method == "auth.test":
-                    headers["x-oauth-scopes"] = ",".join(self.scopes)
-            except SlackError as error:
-                body = error.body
-            record(self, method, params, token, status, body)
-            return status, body, headers
+            self.ws.rate_limits[method] = (per_minute, {})
 
-    def _authenticate(self, method: str, token: str | None) -> None:
-        if not token:
-            raise SlackError("not_authed")
-        if token in self.ws.revoked:
-            raise SlackError("token_revoked")
-        if method in BOT_METHODS_FOR_APP_TOKEN:
-            if token in self.ws.bot_tokens:
-                raise SlackError("not_allowed_token_type")
-            if token not in self.ws.app_tokens:
-                raise SlackError("invalid_auth")
-            return
-        if token in self.ws.app_tokens:
-            raise SlackError("not_allowed_token_type")
-        if token not in self.ws.bot_tokens:
-            raise SlackError("invalid_auth")
+    # -- what happened ----------------------------------------------------------------------------
+    def calls(self, method: str | None = None) -> list[RecordedCall]:
+        """Every Web API call so far, in order (optionally of one method)."""
+        with self.ws.lock:
+            return [c for c in self.ws.calls if method is None or c.method == method]
+
+    def messages(self, channel_id: str) -> list[Message]:
+        """The channel's messages as they stand now, oldest first (ephemerals are separate)."""
+        with self.ws.lock:
+            return list(self.ws.messages.get(channel_id, []))
+
+    def ephemerals(self, channel_id: str | None = None, user: str | None = None) -> list[Message]:
+        """Ephemeral messages, optionally in one channel and/or shown to one person."""
+        with self.ws.lock:
+            return [m for m in self.ws.ephemerals
+                    if (channel_id is None or m.channel == channel_id) and (user is None or m.ephemeral_to == user)]
+
+    def views(self) -> list[dict[str, Any]]:
+        """Every modal opened, pushed or updated, in its current state."""
+        with self.ws.lock:
+            return [v for v in self.ws.views.values() if v.get("type") == "modal"]
+
+    def view(self, view_id: str) -> dict[str, Any]:
+        """One view by id."""
+        with self.ws.lock:
+            return self.ws.views[view_id]
+
+    def open_views(self, user_id: str) -> list[dict[str, Any]]:
+        """The modal stack a person sees now, bottom first."""
+        with self.ws.lock:
+            return [self.ws.views[v] for v in self.ws.view_stacks.get(user_id, [])]
+
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The Home tab published for a person, if any."""
+        with self.ws.lock:
+            return self.ws.homes.get(user_id)
+
+    def file(self, file_id: str) -> dict[str, Any]:
+        """An uploaded file: id, name, title, channel and content bytes."""
+        with self.ws.lock:
+            return self.ws.files[file_id]
+
+    # -- grants handed out in payloads ------------------------------------------------------------
+    def issue_trigger(self, user: str, channel: str | None = None) -> str:
+        """A fresh trigger_id, valid for `trigger_ttl` seconds and one use."""
+        with self.ws.lock:
+            return self.ws.issue_trigger(user, channel)
+
+    def issue_response_url(self, user: str, channel: str | None, message_ts: str | None = None) -> str:
+        """A response_url on this server; `message_ts` is the message replace/delete_original acts on."""
+        key = uuid.uuid4().hex
+        with self.ws.lock:
+            self.ws.response_urls[key] = Grant(user, channel, time.monotonic(), message_ts=message_ts)
+        return f"{self.base_url}/response/{key}"

@@ -14,6 +14,8 @@ from urllib.parse import urlencode
 
 @dataclass
 class HttpResult:
+    """The app's HTTP answer and how long it took."""
+
     status: int
     body: bytes
     headers: dict[str, str]
@@ -29,15 +31,17 @@ class SignedHttpClient:
         self.timeout = timeout
 
     def sign(self, body: bytes, timestamp: str, secret: str | None = None) -> str:
+        """v0=hex(HMAC-SHA256(secret, "v0:{ts}:{body}")), Slack's request signature."""
         base = b"v0:" + timestamp.encode() + b":" + body
         return "v0=" + hmac.new((secret or self.secret).encode(), base, hashlib.sha256).hexdigest()
 
-    def send(self, body: bytes, content_type: str, *, timestamp: str | None = None, signature: str | None = None,
-             headers: dict[str, str] | None = None, forged: bool = False, stale_seconds: int = 0, tamper: bool = False) -> HttpResult:
-        """POST `body`; the variants make the request one Slack would never send."""
+    def send(self, body: bytes, content_type: str, timestamp: str | None = None, signature: str | None = None,
+             headers: dict[str, str] | None = None, *, forged: bool = False, stale_seconds: int = 0, tamper: bool = False) -> HttpResult:
+        """POST `body` signed like Slack; forged/stale_seconds/tamper/timestamp/signature make requests Slack never sends."""
         ts = timestamp if timestamp is not None else str(int(time.time()) - stale_seconds)
         sig = signature if signature is not None else self.sign(body, ts, "forged-secret" if forged else None)
-        sent = body + b"&x=1" if tamper else body
+        # Tampering changes the body after signing, as a man in the middle would.
+        sent = body + (b" " if content_type.startswith("application/json") else b"&x=1") if tamper else body
         request = urllib.request.Request(self.app_url, data=sent, method="POST", headers={
             "Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig, **(headers or {})})
         started = time.monotonic()

@@ -1,48 +1,49 @@
-"""People in Slack: they type commands, click buttons they can see and fill in forms by their labels."""
+"""People in Slack: they type commands, click what they can see and fill in modals by their labels."""
 from __future__ import annotations
 
 import json
-import time
-import uuid
+import re
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tests.slack_double.http_client import SignedHttpClient
+from tests.slack_double.payloads import (MULTI, TEXT_INPUTS, VALUE_FIELDS, VERIFICATION_TOKEN, event_envelope, message_obj, now_ts,
+                                         state_values, stateful_elements, team_obj, user_obj, view_for_payload)
 from tests.slack_double.socket_mode import AckResult
+from tests.slack_double.state import Message
+from tests.slack_double.view_acks import apply_submission_ack
 
 if TYPE_CHECKING:
     from tests.slack_double.double import SlackDouble
 
 Kind = Literal["slash_commands", "interactive", "events_api"]
-# Where each element keeps its value in view_submission state, and its initial value in the view.
-VALUE_FIELDS = {"plain_text_input": ("value", "initial_value"), "static_select": ("selected_option", "initial_option"),
-                "radio_buttons": ("selected_option", "initial_option"), "multi_static_select": ("selected_options", "initial_options"),
-                "checkboxes": ("selected_options", "initial_options"), "users_select": ("selected_user", "initial_user"),
-                "multi_users_select": ("selected_users", "initial_users"), "datepicker": ("selected_date", "initial_date"),
-                "timepicker": ("selected_time", "initial_time"), "conversations_select": ("selected_conversation", "initial_conversation"),
-                "multi_conversations_select": ("selected_conversations", "initial_conversations"), "channels_select": ("selected_channel", "initial_channel")}
 
 
 class Transport(Protocol):
+    """How Slack reaches the app: Socket Mode envelopes or signed HTTP requests."""
+
     def deliver(self, kind: Kind, payload: dict[str, Any]) -> AckResult: ...
 
 
 class SocketModeTransport:
-    """Deliveries as Socket Mode envelopes."""
+    """Deliveries as Socket Mode envelopes over the double's WebSocket server."""
 
-    def __init__(self, double: SlackDouble) -> None:
+    def __init__(self, double: SlackDouble, timeout: float = 5.0) -> None:
         self.double = double
+        self.timeout = timeout
 
     def deliver(self, kind: Kind, payload: dict[str, Any]) -> AckResult:
-        return self.double.socket.send(kind, payload)
+        """Send one envelope and wait for its ack."""
+        return self.double.socket.send(kind, payload, timeout=self.timeout)
 
 
 class HttpTransport:
-    """Deliveries as signed HTTP requests to the app's /slack/events."""
+    """Deliveries as signed HTTP requests to the app's endpoint (e.g. /slack/events)."""
 
     def __init__(self, double: SlackDouble, app_url: str) -> None:
         self.client = SignedHttpClient(app_url, double.signing_secret)
 
     def deliver(self, kind: Kind, payload: dict[str, Any]) -> AckResult:
+        """POST in the wire format of `kind`; acked means HTTP 200, as Slack counts it."""
         if kind == "slash_commands":
             result = self.client.command(payload)
         elif kind == "interactive":
@@ -52,7 +53,8 @@ class HttpTransport:
         body: dict[str, Any] | None = None
         if result.body:
             try:
-                body = json.loads(result.body)
+                parsed = json.loads(result.body)
+                body = parsed if isinstance(parsed, dict) else {"text": result.body.decode("utf-8", "replace")}
             except ValueError:
                 body = {"text": result.body.decode("utf-8", "replace")}
         return AckResult(result.status == 200, result.latency, body, result.status)
@@ -65,173 +67,212 @@ class Person:
         self.double = double
         self.transport = transport
         self.user_id = user_id
+        if user_id not in double.ws.users:
+            raise AssertionError(f"{user_id} is not a user of the double; add_user() first")
 
-    @property
-    def _user(self) -> Any:
-        return self.double.ws.users[self.user_id]
-
-    def _user_obj(self) -> dict[str, Any]:
-        user = self._user
-        return {"id": user.user_id, "username": user.name, "name": user.name, "team_id": user.team_id}
-
-    def _team_obj(self) -> dict[str, Any]:
-        team = self.double.ws.home_team
-        return {"id": team.team_id, "domain": team.domain}
-
-    def run(self, command: str, text: str = "", *, channel: str) -> AckResult:
+    # -- typing -----------------------------------------------------------------------------------
+    def run(self, command: str, text: str = "", channel: str | None = None) -> AckResult:
         """Type `/command text` in `channel`."""
-        channel_obj = self.double.ws.channels.get(channel)
-        team = self.double.ws.home_team
-        payload = {"token": "verification-token", "team_id": team.team_id, "team_domain": team.domain, "channel_id": channel,
-                   "channel_name": channel_obj.name if channel_obj else "unknown", "user_id": self.user_id, "user_name": self._user.name,
-                   "command": command, "text": text, "api_app_id": self.double.app_id, "is_enterprise_install": "false",
-                   "response_url": self.double.issue_response_url(self.user_id, channel), "trigger_id": self.double.issue_trigger(self.user_id, channel)}
+        if channel is None:
+            raise TypeError("run() needs the channel the command is typed in")
+        ws, team = self.double.ws, self.double.ws.home_team
+        channel_obj = ws.channels.get(channel)
+        # Form fields are strings on the wire (is_enterprise_install too); Socket Mode carries the same fields.
+        payload = {"token": VERIFICATION_TOKEN, "team_id": team.team_id, "team_domain": team.domain, "channel_id": channel,
+                   "channel_name": channel_obj.name if channel_obj else "directmessage", "user_id": self.user_id,
+                   "user_name": ws.users[self.user_id].name, "command": command, "text": text, "api_app_id": self.double.app_id,
+                   "is_enterprise_install": "false", "response_url": self.double.issue_response_url(self.user_id, channel),
+                   "trigger_id": self.double.issue_trigger(self.user_id, channel)}
         return self.transport.deliver("slash_commands", payload)
 
-    def post_message(self, channel: str, text: str) -> str:
-        """Write a message in a channel; returns its ts."""
-        from tests.slack_double.state import Message
-
+    def post_message(self, channel: str, text: str, thread_ts: str | None = None) -> str:
+        """Write a message in a channel (no event is sent); returns its ts."""
         with self.double.ws.lock:
-            message = Message(channel, self.double.ws.next_ts(), self.user_id, text, [])
+            message = Message(channel, self.double.ws.next_ts(), self.user_id, text, [], thread_ts=thread_ts)
             self.double.ws.messages.setdefault(channel, []).append(message)
         return message.ts
 
-    def _buttons(self, blocks: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-        found = []
-        for block in blocks:
-            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-            found.extend((block, e) for e in elements if e.get("type") == "button")
-        return found
+    # -- clicking and choosing ----------------------------------------------------------------------
+    def _surfaces(self, channel: str | None, message_ts: str | None, home: bool) -> list[tuple[str, Any]]:
+        """What the person can see, newest first: ("message", Message) or ("view", view dict)."""
+        if home:
+            view = self.double.home_view(self.user_id)
+            return [("view", view)] if view else []
+        if channel is None:
+            stack = self.double.open_views(self.user_id)
+            home_view = self.double.home_view(self.user_id)
+            return [("view", v) for v in stack[-1:]] + ([("view", home_view)] if home_view else [])
+        visible = self.double.messages(channel) + self.double.ephemerals(channel, self.user_id)
+        visible = [m for m in visible if message_ts is None or m.ts == message_ts]
+        return [("message", m) for m in sorted(visible, key=lambda m: float(m.ts), reverse=True)]
 
     def click(self, button_text: str, channel: str | None = None, message_ts: str | None = None, home: bool = False) -> AckResult:
-        """Click the button labelled `button_text` on the newest message showing it (or on the Home tab)."""
-        if home:
-            view = self.double.home_view(self.user_id) or {}
-            return self._click_in(button_text, view.get("blocks", []), {"type": "view", "view_id": view.get("id")}, view=view)
+        """Click the button showing `button_text` on the newest message that has one (or the open modal, or Home)."""
         seen: list[str] = []
-        for message in reversed(self.double.messages(channel or "") + self.double.ephemerals(channel, self.user_id)):
-            if message_ts and message.ts != message_ts:
-                continue
-            labels = [e["text"]["text"] for _, e in self._buttons(message.blocks)]
-            seen.extend(labels)
-            if button_text in labels:
-                container = {"type": "message", "message_ts": message.ts, "channel_id": message.channel, "is_ephemeral": message.ephemeral_to is not None}
-                return self._click_in(button_text, message.blocks, container, message=message)
-        raise AssertionError(f"no button {button_text!r} in {channel}; buttons seen: {seen}")
+        for kind, surface in self._surfaces(channel, message_ts, home):
+            blocks = surface.blocks if kind == "message" else surface.get("blocks", [])
+            for block, element in _buttons(blocks):
+                seen.append(element["text"]["text"])
+                if element["text"]["text"] == button_text:
+                    action = {"action_id": element.get("action_id"), "block_id": block.get("block_id"), "text": element["text"],
+                              "type": "button", "action_ts": now_ts()}
+                    action.update({k: element[k] for k in ("value", "style", "url") if k in element})
+                    return self._act(kind, surface, action)
+        where = f"channel {channel}" if channel else ("the Home tab" if home else "the open modal or Home tab")
+        raise AssertionError(f"no button {button_text!r} in {where}; buttons seen: {seen}")
 
-    def _click_in(self, text: str, blocks: list[dict[str, Any]], container: dict[str, Any], message: Any = None, view: Any = None) -> AckResult:
-        matches = [(b, e) for b, e in self._buttons(blocks) if e["text"]["text"] == text]
-        if not matches:
-            raise AssertionError(f"no button {text!r}; buttons: {[e['text']['text'] for _, e in self._buttons(blocks)]}")
-        block, element = matches[0]
-        action = {"action_id": element.get("action_id"), "block_id": block.get("block_id", ""), "text": element["text"], "type": "button",
-                  "action_ts": f"{time.time():.6f}"}
-        for key in ("value", "style"):
-            if key in element:
-                action[key] = element[key]
-        channel = container.get("channel_id")
-        payload: dict[str, Any] = {"type": "block_actions", "user": self._user_obj(), "api_app_id": self.double.app_id, "token": "verification-token",
-                                   "container": container, "trigger_id": self.double.issue_trigger(self.user_id, channel), "team": self._team_obj(),
-                                   "enterprise": None, "is_enterprise_install": False, "state": {"values": {}}, "actions": [action]}
-        if message is not None:
-            channel_obj = self.double.ws.channels.get(channel or "")
-            payload["channel"] = {"id": channel, "name": channel_obj.name if channel_obj else ""}
-            payload["message"] = {"type": "message", "user": message.user, "ts": message.ts, "bot_id": message.bot_id, "text": message.text,
-                                  "blocks": message.blocks, "team": self.double.team_id}
-            payload["response_url"] = self.double.issue_response_url(self.user_id, channel)
-        if view is not None:
-            payload["view"] = view
+    def select(self, label_or_placeholder: str, option_text: str, channel: str | None = None, message_ts: str | None = None,
+               home: bool = False) -> AckResult:
+        """Choose an option in a static select (found by its input label or placeholder); Slack sends block_actions."""
+        seen: list[str] = []
+        for kind, surface in self._surfaces(channel, message_ts, home):
+            blocks = surface.blocks if kind == "message" else surface.get("blocks", [])
+            for block, element in stateful_elements(blocks):
+                names = [block.get("label", {}).get("text"), element.get("placeholder", {}).get("text")]
+                seen.extend(n for n in names if n)
+                if element["type"] != "static_select" or label_or_placeholder not in names:
+                    continue
+                if block["type"] == "input" and not block.get("dispatch_action"):
+                    raise AssertionError(f"{label_or_placeholder!r} is an input without dispatch_action: Slack sends nothing until submit")
+                action = {"type": "static_select", "action_id": element.get("action_id"), "block_id": block.get("block_id"),
+                          "selected_option": _option(element, option_text), "action_ts": now_ts()}
+                if "placeholder" in element:
+                    action["placeholder"] = element["placeholder"]
+                return self._act(kind, surface, action)
+        raise AssertionError(f"no static select {label_or_placeholder!r}; selects seen: {seen}")
+
+    def _act(self, kind: str, surface: Any, action: dict[str, Any]) -> AckResult:
+        """Send block_actions for `action` on a message or a view, as Slack builds it."""
+        d = self.double
+        payload: dict[str, Any] = {"type": "block_actions", "user": user_obj(d, self.user_id), "api_app_id": d.app_id,
+                                   "token": VERIFICATION_TOKEN, "trigger_id": d.issue_trigger(self.user_id), "team": team_obj(d),
+                                   "enterprise": None, "is_enterprise_install": False}
+        if kind == "message":
+            message: Message = surface
+            channel = d.ws.channels.get(message.channel)
+            payload["container"] = {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
+                                    "is_ephemeral": message.ephemeral_to is not None}
+            payload["channel"] = {"id": message.channel, "name": channel.name if channel else "directmessage"}
+            if message.ephemeral_to is None:  # Slack leaves the message out for ephemeral ones
+                payload["message"] = message_obj(d, message)
+            payload["state"] = {"values": state_values(message.blocks, submission=False)}
+            payload["response_url"] = d.issue_response_url(self.user_id, message.channel, message.ts)
+        else:
+            payload["container"] = {"type": "view", "view_id": surface["id"]}
+            payload["view"] = view_for_payload(surface, state_values(surface.get("blocks", []), submission=False))
+        payload["actions"] = [action]
         return self.transport.deliver("interactive", payload)
 
     def message_shortcut(self, callback_id: str, channel: str, message_ts: str) -> AckResult:
-        """Run a message shortcut ("More actions" menu) on a message."""
-        message = next(m for m in self.double.messages(channel) if m.ts == message_ts)
-        channel_obj = self.double.ws.channels[channel]
-        payload = {"type": "message_action", "token": "verification-token", "action_ts": f"{time.time():.6f}", "team": self._team_obj(),
-                   "user": self._user_obj(), "channel": {"id": channel, "name": channel_obj.name}, "is_enterprise_install": False,
-                   "enterprise": None, "callback_id": callback_id, "trigger_id": self.double.issue_trigger(self.user_id, channel),
-                   "response_url": self.double.issue_response_url(self.user_id, channel), "message_ts": message_ts,
-                   "message": {"type": "message", "user": message.user, "ts": message.ts, "text": message.text}}
+        """Run a message shortcut ("More actions" on a message)."""
+        d = self.double
+        message = d.ws.find_message(channel, message_ts)
+        if message is None:
+            raise AssertionError(f"no message {message_ts} in {channel}")
+        payload = {"type": "message_action", "token": VERIFICATION_TOKEN, "action_ts": now_ts(), "team": team_obj(d),
+                   "user": user_obj(d, self.user_id), "channel": {"id": channel, "name": d.ws.channels[channel].name},
+                   "is_enterprise_install": False, "enterprise": None, "callback_id": callback_id,
+                   "trigger_id": d.issue_trigger(self.user_id, channel), "message_ts": message_ts, "message": message_obj(d, message),
+                   "response_url": d.issue_response_url(self.user_id, channel, message_ts)}
         return self.transport.deliver("interactive", payload)
 
+    # -- modals -----------------------------------------------------------------------------------
     def current_view(self) -> dict[str, Any]:
         """The modal on top of this person's stack."""
-        stack = self.double.ws.view_stacks.get(self.user_id) or []
+        stack = self.double.open_views(self.user_id)
         if not stack:
             raise AssertionError(f"{self.user_id} has no open modal")
-        return self.double.view(stack[-1])
+        return stack[-1]
 
     def submit_view(self, values: dict[str, Any], view_id: str | None = None) -> AckResult:
-        """Fill in the open modal by its labels and press its submit button."""
-        view = self.double.view(view_id) if view_id else self.current_view()
-        labels = {b["label"]["text"]: b for b in view["blocks"] if b.get("type") == "input"}
-        unknown = set(values) - set(labels)
+        """Fill in the open modal by input labels and press its submit button; Slack then applies the app's answer."""
+        view = self.current_view()
+        if view_id is not None and view["id"] != view_id:
+            raise AssertionError(f"view {view_id} is not the modal {self.user_id} has on top ({view['id']})")
+        if not view.get("submit"):
+            raise AssertionError(f"modal {view['id']} has no submit button")
+        inputs = {b["label"]["text"]: b for b in view["blocks"] if b.get("type") == "input"}
+        unknown = sorted(set(values) - set(inputs))
         if unknown:
-            raise AssertionError(f"no input labelled {sorted(unknown)}; labels: {sorted(labels)}")
-        state: dict[str, Any] = {}
-        for label, block in labels.items():
-            element = block["element"]
-            field, initial = VALUE_FIELDS[element["type"]]
-            value = self._value(element, values[label]) if label in values else element.get(initial)
-            state[block["block_id"]] = {element.get("action_id", "action"): {"type": element["type"], field: value}}
-        submitted = {**view, "state": {"values": state}}
-        submitted.pop("user", None)
-        payload = {"type": "view_submission", "team": self._team_obj(), "user": self._user_obj(), "api_app_id": self.double.app_id,
-                   "token": "verification-token", "trigger_id": self.double.issue_trigger(self.user_id), "view": submitted,
-                   "response_urls": [], "is_enterprise_install": False, "enterprise": None}
+            raise AssertionError(f"no input labelled {unknown}; labels: {sorted(inputs)}")
+        chosen = {(b["block_id"], b["element"]["action_id"]): _typed_value(label, b["element"], values[label])
+                  for label, b in inputs.items() if label in values}
+        state = state_values(view["blocks"], chosen, submission=True)
+        for label, block in inputs.items():
+            entry = state[block["block_id"]][block["element"]["action_id"]]
+            field = VALUE_FIELDS[block["element"]["type"]][0]
+            if not block.get("optional") and entry.get(field) in (None, "", []):
+                raise AssertionError(f"Slack would not submit: required input {label!r} is empty")
+        d = self.double
+        user_team = d.ws.users[self.user_id].team_id
+        # view_submission: team is the submitter's side; view.app_installed_team_id the installing workspace.
+        payload = {"type": "view_submission", "team": team_obj(d, user_team if user_team in d.ws.teams else None),
+                   "user": user_obj(d, self.user_id), "api_app_id": d.app_id, "token": VERIFICATION_TOKEN,
+                   "trigger_id": d.issue_trigger(self.user_id), "view": view_for_payload(view, state), "response_urls": [],
+                   "is_enterprise_install": False, "enterprise": None}
         result = self.transport.deliver("interactive", payload)
-        self._apply(view, result)
+        apply_submission_ack(d, self.user_id, view, result)
         return result
 
-    def _value(self, element: dict[str, Any], given: Any) -> Any:
-        kind = element["type"]
-        if kind in ("static_select", "radio_buttons"):
-            if given in (None, ""):
-                return None
-            return self._option(element, given)
-        if kind in ("multi_static_select", "checkboxes"):
-            return [self._option(element, g) for g in given]
-        if kind == "plain_text_input":
-            return given or None
-        return given
-
-    @staticmethod
-    def _option(element: dict[str, Any], given: str) -> dict[str, Any]:
-        for option in element.get("options", []):
-            if given in (option["text"]["text"], option["value"]):
-                return option
-        raise AssertionError(f"no option {given!r}; options: {[o['text']['text'] for o in element.get('options', [])]}")
-
-    def _apply(self, view: dict[str, Any], result: AckResult) -> None:
-        """What Slack does with the ack: keep the modal on errors, replace it on update, else close it."""
-        action = (result.payload or {}).get("response_action")
-        if not result.acked or action == "errors":
-            return
+    def close_view(self) -> AckResult | None:
+        """Press the modal's close button; the app hears of it only when the view asked for notify_on_close."""
+        view = self.current_view()
         with self.double.ws.lock:
-            stack = self.double.ws.view_stacks.get(self.user_id, [])
-            if action == "update":
-                self.double.api._store_view(result.payload["view"], self.user_id, view_id=view["id"])  # type: ignore[index]
-            elif action == "push":
-                stored = self.double.api._store_view(result.payload["view"], self.user_id, previous=view["id"])  # type: ignore[index]
-                stack.append(stored["id"])
-            elif action == "clear":
-                stack.clear()
-            elif stack and stack[-1] == view["id"]:
-                stack.pop()
+            self.double.ws.view_stacks[self.user_id].pop()
+        if not view.get("notify_on_close"):
+            return None
+        payload = {"type": "view_closed", "team": team_obj(self.double), "user": user_obj(self.double, self.user_id),
+                   "api_app_id": self.double.app_id, "token": VERIFICATION_TOKEN, "view": view_for_payload(view),
+                   "is_cleared": False, "is_enterprise_install": False, "enterprise": None}
+        return self.transport.deliver("interactive", payload)
 
+    # -- Home -------------------------------------------------------------------------------------
     def open_home(self) -> AckResult:
-        """Open the app's Home tab."""
-        event = {"type": "app_home_opened", "user": self.user_id, "channel": self.double.ws.dm_channel(self.user_id).channel_id,
-                 "tab": "home", "event_ts": f"{time.time():.6f}"}
-        if self.double.home_view(self.user_id):
-            event["view"] = self.double.home_view(self.user_id)
+        """Open the app's Home tab: an app_home_opened event (with the published view, if any)."""
+        with self.double.ws.lock:
+            channel = self.double.ws.dm_channel(self.user_id).channel_id
+        event: dict[str, Any] = {"type": "app_home_opened", "user": self.user_id, "channel": channel, "tab": "home",
+                                 "event_ts": now_ts()}
+        home = self.double.home_view(self.user_id)
+        if home:
+            event["view"] = view_for_payload(home)
         return self.transport.deliver("events_api", event_envelope(self.double, event))
 
 
-def event_envelope(double: SlackDouble, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-    """An Events API `event_callback` in Slack's shape."""
-    return {"token": "verification-token", "team_id": double.team_id, "api_app_id": double.app_id, "event": event, "type": "event_callback",
-            "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}", "event_time": int(time.time()),
-            "authorizations": [{"enterprise_id": None, "team_id": double.team_id, "user_id": double.bot_user_id, "is_bot": True,
-                                "is_enterprise_install": False}], "is_ext_shared_channel": False, "event_context": uuid.uuid4().hex}
+def _buttons(blocks: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(block, button) for buttons in actions blocks and section accessories."""
+    found: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for block in blocks:
+        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+        found.extend((block, e) for e in elements if isinstance(e, dict) and e.get("type") == "button")
+    return found
+
+
+def _option(element: dict[str, Any], given: str) -> dict[str, Any]:
+    """The option object whose visible text (or value) is `given`."""
+    options = element.get("options") or [o for g in element.get("option_groups", []) for o in g.get("options", [])]
+    for option in options:
+        if given in (option["text"]["text"], option["value"]):
+            return option
+    raise AssertionError(f"no option {given!r}; options: {[o['text']['text'] for o in options]}")
+
+
+def _typed_value(label: str, element: dict[str, Any], given: Any) -> Any:
+    """A person's input turned into the value Slack puts in state, refusing what Slack's client would refuse."""
+    kind = element["type"]
+    if kind in ("static_select", "radio_buttons", "external_select"):
+        return _option(element, given) if given not in (None, "") else None
+    if kind in ("multi_static_select", "checkboxes", "multi_external_select"):
+        return [_option(element, g) for g in given]
+    if kind in MULTI:
+        return list(given)
+    if kind in TEXT_INPUTS:
+        text = str(given) if given not in (None, "") else None
+        if text is not None and not int(element.get("min_length", 0)) <= len(text) <= int(element.get("max_length", 3000)):
+            raise AssertionError(f"Slack would not submit {label!r}: length {len(text)} outside the input's min/max length")
+        return text
+    if kind == "datepicker" and given and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(given)):
+        raise AssertionError(f"{label!r}: a datepicker gives YYYY-MM-DD, not {given!r}")
+    if kind == "timepicker" and given and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", str(given)):
+        raise AssertionError(f"{label!r}: a timepicker gives HH:mm, not {given!r}")
+    return given or None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -25,12 +26,23 @@ class AckResult:
     status: int | None = None
 
 
+@dataclass
+class AckRecord:
+    """One envelope's fate: its type, whether the app acked it, and after how long."""
+
+    envelope_id: str
+    envelope_type: str
+    acked: bool
+    latency: float
+
+
 class SocketModeServer:
     """The WebSocket side of Socket Mode (the app reaches it via apps.connections.open)."""
 
     def __init__(self, double: SlackDouble) -> None:
         self.double = double
-        self.acks: list[tuple[str, float]] = []
+        self.acks: list[AckRecord] = []
+        self.envelopes: list[dict[str, Any]] = []
         self._connections: list[ServerConnection] = []
         self._waiting: dict[str, tuple[threading.Event, list[Any]]] = {}
         self._lock = threading.Condition()
@@ -39,15 +51,22 @@ class SocketModeServer:
 
     @property
     def url(self) -> str:
+        """ws://127.0.0.1:<port>/link/ (without a ticket)."""
         host, port = self._server.socket.getsockname()[:2]
         return f"ws://{host}:{port}/link/"
 
+    def new_link(self) -> str:
+        """A connection URL as apps.connections.open hands it out: one ticket per call."""
+        return f"{self.url}?ticket={uuid.uuid4()}&app_id={self.double.app_id}"
+
     def start(self) -> None:
+        """Listen on 127.0.0.1:0 in a daemon thread."""
         self._server = serve(self._handle, "127.0.0.1", 0, compression=None, ping_interval=None)
         self._thread = threading.Thread(target=self._server.serve_forever, name="socket-mode-double", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        """Close every connection and stop listening."""
         with self._lock:
             connections = list(self._connections)
         for connection in connections:
@@ -56,6 +75,7 @@ class SocketModeServer:
             self._server.shutdown()
 
     def _handle(self, connection: ServerConnection) -> None:
+        # Slack only serves the /link/ path; anything else is refused.
         if not (connection.request and connection.request.path.startswith("/link")):
             connection.close(1008, "unknown path")
             return
@@ -101,6 +121,7 @@ class SocketModeServer:
 
     @property
     def connected(self) -> int:
+        """How many apps are connected now."""
         with self._lock:
             return len(self._connections)
 
@@ -112,18 +133,21 @@ class SocketModeServer:
         envelope_id = str(uuid.uuid4())
         envelope = {"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
                     "accepts_response_payload": envelope_type != "events_api", "retry_attempt": retry_attempt, "retry_reason": retry_reason}
-        event, box = threading.Event(), []
+        event, box = threading.Event(), list[Any]()
         with self._lock:
             self._waiting[envelope_id] = (event, box)
             connection = self._connections[-1]
         started = time.monotonic()
-        connection.send(json.dumps(envelope))
-        acked = event.wait(timeout)
+        try:
+            connection.send(json.dumps(envelope))
+            acked = event.wait(timeout)
+        except ConnectionClosed:
+            acked = False  # the app went away mid-delivery; Slack would retry later
         latency = time.monotonic() - started
         with self._lock:
             self._waiting.pop(envelope_id, None)
-            if acked:
-                self.acks.append((envelope_id, latency))
+            self.envelopes.append(envelope)
+            self.acks.append(AckRecord(envelope_id, envelope_type, acked, latency))
         return AckResult(acked, latency, box[0] if box else None)
 
     def disconnect(self, reason: str = "refresh_requested") -> None:
@@ -132,4 +156,19 @@ class SocketModeServer:
         with self._lock:
             connections = list(self._connections)
         for connection in connections:
-            connection.send(frame)
+            try:
+                connection.send(frame)
+            except ConnectionClosed:
+                pass  # already gone; nothing to ask
+
+    def hard_close(self) -> None:
+        """Drop every connection without a disconnect frame, as a network failure would."""
+        with self._lock:
+            connections, self._connections = list(self._connections), []
+        for connection in connections:
+            # shutdown() wakes the thread blocked in recv(); close() alone would not.
+            try:
+                connection.socket.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            connection.socket.close()

@@ -1,7 +1,6 @@
 """The double's in-memory Slack: teams, people, channels, messages, views, tokens and faults."""
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 import uuid
@@ -11,9 +10,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+# Windows-style long names, as Slack shows them in `tz_label`; zoneinfo only knows abbreviations.
+_LONG_NAMES = {"EST": "Eastern Standard Time", "EDT": "Eastern Daylight Time", "CST": "Central Standard Time",
+               "CDT": "Central Daylight Time", "MST": "Mountain Standard Time", "MDT": "Mountain Daylight Time",
+               "PST": "Pacific Standard Time", "PDT": "Pacific Daylight Time", "CET": "Central European Time",
+               "CEST": "Central European Summer Time", "GMT": "Greenwich Mean Time", "BST": "British Summer Time",
+               "JST": "Japan Standard Time", "UTC": "Coordinated Universal Time"}
+
 
 @dataclass
 class Team:
+    """A workspace (the installing one, or a Slack Connect partner's)."""
+
     team_id: str
     name: str
     domain: str
@@ -21,6 +29,8 @@ class Team:
 
 @dataclass
 class User:
+    """A person (or bot user) as users.info describes it."""
+
     user_id: str
     team_id: str
     name: str
@@ -32,19 +42,25 @@ class User:
     def to_api(self) -> dict[str, Any]:
         """The `users.info` user object, with tz fields only when the person has a zone."""
         user: dict[str, Any] = {
-            "id": self.user_id, "team_id": self.team_id, "name": self.name, "deleted": self.deleted,
-            "real_name": self.real_name, "is_bot": self.is_bot, "is_app_user": False, "is_admin": False,
-            "profile": {"real_name": self.real_name, "display_name": self.name, "team": self.team_id},
+            "id": self.user_id, "team_id": self.team_id, "name": self.name, "deleted": self.deleted, "color": "9f69e7",
+            "real_name": self.real_name, "is_bot": self.is_bot, "is_app_user": False, "is_admin": False, "is_owner": False,
+            "is_primary_owner": False, "is_restricted": False, "is_ultra_restricted": False, "updated": 1700000000,
+            "profile": {"real_name": self.real_name, "real_name_normalized": self.real_name, "display_name": self.name,
+                        "display_name_normalized": self.name, "team": self.team_id},
         }
         if self.tz:
             now = datetime.now(ZoneInfo(self.tz))
             offset = now.utcoffset()
-            user.update(tz=self.tz, tz_label=now.tzname() or self.tz, tz_offset=int(offset.total_seconds()) if offset else 0)
+            abbreviation = now.tzname() or self.tz
+            user.update(tz=self.tz, tz_label=_LONG_NAMES.get(abbreviation, abbreviation),
+                        tz_offset=int(offset.total_seconds()) if offset else 0)
         return user
 
 
 @dataclass
 class Channel:
+    """A conversation; `members` includes the bot user when the bot is in it."""
+
     channel_id: str
     name: str
     members: list[str]
@@ -68,10 +84,13 @@ class Message:
     edits: int = 0
     ephemeral_to: str | None = None
     bot_id: str | None = None
+    files: list[str] = field(default_factory=list)
 
 
 @dataclass
 class RecordedCall:
+    """One Web API call as the double saw it (params after parsing)."""
+
     method: str
     params: dict[str, Any]
     token: str | None
@@ -82,6 +101,8 @@ class RecordedCall:
 
 @dataclass
 class Fault:
+    """A failure to play on one future call of a method."""
+
     kind: str
     retry_after: int = 1
     error: str = "not_in_channel"
@@ -90,12 +111,13 @@ class Fault:
 
 @dataclass
 class Grant:
-    """A trigger_id or response_url handed out in a payload, with its expiry rules."""
+    """A trigger_id or response_url handed out in a payload, with what it may act on."""
 
     user: str
     channel: str | None
     issued: float
     uses: int = 0
+    message_ts: str | None = None
 
 
 class Workspace:
@@ -110,6 +132,7 @@ class Workspace:
         self.messages: dict[str, list[Message]] = {}
         self.ephemerals: list[Message] = []
         self.views: dict[str, dict[str, Any]] = {}
+        self.view_owner: dict[str, str] = {}
         self.view_stacks: dict[str, list[str]] = {}
         self.homes: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}
@@ -121,22 +144,24 @@ class Workspace:
         self.app_tokens = {app_token}
         self.revoked: set[str] = set()
         self.rate_limits: dict[str, tuple[int, dict[str, deque[float]]]] = {}
-        self._ts = itertools.count(1)
-        self._ids = itertools.count(1)
-        self._base = int(time.time())
+        self._last_ts = 0
+        self._ids = 0
 
     def next_ts(self) -> str:
-        """A message ts: unique and increasing, in Slack's "seconds.micro" form."""
-        n = next(self._ts)
-        return f"{self._base + n // 1_000_000}.{n % 1_000_000:06d}"
+        """A message ts: wall-clock based like Slack's, and strictly increasing even within one microsecond."""
+        now = int(time.time() * 1_000_000)
+        self._last_ts = max(now, self._last_ts + 100)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     def next_id(self, prefix: str) -> str:
         """A fresh Slack-style id with the given prefix."""
-        return f"{prefix}{next(self._ids):08d}"
+        self._ids += 1
+        return f"{prefix}0{self._ids:08X}"
 
     def issue_trigger(self, user: str, channel: str | None = None) -> str:
-        """A trigger_id for a payload the double sends."""
-        trigger = f"{next(self._ids)}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex[:16]}"
+        """A trigger_id for a payload the double sends (Slack's form: digits.digits.hex)."""
+        self._ids += 1
+        trigger = f"{self._ids}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
         self.triggers[trigger] = Grant(user, channel, time.monotonic())
         return trigger
 
@@ -150,3 +175,7 @@ class Workspace:
     def find_message(self, channel: str, ts: str) -> Message | None:
         """A channel message by ts."""
         return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
+
+    def find_any_message(self, channel: str, ts: str) -> Message | None:
+        """A channel message or an ephemeral one, by ts."""
+        return self.find_message(channel, ts) or next((m for m in self.ephemerals if m.channel == channel and m.ts == ts), None)

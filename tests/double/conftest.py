@@ -1,0 +1,38 @@
+"""Fixtures for testing the Slack double itself with slack_sdk's real WebClient."""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.web import WebClient
+
+from tests.slack_double import SlackDouble
+
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "slack-samples"
+CHANNEL = "C0DOUBLE"
+
+
+def sample(path: str) -> Any:
+    """A recorded Slack payload from the shared samples folder (skip when the folder is absent)."""
+    file = SAMPLES / path
+    if not file.exists():
+        pytest.skip(f"sample {path} not available")
+    return json.loads(file.read_text())
+
+
+def web(double: SlackDouble, token: str | None = None, **kwargs: Any) -> WebClient:
+    """slack_sdk's own client, pointed at the double."""
+    return WebClient(token=token or double.bot_token, base_url=double.api_url, **kwargs)
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackDouble]:
+    """A double with two people and a channel of 250 members (plus the bot)."""
+    with SlackDouble(trigger_ttl=0.5) as double:
+        double.add_user("UMARIA", double.team_id, "maria", tz="Europe/Zurich")
+        double.add_user("UANON", double.team_id, "anon", tz=None)
+        double.add_channel(CHANNEL, "double", members=["UMARIA", "UANON"] + [f"U{i:04d}" for i in range(248)])
+        yield double
