@@ -6,14 +6,23 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.domain.alliance import partner_of, people
-from bot.domain.consensus import Decision, Level, Vote, check_can_close, check_can_vote, check_proposal, check_vote
+from bot.domain.consensus import (
+    Decision,
+    Level,
+    Vote,
+    check_can_close,
+    check_can_revise,
+    check_can_vote,
+    check_proposal,
+    check_vote,
+)
 from bot.domain.errors import UserError
 from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
 from storage.alliances import get_alliance
-from storage.decisions import cast_vote, close_decision, create_decision, load_decision, set_message
+from storage.decisions import cast_vote, close_decision, create_decision, load_decision, set_message, start_round
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -53,6 +62,8 @@ def register(app: App, services: Services) -> None:
         ack()
         record_vote(services, context["installation_id"], decision_id, Actor.from_interaction(body), level, concern)
 
+    register_revisions(app, services)
+
     @app.action(Action.CLOSE_DECISION)
     @guard
     def close_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
@@ -64,6 +75,48 @@ def register(app: App, services: Services) -> None:
         with services.db.write() as session:
             close_decision(session, decision.id, decision.closing_verdict().outcome, services.clock.now())
         refresh(services, context["installation_id"], decision.id)
+
+
+def register_revisions(app: App, services: Services) -> None:
+    """Attach the listeners that take a decision into its next round."""
+    guard = answer_errors(services)
+
+    @app.action(Action.REVISE)
+    @guard
+    def revise_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """The creator opens the revision form, prefilled with the proposal and the concerns."""
+        ack()
+        decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
+        check_can_revise(decision, Actor.from_interaction(body).user_id)
+        services.gateway.open_view(body["trigger_id"], views.revise_modal(decision))
+
+    @app.view(Callback.REVISE_PROPOSAL)
+    @guard
+    def revision_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """Post the next round in the decision's thread (and the channel), linked to the same decision."""
+        view = body["view"]
+        try:
+            decision_id = views.decision_id_from(view.get("private_metadata"))
+            proposal = check_proposal(state_values(view).get(Block.REVISED_PROPOSAL) or "")
+        except UserError as problem:
+            ack(response_action="errors", errors={Block.REVISED_PROPOSAL: problem.message})
+            return
+        ack()
+        installation_id = context["installation_id"]
+        before = find(services, installation_id, decision_id)
+        check_can_revise(before, Actor.from_interaction(body).user_id)
+        with services.db.write() as session:
+            number = start_round(session, decision_id, proposal, services.clock.now())
+        if number is None:
+            raise UserError("This decision has already moved on to another round.")
+        after = find(services, installation_id, decision_id)
+        text, blocks = views.decision_message(after, services.clock.now())
+        ts = services.gateway.post_message(after.channel_id, text, blocks, thread_ts=before.thread_ts, broadcast=True)
+        with services.db.write() as session:
+            set_message(session, decision_id, ts)
+        if before.message_ts:
+            old_text, old_blocks = views.superseded(views.decision_message(before, services.clock.now()), number)
+            services.gateway.update_message(after.channel_id, before.message_ts, old_text, old_blocks)
 
 
 def vote_listener(services: Services, level: Level) -> Any:
@@ -104,7 +157,7 @@ def start_decision(services: Services, installation_id: int, call: CommandCall) 
         decision_id = create_decision(session, installation_id=installation_id, channel_id=call.channel_id, creator_id=call.user_id,
                                       proposal=proposal, deciders=deciders, partners=[p.name for p in alliance.partners], now=services.clock.now())
     decision = find(services, installation_id, decision_id)
-    text, blocks = views.decision_message(decision)
+    text, blocks = views.decision_message(decision, services.clock.now())
     ts = services.gateway.post_message(call.channel_id, text, blocks)
     with services.db.write() as session:
         set_message(session, decision_id, ts)
@@ -126,4 +179,4 @@ def refresh(services: Services, installation_id: int, decision_id: int) -> None:
     decision = find(services, installation_id, decision_id)
     if decision.message_ts:
         services.coalescer.request(decision.channel_id, decision.message_ts,
-                                   lambda: views.decision_message(find(services, installation_id, decision_id)))
+                                   lambda: views.decision_message(find(services, installation_id, decision_id), services.clock.now()))

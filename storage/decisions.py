@@ -24,8 +24,9 @@ def create_decision(session: Session, *, installation_id: int, channel_id: str, 
 
 
 def set_message(session: Session, decision_id: int, ts: str) -> None:
-    """Remember which message shows the decision."""
+    """Remember which message shows the decision (the first one also roots the rounds' thread)."""
     session.execute(update(DecisionRow).where(DecisionRow.id == decision_id).values(message_ts=ts))
+    session.execute(update(DecisionRow).where(DecisionRow.id == decision_id, DecisionRow.thread_ts.is_(None)).values(thread_ts=ts))
 
 
 def load_decision(session: Session, installation_id: int, decision_id: int) -> Decision | None:
@@ -38,7 +39,7 @@ def load_decision(session: Session, installation_id: int, decision_id: int) -> D
     votes = session.scalars(select(VoteRow).where(VoteRow.round_id == current.id).order_by(VoteRow.id))
     return Decision(
         id=row.id, channel_id=row.channel_id, creator_id=row.creator_id, status=row.status,
-        outcome=Outcome(row.outcome) if row.outcome else None, message_ts=row.message_ts, partners=tuple(row.partners),
+        outcome=Outcome(row.outcome) if row.outcome else None, message_ts=row.message_ts, thread_ts=row.thread_ts, partners=tuple(row.partners),
         deciders=tuple((str(u), p) for u, p in row.deciders), round_number=current.number, proposal=current.proposal,
         rounds=tuple(RoundSpan(r.number, r.started_at, r.ended_at) for r in rounds),
         votes=tuple(Vote(v.voter_id, v.partner, Level(v.level), v.concern) for v in votes),
@@ -73,3 +74,20 @@ def close_decision(session: Session, decision_id: int, outcome: Outcome, now: da
     if result.rowcount:  # type: ignore[attr-defined]
         session.execute(update(RoundRow).where(RoundRow.decision_id == decision_id, RoundRow.ended_at.is_(None)).values(ended_at=now))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def start_round(session: Session, decision_id: int, proposal: str, now: datetime) -> int | None:
+    """Reopen a decision that ended without consensus with a revised proposal; returns the new
+    round's number, or None when it was not (or no longer) closed without consensus."""
+    reopened = session.execute(update(DecisionRow).where(
+        DecisionRow.id == decision_id, DecisionRow.status == "closed", DecisionRow.outcome == Outcome.NO_CONSENSUS.value,
+    ).values(status="open", outcome=None, closed_at=None))
+    if not reopened.rowcount:  # type: ignore[attr-defined]
+        return None
+    last = session.scalar(select(RoundRow).where(RoundRow.decision_id == decision_id).order_by(RoundRow.number.desc()).limit(1))
+    if last is None:
+        raise ValueError(f"decision {decision_id} has no rounds")
+    if last.ended_at is None:
+        last.ended_at = now
+    session.add(RoundRow(decision_id=decision_id, number=last.number + 1, proposal=proposal, started_at=now))
+    return last.number + 1

@@ -173,6 +173,8 @@ class DecisionRow(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")
     outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
     message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The first round's message: later rounds are posted in its thread.
+    thread_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

@@ -177,6 +177,7 @@ class Decision:
     status: str  # "open" or "closed"
     outcome: Outcome | None
     message_ts: str | None
+    thread_ts: str | None
     partners: tuple[str, ...]
     deciders: tuple[tuple[str, str | None], ...]  # (user id, partner they speak for)
     round_number: int
@@ -231,3 +232,17 @@ def check_proposal(text: str) -> str:
     if len(proposal) > 2500:
         raise UserError("Keep the proposal under 2,500 characters; link longer background as a pre-read.")
     return proposal
+
+
+def check_can_revise(decision: Decision, user_id: str) -> None:
+    """A revised proposal goes to a new round only after no consensus, and only by its creator."""
+    if user_id != decision.creator_id:
+        raise UserError(f"Only <@{decision.creator_id}>, who started this decision, can revise the proposal.")
+    if decision.status != "closed" or decision.outcome is not Outcome.NO_CONSENSUS:
+        raise UserError("A proposal is revised after a round ends without consensus.")
+
+
+def concerns_raised(decision: Decision) -> tuple[str, ...]:
+    """Every concern of the current round, blocks first: what a revision must answer."""
+    ordered = sorted(decision.votes, key=lambda v: v.level is not Level.BLOCK)
+    return tuple(dict.fromkeys(f"{LABELS[v.level]}: {v.concern}" for v in ordered if v.concern))

@@ -137,14 +137,17 @@ class SlackGateway:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, *, thread_ts: str | None = None, metadata: Mapping[str, Any] | None = None) -> str:
-        """Post to a channel (or DM) and return the message ts."""
+    def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, *, thread_ts: str | None = None,
+                     broadcast: bool = False, metadata: Mapping[str, Any] | None = None) -> str:
+        """Post to a channel (or DM) and return the message ts; `broadcast` shows a thread reply in the channel too."""
         check_message(text, blocks)
         params: dict[str, Any] = {"channel": channel, "text": text}
         if blocks:
             params["blocks"] = blocks
         if thread_ts:
             params["thread_ts"] = thread_ts
+            if broadcast:
+                params["reply_broadcast"] = True
         if metadata:
             params["metadata"] = dict(metadata)
         return str(self.call("chat.postMessage", **params)["ts"])

@@ -113,3 +113,19 @@ def mention_list(user_ids: Sequence[str], limit: int = 20) -> str:
     shown = " ".join(f"<@{u}>" for u in user_ids[:limit])
     rest = len(user_ids) - limit
     return shown + (f" and {rest} more" if rest > 0 else "") if user_ids else "nobody yet"
+
+
+def duration(seconds: float) -> str:
+    """A short human duration: "45 min", "5 h", "3 days 4 h"."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} days {hours % 24} h"
+
+
+def date_token(epoch: float, pattern: str = "{date_short_pretty} at {time}", fallback: str = "") -> str:
+    """A Slack date token, so each viewer sees the time in their own zone."""
+    return f"<!date^{int(epoch)}^{pattern}|{fallback or 'a moment'}>"

@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.domain.consensus import LABELS, Decision, Level, Outcome, PartnerTally
+from datetime import datetime
+
+from bot.domain.consensus import LABELS, Decision, Level, Outcome, PartnerTally, concerns_raised, elapsed
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
@@ -50,15 +52,20 @@ def _counts(tally: PartnerTally) -> str:
     return " · ".join(f"{LABELS[level]} {tally.count(level)}" for level in Level)
 
 
-def decision_message(decision: Decision) -> Message:
+def decision_message(decision: Decision, now: datetime) -> Message:
     """The decision as everyone in the channel sees it, updated in place as votes come in."""
     tally, verdict = decision.tally(), decision.verdict()
     title = f"Decision {decision.id} · round {decision.round_number}"
+    started = decision.rounds[-1].started_at
     out: list[dict[str, Any]] = [
         bk.header(title),
         bk.section(bk.escape(decision.proposal)),
         bk.context(f"Started by <@{decision.creator_id}> · {len(decision.decider_ids)} deciders · partners must all agree"),
     ]
+    if decision.round_number > 1:
+        # The cost of each round, in time, is visible to everyone.
+        out.append(bk.context(f":repeat: Round {decision.round_number} since {bk.date_token(started.timestamp(), fallback=started.strftime('%Y-%m-%d %H:%M UTC'))}"
+                              f" · {bk.duration(elapsed(decision.rounds, now).total_seconds())} since round 1 began"))
     lines = []
     for group in tally.by_partner:
         name = bk.escape(group.partner) if group.partner else "Not mapped to a partner"
@@ -77,7 +84,28 @@ def decision_message(decision: Decision) -> Message:
         out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": buttons})
     else:
         out.append(bk.section(_outcome_text(decision)))
+        if decision.outcome is Outcome.NO_CONSENSUS:
+            out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": [
+                {"type": "button", "action_id": Action.REVISE, "text": bk.plain("Revise proposal", 75), "value": button_value(decision.id),
+                 "style": "primary"}]})
     return f"{title}: {decision.proposal[:200]}", out
+
+
+def superseded(message: Message, next_round: int) -> Message:
+    """A closed round's message once a revised proposal went to the next round (buttons removed)."""
+    text, blocks = message
+    kept = [b for b in blocks if b.get("type") != "actions"]
+    return text, [*kept, bk.context(f":arrow_right: Revised: round {next_round} is in the thread.")]
+
+
+def revise_modal(decision: Decision) -> dict[str, Any]:
+    """The creator's revision, prefilled with the proposal and the concerns it must answer."""
+    concerns = "\n".join(f"• {bk.escape(c)}" for c in concerns_raised(decision)) or "No concerns were written down."
+    blocks = [bk.section(f"*Concerns raised in round {decision.round_number}:*\n{concerns}"[:3000]),
+              bk.text_input(Block.REVISED_PROPOSAL, Action.REVISED_PROPOSAL, "Revised proposal", initial=decision.proposal[:2500],
+                            multiline=True, max_length=2500)]
+    return bk.modal(Callback.REVISE_PROPOSAL, "Revise proposal", blocks, submit=f"Start round {decision.round_number + 1}",
+                    private_metadata=button_value(decision.id))
 
 
 def _outcome_text(decision: Decision) -> str:

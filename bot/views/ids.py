@@ -17,6 +17,7 @@ class Callback(StrEnum):
     ALLIANCE_SETUP = "alliance_setup"
     ALLIANCE_LOADING = "alliance_setup_loading"
     VOTE_CONCERN = "consensus_vote_concern"
+    REVISE_PROPOSAL = "consensus_revise_proposal"
 
 
 class Block(StrEnum):
@@ -25,6 +26,7 @@ class Block(StrEnum):
     ALLIANCE_NAME = "alliance_name"
     ALLIANCE_MAPPING = "alliance_mapping"
     CONCERN = "vote_concern"
+    REVISED_PROPOSAL = "revised_proposal"
     DECISION_ACTIONS = "decision_actions"
 
 
@@ -41,6 +43,8 @@ class Action(StrEnum):
     VOTE_WONT_BLOCK = "consensus_vote_wont_block"
     VOTE_BLOCK = "consensus_vote_block"
     CLOSE_DECISION = "consensus_close"
+    REVISE = "consensus_revise"
+    REVISED_PROPOSAL = "revised_proposal_input"
     CONCERN = "vote_concern_input"
 
 

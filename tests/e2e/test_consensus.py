@@ -36,11 +36,11 @@ def test_a_block_means_no_consensus_and_its_concern_is_shown(alliance: RunningBo
     assert maria.click("Support", channel=CHANNEL).acked
     assert maria.click("Support", channel=CHANNEL).acked  # a repeated click changes nothing
     assert kenji.click("Accept", channel=CHANNEL).acked
-    eventually(lambda: any(v.get("callback_id") == "consensus_vote_concern" for v in bot.slack.views()), what="the concern form")
+    eventually(lambda: bot.slack.open_views("UKENJI"), what="the concern form")
     kenji.submit_view({"Your concern (optional)": "CMC capacity at Beta in Q3"})
     assert anna.click("Block", channel=CHANNEL).acked
-    eventually(lambda: bot.person("UANNA").current_view(), what="Anna's form")
-    refused = anna.submit_view({"Which interest of yours is not addressed?": ""})
+    eventually(lambda: bot.slack.open_views("UANNA"), what="Anna's form")
+    refused = anna.submit_view({"Which interest of yours is not addressed?": "   "})
     assert refused.payload and refused.payload["response_action"] == "errors"
     anna.submit_view({"Which interest of yours is not addressed?": "Beta's IP in the combination"})
 
@@ -68,7 +68,7 @@ def test_qualified_consensus_lists_the_assumptions_to_monitor(alliance: RunningB
     eventually(lambda: "joint publication plan" in decision_text(bot), what="the decision")
     maria.click("Support", channel=CHANNEL)
     lee.click("Won't block", channel=CHANNEL)
-    eventually(lambda: lee.current_view(), what="Lee's form")
+    eventually(lambda: bot.slack.open_views("ULEE"), what="Lee's form")
     lee.submit_view({"Your concern (optional)": "Embargo dates hold"})
     kenji.click("Support", channel=CHANNEL)
     eventually(lambda: "(1/2 voted)" in decision_text(bot) and "Support 1" in decision_text(bot).split("Beta Bio")[1], what="the tally")
@@ -99,3 +99,67 @@ def test_a_decision_needs_the_alliance_and_a_proposal(bot: RunningBot) -> None:
     maria.run("/consensus", "help", channel=CHANNEL)
     eventually(lambda: any("decides by consensus" in str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "UMARIA")), what="the help")
     assert not bot.slack.messages(CHANNEL)
+
+
+def test_a_burst_of_concurrent_votes_loses_nothing_and_ends_at_the_final_tally(bot: RunningBot) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    people = [f"UA{i:03d}" for i in range(20)] + [f"UB{i:03d}" for i in range(20)]
+    for user in people:
+        bot.slack.add_user(user, HOME if user.startswith("UA") else PARTNER, user.lower(), tz="UTC")
+    bot.slack.add_channel("C0BURST", "burst", members=people, is_ext_shared=True)
+    setup = Alliance("C0BURST", "Burst", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
+    with bot.services.db.write() as session:
+        save_alliance(session, bot.services.default_installation_id, setup, by_user="UA000", now=bot.services.clock.now())
+    bot.person("UA000").run("/consensus", "Approve the 2027 budget", channel="C0BURST")
+    eventually(lambda: bot.slack.messages("C0BURST"), what="the decision")
+    ts = bot.slack.messages("C0BURST")[0].ts
+
+    with ThreadPoolExecutor(16) as pool:
+        acks = list(pool.map(lambda user: bot.person(user).click("Support", channel="C0BURST", message_ts=ts), people))
+    assert all(a.acked and a.latency < 3 for a in acks)
+    decision = eventually(lambda: (d := stored(bot)) and len(d.votes) == 40 and d, what="all 40 votes stored")
+    assert {v.voter_id for v in decision.votes} == set(people)
+    final = "*Alpha Pharma* (20/20 voted): Support 20"
+    eventually(lambda: final in str(bot.slack.messages("C0BURST")[0].blocks), timeout=10, what="the final tally on the message")
+    assert "*Beta Bio* (20/20 voted): Support 20" in str(bot.slack.messages("C0BURST")[0].blocks)
+    updates = len(bot.slack.calls("chat.update"))
+    assert 1 <= updates < 40  # coalesced
+
+
+def test_no_consensus_leads_to_a_revised_proposal_in_a_second_round(alliance: RunningBot) -> None:
+    bot = alliance
+    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    maria.run("/consensus", "License the antibody to a third party", channel=CHANNEL)
+    eventually(lambda: "third party" in decision_text(bot), what="round 1")
+    first_ts = bot.slack.messages(CHANNEL)[-1].ts
+    kenji.click("Block", channel=CHANNEL)
+    eventually(lambda: bot.slack.open_views("UKENJI"), what="Kenji's form")
+    kenji.submit_view({"Which interest of yours is not addressed?": "Beta keeps co-promotion rights in Japan"})
+    maria.click("Close decision", channel=CHANNEL)
+    eventually(lambda: "Revise proposal" in decision_text(bot), what="the revise button")
+
+    kenji.click("Revise proposal", channel=CHANNEL)
+    eventually(lambda: any("can revise" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "UKENJI")), what="the refusal")
+    maria.click("Revise proposal", channel=CHANNEL)
+    form = eventually(lambda: next((v for v in bot.slack.views() if v.get("callback_id") == "consensus_revise_proposal"), None), what="the form")
+    assert "co-promotion rights in Japan" in str(form["blocks"])  # the concerns to answer
+    maria.submit_view({"Revised proposal": "License the antibody outside Japan; Beta co-promotes in Japan"})
+
+    round_two = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if "round 2" in m.text], what="round 2")[-1]
+    assert round_two.thread_ts == first_ts  # in the decision's thread, broadcast to the channel
+    assert "Round 2 since <!date^" in str(round_two.blocks) and "since round 1 began" in str(round_two.blocks)
+    first = eventually(lambda: next((m for m in bot.slack.messages(CHANNEL) if m.ts == first_ts and "round 2 is in the thread" in str(m.blocks)), None),
+                       what="round 1 marked as superseded")
+    assert not [b for b in first.blocks if b["type"] == "actions"]
+
+    decision = stored(bot)
+    assert (decision.round_number, decision.status, decision.votes) == (2, "open", ())
+    assert decision.proposal.startswith("License the antibody outside Japan")
+    maria.click("Support", channel=CHANNEL, message_ts=round_two.ts)
+    kenji.click("Support", channel=CHANNEL, message_ts=round_two.ts)
+    eventually(lambda: len(stored(bot).votes) == 2, what="round 2 votes")
+    maria.click("Close decision", channel=CHANNEL, message_ts=round_two.ts)
+    eventually(lambda: stored(bot).status == "closed", what="the close")
+    assert stored(bot).outcome.value == "full_consensus"
+    eventually(lambda: "Full consensus" in str(next(m for m in bot.slack.messages(CHANNEL) if m.ts == round_two.ts).blocks), what="the outcome")

@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('outcome', sa.String(length=32), nullable=True),
     sa.Column('message_ts', sa.String(length=32), nullable=True),
+    sa.Column('thread_ts', sa.String(length=32), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['installation_id'], ['installations.id'], name=op.f('fk_decisions_installation_id_installations'), ondelete='CASCADE'),
