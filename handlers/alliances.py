@@ -18,7 +18,7 @@ from bot.domain.alliance import (
 from bot.domain.commands import split_command
 from bot.domain.errors import FormErrors, UserError
 from bot.slack_edge.directory import member_from_user
-from bot.slack_edge.errors import answer_errors
+from bot.slack_edge.errors import answer_errors, form_or_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import alliance as views
 from bot.views.ids import Block, Callback, Command, partner_block
@@ -56,10 +56,8 @@ def register(app: App, services: Services) -> None:
     def setup_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Check the form; field errors go back into the modal, a valid setup is saved and announced."""
         view = body["view"]
-        try:
-            ref = ChannelRef.decode(view.get("private_metadata"))
-        except UserError as stale:
-            ack(response_action="errors", errors={Block.ALLIANCE_NAME: stale.message})
+        ref = form_or_errors(ack, Block.ALLIANCE_NAME, lambda: ChannelRef.decode(view.get("private_metadata")))
+        if ref is None:
             return
         actor = Actor.from_interaction(body)
         values = state_values(view)

@@ -17,7 +17,7 @@ from bot.domain.consensus import (
     check_vote,
 )
 from bot.domain.errors import UserError
-from bot.slack_edge.errors import answer_errors
+from bot.slack_edge.errors import answer_errors, form_or_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
@@ -52,15 +52,17 @@ def register(app: App, services: Services) -> None:
     def concern_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """The vote with its concern; a block without one goes back into the modal."""
         view = body["view"]
-        try:
-            decision_id = views.decision_id_from(view.get("private_metadata"))
+
+        def read() -> tuple[int, Level, str | None]:
             level = views.level_from_metadata(view.get("private_metadata"))
             concern = check_vote(level, state_values(view).get(Block.CONCERN))
-        except UserError as problem:
-            ack(response_action="errors", errors={Block.CONCERN: problem.message})
+            return views.decision_id_from(view.get("private_metadata")), level, concern
+
+        form = form_or_errors(ack, Block.CONCERN, read)
+        if form is None:
             return
         ack()
-        record_vote(services, context["installation_id"], decision_id, Actor.from_interaction(body), level, concern)
+        record_vote(services, context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2])
 
     register_revisions(app, services)
 
@@ -95,12 +97,11 @@ def register_revisions(app: App, services: Services) -> None:
     def revision_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         """Post the next round in the decision's thread (and the channel), linked to the same decision."""
         view = body["view"]
-        try:
-            decision_id = views.decision_id_from(view.get("private_metadata"))
-            proposal = check_proposal(state_values(view).get(Block.REVISED_PROPOSAL) or "")
-        except UserError as problem:
-            ack(response_action="errors", errors={Block.REVISED_PROPOSAL: problem.message})
+        form = form_or_errors(ack, Block.REVISED_PROPOSAL, lambda: (
+            views.decision_id_from(view.get("private_metadata")), check_proposal(state_values(view).get(Block.REVISED_PROPOSAL) or "")))
+        if form is None:
             return
+        decision_id, proposal = form
         ack()
         installation_id = context["installation_id"]
         before = find(services, installation_id, decision_id)

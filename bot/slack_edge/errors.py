@@ -5,7 +5,7 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.domain.errors import UserError
 from bot.slack_edge.gateway import SlackCallError
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 logger = logging.getLogger("bot.errors")
+T = TypeVar("T")
 
 # What people are told when Slack itself refuses something, by Slack's error code.
 SLACK_ERROR_TEXT = {
@@ -92,3 +93,12 @@ def answer_errors(services: Services) -> Callable[[Callable[..., Any]], Callable
         return guarded
 
     return decorate
+
+
+def form_or_errors(ack: Callable[..., Any], block_id: str, read: Callable[[], T]) -> T | None:
+    """Read a submitted modal; a user error is acked back into the modal on `block_id` (None returned)."""
+    try:
+        return read()
+    except UserError as problem:
+        ack(response_action="errors", errors={block_id: problem.message})
+        return None

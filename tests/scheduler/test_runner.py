@@ -13,7 +13,7 @@ from bot.clock import FixedClock, SystemClock
 from bot.scheduler import MAX_ATTEMPTS, Failed, Outcome, RetryLater, Scheduler, Sender, Sent, backoff
 from storage.db import Database
 from storage.due_work import ClaimedWork, WorkState, claim_due, enqueue, state_of
-from tests.storage.helpers import T0, installation
+from tests.storage.helpers import T0, add_many, installation, state
 
 SECRET = "Confidential: Q3 milestone payment to Partner B"
 
@@ -41,18 +41,8 @@ def add(db: Database, key: str, due_at: datetime = T0, kind: str = "note") -> No
         enqueue(session, installation_id=inst, kind=kind, key=key, due_at=due_at, payload={"text": SECRET}, now=T0)
 
 
-def add_many(db: Database, count: int) -> None:
-    inst = installation(db)
-    with db.write() as session:
-        for i in range(count):
-            enqueue(session, installation_id=inst, kind="note", key=f"n:{i}", due_at=T0, payload={}, now=T0)
 
 
-def state(db: Database, key: str) -> WorkState:
-    with db.read() as session:
-        found = state_of(session, key)
-    assert found is not None
-    return found
 
 
 def test_due_work_is_sent_once_and_future_work_waits(database: Database) -> None:
@@ -158,7 +148,7 @@ def test_the_payload_never_reaches_the_log(database: Database, caplog: pytest.Lo
 
 
 def test_two_schedulers_on_one_database_send_every_row_once(database: Database) -> None:
-    add_many(database, 300)
+    add_many(database, installation(database), 300)
     recorder = Recorder()
     schedulers = [Scheduler(database, {"note": recorder}, clock=FixedClock(T0), worker=f"w{i}", batch=9) for i in range(2)]
     counts: list[int] = []

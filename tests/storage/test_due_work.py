@@ -25,7 +25,7 @@ from storage.due_work import (
     state_of,
 )
 from storage.installations import ensure_installation
-from tests.storage.helpers import T0, installation
+from tests.storage.helpers import T0, add_many, installation, state
 
 MINUTE = timedelta(minutes=1)
 
@@ -36,17 +36,8 @@ def add(db: Database, inst: int, key: str, due_in: timedelta = timedelta(0), pay
                        payload={"text": key} if payload is None else payload, now=T0)
 
 
-def add_many(db: Database, inst: int, count: int) -> None:
-    with db.write() as session:
-        for i in range(count):
-            enqueue(session, installation_id=inst, kind="reminder", key=f"r:{i}", due_at=T0, payload={}, now=T0)
 
 
-def state(db: Database, key: str) -> WorkState:
-    with db.read() as session:
-        found = state_of(session, key)
-    assert found is not None
-    return found
 
 
 def test_enqueue_is_idempotent_on_the_key_even_after_sending(database: Database) -> None:
@@ -190,7 +181,7 @@ def test_cancel_prefix_is_literal_and_stays_in_its_installation(database: Databa
 
 def test_four_threads_claim_and_send_every_row_exactly_once(database: Database) -> None:
     inst = installation(database)
-    add_many(database, inst, 500)
+    add_many(database, inst, 500, kind="reminder")
     sent: Counter[str] = Counter()
     errors: list[BaseException] = []
     lock = threading.Lock()
@@ -215,7 +206,7 @@ def test_four_threads_claim_and_send_every_row_exactly_once(database: Database) 
         t.join(60)
     assert not errors
     assert len(sent) == 500 and set(sent.values()) == {1}
-    assert {state(database, f"r:{i}").status for i in range(0, 500, 50)} == {"sent"}
+    assert {state(database, f"n:{i}").status for i in range(0, 500, 50)} == {"sent"}
 
 
 WORKER = r"""
@@ -245,7 +236,7 @@ def test_two_processes_claim_and_send_every_row_exactly_once(database: Database,
     if database.dialect != "postgresql":
         pytest.skip("SQLite serves one process; several schedulers are a PostgreSQL deployment")
     inst = installation(database)
-    add_many(database, inst, 500)
+    add_many(database, inst, 500, kind="reminder")
     url = database.engine.url.render_as_string(hide_password=False)
     outs = [tmp_path / f"p{i}.txt" for i in range(2)]
     root = Path(__file__).resolve().parents[2]
