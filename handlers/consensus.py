@@ -22,7 +22,15 @@ from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
 from storage.alliances import get_alliance
-from storage.decisions import cast_vote, close_decision, create_decision, load_decision, set_message, start_round
+from storage.decisions import (
+    cast_vote,
+    channel_decisions,
+    close_decision,
+    create_decision,
+    load_decision,
+    set_message,
+    start_round,
+)
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -35,14 +43,20 @@ def register(app: App, services: Services) -> None:
     @app.command(Command.CONSENSUS)
     @guard
     def consensus_command(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        """`/consensus <proposal>` posts a decision; `/consensus help` explains."""
+        """`/consensus <proposal>` posts a decision; `list`, `log` and `help` answer privately."""
         ack()
         call = CommandCall.parse(body)
-        if call.text.strip().lower() in ("", "help"):
+        word = call.text.strip().lower()
+        if word in ("list", "log"):
+            with services.db.read() as session:
+                found = channel_decisions(session, context["installation_id"], call.channel_id, open_ones=word == "list")
+            text, blocks = views.decision_list(found) if word == "list" else views.decision_log(found)
+        elif word in ("", "help"):
             text, blocks = views.help_message()
-            respond(text=text, blocks=blocks, response_type="ephemeral")
+        else:
+            start_decision(services, context["installation_id"], call)
             return
-        start_decision(services, context["installation_id"], call)
+        respond(text=text, blocks=blocks, response_type="ephemeral")
 
     for level, action_id in views.VOTE_ACTIONS.items():
         app.action(action_id)(guard(vote_listener(services, level)))

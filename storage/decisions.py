@@ -91,3 +91,12 @@ def start_round(session: Session, decision_id: int, proposal: str, now: datetime
         last.ended_at = now
     session.add(RoundRow(decision_id=decision_id, number=last.number + 1, proposal=proposal, started_at=now))
     return last.number + 1
+
+
+def channel_decisions(session: Session, installation_id: int, channel_id: str, *, open_ones: bool, limit: int = 20) -> list[Decision]:
+    """The channel's open decisions (oldest first) or decided ones (newest first)."""
+    query = select(DecisionRow.id).where(DecisionRow.installation_id == installation_id, DecisionRow.channel_id == channel_id,
+                                         DecisionRow.status == ("open" if open_ones else "closed"))
+    query = query.order_by(DecisionRow.id if open_ones else DecisionRow.closed_at.desc()).limit(limit)
+    found = (load_decision(session, installation_id, decision_id) for decision_id in session.scalars(query))
+    return [d for d in found if d is not None]

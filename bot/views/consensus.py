@@ -23,6 +23,7 @@ OUTCOME_TEXT = {
 }
 HELP = (f"*{Command.CONSENSUS}* decides by consensus between the partner companies.\n"
         f"• `{Command.CONSENSUS} <proposal>` — post a proposal; the channel's members decide, and the tally is shown per partner\n"
+        f"• `{Command.CONSENSUS} list` — open decisions in this channel; `{Command.CONSENSUS} log` — decided ones\n"
         "• Vote *Support*, *Accept* (can live with it), *Won't block*, or *Block*; a block must say which interest is not addressed\n"
         f"• `{Command.CONSENSUS} help` — this help")
 
@@ -136,3 +137,33 @@ def level_from_metadata(raw: str | None) -> Level:
         return Level(json.loads(raw or "")["level"])
     except (ValueError, KeyError, TypeError) as error:
         raise UserError("This form is out of date. Vote again from the decision message.") from error
+
+
+def decision_list(decisions: list[Decision]) -> Message:
+    """The channel's open decisions, with how far each has got."""
+    if not decisions:
+        return "No open decisions", [bk.section(f"No open decisions in this channel. Start one with `{Command.CONSENSUS} <proposal>`.")]
+    out: list[dict[str, Any]] = [bk.header(f"Open decisions ({len(decisions)})")]
+    for decision in decisions[:45]:
+        tally = decision.tally()
+        out.append(bk.section(f"*{decision.id}.* {bk.escape(bk.clip(decision.proposal, 300))}\n"
+                              f"Round {decision.round_number} · {tally.overall.total}/{len(decision.decider_ids)} voted · started by <@{decision.creator_id}>"))
+    return f"{len(decisions)} open decisions", out
+
+
+def decision_log(decisions: list[Decision]) -> Message:
+    """Decided decisions: outcome, rounds and how long each took."""
+    if not decisions:
+        return "No decisions yet", [bk.section("No decision has been closed in this channel yet.")]
+    out: list[dict[str, Any]] = [bk.header("Decision log")]
+    for decision in decisions[:45]:
+        verdict = decision.verdict()
+        first, last = decision.rounds[0], decision.rounds[-1]
+        ended = last.ended_at or last.started_at
+        took = bk.duration((ended - first.started_at).total_seconds())
+        label = {Outcome.FULL: "Full consensus", Outcome.QUALIFIED: "Qualified consensus", Outcome.NO_CONSENSUS: "No consensus",
+                 Outcome.NO_DECISION: "No decision — status quo"}.get(verdict.outcome, "Closed")
+        out.append(bk.section(f"*{decision.id}.* {bk.escape(bk.clip(decision.proposal, 300))}\n*{label}* · "
+                              f"{decision.round_number} round{'s' if decision.round_number != 1 else ''} · took {took} · decided "
+                              f"{bk.date_token(ended.timestamp(), '{date_short_pretty}', ended.strftime('%Y-%m-%d'))}"))
+    return "Decision log", out

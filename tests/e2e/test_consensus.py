@@ -76,12 +76,22 @@ def test_qualified_consensus_lists_the_assumptions_to_monitor(alliance: RunningB
     eventually(lambda: "Qualified consensus" in decision_text(bot), what="the outcome")
     assert "Embargo dates hold" in decision_text(bot)
 
+    # The log shows it decided; the list of open decisions is empty again.
+    lee.run("/consensus", "log", channel=CHANNEL)
+    eventually(lambda: any("Qualified consensus" in str(m.blocks) and "Decision log" in str(m.blocks)
+                           for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the log")
+    lee.run("/consensus", "list", channel=CHANNEL)
+    eventually(lambda: any("No open decisions" in str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the list")
+
 
 def test_votes_after_closing_and_from_non_deciders_are_refused(alliance: RunningBot) -> None:
     bot = alliance
     maria = bot.person("UMARIA")
     maria.run("/consensus", "Extend the term sheet deadline", channel=CHANNEL)
     eventually(lambda: "term sheet" in decision_text(bot), what="the decision")
+    bot.person("UKENJI").run("/consensus", "list", channel=CHANNEL)
+    eventually(lambda: any("Extend the term sheet deadline" in str(m.blocks) and "0/4 voted" in str(m.blocks)
+                           for m in bot.slack.ephemerals(CHANNEL, "UKENJI")), what="the open list")
     bot.slack.add_user("ULATE", HOME, "late", tz="UTC")
     with bot.slack.ws.lock:
         bot.slack.ws.channels[CHANNEL].members.append("ULATE")
