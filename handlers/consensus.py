@@ -1,6 +1,7 @@
 """`/consensus`: start a decision, vote with a level (and a concern), close it with an outcome."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -9,14 +10,18 @@ from bot.domain.alliance import partner_of, people
 from bot.domain.consensus import (
     Decision,
     Level,
+    Proposal,
     Vote,
+    check_start,
+    everyone_voted,
     check_can_close,
     check_can_revise,
     check_can_vote,
     check_proposal,
     check_vote,
 )
-from bot.domain.errors import UserError
+from bot.domain.errors import FormErrors, UserError
+from bot.scheduler.consensus import schedule_round
 from bot.slack_edge.errors import answer_errors, form_or_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
@@ -51,10 +56,13 @@ def register(app: App, services: Services) -> None:
             with services.db.read() as session:
                 found = channel_decisions(session, context["installation_id"], call.channel_id, open_ones=word == "list")
             text, blocks = views.decision_list(found) if word == "list" else views.decision_log(found)
-        elif word in ("", "help"):
+        elif word == "help":
             text, blocks = views.help_message()
+        elif word == "":
+            services.gateway.open_view(call.trigger_id, views.start_modal(call.channel_id))
+            return
         else:
-            start_decision(services, context["installation_id"], call)
+            start_decision(services, context["installation_id"], call.channel_id, call.user_id, Proposal(call.text))
             return
         respond(text=text, blocks=blocks, response_type="ephemeral")
 
@@ -79,6 +87,27 @@ def register(app: App, services: Services) -> None:
         record_vote(services, context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2])
 
     register_revisions(app, services)
+
+    @app.view(Callback.START_DECISION)
+    @guard
+    def start_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """The full form: field errors go back into it, a valid one posts the decision."""
+        view, values = body["view"], state_values(body["view"])
+        deadline = values.get(Block.DEADLINE)
+        asked = Proposal(values.get(Block.PROPOSAL) or "", values.get(Block.BACKGROUND), values.get(Block.PREREAD),
+                         datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None,
+                         "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()))
+        try:
+            channel_id = views.channel_from_metadata(view.get("private_metadata"))
+            proposal = check_start(asked, services.clock.now())
+        except FormErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        except UserError as problem:
+            ack(response_action="errors", errors={Block.PROPOSAL: problem.message})
+            return
+        ack()
+        start_decision(services, context["installation_id"], channel_id, Actor.from_interaction(body).user_id, proposal)
 
     @app.action(Action.CLOSE_DECISION)
     @guard
@@ -120,8 +149,12 @@ def register_revisions(app: App, services: Services) -> None:
         installation_id = context["installation_id"]
         before = find(services, installation_id, decision_id)
         check_can_revise(before, Actor.from_interaction(body).user_id)
+        zones = {m.user_id: m.tz for m in services.directory.users(installation_id, before.decider_ids)}
         with services.db.write() as session:
             number = start_round(session, decision_id, proposal, services.clock.now())
+            reopened = load_decision(session, installation_id, decision_id) if number else None
+            if reopened is not None:
+                schedule_round(session, installation_id, reopened, zones, services.clock.now())
         if number is None:
             raise UserError("This decision has already moved on to another round.")
         after = find(services, installation_id, decision_id)
@@ -159,21 +192,26 @@ def find(services: Services, installation_id: int, decision_id: int) -> Decision
     return decision
 
 
-def start_decision(services: Services, installation_id: int, call: CommandCall) -> None:
-    """Post a new decision; the channel's people decide, each for the partner they belong to."""
-    proposal = check_proposal(call.text)
+def start_decision(services: Services, installation_id: int, channel_id: str, creator_id: str, asked: Proposal) -> None:
+    """Post a new decision; the chosen people (or the channel's) decide, each for their partner."""
+    proposal = check_start(asked, services.clock.now())
     with services.db.read() as session:
-        alliance = get_alliance(session, installation_id, call.channel_id)
+        alliance = get_alliance(session, installation_id, channel_id)
     if alliance is None:
         raise UserError("Set up this channel's alliance first with `/alliance setup`, so that votes are tallied per partner company.")
-    members = people(services.directory.members(installation_id, call.channel_id))
+    chosen = services.directory.users(installation_id, proposal.deciders) if proposal.deciders else services.directory.members(installation_id, channel_id)
+    members = people(chosen)
     deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
+    now = services.clock.now()
     with services.db.write() as session:
-        decision_id = create_decision(session, installation_id=installation_id, channel_id=call.channel_id, creator_id=call.user_id,
-                                      proposal=proposal, deciders=deciders, partners=[p.name for p in alliance.partners], now=services.clock.now())
+        decision_id = create_decision(session, installation_id=installation_id, channel_id=channel_id, creator_id=creator_id,
+                                      proposal=proposal, deciders=deciders, partners=[p.name for p in alliance.partners], now=now)
+        created = load_decision(session, installation_id, decision_id)
+        if created is not None:
+            schedule_round(session, installation_id, created, {m.user_id: m.tz for m in members}, now)
     decision = find(services, installation_id, decision_id)
     text, blocks = views.decision_message(decision, services.clock.now())
-    ts = services.gateway.post_message(call.channel_id, text, blocks)
+    ts = services.gateway.post_message(channel_id, text, blocks)
     with services.db.write() as session:
         set_message(session, decision_id, ts)
 
@@ -186,6 +224,9 @@ def record_vote(services: Services, installation_id: int, decision_id: int, acto
             raise UserError("I cannot find this decision any more.")
         partner = check_can_vote(decision, actor.user_id)
         cast_vote(session, decision, Vote(actor.user_id, partner, level, concern), services.clock.now())
+        voted = load_decision(session, installation_id, decision_id)
+        if voted is not None and voted.auto_close and everyone_voted(voted.votes, voted.decider_ids):
+            close_decision(session, decision_id, voted.closing_verdict().outcome, services.clock.now())
     refresh(services, installation_id, decision_id)
 
 

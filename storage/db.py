@@ -11,6 +11,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+__all__ = ["Database", "Session", "make_engine", "normalise_url", "open_database"]
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 

@@ -8,18 +8,19 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.domain.consensus import Decision, Level, Outcome, RoundSpan, Vote
+from bot.domain.consensus import Decision, Level, Outcome, Proposal, RoundSpan, Vote
 from storage.models import DecisionRow, RoundRow, VoteRow
 
 
-def create_decision(session: Session, *, installation_id: int, channel_id: str, creator_id: str, proposal: str,
+def create_decision(session: Session, *, installation_id: int, channel_id: str, creator_id: str, proposal: Proposal,
                     deciders: Sequence[tuple[str, str | None]], partners: Sequence[str], now: datetime) -> int:
     """Start a decision with its first round; returns its id."""
     row = DecisionRow(installation_id=installation_id, channel_id=channel_id, creator_id=creator_id, status="open",
-                      deciders=[list(d) for d in deciders], partners=list(partners), created_at=now)
+                      deciders=[list(d) for d in deciders], partners=list(partners), created_at=now, background=proposal.background,
+                      preread_url=proposal.preread_url, deadline=proposal.deadline, auto_close=proposal.auto_close)
     session.add(row)
     session.flush()
-    session.add(RoundRow(decision_id=row.id, number=1, proposal=proposal, started_at=now))
+    session.add(RoundRow(decision_id=row.id, number=1, proposal=proposal.text, started_at=now))
     return row.id
 
 
@@ -43,6 +44,7 @@ def load_decision(session: Session, installation_id: int, decision_id: int) -> D
         deciders=tuple((str(u), p) for u, p in row.deciders), round_number=current.number, proposal=current.proposal,
         rounds=tuple(RoundSpan(r.number, r.started_at, r.ended_at) for r in rounds),
         votes=tuple(Vote(v.voter_id, v.partner, Level(v.level), v.concern) for v in votes),
+        deadline=row.deadline, auto_close=row.auto_close, background=row.background, preread_url=row.preread_url,
     )
 
 

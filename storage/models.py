@@ -175,6 +175,10 @@ class DecisionRow(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # The first round's message: later rounds are posted in its thread.
     thread_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    background: Mapped[str | None] = mapped_column(Text, nullable=True)
+    preread_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    auto_close: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

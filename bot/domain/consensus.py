@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 
-from bot.domain.errors import UserError
+import pytz
+
+from bot.domain.errors import FormErrors, UserError
 
 CONCERN_MAX = 2000
 
@@ -184,6 +186,10 @@ class Decision:
     proposal: str
     rounds: tuple[RoundSpan, ...]
     votes: tuple[Vote, ...]
+    deadline: datetime | None = None
+    auto_close: bool = False
+    background: str | None = None
+    preread_url: str | None = None
 
     @property
     def decider_ids(self) -> tuple[str, ...]:
@@ -246,3 +252,62 @@ def concerns_raised(decision: Decision) -> tuple[str, ...]:
     """Every concern of the current round, blocks first: what a revision must answer."""
     ordered = sorted(decision.votes, key=lambda v: v.level is not Level.BLOCK)
     return tuple(dict.fromkeys(f"{LABELS[v.level]}: {v.concern}" for v in ordered if v.concern))
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What the person starting a decision asked for."""
+
+    text: str
+    background: str | None = None
+    preread_url: str | None = None
+    deadline: datetime | None = None
+    auto_close: bool = False
+    deciders: tuple[str, ...] = ()  # empty: the channel's members
+
+
+REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
+
+
+def check_start(proposal: Proposal, now: datetime) -> Proposal:
+    """Validate a new decision's form; errors name the field to fix."""
+    errors: dict[str, str] = {}
+    try:
+        check_proposal(proposal.text)
+    except UserError as problem:
+        errors["proposal"] = problem.message
+    if proposal.preread_url and not proposal.preread_url.startswith(("https://", "http://")):
+        errors["preread"] = "Give the pre-read as a link starting with https://"
+    if proposal.deadline is not None:
+        if proposal.deadline <= now + timedelta(minutes=10):
+            errors["deadline"] = "Pick a deadline at least 10 minutes from now."
+        elif proposal.deadline > now + timedelta(days=366):
+            errors["deadline"] = "Pick a deadline within a year."
+    if errors:
+        raise FormErrors(errors)
+    return Proposal(proposal.text.strip(), (proposal.background or "").strip() or None, (proposal.preread_url or "").strip() or None,
+                    proposal.deadline, proposal.auto_close, proposal.deciders)
+
+
+def reminder_times(deadline: datetime | None, now: datetime) -> list[tuple[str, datetime]]:
+    """When non-voters are reminded: 24 h and 1 h before the deadline, where the deadline allows."""
+    if deadline is None:
+        return []
+    return [(label, deadline - before) for label, before in REMINDERS if deadline - before > now]
+
+
+def sane_hour(instant: datetime, zone: str | None, *, now: datetime, deadline: datetime) -> datetime:
+    """Move a reminder into 08:00–20:00 of the recipient's own day, keeping it between now and the deadline."""
+    if not zone:
+        return instant
+    tz = pytz.timezone(zone)
+    local = instant.astimezone(tz)
+    if 8 <= local.hour < 20:
+        return instant
+    day = local.date() if local.hour >= 20 else local.date() - timedelta(days=1)
+    evening = tz.localize(datetime.combine(day, time(19, 0))).astimezone(pytz.utc)
+    if now < evening < deadline:
+        return evening
+    morning_day = local.date() if local.hour < 8 else local.date() + timedelta(days=1)
+    morning = tz.localize(datetime.combine(morning_day, time(8, 0))).astimezone(pytz.utc)
+    return morning if now < morning < deadline else instant

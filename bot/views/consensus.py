@@ -22,7 +22,8 @@ OUTCOME_TEXT = {
     Outcome.NO_DECISION: ":zzz: *No decision — the status quo stands*: nobody voted.",
 }
 HELP = (f"*{Command.CONSENSUS}* decides by consensus between the partner companies.\n"
-        f"• `{Command.CONSENSUS} <proposal>` — post a proposal; the channel's members decide, and the tally is shown per partner\n"
+        f"• `{Command.CONSENSUS}` — a form with background, pre-read, who decides and a deadline\n"
+        f"• `{Command.CONSENSUS} <proposal>` — post a proposal at once; the channel's members decide, and the tally is shown per partner\n"
         f"• `{Command.CONSENSUS} list` — open decisions in this channel; `{Command.CONSENSUS} log` — decided ones\n"
         "• Vote *Support*, *Accept* (can live with it), *Won't block*, or *Block*; a block must say which interest is not addressed\n"
         f"• `{Command.CONSENSUS} help` — this help")
@@ -63,6 +64,13 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         bk.section(bk.escape(decision.proposal)),
         bk.context(f"Started by <@{decision.creator_id}> · {len(decision.decider_ids)} deciders · partners must all agree"),
     ]
+    if decision.background or decision.preread_url:
+        extra = [f"*Background:* {bk.escape(bk.clip(decision.background, 1500))}" if decision.background else "",
+                 f"*Pre-read:* <{decision.preread_url}|{bk.escape(bk.clip(decision.preread_url, 80))}>" if decision.preread_url else ""]
+        out.append(bk.context(*[e for e in extra if e]))
+    if decision.deadline and decision.status == "open":
+        out.append(bk.context(f":alarm_clock: Closes {bk.date_token(decision.deadline.timestamp(), fallback=decision.deadline.strftime('%Y-%m-%d %H:%M UTC'))}"
+                              + (" or when everyone has voted" if decision.auto_close else "")))
     if decision.round_number > 1:
         # The cost of each round, in time, is visible to everyone.
         out.append(bk.context(f":repeat: Round {decision.round_number} since {bk.date_token(started.timestamp(), fallback=started.strftime('%Y-%m-%d %H:%M UTC'))}"
@@ -167,3 +175,40 @@ def decision_log(decisions: list[Decision]) -> Message:
                               f"{decision.round_number} round{'s' if decision.round_number != 1 else ''} · took {took} · decided "
                               f"{bk.date_token(ended.timestamp(), '{date_short_pretty}', ended.strftime('%Y-%m-%d'))}"))
     return "Decision log", out
+
+
+def reminder_message(decision: Decision) -> Message:
+    """A private nudge to a decider who has not voted yet."""
+    when = bk.date_token(decision.deadline.timestamp(), fallback=decision.deadline.strftime("%Y-%m-%d %H:%M UTC")) if decision.deadline else "soon"
+    text = (f":ballot_box_with_ballot: Your vote is still missing on decision {decision.id} in <#{decision.channel_id}>, "
+            f"which closes {when}:\n>{bk.escape(bk.clip(decision.proposal, 500))}")
+    return f"Your vote is missing on decision {decision.id}", [bk.section(text)]
+
+
+def start_modal(channel_id: str) -> dict[str, Any]:
+    """The full form for a new decision (`/consensus` with no text)."""
+    blocks = [
+        bk.text_input(Block.PROPOSAL, Action.PROPOSAL, "Proposal", multiline=True, max_length=2500,
+                      placeholder="What is being decided, in one or two sentences"),
+        bk.text_input(Block.BACKGROUND, Action.BACKGROUND, "Background or the question being decided", multiline=True, optional=True,
+                      max_length=2000),
+        bk.text_input(Block.PREREAD, Action.PREREAD, "Pre-read link", optional=True, max_length=2000, placeholder="https://…"),
+        bk.users_input(Block.DECIDERS, Action.DECIDERS, "Who decides (leave empty for the channel's members)"),
+        {"type": "input", "block_id": Block.DEADLINE, "optional": True, "label": bk.plain("Deadline (in your own time zone)"),
+         "element": {"type": "datetimepicker", "action_id": Action.DEADLINE}},
+        {"type": "input", "block_id": Block.AUTO_CLOSE, "optional": True, "label": bk.plain("Closing"),
+         "element": {"type": "checkboxes", "action_id": Action.AUTO_CLOSE,
+                     "options": [bk.option("Close as soon as every decider has voted", "auto_close")]}},
+    ]
+    return bk.modal(Callback.START_DECISION, "New decision", blocks, submit="Post", private_metadata=json.dumps({"v": 1, "channel": channel_id}))
+
+
+def channel_from_metadata(raw: str | None) -> str:
+    """The channel a new-decision form was opened in."""
+    try:
+        data = json.loads(raw or "")
+        if data.get("v") != 1:
+            raise ValueError("version")
+        return str(data["channel"])
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise UserError("This form is out of date. Run /consensus again.") from error

@@ -18,6 +18,7 @@ class Callback(StrEnum):
     ALLIANCE_LOADING = "alliance_setup_loading"
     VOTE_CONCERN = "consensus_vote_concern"
     REVISE_PROPOSAL = "consensus_revise_proposal"
+    START_DECISION = "consensus_start"
 
 
 class Block(StrEnum):
@@ -27,6 +28,12 @@ class Block(StrEnum):
     ALLIANCE_MAPPING = "alliance_mapping"
     CONCERN = "vote_concern"
     REVISED_PROPOSAL = "revised_proposal"
+    PROPOSAL = "proposal"
+    BACKGROUND = "background"
+    PREREAD = "preread"
+    DEADLINE = "deadline"
+    DECIDERS = "deciders"
+    AUTO_CLOSE = "auto_close"
     DECISION_ACTIONS = "decision_actions"
 
 
@@ -45,6 +52,12 @@ class Action(StrEnum):
     CLOSE_DECISION = "consensus_close"
     REVISE = "consensus_revise"
     REVISED_PROPOSAL = "revised_proposal_input"
+    PROPOSAL = "proposal_input"
+    BACKGROUND = "background_input"
+    PREREAD = "preread_input"
+    DEADLINE = "deadline_input"
+    DECIDERS = "deciders_input"
+    AUTO_CLOSE = "auto_close_input"
     CONCERN = "vote_concern_input"
 
 

@@ -108,3 +108,42 @@ def test_properties(votes: list[Vote]) -> None:
     result = tally(votes, DECIDERS, PARTNERS)
     assert result.overall.total == len(votes) == sum(p.total for p in result.by_partner)
     assert len(result.not_voted) + len(votes) == len(DECIDERS)
+
+
+def test_a_new_decisions_form_is_checked_field_by_field() -> None:
+    from bot.domain.consensus import Proposal, check_start
+    from bot.domain.errors import FormErrors
+
+    now = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+    ok = check_start(Proposal("  Go  ", " ", "https://x.example/pre", now + timedelta(days=2), True, ("U1",)), now)
+    assert (ok.text, ok.background, ok.deadline, ok.auto_close) == ("Go", None, now + timedelta(days=2), True)
+    with pytest.raises(FormErrors) as caught:
+        check_start(Proposal("", None, "ftp://x", now + timedelta(minutes=5)), now)
+    assert set(caught.value.errors) == {"proposal", "preread", "deadline"}
+    with pytest.raises(FormErrors):
+        check_start(Proposal("Go", deadline=now + timedelta(days=400)), now)
+
+
+def test_reminders_fall_24h_and_1h_before_where_the_deadline_allows() -> None:
+    from bot.domain.consensus import reminder_times
+
+    now = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+    assert [label for label, _ in reminder_times(now + timedelta(days=3), now)] == ["24h", "1h"]
+    assert [label for label, _ in reminder_times(now + timedelta(hours=5), now)] == ["1h"]
+    assert reminder_times(now + timedelta(minutes=30), now) == [] and reminder_times(None, now) == []
+
+
+@pytest.mark.parametrize(
+    ("zone", "utc_hour", "expected_local_hour"),
+    [("Asia/Tokyo", 18, 19), ("Asia/Tokyo", 2, 11), ("America/New_York", 5, 19), ("Europe/Zurich", 12, 13), (None, 3, 3)],
+)
+def test_reminders_move_into_the_recipients_waking_hours(zone: str | None, utc_hour: int, expected_local_hour: int) -> None:
+    import pytz
+
+    from bot.domain.consensus import sane_hour
+
+    now = datetime(2026, 11, 23, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 24, utc_hour, tzinfo=timezone.utc)
+    moved = sane_hour(at, zone, now=now, deadline=at + timedelta(hours=24))
+    assert now < moved < at + timedelta(hours=24)
+    assert moved.astimezone(pytz.timezone(zone or "UTC")).hour == expected_local_hour

@@ -173,3 +173,61 @@ def test_no_consensus_leads_to_a_revised_proposal_in_a_second_round(alliance: Ru
     eventually(lambda: stored(bot).status == "closed", what="the close")
     assert stored(bot).outcome.value == "full_consensus"
     eventually(lambda: "Full consensus" in str(next(m for m in bot.slack.messages(CHANNEL) if m.ts == round_two.ts).blocks), what="the outcome")
+
+
+def test_the_full_form_sets_deciders_and_a_deadline_that_the_scheduler_keeps(alliance: RunningBot) -> None:
+    from datetime import timedelta
+
+    from bot.clock import FixedClock
+    from bot.jobs import build_senders
+    from bot.scheduler import Scheduler
+
+    bot = alliance
+    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    assert maria.run("/consensus", "", channel=CHANNEL).acked
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the new-decision form")
+    deadline = bot.services.clock.now().replace(microsecond=0) + timedelta(days=3)
+    too_soon = maria.submit_view({"Proposal": "Adopt the 2027 joint development plan", "Pre-read link": "not a link",
+                                  "Deadline (in your own time zone)": int((bot.services.clock.now() + timedelta(minutes=2)).timestamp())})
+    assert too_soon.payload and set(too_soon.payload["errors"]) == {"preread", "deadline"}
+    ack = maria.submit_view({"Proposal": "Adopt the 2027 joint development plan", "Pre-read link": "https://docs.example/jdp",
+                             "Who decides (leave empty for the channel's members)": ["UMARIA", "UKENJI", "UANNA"],
+                             "Deadline (in your own time zone)": int(deadline.timestamp())})
+    assert ack.acked and not (ack.payload or {}).get("response_action")
+    eventually(lambda: "2027 joint development plan" in decision_text(bot), what="the decision")
+    text = decision_text(bot)
+    assert f"<!date^{int(deadline.timestamp())}^" in text and "https://docs.example/jdp" in text
+    assert stored(bot).decider_ids == ("UMARIA", "UKENJI", "UANNA")
+    kenji.click("Support", channel=CHANNEL)
+    eventually(lambda: len(stored(bot).votes) == 1, what="Kenji's vote")
+
+    senders = build_senders(bot.services)
+    clock = FixedClock(deadline - timedelta(hours=23))
+    scheduler = Scheduler(bot.services.db, senders, clock=clock, worker="test")
+    scheduler.tick()  # the 24 h reminders: Maria and Anna have not voted; Kenji has
+    dms = {u: bot.slack.messages(bot.slack.ws.dm_channel(u).channel_id) for u in ("UMARIA", "UKENJI", "UANNA")}
+    assert len(dms["UMARIA"]) == 1 and len(dms["UANNA"]) == 1 and not dms["UKENJI"]
+    assert "Your vote is still missing" in str(dms["UANNA"][0].blocks)
+    scheduler.tick()
+    assert len(bot.slack.messages(bot.slack.ws.dm_channel("UANNA").channel_id)) == 1  # once each
+
+    clock.set(deadline + timedelta(minutes=1))
+    scheduler.tick()  # the 1 h reminders, then the close at the deadline
+    decision = stored(bot)
+    assert decision.status == "closed" and decision.outcome.value == "no_consensus"  # Alpha Pharma never voted
+    assert "Awaiting Alpha Pharma" in decision_text(bot)
+    assert len(bot.slack.messages(bot.slack.ws.dm_channel("UANNA").channel_id)) == 2
+
+
+def test_auto_close_when_everyone_has_voted(alliance: RunningBot) -> None:
+    bot = alliance
+    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    maria.run("/consensus", "", channel=CHANNEL)
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the form")
+    maria.submit_view({"Proposal": "Name the programme ABX-1", "Who decides (leave empty for the channel's members)": ["UMARIA", "UKENJI"],
+                       "Closing": ["Close as soon as every decider has voted"]})
+    eventually(lambda: "ABX-1" in decision_text(bot), what="the decision")
+    maria.click("Support", channel=CHANNEL)
+    kenji.click("Support", channel=CHANNEL)
+    eventually(lambda: "Full consensus" in decision_text(bot), what="the automatic close")
+    assert stored(bot).status == "closed"
