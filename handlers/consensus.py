@@ -1,7 +1,7 @@
 """`/consensus`: start a decision, vote with a level (and a concern), close it with an outcome."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -12,6 +12,7 @@ from bot.domain.consensus import (
     Level,
     Proposal,
     Vote,
+    check_assumptions,
     check_start,
     everyone_voted,
     check_can_close,
@@ -21,7 +22,7 @@ from bot.domain.consensus import (
     check_vote,
 )
 from bot.domain.errors import FormErrors, UserError
-from bot.scheduler.consensus import schedule_round
+from bot.scheduler.consensus import schedule_review, schedule_round
 from bot.slack_edge.errors import answer_errors, form_or_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
@@ -33,6 +34,7 @@ from storage.decisions import (
     close_decision,
     create_decision,
     load_decision,
+    record_assumptions,
     set_message,
     start_round,
 )
@@ -87,6 +89,41 @@ def register(app: App, services: Services) -> None:
         record_vote(services, context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2])
 
     register_revisions(app, services)
+
+    @app.action(Action.RECORD_ASSUMPTIONS)
+    @guard
+    def record_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """Open the assumptions form on a decision that reached consensus."""
+        ack()
+        decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
+        services.gateway.open_view(body["trigger_id"], views.assumptions_modal(decision))
+
+    @app.view(Callback.RECORD_ASSUMPTIONS)
+    @guard
+    def assumptions_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """Keep the assumptions and schedule their review at 09:00 in the alliance's zone."""
+        installation_id, view = context["installation_id"], body["view"]
+        values = state_values(view)
+        decision_id = form_or_errors(ack, Block.ASSUMPTIONS, lambda: views.decision_id_from(view.get("private_metadata")))
+        if decision_id is None:
+            return
+        decision = find(services, installation_id, decision_id)
+        with services.db.read() as session:
+            alliance = get_alliance(session, installation_id, decision.channel_id)
+        review_on = date.fromisoformat(values[Block.REVIEW]) if values.get(Block.REVIEW) else None
+        try:
+            assumptions, review_at = check_assumptions(decision, values.get(Block.ASSUMPTIONS) or "", review_on,
+                                                       alliance.time_zone if alliance else "UTC", services.clock.now())
+        except UserError as problem:
+            ack(response_action="errors", errors={Block.REVIEW if problem.field == "review" else Block.ASSUMPTIONS: problem.message})
+            return
+        ack()
+        with services.db.write() as session:
+            record_assumptions(session, decision_id, assumptions, review_at)
+            updated = load_decision(session, installation_id, decision_id)
+            if updated is not None:
+                schedule_review(session, installation_id, updated, services.clock.now())
+        refresh(services, installation_id, decision_id)
 
     @app.view(Callback.START_DECISION)
     @guard

@@ -12,7 +12,7 @@ from storage.models import AllianceRow, PartnerRow
 
 def _to_domain(row: AllianceRow) -> Alliance:
     partners = tuple(Partner(p.name, p.slack_team_id, tuple(p.member_ids or ())) for p in row.partners)
-    return Alliance(row.channel_id, row.name, MemberMapping(row.mapping), partners)
+    return Alliance(row.channel_id, row.name, MemberMapping(row.mapping), partners, row.time_zone)
 
 
 def get_alliance(session: Session, installation_id: int, channel_id: str) -> Alliance | None:

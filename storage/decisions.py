@@ -45,6 +45,7 @@ def load_decision(session: Session, installation_id: int, decision_id: int) -> D
         rounds=tuple(RoundSpan(r.number, r.started_at, r.ended_at) for r in rounds),
         votes=tuple(Vote(v.voter_id, v.partner, Level(v.level), v.concern) for v in votes),
         deadline=row.deadline, auto_close=row.auto_close, background=row.background, preread_url=row.preread_url,
+        assumptions=tuple(row.assumptions or ()), review_at=row.review_at,
     )
 
 
@@ -102,3 +103,8 @@ def channel_decisions(session: Session, installation_id: int, channel_id: str, *
     query = query.order_by(DecisionRow.id if open_ones else DecisionRow.closed_at.desc()).limit(limit)
     found = (load_decision(session, installation_id, decision_id) for decision_id in session.scalars(query))
     return [d for d in found if d is not None]
+
+
+def record_assumptions(session: Session, decision_id: int, assumptions: Sequence[str], review_at: datetime | None) -> None:
+    """Keep the assumptions a decision rests on, and when to review them."""
+    session.execute(update(DecisionRow).where(DecisionRow.id == decision_id).values(assumptions=list(assumptions), review_at=review_at))

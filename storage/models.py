@@ -179,6 +179,9 @@ class DecisionRow(Base):
     preread_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     auto_close: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Recorded after consensus: the key assumptions to monitor, and when to review them.
+    assumptions: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    review_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

@@ -49,6 +49,7 @@ class Alliance:
     name: str
     mapping: MemberMapping
     partners: tuple[Partner, ...]
+    time_zone: str = "UTC"  # where alliance-wide times (reviews, digests) are read
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 import pytz
@@ -190,6 +190,8 @@ class Decision:
     auto_close: bool = False
     background: str | None = None
     preread_url: str | None = None
+    assumptions: tuple[str, ...] = ()
+    review_at: datetime | None = None
 
     @property
     def decider_ids(self) -> tuple[str, ...]:
@@ -311,3 +313,20 @@ def sane_hour(instant: datetime, zone: str | None, *, now: datetime, deadline: d
     morning_day = local.date() if local.hour < 8 else local.date() + timedelta(days=1)
     morning = tz.localize(datetime.combine(morning_day, time(8, 0))).astimezone(pytz.utc)
     return morning if now < morning < deadline else instant
+
+
+def check_assumptions(decision: Decision, text: str, review_on: date | None, zone: str, now: datetime) -> tuple[tuple[str, ...], datetime | None]:
+    """Read recorded assumptions (one per line) and the review day (reviewed at 09:00 in the alliance's zone)."""
+    if decision.status != "closed" or decision.outcome not in (Outcome.FULL, Outcome.QUALIFIED):
+        raise UserError("Assumptions are recorded for decisions that reached consensus.")
+    lines = tuple(dict.fromkeys(line.strip(" •-\t") for line in text.splitlines() if line.strip(" •-\t")))
+    if not lines:
+        raise UserError("Write at least one assumption, one per line.", field="assumptions")
+    if len(lines) > 20 or any(len(line) > 500 for line in lines):
+        raise UserError("Keep it to 20 assumptions of at most 500 characters each.", field="assumptions")
+    if review_on is None:
+        return lines, None
+    review_at = pytz.timezone(zone).localize(datetime.combine(review_on, time(9, 0))).astimezone(pytz.utc)
+    if review_at <= now:
+        raise UserError("Pick a review date in the future.", field="review")
+    return lines, review_at

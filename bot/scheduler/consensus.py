@@ -14,7 +14,7 @@ from storage.due_work import ClaimedWork, enqueue
 if TYPE_CHECKING:
     from bot.app import Services
 
-CLOSE, REMIND = "decision_close", "decision_reminder"
+CLOSE, REMIND, REVIEW = "decision_close", "decision_reminder", "assumption_review"
 
 
 def round_key(installation_id: int, decision: Decision) -> str:
@@ -34,6 +34,15 @@ def schedule_round(session: Session, installation_id: int, decision: Decision, z
             due = sane_hour(at, zones.get(user), now=now, deadline=decision.deadline)
             enqueue(session, installation_id=installation_id, kind=REMIND, key=f"{prefix}:remind{label}:{user}", due_at=due,
                     payload={**payload, "user": user}, now=now)
+
+
+def schedule_review(session: Session, installation_id: int, decision: Decision, now: Any) -> None:
+    """Enqueue the channel's review of a decision's assumptions (a new date is a new key)."""
+    if decision.review_at is None:
+        return
+    key = f"{installation_id}:decision:{decision.id}:review:{decision.review_at.isoformat()}"
+    enqueue(session, installation_id=installation_id, kind=REVIEW, key=key, due_at=decision.review_at,
+            payload={"decision": decision.id, "review_at": decision.review_at.isoformat()}, now=now)
 
 
 def senders(services: Services) -> dict[str, Sender]:
@@ -68,4 +77,12 @@ def senders(services: Services) -> dict[str, Sender]:
         ts = services.gateway.post_message(user, text, blocks)
         return Sent({"ts": ts})
 
-    return {CLOSE: close, REMIND: remind}
+    def review(work: ClaimedWork) -> Sent:
+        with services.db.read() as session:
+            decision = load_decision(session, work.installation_id, int(work.payload["decision"]))
+        if decision is None or decision.review_at is None or decision.review_at.isoformat() != work.payload["review_at"]:
+            return Sent({"skipped": "review date changed"})
+        text, blocks = views.review_message(decision)
+        return Sent({"ts": services.gateway.post_message(decision.channel_id, text, blocks, thread_ts=decision.thread_ts, broadcast=True)})
+
+    return {CLOSE: close, REMIND: remind, REVIEW: review}

@@ -97,6 +97,8 @@ def decision_message(decision: Decision, now: datetime) -> Message:
             out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": [
                 {"type": "button", "action_id": Action.REVISE, "text": bk.plain("Revise proposal", 75), "value": button_value(decision.id),
                  "style": "primary"}]})
+        elif decision.outcome in (Outcome.FULL, Outcome.QUALIFIED):
+            out.extend(_assumptions_blocks(decision))
     return f"{title}: {decision.proposal[:200]}", out
 
 
@@ -212,3 +214,35 @@ def channel_from_metadata(raw: str | None) -> str:
         return str(data["channel"])
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise UserError("This form is out of date. Run /consensus again.") from error
+
+
+def _assumptions_blocks(decision: Decision) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if decision.assumptions:
+        review = (f"Review {bk.date_token(decision.review_at.timestamp(), '{date_long_pretty}', decision.review_at.strftime('%Y-%m-%d'))}"
+                  if decision.review_at else "No review date")
+        listed = "\n".join(f"• {bk.escape(a)}" for a in decision.assumptions)
+        out.append(bk.section(f"*Recorded assumptions to monitor* ({review}):\n{listed}"[:3000]))
+    label = "Edit assumptions" if decision.assumptions else "Record assumptions to monitor"
+    out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": [
+        {"type": "button", "action_id": Action.RECORD_ASSUMPTIONS, "text": bk.plain(label, 75), "value": button_value(decision.id)}]})
+    return out
+
+
+def assumptions_modal(decision: Decision) -> dict[str, Any]:
+    """The key assumptions behind a decision (prefilled with the concerns raised) and a review date."""
+    prefill = decision.assumptions or decision.verdict().assumptions
+    blocks = [bk.section(f"Decision {decision.id}: {bk.escape(bk.clip(decision.proposal, 500))}"),
+              bk.text_input(Block.ASSUMPTIONS, Action.ASSUMPTIONS, "Key assumptions (one per line)", initial="\n".join(prefill)[:2900],
+                            multiline=True, max_length=3000),
+              {"type": "input", "block_id": Block.REVIEW, "optional": True, "label": bk.plain("Review on"),
+               "element": {"type": "datepicker", "action_id": Action.REVIEW}}]
+    return bk.modal(Callback.RECORD_ASSUMPTIONS, "Assumptions", blocks, submit="Save", private_metadata=button_value(decision.id))
+
+
+def review_message(decision: Decision) -> Message:
+    """Posted in the channel on the review date."""
+    listed = "\n".join(f"• {bk.escape(a)}" for a in decision.assumptions) or "(none recorded)"
+    text = (f":mag: Time to review the assumptions behind decision {decision.id}: {bk.escape(bk.clip(decision.proposal, 300))}\n"
+            f"{listed}\nDo they still hold? If not, start a new decision with `{Command.CONSENSUS}`.")
+    return f"Review the assumptions behind decision {decision.id}", [bk.section(text[:3000])]

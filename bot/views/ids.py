@@ -19,6 +19,7 @@ class Callback(StrEnum):
     VOTE_CONCERN = "consensus_vote_concern"
     REVISE_PROPOSAL = "consensus_revise_proposal"
     START_DECISION = "consensus_start"
+    RECORD_ASSUMPTIONS = "consensus_record_assumptions"
 
 
 class Block(StrEnum):
@@ -34,6 +35,8 @@ class Block(StrEnum):
     DEADLINE = "deadline"
     DECIDERS = "deciders"
     AUTO_CLOSE = "auto_close"
+    ASSUMPTIONS = "assumptions"
+    REVIEW = "review"
     DECISION_ACTIONS = "decision_actions"
 
 
@@ -58,6 +61,9 @@ class Action(StrEnum):
     DEADLINE = "deadline_input"
     DECIDERS = "deciders_input"
     AUTO_CLOSE = "auto_close_input"
+    RECORD_ASSUMPTIONS = "consensus_assumptions"
+    ASSUMPTIONS = "assumptions_input"
+    REVIEW = "review_input"
     CONCERN = "vote_concern_input"
 
 

@@ -147,3 +147,23 @@ def test_reminders_move_into_the_recipients_waking_hours(zone: str | None, utc_h
     moved = sane_hour(at, zone, now=now, deadline=at + timedelta(hours=24))
     assert now < moved < at + timedelta(hours=24)
     assert moved.astimezone(pytz.timezone(zone or "UTC")).hour == expected_local_hour
+
+
+def test_assumptions_are_read_one_per_line_and_reviewed_at_nine_in_the_alliances_zone() -> None:
+    from datetime import date
+
+    from bot.domain.consensus import Decision, check_assumptions
+
+    t0 = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
+    decided = Decision(1, "C1", "a1", "closed", Outcome.QUALIFIED, "1.1", "1.1", PARTNERS, (("a1", "Alpha"),), 1, "P",
+                       (RoundSpan(1, t0, t0),), ())
+    lines, review_at = check_assumptions(decided, "• CMC capacity\n\n- FX rate\nCMC capacity", date(2027, 3, 29), "Europe/Zurich", t0)
+    assert lines == ("CMC capacity", "FX rate")
+    assert review_at == datetime(2027, 3, 29, 7, tzinfo=timezone.utc)  # 09:00 CEST, just after the EU change
+    with pytest.raises(UserError):
+        check_assumptions(decided, "  ", None, "UTC", t0)
+    with pytest.raises(UserError):
+        check_assumptions(decided, "x", date(2026, 11, 1), "UTC", t0)
+    from dataclasses import replace
+    with pytest.raises(UserError):
+        check_assumptions(replace(decided, outcome=Outcome.NO_CONSENSUS), "x", None, "UTC", t0)

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import pytest
 
+from datetime import timedelta
+
+from bot.clock import FixedClock
 from bot.domain.alliance import Alliance, MemberMapping, Partner
+from bot.jobs import build_senders
+from bot.scheduler import Scheduler
 from storage.alliances import save_alliance
 from storage.decisions import load_decision
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
@@ -82,6 +87,26 @@ def test_qualified_consensus_lists_the_assumptions_to_monitor(alliance: RunningB
                            for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the log")
     lee.run("/consensus", "list", channel=CHANNEL)
     eventually(lambda: any("No open decisions" in str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the list")
+
+    # The assumptions behind the consensus are recorded, and the scheduler brings them back.
+    maria.click("Record assumptions to monitor", channel=CHANNEL)
+    form = eventually(lambda: bot.slack.open_views("UMARIA"), what="the assumptions form")[-1]
+    assert "Embargo dates hold" in str(form["blocks"])  # prefilled with the concerns
+    today = bot.services.clock.now().date()
+    past = maria.submit_view({"Key assumptions (one per line)": "Embargo dates hold\nJournal accepts joint authorship",
+                              "Review on": (today - timedelta(days=1)).isoformat()})
+    assert past.payload and "review" in past.payload["errors"]
+    maria.submit_view({"Key assumptions (one per line)": "Embargo dates hold\nJournal accepts joint authorship",
+                       "Review on": (today + timedelta(days=90)).isoformat()})
+    eventually(lambda: "Recorded assumptions to monitor" in decision_text(bot), what="the recorded assumptions")
+    assert "Journal accepts joint authorship" in decision_text(bot)
+    review_at = stored(bot).review_at
+    assert review_at is not None and (review_at.hour, review_at.minute) == (9, 0)  # 09:00 in the alliance's zone (UTC here)
+    scheduler = Scheduler(bot.services.db, build_senders(bot.services), clock=FixedClock(review_at + timedelta(minutes=1)), worker="t")
+    scheduler.tick()
+    scheduler.tick()
+    reviews = [m for m in bot.slack.messages(CHANNEL) if "Time to review the assumptions" in str(m.blocks)]
+    assert len(reviews) == 1 and "Journal accepts joint authorship" in str(reviews[0].blocks)
 
 
 def test_votes_after_closing_and_from_non_deciders_are_refused(alliance: RunningBot) -> None:

@@ -66,3 +66,13 @@ def test_stale_button_values_are_a_clear_error() -> None:
     assert views.decision_id_from(views.button_value(12)) == 12
     with pytest.raises(Exception, match="out of date"):
         views.decision_id_from('{"v": 0}')
+
+
+def test_assumption_forms_and_review_messages_are_valid() -> None:
+    from dataclasses import replace
+
+    full = decision(status="closed", outcome=Outcome.QUALIFIED, votes=(Vote("U0", PARTNERS[0], Level.ACCEPT, "FX <rate>"),))
+    check_view(views.assumptions_modal(full))
+    recorded = replace(full, assumptions=tuple(f"assumption {i} " + "a" * 400 for i in range(20)), review_at=T0 + timedelta(days=90))
+    check_message(*views.decision_message(recorded, T0))
+    check_message(*views.review_message(recorded))

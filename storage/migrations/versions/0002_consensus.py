@@ -32,6 +32,8 @@ def upgrade() -> None:
     sa.Column('preread_url', sa.String(length=2000), nullable=True),
     sa.Column('deadline', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('auto_close', sa.Boolean(), nullable=False),
+    sa.Column('assumptions', sa.JSON(), nullable=True),
+    sa.Column('review_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_at', storage.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['installation_id'], ['installations.id'], name=op.f('fk_decisions_installation_id_installations'), ondelete='CASCADE'),
