@@ -16,13 +16,14 @@ from bot.domain.consensus import (
     check_start,
     everyone_voted,
     check_can_close,
+    check_can_nudge,
     check_can_revise,
     check_can_vote,
     check_proposal,
     check_vote,
 )
 from bot.domain.errors import FormErrors, UserError
-from bot.scheduler.consensus import schedule_review, schedule_round
+from bot.scheduler.consensus import schedule_nudge, schedule_review, schedule_round
 from bot.slack_edge.errors import answer_errors, form_or_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
@@ -89,6 +90,19 @@ def register(app: App, services: Services) -> None:
         record_vote(services, context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2])
 
     register_revisions(app, services)
+
+    @app.action(Action.NUDGE)
+    @guard
+    def nudge_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        """The creator reminds everyone who has not voted (the scheduler sends the DMs)."""
+        ack()
+        installation_id = context["installation_id"]
+        decision = find(services, installation_id, views.decision_id_from(body["actions"][0].get("value")))
+        waiting = check_can_nudge(decision, Actor.from_interaction(body).user_id)
+        with services.db.write() as session:
+            queued = schedule_nudge(session, installation_id, decision, waiting, services.clock.now())
+        text, blocks = views.nudged_message(len(waiting), queued)
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
     @app.action(Action.RECORD_ASSUMPTIONS)
     @guard

@@ -330,3 +330,15 @@ def check_assumptions(decision: Decision, text: str, review_on: date | None, zon
     if review_at <= now:
         raise UserError("Pick a review date in the future.", field="review")
     return lines, review_at
+
+
+def check_can_nudge(decision: Decision, user_id: str) -> tuple[str, ...]:
+    """Who the creator's "Remind non-voters" reaches; only the creator, only while open."""
+    if user_id != decision.creator_id:
+        raise UserError(f"Only <@{decision.creator_id}>, who started this decision, can remind the non-voters.")
+    if decision.status != "open":
+        raise UserError("This decision is closed.")
+    waiting = decision.tally().not_voted
+    if not waiting:
+        raise UserError("Everyone has voted already.")
+    return waiting

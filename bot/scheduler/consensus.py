@@ -36,6 +36,14 @@ def schedule_round(session: Session, installation_id: int, decision: Decision, z
                     payload={**payload, "user": user}, now=now)
 
 
+def schedule_nudge(session: Session, installation_id: int, decision: Decision, users: tuple[str, ...], now: Any) -> int:
+    """The creator's "Remind non-voters": at most once an hour per person; returns how many were queued."""
+    prefix = f"{round_key(installation_id, decision)}:nudge:{now.strftime('%Y%m%d%H')}"
+    payload = {"decision": decision.id, "round": decision.round_number}
+    return sum(enqueue(session, installation_id=installation_id, kind=REMIND, key=f"{prefix}:{user}", due_at=now,
+                       payload={**payload, "user": user}, now=now) for user in users)
+
+
 def schedule_review(session: Session, installation_id: int, decision: Decision, now: Any) -> None:
     """Enqueue the channel's review of a decision's assumptions (a new date is a new key)."""
     if decision.review_at is None:

@@ -89,6 +89,7 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         buttons = [{"type": "button", "action_id": VOTE_ACTIONS[level], "text": bk.plain(LABELS[level], 75), "value": button_value(decision.id),
                     **({"style": "primary"} if level is Level.SUPPORT else {"style": "danger"} if level is Level.BLOCK else {})}
                    for level in Level]
+        buttons.append({"type": "button", "action_id": Action.NUDGE, "text": bk.plain("Remind non-voters", 75), "value": button_value(decision.id)})
         buttons.append({"type": "button", "action_id": Action.CLOSE_DECISION, "text": bk.plain("Close decision", 75), "value": button_value(decision.id)})
         out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": buttons})
     else:
@@ -246,3 +247,12 @@ def review_message(decision: Decision) -> Message:
     text = (f":mag: Time to review the assumptions behind decision {decision.id}: {bk.escape(bk.clip(decision.proposal, 300))}\n"
             f"{listed}\nDo they still hold? If not, start a new decision with `{Command.CONSENSUS}`.")
     return f"Review the assumptions behind decision {decision.id}", [bk.section(text[:3000])]
+
+
+def nudged_message(count: int, queued: int) -> Message:
+    """What the creator is told after asking to remind the non-voters."""
+    if queued == 0:
+        text = "They were already reminded in the last hour; you can remind them again once an hour."
+    else:
+        text = f"Reminding {queued} of the {count} people who have not voted, privately."
+    return text, [bk.section(text)]

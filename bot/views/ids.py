@@ -54,6 +54,7 @@ class Action(StrEnum):
     VOTE_BLOCK = "consensus_vote_block"
     CLOSE_DECISION = "consensus_close"
     REVISE = "consensus_revise"
+    NUDGE = "consensus_remind_non_voters"
     REVISED_PROPOSAL = "revised_proposal_input"
     PROPOSAL = "proposal_input"
     BACKGROUND = "background_input"

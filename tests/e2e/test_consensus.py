@@ -122,6 +122,17 @@ def test_votes_after_closing_and_from_non_deciders_are_refused(alliance: Running
         bot.slack.ws.channels[CHANNEL].members.append("ULATE")
     bot.person("ULATE").click("Support", channel=CHANNEL)
     eventually(lambda: any("not one of the deciders" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "ULATE")), what="the refusal")
+
+    # The creator reminds the non-voters, at most once an hour; the scheduler sends the DMs.
+    bot.person("UKENJI").click("Remind non-voters", channel=CHANNEL)
+    eventually(lambda: any("can remind" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "UKENJI")), what="the refusal")
+    maria.click("Remind non-voters", channel=CHANNEL)
+    eventually(lambda: any("Reminding 4 of the 4" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "UMARIA")), what="the confirmation")
+    Scheduler(bot.services.db, build_senders(bot.services), clock=bot.services.clock, worker="t").tick()
+    for user in ("UMARIA", "ULEE", "UKENJI", "UANNA"):
+        assert len(bot.slack.messages(bot.slack.ws.dm_channel(user).channel_id)) == 1
+    maria.click("Remind non-voters", channel=CHANNEL)
+    eventually(lambda: any("already reminded" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "UMARIA")), what="the hourly limit")
     maria.click("Close decision", channel=CHANNEL)
     eventually(lambda: "No decision" in decision_text(bot), what="the outcome")  # nobody voted: status quo
     assert stored(bot).votes == ()

@@ -41,7 +41,7 @@ def test_round_cost_and_buttons_follow_the_state() -> None:
     assert "Round 2 since <!date^" in str(blocks) and "4 days 0 h since round 1 began" in str(blocks)
     _, open_blocks = views.decision_message(decision(), T0)
     labels = [e["text"]["text"] for b in open_blocks if b["type"] == "actions" for e in b["elements"]]
-    assert labels == ["Support", "Accept", "Won't block", "Block", "Close decision"]
+    assert labels == ["Support", "Accept", "Won't block", "Block", "Remind non-voters", "Close decision"]
     _, closed = views.decision_message(decision(status="closed", outcome=Outcome.NO_CONSENSUS, votes=VOTES), T0)
     assert [e["text"]["text"] for b in closed if b["type"] == "actions" for e in b["elements"]] == ["Revise proposal"]
 
