@@ -28,6 +28,7 @@ from bot.slack_edge.errors import answer_errors, form_or_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
+from bot.views.metadata import ChannelRef
 from storage.alliances import get_alliance
 from storage.decisions import (
     cast_vote,
@@ -149,7 +150,7 @@ def register(app: App, services: Services) -> None:
                          datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None,
                          "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()))
         try:
-            channel_id = views.channel_from_metadata(view.get("private_metadata"))
+            channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
             proposal = check_start(asked, services.clock.now())
         except FormErrors as errors:
             ack(response_action="errors", errors=errors.errors)

@@ -10,6 +10,7 @@ from bot.domain.consensus import LABELS, Decision, Level, Outcome, PartnerTally,
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
+from bot.views.metadata import ChannelRef
 
 Message = tuple[str, list[dict[str, Any]]]
 VOTE_ACTIONS = {Level.SUPPORT: Action.VOTE_SUPPORT, Level.ACCEPT: Action.VOTE_ACCEPT,
@@ -203,18 +204,7 @@ def start_modal(channel_id: str) -> dict[str, Any]:
          "element": {"type": "checkboxes", "action_id": Action.AUTO_CLOSE,
                      "options": [bk.option("Close as soon as every decider has voted", "auto_close")]}},
     ]
-    return bk.modal(Callback.START_DECISION, "New decision", blocks, submit="Post", private_metadata=json.dumps({"v": 1, "channel": channel_id}))
-
-
-def channel_from_metadata(raw: str | None) -> str:
-    """The channel a new-decision form was opened in."""
-    try:
-        data = json.loads(raw or "")
-        if data.get("v") != 1:
-            raise ValueError("version")
-        return str(data["channel"])
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise UserError("This form is out of date. Run /consensus again.") from error
+    return bk.modal(Callback.START_DECISION, "New decision", blocks, submit="Post", private_metadata=ChannelRef(channel_id).encode())
 
 
 def _assumptions_blocks(decision: Decision) -> list[dict[str, Any]]:
