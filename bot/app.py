@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 # make later requests miss Slack's 3-second ack. Work after the ack runs on these threads.
 LISTENER_THREADS = 32
 WEB_API_TIMEOUT = 10
+# Slack allows about one chat.update per second per message (50 a minute per workspace).
+UPDATE_INTERVAL = 1.2
 
 
 @dataclass
@@ -51,7 +53,8 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     return WebClient(token=token or settings.bot_token, base_url=settings.api_url, timeout=WEB_API_TIMEOUT, retry_handlers=[])
 
 
-def build_services(settings: Settings, *, clock: Clock | None = None, db: Database | None = None) -> Services:
+def build_services(settings: Settings, *, clock: Clock | None = None, db: Database | None = None,
+                   update_interval: float = UPDATE_INTERVAL) -> Services:
     """Connect to Slack (auth.test) and the database, and record this installation."""
     clock = clock or SystemClock()
     db = db or open_database(settings.database_url)
@@ -61,7 +64,8 @@ def build_services(settings: Settings, *, clock: Clock | None = None, db: Databa
         installation_id = ensure_installation(
             session, enterprise_id=identity.get("enterprise_id"), team_id=identity.get("team_id"),
             team_name=str(identity.get("team") or ""), bot_user_id=str(identity.get("user_id") or ""), now=clock.now())
-    coalescer = UpdateCoalescer(lambda channel, ts, text, blocks: gateway.update_message(channel, ts, text, blocks))
+    coalescer = UpdateCoalescer(lambda channel, ts, text, blocks: gateway.update_message(channel, ts, text, blocks),
+                                min_interval=update_interval)
     return Services(settings, db, gateway, MemberDirectory(gateway, db, clock), coalescer, clock, installation_id,
                     str(identity.get("user_id") or ""),
                     ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"))

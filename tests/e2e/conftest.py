@@ -73,7 +73,8 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
     if mode == "socket":
         env["SLACK_APP_TOKEN"] = slack.app_token
     settings = load_settings(env, dotenv=None)
-    services = build_services(settings, db=database)
+    # A short update interval keeps tests quick; bursts still coalesce (the burst test checks it).
+    services = build_services(settings, db=database, update_interval=0.25)
     app = build_app(services)
     stops: list[Callable[[], None]] = []
     if mode == "socket":
@@ -81,7 +82,7 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
         handler.connect()
         slack.socket.wait_connected(5)
         transport: Any = SocketModeTransport(slack)
-        stops.append(handler.close)
+        stops.append(lambda: close_socket_mode(handler, slack))
     else:
         server = waitress.create_server(SlackHttpEdge(app, database, services.clock, SECRET), host="127.0.0.1", port=0, threads=HTTP_THREADS)
         thread = threading.Thread(target=server.run, daemon=True)
@@ -96,6 +97,13 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
         services.coalescer.close()
 
     return RunningBot(services, app, transport, slack), stop
+
+
+def close_socket_mode(handler: SocketModeHandler, slack: SlackDouble) -> None:
+    """Close the app's connection without waiting out slack_sdk's 3-second receive timeout."""
+    handler.client.auto_reconnect_enabled = False
+    slack.socket.hard_close()  # wakes the client's blocked recv(), which otherwise holds the lock close() needs
+    handler.close()
 
 
 def stop_waitress(server: Any) -> None:
