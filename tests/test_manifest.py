@@ -26,6 +26,10 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.update": {"chat:write"},
     "chat.delete": {"chat:write"},
     "conversations.members": {"channels:read", "groups:read"},
+    # Read back only to find our own earlier post for due work before posting it again.
+    "conversations.history": {"channels:history", "groups:history", "im:history"},
+    "conversations.replies": {"channels:history", "groups:history", "im:history"},
+    "conversations.open": {"im:write"},
     "users.info": {"users:read"},
     "team.info": {"team:read"},
     "views.open": set(),

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.consensus import Decision, reminder_times, sane_hour
+from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sender, Sent
 from bot.views import consensus as views
 from storage.db import Session
@@ -82,8 +83,7 @@ def senders(services: Services) -> dict[str, Sender]:
         if decision is None or any(v.voter_id == user for v in decision.votes):
             return Sent({"skipped": "voted or closed"})
         text, blocks = views.reminder_message(decision)
-        ts = services.gateway.post_message(user, text, blocks)
-        return Sent({"ts": ts})
+        return post_once(services.gateway, work, user, text, blocks, now=services.clock.now())
 
     def review(work: ClaimedWork) -> Sent:
         with services.db.read() as session:
@@ -91,6 +91,7 @@ def senders(services: Services) -> dict[str, Sender]:
         if decision is None or decision.review_at is None or decision.review_at.isoformat() != work.payload["review_at"]:
             return Sent({"skipped": "review date changed"})
         text, blocks = views.review_message(decision)
-        return Sent({"ts": services.gateway.post_message(decision.channel_id, text, blocks, thread_ts=decision.thread_ts, broadcast=True)})
+        return post_once(services.gateway, work, decision.channel_id, text, blocks, thread_ts=decision.thread_ts, broadcast=True,
+                         now=services.clock.now())
 
     return {CLOSE: close, REMIND: remind, REVIEW: review}

@@ -7,6 +7,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from http.client import HTTPException
 from json import JSONDecodeError
 from typing import Any
@@ -31,7 +32,7 @@ TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "
 # Methods whose effect is the same however often they run: safe to retry after an unclear failure.
 IDEMPOTENT = frozenset({
     "auth.test", "chat.update", "chat.delete", "chat.getPermalink", "conversations.members", "conversations.info",
-    "conversations.history", "conversations.open", "users.info", "team.info", "views.update", "views.publish",
+    "conversations.history", "conversations.replies", "conversations.open", "users.info", "team.info", "views.update", "views.publish",
     "files.getUploadURLExternal",
 })
 
@@ -151,6 +152,27 @@ class SlackGateway:
         if metadata:
             params["metadata"] = dict(metadata)
         return str(self.call("chat.postMessage", **params)["ts"])
+
+    def find_marked_message(self, channel: str, event_type: str, key: str, *, oldest: datetime,
+                            thread_ts: str | None = None, max_pages: int = 10) -> str | None:
+        """The ts of our message in `channel` (or in a thread) whose metadata carries `key`, posted after `oldest`."""
+        params: dict[str, Any] = {"channel": channel, "oldest": f"{oldest.timestamp():.6f}", "limit": 200, "include_all_metadata": True}
+        for _ in range(max_pages):
+            # A thread reply is only listed by conversations.replies (unless it was broadcast).
+            page = self.call("conversations.replies", ts=thread_ts, **params) if thread_ts else self.call("conversations.history", **params)
+            for message in page.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == event_type and (metadata.get("event_payload") or {}).get("key") == key:
+                    return str(message["ts"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor", "")
+            if not cursor:
+                return None
+            params["cursor"] = cursor
+        return None
+
+    def open_dm(self, user_id: str) -> str:
+        """The id of the app's direct-message conversation with a person."""
+        return str(self.call("conversations.open", users=user_id)["channel"]["id"])
 
     def update_message(self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Replace a message's text and blocks."""
