@@ -16,8 +16,10 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP_REASON = "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
 
 
-def _pg_database() -> Iterator[Database]:
-    """A fresh schema per test, dropped afterwards, so tests never see each other's rows."""
+def pg_database() -> Iterator[Database]:
+    """A fresh schema per test, dropped afterwards, so tests never see each other's rows (skips without PostgreSQL)."""
+    if not PG_URL:
+        pytest.skip(PG_SKIP_REASON)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
@@ -40,18 +42,18 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'alliancebot.db'}"
 
 
+def migrated_sqlite(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database in the test's folder."""
+    db = Database(make_engine(sqlite_url(tmp_path)))
+    upgrade(db)
+    yield db
+    db.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated database, once per backend."""
-    if request.param == "sqlite":
-        db = Database(make_engine(sqlite_url(tmp_path)))
-        upgrade(db)
-        yield db
-        db.dispose()
-        return
-    if not PG_URL:
-        pytest.skip(PG_SKIP_REASON)
-    yield from _pg_database()
+    yield from (migrated_sqlite(tmp_path) if request.param == "sqlite" else pg_database())
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from bot.runner import HTTP_THREADS
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
 from storage.db import Database
+from tests.conftest import migrated_sqlite, pg_database
 from tests.slack_double import HttpTransport, Person, SlackDouble, SocketModeTransport
 
 SECRET = "e2e-signing-secret-0123456789abcdef"
@@ -115,7 +117,22 @@ def stop_waitress(server: Any) -> None:
 
 @pytest.fixture(params=["socket", "http"])
 def bot(request: pytest.FixtureRequest, slack: SlackDouble, database: Database) -> Iterator[RunningBot]:
-    """The app, reached over Socket Mode and over signed HTTP, on SQLite and on PostgreSQL."""
+    """The app, reached over Socket Mode and over signed HTTP, on SQLite and on PostgreSQL (four runs)."""
     running, stop = start_bot(slack, database, request.param)
     yield running
     stop()
+
+
+@pytest.fixture(params=["socket-sqlite", "http-postgresql"])
+def bot2(request: pytest.FixtureRequest, slack: SlackDouble, tmp_path: Path) -> Iterator[RunningBot]:
+    """The app in two runs that still cover both transports and both databases: for the many
+    scenarios whose behaviour does not depend on the combination (keeps the suite quick)."""
+    mode, backend = request.param.split("-")
+    databases = migrated_sqlite(tmp_path) if backend == "sqlite" else pg_database()
+    database = next(databases)
+    running, stop = start_bot(slack, database, mode)
+    try:
+        yield running
+    finally:
+        stop()
+        databases.close()
