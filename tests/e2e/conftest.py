@@ -103,8 +103,11 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
 
 def close_socket_mode(handler: SocketModeHandler, slack: SlackDouble) -> None:
     """Close the app's connection without waiting out slack_sdk's 3-second receive timeout."""
-    handler.client.auto_reconnect_enabled = False
+    client = handler.client
+    client.auto_reconnect_enabled = False
     slack.socket.hard_close()  # wakes the client's blocked recv(), which otherwise holds the lock close() needs
+    client.closed = True
+    client.message_queue.put(None)  # wakes the message processor out of its 1-second queue wait
     handler.close()
 
 
