@@ -12,10 +12,9 @@ import pytest
 
 from bot.manifest import http_manifest, load_manifest
 from handlers import register_all
+from tests.samples import sample_path
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "slack-samples"
-SCHEMA = SAMPLES / "schemas" / "manifest" / "manifest.schema.1.0.0.json"
 
 # The granular bot scopes each Web API method needs (Slack's method reference pages). A method
 # the code starts to use must be added here, which makes the scope decision explicit.
@@ -62,7 +61,7 @@ def registered() -> dict[str, set[str]]:
 
 def methods_used() -> set[str]:
     """Web API methods the application calls."""
-    known = set(json.loads((SAMPLES / "openapi" / "slack_web_openapi_v2.json").read_text())["paths"])
+    known = set(json.loads(sample_path("openapi", "slack_web_openapi_v2.json").read_text())["paths"])
     known |= {"/apps.connections.open", "/files.getUploadURLExternal", "/files.completeUploadExternal"}
     found: set[str] = set()
     for folder in ("bot", "handlers"):
@@ -112,12 +111,12 @@ def test_scopes_are_exactly_what_the_code_needs() -> None:
 @pytest.mark.parametrize("variant", ["socket", "http"])
 def test_manifest_is_valid_against_slacks_schema(variant: str) -> None:
     manifest = load_manifest() if variant == "socket" else http_manifest(load_manifest(), "https://bot.example.com/slack/events")
-    schema = json.loads(SCHEMA.read_text())
+    schema = json.loads(sample_path("schemas", "manifest", "manifest.schema.1.0.0.json").read_text())
     jsonschema.Draft7Validator(schema).validate(manifest)
 
 
 def test_schema_is_not_a_rubber_stamp() -> None:
-    schema = json.loads(SCHEMA.read_text())
+    schema = json.loads(sample_path("schemas", "manifest", "manifest.schema.1.0.0.json").read_text())
     broken = load_manifest()
     del broken["display_information"]
     assert list(jsonschema.Draft7Validator(schema).iter_errors(broken))

@@ -3,24 +3,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from slack_sdk.web import WebClient
 
+from tests.samples import sample_path
 from tests.slack_double import SlackDouble
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "slack-samples"
 CHANNEL = "C0DOUBLE"
 
 
 def sample(path: str) -> Any:
     """A recorded Slack payload from the shared samples folder (skip when the folder is absent)."""
-    file = SAMPLES / path
-    if not file.exists():
-        pytest.skip(f"sample {path} not available")
-    return json.loads(file.read_text())
+    return json.loads(sample_path(*path.split("/")).read_text())
 
 
 def web(double: SlackDouble, token: str | None = None, **kwargs: Any) -> WebClient:

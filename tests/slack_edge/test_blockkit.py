@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.slack_edge.blockkit import BlockKitError, check_message, check_view
+from tests.samples import sample_path
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "slack-samples"
 
 
 def section(text: str = "hi", **extra: Any) -> dict[str, Any]:
@@ -77,6 +76,6 @@ def test_views() -> None:
 
 
 def test_real_views_from_slack_samples_pass() -> None:
-    view = json.loads((SAMPLES / "web_api_responses" / "views.open.ok.json").read_text())["view"]
+    view = json.loads(sample_path("web_api_responses", "views.open.ok.json").read_text())["view"]
     keep = {k: view[k] for k in ("type", "blocks", "title", "close", "submit", "callback_id", "private_metadata") if k in view}
     check_view(keep)
