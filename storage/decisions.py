@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.domain.consensus import ANONYMOUS, Decision, GovernanceLoad, Level, Outcome, Proposal, RoundSpan, Vote
+from bot.domain.consensus import ANONYMOUS, Decision, GovernanceLoad, Level, Outcome, Proposal, RoundRecord, RoundSpan, Vote
 from storage.models import AnonymousTallyRow, BallotRow, DecisionRow, RoundRow, VoteRow
 
 
@@ -77,6 +77,7 @@ def load_decision(session: Session, installation_id: int, decision_id: int) -> D
         deadline=row.deadline, auto_close=row.auto_close, background=row.background, preread_url=row.preread_url,
         assumptions=tuple(row.assumptions or ()), review_at=row.review_at, anonymous=row.anonymous, ballots=ballots,
         load=GovernanceLoad(row.load_votes, row.load_vote_changes, row.load_concerns, row.load_revisions, row.load_reminders),
+        created_at=row.created_at, closed_at=row.closed_at,
     )
 
 
@@ -188,3 +189,23 @@ def channel_decisions(session: Session, installation_id: int, channel_id: str, *
 def record_assumptions(session: Session, decision_id: int, assumptions: Sequence[str], review_at: datetime | None) -> None:
     """Keep the assumptions a decision rests on, and when to review them."""
     session.execute(update(DecisionRow).where(DecisionRow.id == decision_id).values(assumptions=list(assumptions), review_at=review_at))
+
+
+def decision_history(session: Session, channel_id: str | None = None) -> list[tuple[Decision, list[RoundRecord]]]:
+    """Every decision (of every installation, oldest first; optionally one channel's) with all its rounds' votes."""
+    query = select(DecisionRow).order_by(DecisionRow.id)
+    if channel_id:
+        query = query.where(DecisionRow.channel_id == channel_id)
+    out: list[tuple[Decision, list[RoundRecord]]] = []
+    for row in session.scalars(query):
+        decision = load_decision(session, row.installation_id, row.id)
+        if decision is None:
+            continue
+        rounds = []
+        for round_row in session.scalars(select(RoundRow).where(RoundRow.decision_id == row.id).order_by(RoundRow.number)):
+            votes = anonymous_votes(session, round_row.id) if row.anonymous else tuple(
+                Vote(v.voter_id, v.partner, Level(v.level), v.concern)
+                for v in session.scalars(select(VoteRow).where(VoteRow.round_id == round_row.id).order_by(VoteRow.voter_id)))
+            rounds.append(RoundRecord(RoundSpan(round_row.number, round_row.started_at, round_row.ended_at), round_row.proposal, votes))
+        out.append((decision, rounds))
+    return out

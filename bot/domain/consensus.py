@@ -173,6 +173,22 @@ class RoundSpan:
     ended_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class RoundRecord:
+    """A past or current round for the log and the export: its span, proposal and votes."""
+
+    span: RoundSpan
+    proposal: str
+    votes: tuple[Vote, ...]
+
+
+def partner_counts_disclosed(counted: Tally, *, anonymous: bool) -> bool:
+    """Whether per-partner level counts may be shown: always for named votes; for anonymous ones
+    only when every partner that voted has at least MIN_ANONYMOUS_GROUP votes, so that no single
+    vote can be deduced (e.g. a partner with one decider, or overall minus the other partners)."""
+    return not anonymous or all(group.total == 0 or group.total >= MIN_ANONYMOUS_GROUP for group in counted.by_partner)
+
+
 def elapsed(rounds: Sequence[RoundSpan], now: datetime) -> timedelta:
     """The time the decision has taken so far, over all its rounds: the cost of each round is visible."""
     if not rounds:
@@ -223,6 +239,8 @@ class Decision:
     anonymous: bool = False
     ballots: tuple[str, ...] = ()  # anonymous mode: who voted in the current round, never with what
     load: GovernanceLoad | None = None
+    created_at: datetime | None = None
+    closed_at: datetime | None = None
 
     @property
     def decider_ids(self) -> tuple[str, ...]:
@@ -255,7 +273,7 @@ class Decision:
             return True
         if self.status != "closed":
             return False
-        return all(group.total == 0 or group.total >= MIN_ANONYMOUS_GROUP for group in self.tally().by_partner)
+        return partner_counts_disclosed(self.tally(), anonymous=True)
 
     def verdict(self) -> Verdict:
         """The outcome so far, or as it closed."""
