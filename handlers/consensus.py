@@ -29,6 +29,7 @@ from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
+from handlers.consensus_votes import QueuedVote, VoteQueue
 from storage.alliances import get_alliance
 from storage.decisions import (
     cast_vote,
@@ -70,8 +71,9 @@ def register(app: App, services: Services) -> None:
             return
         respond(text=text, blocks=blocks, response_type="ephemeral")
 
+    queue = VoteQueue(services, refresh)
     for level, action_id in views.VOTE_ACTIONS.items():
-        app.action(action_id)(guard(vote_listener(services, level)))
+        app.action(action_id)(guard(vote_listener(services, level, queue)))
 
     @app.view(Callback.VOTE_CONCERN)
     @guard
@@ -227,18 +229,20 @@ def is_admin(services: Services, installation_id: int, decision: Decision, user_
     return user_id != decision.creator_id and services.directory.is_admin(installation_id, user_id)
 
 
-def vote_listener(services: Services, level: Level) -> Any:
-    """A listener for one level's button."""
+def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
+    """A listener for one level's button: Support is queued (stored in batches after the ack);
+    the other levels first ask for the concern."""
 
-    def on_click(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    def on_click(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ack()
         actor = Actor.from_interaction(body)
-        decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
-        check_can_vote(decision, actor.user_id)
+        decision_id = views.decision_id_from(body["actions"][0].get("value"))
         if level is Level.SUPPORT:
-            record_vote(services, context["installation_id"], decision.id, actor, level, None)
-        else:
-            services.gateway.open_view(body["trigger_id"], views.concern_modal(decision, level))
+            queue.put(QueuedVote(context["installation_id"], decision_id, actor, level, None, body, respond))
+            return
+        decision = find(services, context["installation_id"], decision_id)
+        check_can_vote(decision, actor.user_id)
+        services.gateway.open_view(body["trigger_id"], views.concern_modal(decision, level))
 
     return on_click
 
