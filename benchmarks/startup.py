@@ -38,11 +38,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_process(slack: SlackDouble, mode: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `alliancebot run` against the double; return it once Slack can reach it, and its base URL."""
+def start_process(slack: SlackDouble, mode: str, workdir: Path, database_url: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `alliancebot run` against the double (on a fresh SQLite file unless `database_url` is given);
+    return it once Slack can reach it, and its base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-                "DATABASE_URL": f"sqlite:///{workdir / f'{time.time_ns()}.db'}"})
+                "DATABASE_URL": database_url or f"sqlite:///{workdir / f'{time.time_ns()}.db'}"})
     args = [sys.executable, "-m", "bot", "run"]
     port = free_port()
     if mode == "socket":

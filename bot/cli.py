@@ -43,6 +43,12 @@ def parser() -> argparse.ArgumentParser:
     manifest = commands.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument("--http-url", help="print the HTTP variant whose request URL is this https URL")
     commands.add_parser("check", help="check the settings and call Slack's auth.test")
+    export = commands.add_parser("export", help="export records")
+    export_commands = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    decisions = export_commands.add_parser("decisions", help="every consensus decision: rounds, outcome, votes, governance load")
+    decisions.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (one row per round) or json (default csv)")
+    decisions.add_argument("--channel", help="only this channel's decisions (a channel id like C0123ABC)")
+    decisions.add_argument("--output", help="write to this file instead of standard output")
     return top
 
 
@@ -58,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return db_upgrade(settings)
         if args.command == "check":
             return check(settings)
+        if args.command == "export":
+            return export_decisions(settings, args.format, args.channel, args.output)
         from bot.runner import run_bot, run_scheduler
 
         if args.command == "scheduler":
@@ -129,3 +137,28 @@ def explain_slack_failure(code: str, settings: Settings) -> str:
     if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"):
         return f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the current Bot User OAuth Token from the app's OAuth & Permissions page"
     return f"cannot reach Slack at SLACK_API_URL={settings.api_url} ({code}); check the network or the URL"
+
+
+def export_decisions(settings: Settings, fmt: str, channel: str | None, output: str | None) -> int:
+    """`alliancebot export decisions`: anonymous decisions come out without names next to votes."""
+    from bot.views.consensus_export import export_record, to_csv, to_json
+    from storage.db import Database
+    from storage.decisions import decision_history
+
+    if channel is not None and not (channel[:1] in "CGD" and channel[1:].isalnum() and len(channel) > 1):
+        raise Failure(f"--channel: {channel!r} is not a Slack channel id (like C0123ABC)", 2)
+    db = open_migrated_database(settings)
+    assert isinstance(db, Database)
+    with db.read() as session:
+        records = [export_record(decision, rounds) for decision, rounds in decision_history(session, channel)]
+    text = to_json(records) if fmt == "json" else to_csv(records)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise Failure(f"--output: cannot write {output} ({error.strerror or error})", 2) from error
+    print(f"exported {len(records)} decisions to {output}", file=sys.stderr)
+    return 0

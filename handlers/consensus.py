@@ -14,7 +14,7 @@ from bot.domain.consensus import (
     Vote,
     check_assumptions,
     check_start,
-    everyone_voted,
+    ANONYMOUS_FINAL,
     check_can_close,
     check_can_nudge,
     check_can_revise,
@@ -29,6 +29,7 @@ from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
+from handlers.consensus_votes import QueuedVote, VoteQueue
 from storage.alliances import get_alliance
 from storage.decisions import (
     cast_vote,
@@ -70,8 +71,9 @@ def register(app: App, services: Services) -> None:
             return
         respond(text=text, blocks=blocks, response_type="ephemeral")
 
+    queue = VoteQueue(services, refresh)
     for level, action_id in views.VOTE_ACTIONS.items():
-        app.action(action_id)(guard(vote_listener(services, level)))
+        app.action(action_id)(guard(vote_listener(services, level, queue)))
 
     @app.view(Callback.VOTE_CONCERN)
     @guard
@@ -148,7 +150,8 @@ def register(app: App, services: Services) -> None:
         deadline = values.get(Block.DEADLINE)
         asked = Proposal(values.get(Block.PROPOSAL) or "", values.get(Block.BACKGROUND), values.get(Block.PREREAD),
                          datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None,
-                         "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()))
+                         "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()),
+                         anonymous=values.get(Block.VOTING) == "anonymous")
         try:
             channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
             proposal = check_start(asked, services.clock.now())
@@ -168,7 +171,7 @@ def register(app: App, services: Services) -> None:
         ack()
         actor = Actor.from_interaction(body)
         decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
-        check_can_close(decision, actor.user_id)
+        check_can_close(decision, actor.user_id, is_admin=is_admin(services, context["installation_id"], decision, actor.user_id))
         with services.db.write() as session:
             close_decision(session, decision.id, decision.closing_verdict().outcome, services.clock.now())
         refresh(services, context["installation_id"], decision.id)
@@ -184,7 +187,8 @@ def register_revisions(app: App, services: Services) -> None:
         """The creator opens the revision form, prefilled with the proposal and the concerns."""
         ack()
         decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
-        check_can_revise(decision, Actor.from_interaction(body).user_id)
+        user_id = Actor.from_interaction(body).user_id
+        check_can_revise(decision, user_id, is_admin=is_admin(services, context["installation_id"], decision, user_id))
         services.gateway.open_view(body["trigger_id"], views.revise_modal(decision))
 
     @app.view(Callback.REVISE_PROPOSAL)
@@ -200,7 +204,8 @@ def register_revisions(app: App, services: Services) -> None:
         ack()
         installation_id = context["installation_id"]
         before = find(services, installation_id, decision_id)
-        check_can_revise(before, Actor.from_interaction(body).user_id)
+        user_id = Actor.from_interaction(body).user_id
+        check_can_revise(before, user_id, is_admin=is_admin(services, installation_id, before, user_id))
         zones = {m.user_id: m.tz for m in services.directory.users(installation_id, before.decider_ids)}
         with services.db.write() as session:
             number = start_round(session, decision_id, proposal, services.clock.now())
@@ -219,18 +224,25 @@ def register_revisions(app: App, services: Services) -> None:
             services.gateway.update_message(after.channel_id, before.message_ts, old_text, old_blocks)
 
 
-def vote_listener(services: Services, level: Level) -> Any:
-    """A listener for one level's button."""
+def is_admin(services: Services, installation_id: int, decision: Decision, user_id: str) -> bool:
+    """Whether someone other than the creator is a workspace admin (users.info, cached)."""
+    return user_id != decision.creator_id and services.directory.is_admin(installation_id, user_id)
 
-    def on_click(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+
+def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
+    """A listener for one level's button: Support is queued (stored in batches after the ack);
+    the other levels first ask for the concern."""
+
+    def on_click(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ack()
         actor = Actor.from_interaction(body)
-        decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
-        check_can_vote(decision, actor.user_id)
+        decision_id = views.decision_id_from(body["actions"][0].get("value"))
         if level is Level.SUPPORT:
-            record_vote(services, context["installation_id"], decision.id, actor, level, None)
-        else:
-            services.gateway.open_view(body["trigger_id"], views.concern_modal(decision, level))
+            queue.put(QueuedVote(context["installation_id"], decision_id, actor, level, None, body, respond))
+            return
+        decision = find(services, context["installation_id"], decision_id)
+        check_can_vote(decision, actor.user_id)
+        services.gateway.open_view(body["trigger_id"], views.concern_modal(decision, level))
 
     return on_click
 
@@ -275,9 +287,10 @@ def record_vote(services: Services, installation_id: int, decision_id: int, acto
         if decision is None:
             raise UserError("I cannot find this decision any more.")
         partner = check_can_vote(decision, actor.user_id)
-        cast_vote(session, decision, Vote(actor.user_id, partner, level, concern), services.clock.now())
+        if cast_vote(session, decision, Vote(actor.user_id, partner, level, concern), services.clock.now()) == "final":
+            raise UserError(ANONYMOUS_FINAL)
         voted = load_decision(session, installation_id, decision_id)
-        if voted is not None and voted.auto_close and everyone_voted(voted.votes, voted.decider_ids):
+        if voted is not None and voted.auto_close and voted.everyone_voted():
             close_decision(session, decision_id, voted.closing_verdict().outcome, services.clock.now())
     refresh(services, installation_id, decision_id)
 

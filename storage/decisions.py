@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.domain.consensus import Decision, Level, Outcome, Proposal, RoundSpan, Vote
-from storage.models import DecisionRow, RoundRow, VoteRow
+from bot.domain.consensus import ANONYMOUS, Decision, GovernanceLoad, Level, Outcome, Proposal, RoundRecord, RoundSpan, Vote
+from storage.models import AnonymousTallyRow, BallotRow, DecisionRow, RoundRow, VoteRow
 
 
 def create_decision(session: Session, *, installation_id: int, channel_id: str, creator_id: str, proposal: Proposal,
@@ -17,11 +17,35 @@ def create_decision(session: Session, *, installation_id: int, channel_id: str, 
     """Start a decision with its first round; returns its id."""
     row = DecisionRow(installation_id=installation_id, channel_id=channel_id, creator_id=creator_id, status="open",
                       deciders=[list(d) for d in deciders], partners=list(partners), created_at=now, background=proposal.background,
-                      preread_url=proposal.preread_url, deadline=proposal.deadline, auto_close=proposal.auto_close)
+                      preread_url=proposal.preread_url, deadline=proposal.deadline, auto_close=proposal.auto_close,
+                      anonymous=proposal.anonymous)
     session.add(row)
     session.flush()
-    session.add(RoundRow(decision_id=row.id, number=1, proposal=proposal.text, started_at=now))
+    _add_round(session, row, 1, proposal.text, now)
     return row.id
+
+
+def _add_round(session: Session, decision: DecisionRow, number: int, proposal: str, now: datetime) -> None:
+    """A new round; in anonymous mode with every tally cell created at once, so row ids say nothing."""
+    round_row = RoundRow(decision_id=decision.id, number=number, proposal=proposal, started_at=now)
+    session.add(round_row)
+    if decision.anonymous:
+        session.flush()
+        for partner in [*decision.partners, ""]:
+            for level in Level:
+                session.add(AnonymousTallyRow(round_id=round_row.id, partner=partner, level=level.value, count=0, concerns=[]))
+
+
+def _bump(session: Session, decision_id: int, **counts: int) -> None:
+    """Add to a decision's governance load atomically (concurrent voters never lose a count)."""
+    columns = {f"load_{name}": getattr(DecisionRow, f"load_{name}") + n for name, n in counts.items() if n}
+    if columns:
+        session.execute(update(DecisionRow).where(DecisionRow.id == decision_id).values(**columns))
+
+
+def count_reminder(session: Session, decision_id: int) -> None:
+    """A reminder was sent: part of the decision's governance load."""
+    _bump(session, decision_id, reminders=1)
 
 
 def set_message(session: Session, decision_id: int, ts: str) -> None:
@@ -37,24 +61,77 @@ def load_decision(session: Session, installation_id: int, decision_id: int) -> D
         return None
     rounds = list(session.scalars(select(RoundRow).where(RoundRow.decision_id == row.id).order_by(RoundRow.number)))
     current = rounds[-1]
-    votes = session.scalars(select(VoteRow).where(VoteRow.round_id == current.id).order_by(VoteRow.id))
+    ballots: tuple[str, ...] = ()
+    if row.anonymous:
+        votes = anonymous_votes(session, current.id)
+        ballots = tuple(session.scalars(select(BallotRow.voter_id).where(BallotRow.round_id == current.id).order_by(BallotRow.voter_id)))
+    else:
+        votes = tuple(Vote(v.voter_id, v.partner, Level(v.level), v.concern)
+                      for v in session.scalars(select(VoteRow).where(VoteRow.round_id == current.id).order_by(VoteRow.id)))
     return Decision(
         id=row.id, channel_id=row.channel_id, creator_id=row.creator_id, status=row.status,
         outcome=Outcome(row.outcome) if row.outcome else None, message_ts=row.message_ts, thread_ts=row.thread_ts, partners=tuple(row.partners),
         deciders=tuple((str(u), p) for u, p in row.deciders), round_number=current.number, proposal=current.proposal,
         rounds=tuple(RoundSpan(r.number, r.started_at, r.ended_at) for r in rounds),
-        votes=tuple(Vote(v.voter_id, v.partner, Level(v.level), v.concern) for v in votes),
+        votes=votes,
         deadline=row.deadline, auto_close=row.auto_close, background=row.background, preread_url=row.preread_url,
-        assumptions=tuple(row.assumptions or ()), review_at=row.review_at,
+        assumptions=tuple(row.assumptions or ()), review_at=row.review_at, anonymous=row.anonymous, ballots=ballots,
+        load=GovernanceLoad(row.load_votes, row.load_vote_changes, row.load_concerns, row.load_revisions, row.load_reminders),
+        created_at=row.created_at, closed_at=row.closed_at,
     )
 
 
+def anonymous_votes(session: Session, round_id: int) -> tuple[Vote, ...]:
+    """A round's anonymous votes as counted: no voter, concerns in sorted order."""
+    votes: list[Vote] = []
+    cells = session.scalars(select(AnonymousTallyRow).where(AnonymousTallyRow.round_id == round_id, AnonymousTallyRow.count > 0)
+                            .order_by(AnonymousTallyRow.partner, AnonymousTallyRow.level))
+    for cell in cells:
+        concerns = list(cell.concerns or [])
+        for i in range(cell.count):
+            votes.append(Vote(ANONYMOUS, cell.partner or None, Level(cell.level), concerns[i] if i < len(concerns) else None))
+    return tuple(votes)
+
+
 def cast_vote(session: Session, decision: Decision, vote: Vote, now: datetime) -> str:
-    """Set a decider's vote in the current round: "new", "changed" or "unchanged" (a repeated click)."""
+    """Set a decider's vote in the current round: "new", "changed" or "unchanged" (a repeated click);
+    in anonymous mode "new" or "final" (a second vote is refused: anonymous votes are final)."""
     round_id = session.scalar(select(RoundRow.id).where(RoundRow.decision_id == decision.id, RoundRow.number == decision.round_number))
+    if round_id is None:
+        raise ValueError(f"decision {decision.id} has no round {decision.round_number}")
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(VoteRow).values(round_id=round_id, voter_id=vote.voter_id, partner=vote.partner, level=vote.level.value,
-                                            concern=vote.concern, changes=0, updated_at=now)
+    if decision.anonymous:
+        return _cast_anonymous(session, dialect, decision.id, round_id, vote)
+    result = _cast_named(session, dialect, round_id, vote, now)
+    if result != "unchanged":
+        _bump(session, decision.id, votes=int(result == "new"), vote_changes=int(result == "changed"), concerns=int(bool(vote.concern)))
+    return result
+
+
+def _cast_anonymous(session: Session, dialect: object, decision_id: int, round_id: int, vote: Vote) -> str:
+    # The ballot (who) and the count (what) are written in one transaction but never in one row.
+    ballot = dialect.insert(BallotRow).values(round_id=round_id, voter_id=vote.voter_id)  # type: ignore[attr-defined]
+    inserted = session.execute(ballot.on_conflict_do_nothing(index_elements=["round_id", "voter_id"]).returning(BallotRow.id)).scalar()
+    if inserted is None:
+        return "final"
+    partner = vote.partner or ""
+    counted = session.execute(update(AnonymousTallyRow).where(
+        AnonymousTallyRow.round_id == round_id, AnonymousTallyRow.partner == partner, AnonymousTallyRow.level == vote.level.value,
+    ).values(count=AnonymousTallyRow.count + 1))
+    if not counted.rowcount:  # type: ignore[attr-defined]
+        raise ValueError(f"round {round_id} has no tally cell for partner {partner!r}")
+    if vote.concern:
+        # Row lock on PostgreSQL (SQLite writers are already serialised); sorted, so order tells nothing.
+        cell = session.scalars(select(AnonymousTallyRow).where(AnonymousTallyRow.round_id == round_id, AnonymousTallyRow.partner == partner,
+                                                               AnonymousTallyRow.level == vote.level.value).with_for_update()).one()
+        cell.concerns = sorted([*(cell.concerns or []), vote.concern])
+    _bump(session, decision_id, votes=1, concerns=int(bool(vote.concern)))
+    return "new"
+
+
+def _cast_named(session: Session, dialect: object, round_id: int, vote: Vote, now: datetime) -> str:
+    insert = dialect.insert(VoteRow).values(round_id=round_id, voter_id=vote.voter_id, partner=vote.partner,  # type: ignore[attr-defined]
+                                            level=vote.level.value, concern=vote.concern, changes=0, updated_at=now)
     # One row per (round, voter) under a unique constraint: concurrent clicks cannot add a second
     # vote, and the last one wins. An identical click updates nothing.
     excluded = insert.excluded
@@ -92,7 +169,11 @@ def start_round(session: Session, decision_id: int, proposal: str, now: datetime
         raise ValueError(f"decision {decision_id} has no rounds")
     if last.ended_at is None:
         last.ended_at = now
-    session.add(RoundRow(decision_id=decision_id, number=last.number + 1, proposal=proposal, started_at=now))
+    decision = session.get(DecisionRow, decision_id)
+    if decision is None:
+        raise ValueError(f"decision {decision_id} is gone")
+    _add_round(session, decision, last.number + 1, proposal, now)
+    _bump(session, decision_id, revisions=1)
     return last.number + 1
 
 
@@ -108,3 +189,23 @@ def channel_decisions(session: Session, installation_id: int, channel_id: str, *
 def record_assumptions(session: Session, decision_id: int, assumptions: Sequence[str], review_at: datetime | None) -> None:
     """Keep the assumptions a decision rests on, and when to review them."""
     session.execute(update(DecisionRow).where(DecisionRow.id == decision_id).values(assumptions=list(assumptions), review_at=review_at))
+
+
+def decision_history(session: Session, channel_id: str | None = None) -> list[tuple[Decision, list[RoundRecord]]]:
+    """Every decision (of every installation, oldest first; optionally one channel's) with all its rounds' votes."""
+    query = select(DecisionRow).order_by(DecisionRow.id)
+    if channel_id:
+        query = query.where(DecisionRow.channel_id == channel_id)
+    out: list[tuple[Decision, list[RoundRecord]]] = []
+    for row in session.scalars(query):
+        decision = load_decision(session, row.installation_id, row.id)
+        if decision is None:
+            continue
+        rounds = []
+        for round_row in session.scalars(select(RoundRow).where(RoundRow.decision_id == row.id).order_by(RoundRow.number)):
+            votes = anonymous_votes(session, round_row.id) if row.anonymous else tuple(
+                Vote(v.voter_id, v.partner, Level(v.level), v.concern)
+                for v in session.scalars(select(VoteRow).where(VoteRow.round_id == round_row.id).order_by(VoteRow.voter_id)))
+            rounds.append(RoundRecord(RoundSpan(round_row.number, round_row.started_at, round_row.ended_at), round_row.proposal, votes))
+        out.append((decision, rounds))
+    return out

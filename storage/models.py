@@ -104,6 +104,8 @@ class SlackUserRow(Base):
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A workspace admin or owner (users.info is_admin/is_owner): may close or revise any decision.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class ProcessedEventRow(Base):
@@ -184,6 +186,14 @@ class DecisionRow(Base):
     review_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Anonymous voting: votes live in ballots (who) and anonymous_tallies (what), never together.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Governance load: the interactions the decision took, counted as they happen.
+    load_votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    load_vote_changes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    load_concerns: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    load_revisions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    load_reminders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RoundRow(Base):
@@ -214,3 +224,33 @@ class VoteRow(Base):
     concern: Mapped[str | None] = mapped_column(Text, nullable=True)
     changes: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BallotRow(Base):
+    """Anonymous mode: that a decider voted in a round (to stop double voting) and nothing else.
+
+    No level, no time: nothing here links a person to what they chose."""
+
+    __tablename__ = "ballots"
+    __table_args__ = (UniqueConstraint("round_id", "voter_id", name="uq_ballots_round_voter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("decision_rounds.id", ondelete="CASCADE"))
+    voter_id: Mapped[str] = mapped_column(String(32))
+
+
+class AnonymousTallyRow(Base):
+    """Anonymous mode: the count of votes at one level for one partner in a round, and their concerns.
+
+    All rows of a round are created when it starts (so their ids and order say nothing about who
+    voted first), and concerns are kept sorted (so their order says nothing either)."""
+
+    __tablename__ = "anonymous_tallies"
+    __table_args__ = (UniqueConstraint("round_id", "partner", "level", name="uq_anonymous_tallies_cell"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("decision_rounds.id", ondelete="CASCADE"))
+    partner: Mapped[str] = mapped_column(String(100))  # "" for deciders no partner claims
+    level: Mapped[str] = mapped_column(String(16))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    concerns: Mapped[list[str]] = mapped_column(JSON, default=list)

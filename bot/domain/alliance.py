@@ -30,6 +30,7 @@ class Member:
     tz: str | None = None
     is_bot: bool = False
     deleted: bool = False
+    is_admin: bool = False  # a workspace admin or owner
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,11 @@ import pytz
 from bot.domain.errors import FormErrors, UserError
 
 CONCERN_MAX = 2000
+# In anonymous mode a vote carries no voter: the store keeps who voted (a ballot) apart from the levels.
+ANONYMOUS = ""
+# Anonymous counts per partner are shown only when every partner that voted has at least this
+# many votes; smaller groups would let anyone who knows who voted deduce single votes.
+MIN_ANONYMOUS_GROUP = 3
 
 
 class Level(StrEnum):
@@ -108,11 +113,18 @@ def _counts(votes: Iterable[Vote]) -> tuple[tuple[Level, int], ...]:
     return tuple((level, levels.count(level)) for level in Level)
 
 
-def tally(votes: Sequence[Vote], deciders: Sequence[str], partners: Sequence[str]) -> Tally:
-    """Count the votes of deciders only, overall and for each partner in the alliance's order."""
+def _counted(votes: Sequence[Vote], deciders: Sequence[str]) -> list[Vote]:
+    """Deciders' votes; anonymous votes were checked against the deciders when they were cast."""
     allowed = set(deciders)
-    counted = [v for v in votes if v.voter_id in allowed]
-    voted = {v.voter_id for v in counted}
+    return [v for v in votes if v.voter_id in allowed or v.voter_id == ANONYMOUS]
+
+
+def tally(votes: Sequence[Vote], deciders: Sequence[str], partners: Sequence[str], voted_ids: Sequence[str] | None = None) -> Tally:
+    """Count the votes of deciders only, overall and for each partner in the alliance's order.
+
+    `voted_ids` says who voted when the votes carry no voter (anonymous mode)."""
+    counted = _counted(votes, deciders)
+    voted = set(voted_ids) if voted_ids is not None else {v.voter_id for v in counted}
     groups: list[PartnerTally] = [PartnerTally(p, _counts(v for v in counted if v.partner == p)) for p in partners]
     unmapped = [v for v in counted if v.partner not in partners]
     if unmapped:
@@ -128,7 +140,7 @@ def verdict(votes: Sequence[Vote], deciders: Sequence[str], partners: Sequence[s
     support is full consensus; otherwise qualified consensus, whose concerns become the
     assumptions to monitor. While open, only a block already decides.
     """
-    counted = [v for v in votes if v.voter_id in set(deciders)]
+    counted = _counted(votes, deciders)
     blocks = tuple(v.concern or "" for v in counted if v.level is Level.BLOCK)
     if blocks:
         return Verdict(Outcome.NO_CONSENSUS, blocking_concerns=blocks)
@@ -161,12 +173,44 @@ class RoundSpan:
     ended_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class RoundRecord:
+    """A past or current round for the log and the export: its span, proposal and votes."""
+
+    span: RoundSpan
+    proposal: str
+    votes: tuple[Vote, ...]
+
+
+def partner_counts_disclosed(counted: Tally, *, anonymous: bool) -> bool:
+    """Whether per-partner level counts may be shown: always for named votes; for anonymous ones
+    only when every partner that voted has at least MIN_ANONYMOUS_GROUP votes, so that no single
+    vote can be deduced (e.g. a partner with one decider, or overall minus the other partners)."""
+    return not anonymous or all(group.total == 0 or group.total >= MIN_ANONYMOUS_GROUP for group in counted.by_partner)
+
+
 def elapsed(rounds: Sequence[RoundSpan], now: datetime) -> timedelta:
     """The time the decision has taken so far, over all its rounds: the cost of each round is visible."""
     if not rounds:
         return timedelta(0)
     last = rounds[-1]
     return (last.ended_at or now) - rounds[0].started_at
+
+
+@dataclass(frozen=True)
+class GovernanceLoad:
+    """How many interactions a decision took: teams learn to need fewer by seeing the number."""
+
+    votes: int = 0
+    vote_changes: int = 0
+    concerns: int = 0
+    revisions: int = 0
+    reminders: int = 0
+
+    @property
+    def total(self) -> int:
+        """All interactions together."""
+        return self.votes + self.vote_changes + self.concerns + self.revisions + self.reminders
 
 
 @dataclass(frozen=True)
@@ -192,6 +236,11 @@ class Decision:
     preread_url: str | None = None
     assumptions: tuple[str, ...] = ()
     review_at: datetime | None = None
+    anonymous: bool = False
+    ballots: tuple[str, ...] = ()  # anonymous mode: who voted in the current round, never with what
+    load: GovernanceLoad | None = None
+    created_at: datetime | None = None
+    closed_at: datetime | None = None
 
     @property
     def decider_ids(self) -> tuple[str, ...]:
@@ -202,9 +251,29 @@ class Decision:
         """The partner a decider speaks for (fixed when the decision started)."""
         return dict(self.deciders).get(user_id)
 
+    @property
+    def voted_ids(self) -> tuple[str, ...]:
+        """Who has voted in the current round (in anonymous mode, from the ballots)."""
+        return self.ballots if self.anonymous else tuple(v.voter_id for v in self.votes)
+
+    def everyone_voted(self) -> bool:
+        """True when every decider has voted in the current round."""
+        voted = set(self.voted_ids)
+        return bool(self.deciders) and all(d in voted for d in self.decider_ids)
+
     def tally(self) -> Tally:
         """Counts of the current round."""
-        return tally(self.votes, self.decider_ids, self.partners)
+        return tally(self.votes, self.decider_ids, self.partners, self.voted_ids)
+
+    def disclosed_by_partner(self) -> bool:
+        """Whether level counts per partner may be shown: always for named votes; for anonymous
+        ones only after the close, and only when every partner that voted has enough votes that
+        no single vote can be deduced (the overall counts are shown at the close regardless)."""
+        if not self.anonymous:
+            return True
+        if self.status != "closed":
+            return False
+        return partner_counts_disclosed(self.tally(), anonymous=True)
 
     def verdict(self) -> Verdict:
         """The outcome so far, or as it closed."""
@@ -221,7 +290,13 @@ def check_can_vote(decision: Decision, user_id: str) -> str | None:
         raise UserError("This decision is closed; votes can no longer change.")
     if user_id not in decision.decider_ids:
         raise UserError("You are not one of the deciders of this decision, so your vote would not count. The person who started it chose who decides.")
+    if decision.anonymous and user_id in decision.ballots:
+        raise UserError(ANONYMOUS_FINAL)
     return decision.partner_of(user_id)
+
+
+ANONYMOUS_FINAL = ("You have already voted. Votes in an anonymous decision are final: nothing links your ballot to your level, "
+                   "so there is nothing a change could be applied to.")
 
 
 def check_can_close(decision: Decision, user_id: str, *, is_admin: bool = False) -> None:
@@ -242,9 +317,9 @@ def check_proposal(text: str) -> str:
     return proposal
 
 
-def check_can_revise(decision: Decision, user_id: str) -> None:
-    """A revised proposal goes to a new round only after no consensus, and only by its creator."""
-    if user_id != decision.creator_id:
+def check_can_revise(decision: Decision, user_id: str, *, is_admin: bool = False) -> None:
+    """A revised proposal goes to a new round only after no consensus, and only by its creator (or a workspace admin)."""
+    if user_id != decision.creator_id and not is_admin:
         raise UserError(f"Only <@{decision.creator_id}>, who started this decision, can revise the proposal.")
     if decision.status != "closed" or decision.outcome is not Outcome.NO_CONSENSUS:
         raise UserError("A proposal is revised after a round ends without consensus.")
@@ -266,6 +341,7 @@ class Proposal:
     deadline: datetime | None = None
     auto_close: bool = False
     deciders: tuple[str, ...] = ()  # empty: the channel's members
+    anonymous: bool = False
 
 
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
@@ -288,7 +364,7 @@ def check_start(proposal: Proposal, now: datetime) -> Proposal:
     if errors:
         raise FormErrors(errors)
     return Proposal(proposal.text.strip(), (proposal.background or "").strip() or None, (proposal.preread_url or "").strip() or None,
-                    proposal.deadline, proposal.auto_close, proposal.deciders)
+                    proposal.deadline, proposal.auto_close, proposal.deciders, proposal.anonymous)
 
 
 def reminder_times(deadline: datetime | None, now: datetime) -> list[tuple[str, datetime]]:

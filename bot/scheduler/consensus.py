@@ -9,7 +9,7 @@ from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sender, Sent
 from bot.views import consensus as views
 from storage.db import Session
-from storage.decisions import close_decision, load_decision
+from storage.decisions import count_reminder, close_decision, load_decision
 from storage.due_work import ClaimedWork, enqueue
 
 if TYPE_CHECKING:
@@ -80,10 +80,13 @@ def senders(services: Services) -> dict[str, Sender]:
     def remind(work: ClaimedWork) -> Sent:
         decision = current(work)
         user = str(work.payload["user"])
-        if decision is None or any(v.voter_id == user for v in decision.votes):
+        if decision is None or user in decision.voted_ids:
             return Sent({"skipped": "voted or closed"})
         text, blocks = views.reminder_message(decision)
-        return post_once(services.gateway, work, user, text, blocks, now=services.clock.now())
+        sent = post_once(services.gateway, work, user, text, blocks, now=services.clock.now())
+        with services.db.write() as session:
+            count_reminder(session, decision.id)
+        return sent
 
     def review(work: ClaimedWork) -> Sent:
         with services.db.read() as session:

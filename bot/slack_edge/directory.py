@@ -23,6 +23,7 @@ def member_from_user(user: dict[str, Any]) -> Member:
     return Member(
         user_id=user["id"], team_id=user.get("team_id") or profile.get("team") or "", name=name,
         tz=user.get("tz") or None, is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT", deleted=bool(user.get("deleted")),
+        is_admin=bool(user.get("is_admin") or user.get("is_owner")),
     )
 
 
@@ -59,6 +60,11 @@ class MemberDirectory:
             self.remember(installation_id, fetched)
             known.update({m.user_id: m for m in fetched})
         return [known[u] for u in user_ids if u in known]
+
+    def is_admin(self, installation_id: int, user_id: str) -> bool:
+        """Whether the person is a workspace admin or owner (users.info, cached like every profile)."""
+        found = self.users(installation_id, [user_id])
+        return bool(found and found[0].is_admin)
 
     def remember(self, installation_id: int, members: Sequence[Member]) -> None:
         """Store fresh profiles (e.g. from a `user_change` event)."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from datetime import datetime
 
-from bot.domain.consensus import LABELS, Decision, Level, Outcome, PartnerTally, concerns_raised, elapsed
+from bot.domain.consensus import LABELS, MIN_ANONYMOUS_GROUP, Decision, Level, Outcome, PartnerTally, concerns_raised, elapsed
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
@@ -76,16 +76,14 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         # The cost of each round, in time, is visible to everyone.
         out.append(bk.context(f":repeat: Round {decision.round_number} since {bk.date_token(started.timestamp(), fallback=started.strftime('%Y-%m-%d %H:%M UTC'))}"
                               f" · {bk.duration(elapsed(decision.rounds, now).total_seconds())} since round 1 began"))
-    lines = []
-    for group in tally.by_partner:
-        name = bk.escape(group.partner) if group.partner else "Not mapped to a partner"
-        deciders = sum(1 for _, p in decision.deciders if p == group.partner)
-        lines.append(f"*{name}* ({group.total}/{deciders} voted): {_counts(group)}")
-    out.append(bk.section("\n".join(lines) or "No votes yet."))
+    out.append(bk.section(_tally_text(decision)))
     if decision.status == "open":
-        waiting = bk.mention_list(list(tally.not_voted), 15) if tally.not_voted else "everyone has voted"
+        if decision.anonymous:
+            waiting = f"{len(tally.not_voted)} of {len(decision.decider_ids)}" if tally.not_voted else "everyone has voted"
+        else:
+            waiting = bk.mention_list(list(tally.not_voted), 15) if tally.not_voted else "everyone has voted"
         out.append(bk.context(f"Not voted yet: {waiting}"))
-        if verdict.outcome is Outcome.NO_CONSENSUS:
+        if verdict.outcome is Outcome.NO_CONSENSUS and not decision.anonymous:
             out.append(bk.section(":no_entry: Blocked: " + "; ".join(bk.escape(c) for c in verdict.blocking_concerns)[:2800]))
         buttons = [{"type": "button", "action_id": VOTE_ACTIONS[level], "text": bk.plain(LABELS[level], 75), "value": button_value(decision.id),
                     **({"style": "primary"} if level is Level.SUPPORT else {"style": "danger"} if level is Level.BLOCK else {})}
@@ -102,6 +100,26 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         elif decision.outcome in (Outcome.FULL, Outcome.QUALIFIED):
             out.extend(_assumptions_blocks(decision))
     return f"{title}: {decision.proposal[:200]}", out
+
+
+def _tally_text(decision: Decision) -> str:
+    """Counts per partner; in anonymous mode only what cannot single out a vote (see Decision.disclosed_by_partner)."""
+    tally = decision.tally()
+    lines = []
+    if decision.anonymous:
+        lines.append(":lock: *Anonymous voting*: no one, not even the log or an export, can tell who voted what. Votes are final.")
+    by_partner = decision.disclosed_by_partner()
+    for group in tally.by_partner:
+        name = bk.escape(group.partner) if group.partner else "Not mapped to a partner"
+        deciders = sum(1 for _, p in decision.deciders if p == group.partner)
+        lines.append(f"*{name}* ({group.total}/{deciders} voted)" + (f": {_counts(group)}" if by_partner else ""))
+    if decision.anonymous and decision.status != "open":
+        lines.append(f"*All partners*: {_counts(tally.overall)}")
+        if not by_partner:
+            lines.append(f"_Counts per partner are not shown: a partner with fewer than {MIN_ANONYMOUS_GROUP} votes would reveal single votes._")
+    elif decision.anonymous:
+        lines.append("_The counts per level are shown when the decision closes, so no one can match a vote to the moment someone clicked._")
+    return "\n".join(lines) or "No votes yet."
 
 
 def superseded(message: Message, next_round: int) -> Message:
@@ -177,8 +195,19 @@ def decision_log(decisions: list[Decision]) -> Message:
                  Outcome.NO_DECISION: "No decision — status quo"}.get(verdict.outcome, "Closed")
         out.append(bk.section(f"*{decision.id}.* {bk.escape(bk.clip(decision.proposal, 300))}\n*{label}* · "
                               f"{decision.round_number} round{'s' if decision.round_number != 1 else ''} · took {took} · decided "
-                              f"{bk.date_token(ended.timestamp(), '{date_short_pretty}', ended.strftime('%Y-%m-%d'))}"))
+                              f"{bk.date_token(ended.timestamp(), '{date_short_pretty}', ended.strftime('%Y-%m-%d'))}"
+                              + (f"\nGovernance load: {_load_text(decision)}" if decision.load else "")))
     return "Decision log", out
+
+
+def _load_text(decision: Decision) -> str:
+    """How many interactions the decision took, and of which kind."""
+    load = decision.load
+    if load is None:
+        return ""
+    parts = [f"{load.votes} votes", f"{load.vote_changes} changes", f"{load.concerns} concerns", f"{load.revisions} revisions",
+             f"{load.reminders} reminders"]
+    return f"*{load.total} interactions* ({', '.join(parts)})"
 
 
 def reminder_message(decision: Decision) -> Message:
@@ -187,6 +216,10 @@ def reminder_message(decision: Decision) -> Message:
     text = (f":ballot_box_with_ballot: Your vote is still missing on decision {decision.id} in <#{decision.channel_id}>, "
             f"which closes {when}:\n>{bk.escape(bk.clip(decision.proposal, 500))}")
     return f"Your vote is missing on decision {decision.id}", [bk.section(text)]
+
+
+VOTING_OPTIONS = [bk.option("Named: everyone sees who voted what", "named"),
+                  bk.option("Anonymous: only counts are shown; votes are final", "anonymous")]
 
 
 def start_modal(channel_id: str) -> dict[str, Any]:
@@ -203,6 +236,9 @@ def start_modal(channel_id: str) -> dict[str, Any]:
         {"type": "input", "block_id": Block.AUTO_CLOSE, "optional": True, "label": bk.plain("Closing"),
          "element": {"type": "checkboxes", "action_id": Action.AUTO_CLOSE,
                      "options": [bk.option("Close as soon as every decider has voted", "auto_close")]}},
+        {"type": "input", "block_id": Block.VOTING, "optional": True, "label": bk.plain("Voting"),
+         "element": {"type": "radio_buttons", "action_id": Action.VOTING, "initial_option": VOTING_OPTIONS[0],
+                     "options": VOTING_OPTIONS}},
     ]
     return bk.modal(Callback.START_DECISION, "New decision", blocks, submit="Post", private_metadata=ChannelRef(channel_id).encode())
 

@@ -38,6 +38,7 @@ class Block(StrEnum):
     ASSUMPTIONS = "assumptions"
     REVIEW = "review"
     DECISION_ACTIONS = "decision_actions"
+    VOTING = "voting"
 
 
 class Action(StrEnum):
@@ -66,6 +67,7 @@ class Action(StrEnum):
     ASSUMPTIONS = "assumptions_input"
     REVIEW = "review_input"
     CONCERN = "vote_concern_input"
+    VOTING = "voting_input"
 
 
 def partner_block(number: int, part: str) -> str:

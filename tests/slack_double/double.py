@@ -75,10 +75,10 @@ class SlackDouble:
             self.ws.teams[team_id] = Team(team_id, name, domain or "".join(ch for ch in name.lower() if ch.isalnum()))
 
     def add_user(self, user_id: str, team_id: str, name: str, real_name: str | None = None, tz: str | None = "America/New_York",
-                 is_bot: bool = False, deleted: bool = False) -> None:
-        """A person; tz=None means users.info carries no tz fields."""
+                 is_bot: bool = False, deleted: bool = False, is_admin: bool = False) -> None:
+        """A person; tz=None means users.info carries no tz fields; is_admin: a workspace admin."""
         with self.ws.lock:
-            self.ws.users[user_id] = User(user_id, team_id, name, real_name or name.title(), tz, is_bot, deleted)
+            self.ws.users[user_id] = User(user_id, team_id, name, real_name or name.title(), tz, is_bot, deleted, is_admin)
 
     def add_channel(self, channel_id: str, name: str, members: list[str] | None = None, is_private: bool = False,
                     is_ext_shared: bool = False, bot_is_member: bool = True, archived: bool = False) -> None:

@@ -38,12 +38,13 @@ class User:
     tz: str | None
     is_bot: bool = False
     deleted: bool = False
+    is_admin: bool = False
 
     def to_api(self) -> dict[str, Any]:
         """The `users.info` user object, with tz fields only when the person has a zone."""
         user: dict[str, Any] = {
             "id": self.user_id, "team_id": self.team_id, "name": self.name, "deleted": self.deleted, "color": "9f69e7",
-            "real_name": self.real_name, "is_bot": self.is_bot, "is_app_user": False, "is_admin": False, "is_owner": False,
+            "real_name": self.real_name, "is_bot": self.is_bot, "is_app_user": False, "is_admin": self.is_admin, "is_owner": False,
             "is_primary_owner": False, "is_restricted": False, "is_ultra_restricted": False, "updated": 1700000000,
             "profile": {"real_name": self.real_name, "real_name_normalized": self.real_name, "display_name": self.name,
                         "display_name_normalized": self.name, "team": self.team_id},

@@ -1,0 +1,108 @@
+"""Support clicks are acked at once and stored in batches, off the listener threads.
+
+A burst of clicks on one decision (300 people within a second) used to hold every listener thread
+in its own write transaction, each loading the whole decision again; acks queued behind them and
+took seconds. Now a click is acked, queued, and one drain task (on the listener executor, so a
+clean shutdown waits for it) stores everything queued so far in one transaction per decision and
+asks once for the message to be refreshed. Refusals (closed decision, not a decider, anonymous
+vote already cast) still reach the person as an ephemeral answer.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.domain.consensus import ANONYMOUS_FINAL, Level, Vote, check_can_vote
+from bot.domain.errors import UserError
+from bot.slack_edge.errors import error_handler
+from bot.slack_edge.payloads import Actor
+from storage.decisions import cast_vote, close_decision, load_decision
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+logger = logging.getLogger(__name__)
+MAX_BATCH = 500
+
+
+@dataclass(frozen=True)
+class QueuedVote:
+    """One click waiting to be stored, with what is needed to answer the person if it is refused."""
+
+    installation_id: int
+    decision_id: int
+    actor: Actor
+    level: Level
+    concern: str | None
+    body: dict[str, Any]
+    respond: Callable[..., Any] | None
+
+
+class VoteQueue:
+    """Collects clicks; one drain task at a time stores them (bursts become few transactions)."""
+
+    def __init__(self, services: Services, refresh: Callable[[Services, int, int], None]) -> None:
+        self._services = services
+        self._refresh = refresh
+        self._answer = error_handler(services)
+        self._lock = threading.Lock()
+        self._queued: list[QueuedVote] = []
+        self._draining = False
+
+    def put(self, vote: QueuedVote) -> None:
+        """Queue a click; start the drain task if none is running."""
+        with self._lock:
+            self._queued.append(vote)
+            if self._draining:
+                return
+            self._draining = True
+        try:
+            self._services.listener_executor.submit(self._drain)
+        except RuntimeError:  # shutting down: store it here and now
+            self._drain()
+
+    def _drain(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._queued = self._queued[:MAX_BATCH], self._queued[MAX_BATCH:]
+                if not batch:
+                    self._draining = False
+                    return
+            try:
+                self._store(batch)
+            except Exception:
+                logger.exception("storing a batch of %d votes failed; storing them one by one", len(batch))
+                for vote in batch:
+                    try:
+                        self._store([vote])
+                    except Exception as error:
+                        self._answer(error, vote.body, vote.respond)
+
+    def _store(self, batch: list[QueuedVote]) -> None:
+        refused: list[tuple[QueuedVote, UserError]] = []
+        touched: dict[tuple[int, int], None] = {}
+        services = self._services
+        with services.db.write() as session:
+            for key in dict.fromkeys((v.installation_id, v.decision_id) for v in batch):
+                decision = load_decision(session, *key)
+                for vote in (v for v in batch if (v.installation_id, v.decision_id) == key):
+                    try:
+                        if decision is None:
+                            raise UserError("I cannot find this decision any more.")
+                        partner = check_can_vote(decision, vote.actor.user_id)
+                        result = cast_vote(session, decision, Vote(vote.actor.user_id, partner, vote.level, vote.concern), services.clock.now())
+                        if result == "final":
+                            raise UserError(ANONYMOUS_FINAL)
+                        touched[key] = None
+                    except UserError as problem:
+                        refused.append((vote, problem))
+                voted = load_decision(session, *key) if key in touched else None
+                if voted is not None and voted.status == "open" and voted.auto_close and voted.everyone_voted():
+                    close_decision(session, voted.id, voted.closing_verdict().outcome, services.clock.now())
+        for installation_id, decision_id in touched:
+            self._refresh(services, installation_id, decision_id)
+        for vote, problem in refused:
+            self._answer(problem, vote.body, vote.respond)

@@ -1,0 +1,160 @@
+"""Anonymous decisions leak nothing; admins may close; the log and export show the governance load."""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, select
+
+from bot.views.consensus_export import export_record
+from storage.decisions import decision_history
+from tests.e2e.conftest import CHANNEL, HOME, RunningBot, eventually
+from tests.e2e.test_consensus import decision_text, stored
+from bot.domain.alliance import Alliance, MemberMapping, Partner
+from storage.alliances import save_alliance
+from tests.e2e.conftest import PARTNER
+
+VOTERS = ("UMARIA", "ULEE", "UKENJI", "UANNA")
+LEVELS = ("support", "accept", "wont_block", "block", "consensus_vote_")
+ANONYMOUS_CHOICE = "Anonymous: only counts are shown; votes are final"
+DECIDE = "Who decides (leave empty for the channel's members)"
+CONCERN = "Your concern (optional)"
+BLOCK_CONCERN = "Which interest of yours is not addressed?"
+# Slack libraries log at WARNING at most in production (bot.cli.configure_logging).
+SLACK_LOGGERS = ("slack_bolt", "slack_sdk", "websocket", "urllib3", "waitress")
+
+
+@pytest.fixture
+def alliance2(bot2: RunningBot) -> RunningBot:
+    setup = Alliance(CHANNEL, "Alpha–Beta", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
+    with bot2.services.db.write() as session:
+        save_alliance(session, bot2.services.default_installation_id, setup, by_user="UMARIA", now=bot2.services.clock.now())
+    bot2.slack.add_user("UADMIN", HOME, "admin", real_name="Ada Admin", tz="UTC", is_admin=True)
+    with bot2.slack.ws.lock:
+        bot2.slack.ws.channels[CHANNEL].members.append("UADMIN")
+    return bot2
+
+
+def vote(bot: RunningBot, user: str, level: str, concern: str | None = None, message_ts: str | None = None) -> None:
+    person = bot.person(user)
+    assert person.click(level, channel=CHANNEL, message_ts=message_ts).acked
+    if level != "Support":
+        eventually(lambda: bot.slack.open_views(user), what=f"{user}'s concern form")
+        person.submit_view({BLOCK_CONCERN if level == "Block" else CONCERN: concern or ""})
+
+
+def links(cells: list[Any], people: tuple[str, ...], secrets: tuple[str, ...]) -> bool:
+    """Whether one record names a voter and also a level or a concern."""
+    text = json.dumps(cells, default=str)
+    return any(p in text for p in people) and any(s in text for s in secrets)
+
+
+def linking_rows(bot: RunningBot, secrets: tuple[str, ...]) -> list[tuple[str, Any]]:
+    """Rows of any table (all columns) that name a voter together with a level or a concern."""
+    metadata = MetaData()
+    found = []
+    with bot.services.db.read() as session:
+        metadata.reflect(bind=session.connection())
+        for table in metadata.sorted_tables:
+            found += [(table.name, row) for row in session.execute(select(table)) if links(list(row), VOTERS, secrets)]
+    return found
+
+
+def test_anonymous_votes_cannot_be_linked_to_anyone(alliance2: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    bot = alliance2
+    maria = bot.person("UMARIA")
+    maria.run("/consensus", "", channel=CHANNEL)
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the form")
+    maria.submit_view({"Proposal": "Share the assay data with the CRO", DECIDE: list(VOTERS), "Voting": ANONYMOUS_CHOICE})
+    eventually(lambda: "assay data" in decision_text(bot), what="the decision")
+    concerns = ("Timeline risk at the CMO", "Beta's know-how in the assay")
+
+    vote(bot, "UMARIA", "Support")
+    vote(bot, "ULEE", "Accept", concerns[0])
+    vote(bot, "UKENJI", "Won't block")
+    eventually(lambda: len(stored(bot).ballots) == 3, what="three ballots")
+    maria.click("Accept", channel=CHANNEL)  # anonymous votes are final
+    eventually(lambda: any("are final" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "UMARIA")), what="the refusal")
+    vote(bot, "UANNA", "Block", concerns[1])
+    eventually(lambda: "Not voted yet: everyone has voted" in decision_text(bot), what="all voted")
+    text = decision_text(bot)
+    assert "(2/2 voted)" in text and "Support 1" not in text and concerns[1] not in text  # no counts while open
+
+    bot.person("UKENJI").click("Close decision", channel=CHANNEL)
+    eventually(lambda: any("Only <@UMARIA>" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "UKENJI")), what="the refusal")
+    bot.person("UADMIN").click("Close decision", channel=CHANNEL)  # a workspace admin may close
+    eventually(lambda: "No consensus" in decision_text(bot), what="the outcome")
+    text = decision_text(bot)
+    assert "*All partners*: Support 1 · Accept 1 · Won't block 1 · Block 1" in text and concerns[1] in text
+    assert "fewer than 3 votes" in text  # two votes per partner: counts per partner would reveal single votes
+
+    # Round 2, still anonymous: fresh ballots.
+    maria.click("Revise proposal", channel=CHANNEL)
+    eventually(lambda: next((v for v in bot.slack.views() if v.get("callback_id") == "consensus_revise_proposal"), None), what="the form")
+    maria.submit_view({"Revised proposal": "Share the assay data with the CRO under a know-how clause"})
+    round_two = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if "round 2" in m.text], what="round 2")[-1]
+    for user in ("UMARIA", "UKENJI"):
+        vote(bot, user, "Support", message_ts=round_two.ts)
+    eventually(lambda: len(stored(bot).ballots) == 2, what="round 2 ballots")
+    maria.click("Close decision", channel=CHANNEL, message_ts=round_two.ts)
+    eventually(lambda: stored(bot).status == "closed", what="the close")
+    assert bot.services.coalescer.flush()
+
+    secrets = (*LEVELS, *concerns)
+    # 1. Every column of every row of every table.
+    linked = linking_rows(bot, secrets)
+    assert not linked, f"rows link a voter to a vote: {linked}"
+    # 2. Every log line the app wrote (at the levels production logs).
+    for record in caplog.records:
+        if record.name.startswith(SLACK_LOGGERS) and record.levelno < logging.WARNING:
+            continue
+        assert not links([record.getMessage(), str(record.exc_info or "")], VOTERS, secrets), record.getMessage()
+    # 3. The export.
+    with bot.services.db.read() as session:
+        exported = [export_record(d, rounds) for d, rounds in decision_history(session, CHANNEL)]
+    record = json.dumps(exported[0], default=str)
+    assert not any(p in record.replace('"creator_id": "UMARIA"', "") for p in VOTERS)
+    assert exported[0]["rounds"][0]["votes_by_partner"] is None and exported[0]["rounds"][0]["votes"]["block"] == 1
+    assert {c["concern"] for c in exported[0]["rounds"][0]["concerns"]} == set(concerns)
+    # 4. Everything posted or updated in Slack names no voter but the creator.
+    for call in bot.slack.calls():
+        if call.method in ("chat.postMessage", "chat.update", "chat.postEphemeral", "views.open", "views.update"):
+            shown = json.dumps(call.params, default=str).replace("<@UMARIA>, who started", "").replace("Started by <@UMARIA>", "")
+            assert not any(f"<@{p}>" in shown for p in VOTERS), shown[:500]
+
+
+def test_governance_load_in_the_log_and_the_export(alliance2: RunningBot) -> None:
+    bot = alliance2
+    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    maria.run("/consensus", "Pick the CMO for the Phase 2 batch", channel=CHANNEL)
+    eventually(lambda: "CMO for the Phase 2" in decision_text(bot), what="the decision")
+    vote(bot, "UMARIA", "Support")
+    vote(bot, "UKENJI", "Accept", "Capacity in Q2")
+    eventually(lambda: len(stored(bot).votes) == 2, what="two votes")
+    vote(bot, "UKENJI", "Block", "Audit findings are open")  # a change, with a concern
+    eventually(lambda: any(v.level.value == "block" for v in stored(bot).votes), what="the change")
+    bot.person("UADMIN").click("Close decision", channel=CHANNEL)
+    eventually(lambda: "Revise proposal" in decision_text(bot), what="closed without consensus")
+    bot.person("UADMIN").click("Revise proposal", channel=CHANNEL)  # admins may revise too
+    eventually(lambda: next((v for v in bot.slack.views() if v.get("callback_id") == "consensus_revise_proposal"), None), what="the form")
+    bot.person("UADMIN").submit_view({"Revised proposal": "Pick the CMO once its audit findings are closed"})
+    round_two = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if "round 2" in m.text], what="round 2")[-1]
+    vote(bot, "UMARIA", "Support", message_ts=round_two.ts)
+    vote(bot, "UKENJI", "Support", message_ts=round_two.ts)
+    maria.click("Close decision", channel=CHANNEL, message_ts=round_two.ts)
+    eventually(lambda: stored(bot).status == "closed", what="the close")
+
+    assert {name for name, _ in linking_rows(bot, LEVELS)} == {"votes"}  # the check finds named votes (and only them)
+    load = stored(bot).load
+    assert load is not None and (load.votes, load.vote_changes, load.concerns, load.revisions, load.reminders) == (4, 1, 2, 1, 0)
+    kenji.run("/consensus", "log", channel=CHANNEL)
+    eventually(lambda: any("Governance load: *8 interactions*" in str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "UKENJI")),
+               what="the load in the log")
+    with bot.services.db.read() as session:
+        record = export_record(*decision_history(session, CHANNEL)[0])
+    assert record["governance_load"]["total"] == 8 and len(record["rounds"]) == 2 and record["outcome"] == "full_consensus"
+    assert record["rounds"][0]["votes_by_partner"]["Beta Bio"]["block"] == 1
+    assert {"level": "block", "concern": "Audit findings are open", "voter_id": "UKENJI"} in record["rounds"][0]["concerns"]

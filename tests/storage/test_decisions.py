@@ -1,0 +1,73 @@
+"""Votes under concurrency: a uniqueness guarantee per decider and round, exact counts, nothing lost."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.domain.consensus import Level, Proposal, Vote
+from storage.db import Database
+from storage.decisions import cast_vote, create_decision, load_decision
+from storage.models import BallotRow, VoteRow
+from tests.storage.helpers import T0, installation
+
+VOTERS = [(f"UA{i:02d}", "Alpha") for i in range(15)] + [(f"UB{i:02d}", "Beta") for i in range(15)]
+
+
+def start(db: Database, anonymous: bool) -> tuple[int, int]:
+    inst = installation(db)
+    with db.write() as session:
+        decision_id = create_decision(session, installation_id=inst, channel_id="C1", creator_id="UA00",
+                                      proposal=Proposal("Approve the budget", anonymous=anonymous), deciders=VOTERS,
+                                      partners=["Alpha", "Beta"], now=T0)
+    return inst, decision_id
+
+
+def click(db: Database, inst: int, decision_id: int, voter: tuple[str, str], level: Level) -> str:
+    with db.write() as session:
+        decision = load_decision(session, inst, decision_id)
+        assert decision is not None
+        return cast_vote(session, decision, Vote(voter[0], voter[1], level, "why" if level is Level.BLOCK else None), T0)
+
+
+@pytest.mark.parametrize("anonymous", [False, True], ids=["named", "anonymous"])
+def test_many_voters_at_once_lose_nothing(database: Database, anonymous: bool) -> None:
+    inst, decision_id = start(database, anonymous)
+    # Every voter clicks Support, then (or at the same time) changes to Block: 60 clicks on 12 threads.
+    clicks = [(v, Level.SUPPORT) for v in VOTERS] + [(v, Level.BLOCK) for v in VOTERS]
+    with ThreadPoolExecutor(12) as pool:
+        results = list(pool.map(lambda c: click(database, inst, decision_id, *c), clicks))
+    with database.read() as session:
+        decision = load_decision(session, inst, decision_id)
+    assert decision is not None and decision.load is not None
+    if anonymous:
+        # The first click of each voter counts; the second is refused as final, whichever came first.
+        assert sorted(results).count("new") == 30 and results.count("final") == 30
+        assert sorted(decision.ballots) == sorted(v for v, _ in VOTERS)
+        assert decision.tally().overall.total == 30 and len(decision.votes) == 30
+        assert (decision.load.votes, decision.load.vote_changes) == (30, 0)
+    else:
+        assert results.count("new") == 30 and results.count("changed") + results.count("unchanged") == 30
+        assert sorted(v.voter_id for v in decision.votes) == sorted(v for v, _ in VOTERS)
+        assert (decision.load.votes, decision.load.vote_changes) == (30, results.count("changed"))
+    assert decision.tally().not_voted == ()
+
+
+def test_the_database_refuses_a_second_vote_or_ballot_per_round(database: Database) -> None:
+    inst, decision_id = start(database, anonymous=False)
+    click(database, inst, decision_id, VOTERS[0], Level.SUPPORT)
+    with database.read() as session:
+        round_id = session.scalar(select(VoteRow.round_id))
+    with database.write() as session:
+        session.add(BallotRow(round_id=round_id, voter_id="UX"))
+    duplicates = (VoteRow(round_id=round_id, voter_id=VOTERS[0][0], partner="Alpha", level="block", changes=0, updated_at=T0),
+                  BallotRow(round_id=round_id, voter_id="UX"))
+    for row in duplicates:
+        with pytest.raises(IntegrityError):
+            with database.write() as session:
+                session.add(row)
+    with database.read() as session:
+        assert session.scalar(select(func.count()).select_from(VoteRow)) == 1
+        assert session.scalar(select(func.count()).select_from(BallotRow)) == 1
