@@ -292,5 +292,7 @@ def actions_home_section(session: Session, installation_id: int, user_id: str, n
     """The person's open action items, overdue first, each with a Done button."""
     items = owner_items(session, installation_id, user_id, now, limit=HOME_ITEMS)
     total = count_owner_items(session, installation_id, user_id)
+    if not total:
+        return None
     return HomeSection("Your open action items", [b for i in items for b in views.home_item(i)], urgency=100,
                        hidden_count=total - len(items))
