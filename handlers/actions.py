@@ -16,8 +16,8 @@ from bot.domain.actions import (
     number_from_ref,
     parse_capture,
     snoozed_due,
+    subcommand_of,
 )
-from bot.domain.commands import split_command
 from bot.domain.dates import local_today
 from bot.domain.errors import FormErrors, UserError
 from bot.scheduler.actions import cancel_reminders, schedule_reminders
@@ -45,7 +45,6 @@ from storage.db import Session
 if TYPE_CHECKING:
     from bot.app import Services
 
-SUBCOMMANDS = ("", "list", "done", "help")
 HOME_ITEMS = 60
 
 
@@ -59,22 +58,21 @@ def register(app: App, services: Services) -> None:
         """`/action <text> [@owner] [by <date>]` captures; `list [mine]`, `done <id>` and `help` answer privately."""
         ack()
         call, installation_id = CommandCall.parse(body), context["installation_id"]
-        word = call.text.strip().split(" ", 1)[0].lower()
-        if not call.text.strip():
+        asked, now = subcommand_of(call.text), services.clock.now()
+        if asked == "form":
             services.gateway.open_view(call.trigger_id, views.action_item_modal(channel_id=call.channel_id))
             return
-        if word not in SUBCOMMANDS:
+        if asked == "capture":
             capture_from_command(services, installation_id, call)
             return
-        asked = split_command(call.text, SUBCOMMANDS, Command.ACTION)
-        now = services.clock.now()
-        if asked.subcommand == "list":
-            mine = asked.rest.lower() == "mine"
+        if asked in ("list", "mine"):
             with services.db.read() as session:
-                found = owner_items(session, installation_id, call.user_id, now) if mine else channel_items(session, installation_id, call.channel_id, now)
-            text, blocks = views.item_list(found, mine=mine)
-        elif asked.subcommand == "done":
-            item = complete(services, installation_id, by_number(services, installation_id, call.channel_id, asked.rest), call.user_id)
+                found = (owner_items(session, installation_id, call.user_id, now) if asked == "mine"
+                         else channel_items(session, installation_id, call.channel_id, now))
+            text, blocks = views.item_list(found, mine=asked == "mine")
+        elif asked == "done":
+            ref = call.text.split(None, 1)[1]
+            item = complete(services, installation_id, by_number(services, installation_id, call.channel_id, ref), call.user_id)
             text, blocks = views.done_answer(item)
         else:
             text, blocks = views.help_message()

@@ -74,6 +74,21 @@ class Capture:
     due: date | None
 
 
+def subcommand_of(text: str) -> str:
+    """"list", "mine", "done", "help", "form" (no text) or "capture": "/action list the vendors" is a capture."""
+    word, _, rest = " ".join(text.split()).partition(" ")
+    word, rest = word.lower(), rest.lower()
+    if not word:
+        return "form"
+    if word == "list" and rest in ("", "mine"):
+        return "mine" if rest else "list"
+    if word == "done" and re.fullmatch(r"(?:a-?)?\d{1,9}", rest):
+        return "done"
+    if word == "help" and not rest:
+        return "help"
+    return "capture"
+
+
 def ref_of(number: int) -> str:
     """The short id people type: A-42."""
     return f"A-{number}"

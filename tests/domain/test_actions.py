@@ -18,6 +18,7 @@ from bot.domain.actions import (
     ref_of,
     reminder_times,
     snoozed_due,
+    subcommand_of,
 )
 from bot.domain.errors import UserError
 
@@ -137,3 +138,12 @@ def test_overdue_once_the_due_date_has_passed_in_utc() -> None:
     assert is_overdue(date(2026, 11, 24), now)
     assert not is_overdue(date(2026, 11, 25), now)
     assert not is_overdue(None, now)
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("", "form"), ("   ", "form"), ("list", "list"), ("LIST  mine", "mine"), ("list the vendors @maria", "capture"),
+    ("done A-3", "done"), ("done 3", "done"), ("done with the deck by friday", "capture"), ("help", "help"),
+    ("help Maria with the slides", "capture"), ("Send the deck", "capture"),
+])
+def test_subcommands_and_captures_that_start_with_the_same_word(text: str, kind: str) -> None:
+    assert subcommand_of(text) == kind

@@ -144,12 +144,19 @@ def test_reminders_at_nine_in_each_owners_zone_across_a_dst_change(bot2: Running
     tick_at(bot, datetime(2027, 3, 30, 9, 0, tzinfo=timezone.utc))  # after that: the digest, not more DMs
     assert [len(dms(bot, u)) for u in ("UMARIA", "ULEE", "UKENJI")] == [2, 2, 2]
 
+    # Done from the reminder DM: the DM shows it done, and so does the channel message.
+    kenji_dm = bot.slack.ws.dm_channel("UKENJI").channel_id
+    bot.person("UKENJI").click("Done", channel=kenji_dm)
+    eventually(lambda: "Done by <@UKENJI>" in dms(bot, "UKENJI")[-1], what="the DM updated")
+    eventually(lambda: "Done by <@UKENJI>" in item_messages(bot)[0], what="the channel message updated")
+
 
 def test_done_and_snoozed_items_are_not_reminded_and_reassign_tells_the_new_owner(bot2: RunningBot) -> None:
     bot = bot2
     maria, lee = bot.person("UMARIA"), bot.person("ULEE")
     due = (datetime.now(pytz.timezone(ZURICH)) + timedelta(days=3)).date()
     lee.run("/action", f"Finish the CMC section by {due}", channel=CHANNEL)
+    eventually(lambda: len(item_messages(bot)) == 1, what="the first item")  # so A-1 is the first message
     lee.run("/action", f"Chase the legal review by {due}", channel=CHANNEL)
     eventually(lambda: len(item_messages(bot)) == 2, what="two items")
     first, second = items(bot)
