@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING
 from slack_bolt import App
 
 from handlers import alliances, consensus
+from handlers import actions, home
 
 if TYPE_CHECKING:
     from bot.app import Services
 
-FEATURES = (alliances, consensus)
+FEATURES = (alliances, consensus, actions, home)
 
 
 def register_all(app: App, services: Services) -> None:

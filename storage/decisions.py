@@ -209,3 +209,12 @@ def decision_history(session: Session, channel_id: str | None = None) -> list[tu
             rounds.append(RoundRecord(RoundSpan(round_row.number, round_row.started_at, round_row.ended_at), round_row.proposal, votes))
         out.append((decision, rounds))
     return out
+
+
+def awaiting_vote(session: Session, installation_id: int, user_id: str, limit: int = 30) -> list[Decision]:
+    """Open decisions where `user_id` decides and has not voted in the current round, soonest deadline first."""
+    query = select(DecisionRow).where(DecisionRow.installation_id == installation_id, DecisionRow.status == "open").order_by(DecisionRow.id)
+    mine = [row.id for row in session.scalars(query) if any(str(u) == user_id for u, _ in row.deciders)]
+    found = (load_decision(session, installation_id, decision_id) for decision_id in mine)
+    waiting = [d for d in found if d is not None and all(v.voter_id != user_id for v in d.votes)]
+    return sorted(waiting, key=lambda d: (d.deadline is None, d.deadline.timestamp() if d.deadline else 0.0, d.id))[:limit]

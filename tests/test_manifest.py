@@ -36,6 +36,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views.push": set(),
     "views.publish": set(),
     "apps.connections.open": set(),  # app-level token, connections:write
+    "chat.getPermalink": set(),  # Slack lists no scope for it
 }
 EVENT_SCOPES = {"user_change": {"users:read"}, "app_home_opened": set(), "app_uninstalled": set(), "tokens_revoked": set()}
 

@@ -187,6 +187,10 @@ class SlackGateway:
             params["blocks"] = blocks
         self.call("chat.postEphemeral", **params)
 
+    def permalink(self, channel: str, ts: str) -> str:
+        """A link to a message that opens it in Slack (chat.getPermalink)."""
+        return str(self.call("chat.getPermalink", channel=channel, message_ts=ts)["permalink"])
+
     # -- views ---------------------------------------------------------------------------------
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:

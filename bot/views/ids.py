@@ -9,6 +9,7 @@ class Command(StrEnum):
 
     ALLIANCE = "/alliance"
     CONSENSUS = "/consensus"
+    ACTION = "/action"
 
 
 class Callback(StrEnum):
@@ -20,6 +21,9 @@ class Callback(StrEnum):
     REVISE_PROPOSAL = "consensus_revise_proposal"
     START_DECISION = "consensus_start"
     RECORD_ASSUMPTIONS = "consensus_record_assumptions"
+    NEW_ACTION_ITEM = "action_item_new"
+    ACTION_SHORTCUT = "action_item_from_message"
+    REASSIGN_ACTION = "action_item_reassign"
 
 
 class Block(StrEnum):
@@ -39,6 +43,11 @@ class Block(StrEnum):
     REVIEW = "review"
     DECISION_ACTIONS = "decision_actions"
     VOTING = "voting"
+    ACTION_TEXT = "action_text"
+    ACTION_OWNERS = "action_owners"
+    ACTION_DUE = "action_due"
+    ACTION_NOTES = "action_notes"
+    ACTION_BUTTONS = "action_buttons"
 
 
 class Action(StrEnum):
@@ -68,6 +77,15 @@ class Action(StrEnum):
     REVIEW = "review_input"
     CONCERN = "vote_concern_input"
     VOTING = "voting_input"
+    ACTION_DONE = "action_item_done"
+    ACTION_DONE_HOME = "action_item_done_home"
+    ACTION_SNOOZE_DAY = "action_item_snooze_1d"
+    ACTION_SNOOZE_WEEK = "action_item_snooze_1w"
+    ACTION_REASSIGN = "action_item_reassign_open"
+    ACTION_TEXT = "action_text_input"
+    ACTION_OWNERS = "action_owners_input"
+    ACTION_DUE = "action_due_input"
+    ACTION_NOTES = "action_notes_input"
 
 
 def partner_block(number: int, part: str) -> str:

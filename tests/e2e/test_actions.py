@@ -1,0 +1,215 @@
+"""Alliance members capture action items anywhere in Slack and are reminded at 09:00 their time."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytz
+
+from bot.clock import FixedClock
+from bot.jobs import build_senders
+from bot.scheduler import Scheduler
+from bot.scheduler.actions import REMIND
+from storage.actions import channel_items, load_item
+from storage.due_work import claim_due, state_of
+from tests.e2e.conftest import CHANNEL, RunningBot, eventually
+
+NY, ZURICH, TOKYO = "America/New_York", "Europe/Zurich", "Asia/Tokyo"
+
+
+def items(bot: RunningBot):  # type: ignore[no-untyped-def]
+    with bot.services.db.read() as session:
+        return channel_items(session, bot.services.default_installation_id, CHANNEL, bot.services.clock.now())
+
+
+def item_messages(bot: RunningBot) -> list[str]:
+    return [str(m.blocks) for m in bot.slack.messages(CHANNEL) if m.text.startswith("Action item")]
+
+
+def ephemeral_text(bot: RunningBot, user: str) -> str:
+    return " ".join(str(m.text) + str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, user))
+
+
+def dms(bot: RunningBot, user: str) -> list[str]:
+    return [str(m.blocks) for m in bot.slack.messages(bot.slack.ws.dm_channel(user).channel_id)]
+
+
+def reminder_at(bot: RunningBot, item_id: int, label: str, user: str, version: int = 1) -> datetime:
+    key = f"{bot.services.default_installation_id}:action:{item_id}:v{version}:{label}:{user}"
+    with bot.services.db.read() as session:
+        found = state_of(session, key)
+    assert found is not None, key
+    return found.due_at
+
+
+def tick_at(bot: RunningBot, instant: datetime) -> None:
+    Scheduler(bot.services.db, build_senders(bot.services), clock=FixedClock(instant), worker="test").tick()
+
+
+def test_capture_by_command_with_owners_and_a_date_then_list_and_done(bot2: RunningBot) -> None:
+    bot = bot2
+    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    due = (datetime.now(timezone.utc) + timedelta(days=10)).date()
+    assert maria.run("/action", f"Send the CMC data package <@UKENJI|kenji> <@ULEE|lee> by {due.isoformat()}", channel=CHANNEL).acked
+    eventually(lambda: item_messages(bot), what="the item message")
+    [item] = items(bot)
+    assert (item.ref, item.text, item.owner_ids, item.due) == ("A-1", "Send the CMC data package", ("UKENJI", "ULEE"), due)
+    message = item_messages(bot)[0]
+    assert "A-1" in message and "<@UKENJI>" in message and "<!date^" in message
+    for label in ("Done", "Snooze 1 day", "Snooze 1 week", "Reassign"):
+        assert f"'text': '{label}'" in message
+
+    maria.run("/action", "Book the JSC room", channel=CHANNEL)  # owner defaults to the caller, no due date
+    eventually(lambda: len(items(bot)) == 2, what="the second item")
+    kenji.run("/action", "list mine", channel=CHANNEL)
+    eventually(lambda: "Your open action items" in ephemeral_text(bot, "UKENJI"), what="Kenji's list")
+    assert "Send the CMC data package" in ephemeral_text(bot, "UKENJI") and "Book the JSC room" not in ephemeral_text(bot, "UKENJI")
+    kenji.run("/action", "list", channel=CHANNEL)
+    eventually(lambda: "Book the JSC room" in ephemeral_text(bot, "UKENJI"), what="the channel list")
+
+    kenji.run("/action", "done A-1", channel=CHANNEL)
+    eventually(lambda: "is done" in ephemeral_text(bot, "UKENJI"), what="the confirmation")
+    eventually(lambda: "Done by <@UKENJI>" in item_messages(bot)[0], what="the item message updated in place")
+    assert [i.ref for i in items(bot)] == ["A-2"]
+    kenji.run("/action", "done A-99", channel=CHANNEL)
+    eventually(lambda: "no action item A-99" in ephemeral_text(bot, "UKENJI"), what="the refusal")
+
+
+def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: RunningBot) -> None:
+    bot = bot2
+    maria = bot.person("UMARIA")
+    yesterday = (datetime.now(pytz.timezone(NY)) - timedelta(days=1)).date()
+    for text, answer in ((f"Send the deck by {yesterday.isoformat()}", "in the past"),
+                         ("Send the deck by 2027-02-30", "is not a real date"),
+                         ("Send the deck by 13th of never", "could not read the date"),
+                         ("Send the deck @nobody by friday", "do not know @nobody"),
+                         ("Send the deck <@UGHOST|ghost> by friday", "cannot find <@UGHOST>")):
+        maria.run("/action", text, channel=CHANNEL)
+        eventually(lambda: answer in ephemeral_text(bot, "UMARIA"), what=f"the refusal of {text!r}")
+    assert "2026-12-01" in ephemeral_text(bot, "UMARIA")  # errors show examples
+    assert items(bot) == [] and item_messages(bot) == []
+
+
+def test_capture_by_modal_and_by_message_shortcut_links_back(bot2: RunningBot) -> None:
+    bot = bot2
+    lee, maria = bot.person("ULEE"), bot.person("UMARIA")
+    lee.run("/action", "", channel=CHANNEL)
+    form = eventually(lambda: bot.slack.open_views("ULEE"), what="the form")[-1]
+    assert form["title"]["text"] == "New action item"
+    past = lee.submit_view({"What needs doing": "Update the alliance budget", "Due date": "2020-01-01"})
+    assert past.payload and "action_due" in past.payload["errors"]
+    due = (datetime.now(timezone.utc) + timedelta(days=20)).date()
+    lee.submit_view({"What needs doing": "Update the alliance budget", "Owners (you, if nobody)": ["UANNA"],
+                     "Due date": due.isoformat(), "Notes": "Use the Q4 actuals"})
+    eventually(lambda: item_messages(bot), what="the item from the form")
+    [item] = items(bot)
+    assert (item.owner_ids, item.due, item.notes, item.creator_id) == (("UANNA",), due, "Use the Q4 actuals", "ULEE")
+
+    ts = maria.post_message(CHANNEL, "We agreed Kenji circulates the stability data before the JSC")
+    maria.message_shortcut("action_item_from_message", CHANNEL, ts)
+    form = eventually(lambda: bot.slack.open_views("UMARIA"), what="the prefilled form")[-1]
+    assert form["blocks"][0]["element"]["initial_value"] == "We agreed Kenji circulates the stability data before the JSC"
+    maria.submit_view({"Owners (you, if nobody)": ["UKENJI"]})
+    eventually(lambda: len(items(bot)) == 2, what="the item from the message")
+    linked = items(bot)[-1]
+    assert linked.ref == "A-2" and linked.permalink and ts.replace(".", "") in linked.permalink
+    assert bot.slack.calls("chat.getPermalink")
+    eventually(lambda: "From this message" in item_messages(bot)[-1], what="the link back")
+
+
+def test_reminders_at_nine_in_each_owners_zone_across_a_dst_change(bot2: RunningBot) -> None:
+    bot = bot2
+    # Friday 2027-03-12: New York springs forward on Sunday the 14th, so the overdue DM on Monday
+    # is an hour earlier in UTC; Zurich changes two weeks later; Tokyo has no DST.
+    due = date(2027, 3, 12)
+    bot.person("UMARIA").run("/action", f"Sign the amendment <@UMARIA|maria> <@ULEE|lee> <@UKENJI|kenji> by {due}", channel=CHANNEL)
+    eventually(lambda: item_messages(bot), what="the item")
+    [item] = items(bot)
+    expected = {("UMARIA", "due"): datetime(2027, 3, 12, 14, 0), ("UMARIA", "overdue"): datetime(2027, 3, 15, 13, 0),
+                ("ULEE", "due"): datetime(2027, 3, 12, 8, 0), ("ULEE", "overdue"): datetime(2027, 3, 15, 8, 0),
+                ("UKENJI", "due"): datetime(2027, 3, 12, 0, 0), ("UKENJI", "overdue"): datetime(2027, 3, 15, 0, 0)}
+    for (user, label), at in expected.items():
+        assert reminder_at(bot, item.id, label, user) == at.replace(tzinfo=timezone.utc), (user, label)
+
+    tick_at(bot, datetime(2027, 3, 12, 0, 1, tzinfo=timezone.utc))
+    assert len(dms(bot, "UKENJI")) == 1 and not dms(bot, "ULEE") and not dms(bot, "UMARIA")
+    assert "is due today" in dms(bot, "UKENJI")[0]
+    tick_at(bot, datetime(2027, 3, 12, 13, 59, tzinfo=timezone.utc))
+    assert len(dms(bot, "ULEE")) == 1 and not dms(bot, "UMARIA")
+    tick_at(bot, datetime(2027, 3, 12, 14, 0, tzinfo=timezone.utc))
+    tick_at(bot, datetime(2027, 3, 12, 14, 1, tzinfo=timezone.utc))  # a second tick sends nothing again
+    assert [len(dms(bot, u)) for u in ("UMARIA", "ULEE", "UKENJI")] == [1, 1, 1]
+    tick_at(bot, datetime(2027, 3, 15, 13, 0, tzinfo=timezone.utc))  # Monday, past the weekend
+    assert [len(dms(bot, u)) for u in ("UMARIA", "ULEE", "UKENJI")] == [2, 2, 2]
+    assert "is overdue" in dms(bot, "UMARIA")[-1]
+    tick_at(bot, datetime(2027, 3, 30, 9, 0, tzinfo=timezone.utc))  # after that: the digest, not more DMs
+    assert [len(dms(bot, u)) for u in ("UMARIA", "ULEE", "UKENJI")] == [2, 2, 2]
+
+    # Done from the reminder DM: the DM shows it done, and so does the channel message.
+    kenji_dm = bot.slack.ws.dm_channel("UKENJI").channel_id
+    bot.person("UKENJI").click("Done", channel=kenji_dm)
+    eventually(lambda: "Done by <@UKENJI>" in dms(bot, "UKENJI")[-1], what="the DM updated")
+    eventually(lambda: "Done by <@UKENJI>" in item_messages(bot)[0], what="the channel message updated")
+
+
+def test_done_and_snoozed_items_are_not_reminded_and_reassign_tells_the_new_owner(bot2: RunningBot) -> None:
+    bot = bot2
+    maria, lee = bot.person("UMARIA"), bot.person("ULEE")
+    due = (datetime.now(pytz.timezone(ZURICH)) + timedelta(days=3)).date()
+    lee.run("/action", f"Finish the CMC section by {due}", channel=CHANNEL)
+    eventually(lambda: len(item_messages(bot)) == 1, what="the first item")  # so A-1 is the first message
+    lee.run("/action", f"Chase the legal review by {due}", channel=CHANNEL)
+    eventually(lambda: len(item_messages(bot)) == 2, what="two items")
+    first, second = items(bot)
+    lee.click("Done", channel=CHANNEL, message_ts=bot.slack.messages(CHANNEL)[0].ts)
+    eventually(lambda: "Done by <@ULEE>" in item_messages(bot)[0], what="the first item done")
+    lee.click("Snooze 1 week", channel=CHANNEL, message_ts=bot.slack.messages(CHANNEL)[1].ts)
+    eventually(lambda: "is now due" in ephemeral_text(bot, "ULEE"), what="the snooze confirmation")
+    with bot.services.db.read() as session:
+        snoozed = load_item(session, bot.services.default_installation_id, second.id, bot.services.clock.now())
+    assert snoozed is not None and snoozed.due == due + timedelta(weeks=1) and snoozed.version == 2
+    nine = pytz.timezone(ZURICH).localize(datetime.combine(due, datetime.min.time().replace(hour=9)))
+    tick_at(bot, nine + timedelta(minutes=1))
+    assert dms(bot, "ULEE") == []  # neither the done item nor the old date of the snoozed one
+    assert reminder_at(bot, second.id, "due", "ULEE", version=2) == pytz.timezone(ZURICH).localize(
+        datetime.combine(snoozed.due, datetime.min.time().replace(hour=9))).astimezone(timezone.utc)
+
+    maria.click("Reassign", channel=CHANNEL, message_ts=bot.slack.messages(CHANNEL)[1].ts)
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the reassign form")
+    maria.submit_view({"New owners": ["UKENJI"]})
+    eventually(lambda: dms(bot, "UKENJI"), what="the new owner told")
+    assert "gave you an action item" in dms(bot, "UKENJI")[0] and "Chase the legal review" in dms(bot, "UKENJI")[0]
+    eventually(lambda: "<@UKENJI>" in item_messages(bot)[1], what="the message showing the new owner")
+    tick_at(bot, datetime.combine(snoozed.due, datetime.min.time(), tzinfo=timezone.utc) + timedelta(minutes=1))
+    assert dms(bot, "ULEE") == [] and len(dms(bot, "UKENJI")) == 2  # Tokyo's 09:00 reminder, not Lee's
+    assert first.ref == "A-1"
+
+
+def test_a_restart_between_claiming_and_sending_does_not_send_twice(bot2: RunningBot) -> None:
+    bot = bot2
+    due = (datetime.now(timezone.utc) + timedelta(days=5)).date()
+    bot.person("UKENJI").run("/action", f"Send the batch records by {due}", channel=CHANNEL)
+    eventually(lambda: item_messages(bot), what="the item")
+    [item] = items(bot)
+    at = reminder_at(bot, item.id, "due", "UKENJI")
+    # A scheduler claims the reminder and posts it, then dies before recording that it did.
+    [claimed] = claim_due(bot.services.db, now=at, worker="dies")
+    assert claimed.kind == REMIND
+    build_senders(bot.services)[REMIND](claimed)
+    assert len(dms(bot, "UKENJI")) == 1
+    # Another scheduler (or the restarted one) takes the work over once the lease has run out.
+    tick_at(bot, at + timedelta(minutes=10))
+    tick_at(bot, at + timedelta(minutes=20))
+    assert len(dms(bot, "UKENJI")) == 1
+    with bot.services.db.read() as session:
+        state = state_of(session, claimed.key)
+    assert state is not None and state.status == "sent" and state.result and state.result.get("reconciled")
+
+
+def test_short_ids_stay_unique_when_people_capture_at_the_same_moment(bot2: RunningBot) -> None:
+    bot = bot2
+    people = [bot.person(u) for u in ("UMARIA", "ULEE", "UKENJI", "UANNA")]
+    for n in range(3):
+        for person in people:
+            person.run("/action", f"Item {n} from {person.user_id}", channel=CHANNEL)
+    eventually(lambda: len(items(bot)) == 12, timeout=15, what="twelve items")
+    assert sorted(i.ref for i in items(bot)) == sorted(f"A-{n}" for n in range(1, 13))
