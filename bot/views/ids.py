@@ -9,6 +9,8 @@ class Command(StrEnum):
 
     ALLIANCE = "/alliance"
     CONSENSUS = "/consensus"
+    MILESTONE = "/milestone"
+    DIGEST = "/digest"
 
 
 class Callback(StrEnum):
@@ -20,6 +22,9 @@ class Callback(StrEnum):
     REVISE_PROPOSAL = "consensus_revise_proposal"
     START_DECISION = "consensus_start"
     RECORD_ASSUMPTIONS = "consensus_record_assumptions"
+    MILESTONE_ADD = "milestone_add"
+    MILESTONE_ACHIEVED = "milestone_achieved"
+    MILESTONE_MOVE = "milestone_move"
 
 
 class Block(StrEnum):
@@ -38,6 +43,19 @@ class Block(StrEnum):
     ASSUMPTIONS = "assumptions"
     REVIEW = "review"
     DECISION_ACTIONS = "decision_actions"
+    MILESTONE_NAME = "milestone_name"
+    MILESTONE_KIND = "milestone_kind"
+    MILESTONE_DUE = "milestone_due"
+    MILESTONE_PARTNER = "milestone_partner"
+    MILESTONE_OWNER = "milestone_owner"
+    MILESTONE_AMOUNT = "milestone_amount"
+    MILESTONE_CURRENCY = "milestone_currency"
+    MILESTONE_DIRECTION = "milestone_direction"
+    MILESTONE_ACHIEVED_ON = "milestone_achieved_on"
+    MILESTONE_PAYMENT_STATE = "milestone_payment_state"
+    MILESTONE_NEW_DATE = "milestone_new_date"
+    MILESTONE_REASON = "milestone_reason"
+    MILESTONE_ACTIONS = "milestone_actions"
 
 
 class Action(StrEnum):
@@ -66,6 +84,21 @@ class Action(StrEnum):
     ASSUMPTIONS = "assumptions_input"
     REVIEW = "review_input"
     CONCERN = "vote_concern_input"
+    MILESTONE_ACHIEVED = "milestone_achieved"
+    MILESTONE_MOVE = "milestone_move"
+    MILESTONE_SNOOZE = "milestone_snooze"
+    MILESTONE_NAME = "milestone_name_input"
+    MILESTONE_KIND = "milestone_kind_input"
+    MILESTONE_DUE = "milestone_due_input"
+    MILESTONE_PARTNER = "milestone_partner_input"
+    MILESTONE_OWNER = "milestone_owner_input"
+    MILESTONE_AMOUNT = "milestone_amount_input"
+    MILESTONE_CURRENCY = "milestone_currency_input"
+    MILESTONE_DIRECTION = "milestone_direction_input"
+    MILESTONE_ACHIEVED_ON = "milestone_achieved_on_input"
+    MILESTONE_PAYMENT_STATE = "milestone_payment_state_input"
+    MILESTONE_NEW_DATE = "milestone_new_date_input"
+    MILESTONE_REASON = "milestone_reason_input"
 
 
 def partner_block(number: int, part: str) -> str:
