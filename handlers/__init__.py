@@ -5,12 +5,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from handlers import alliances, consensus, milestones
+from handlers import alliances, consensus, milestones, digests
 
 if TYPE_CHECKING:
     from bot.app import Services
 
-FEATURES = (alliances, consensus, milestones)
+FEATURES = (alliances, consensus, milestones, digests)
 
 
 def register_all(app: App, services: Services) -> None:
