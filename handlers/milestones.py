@@ -1,7 +1,7 @@
 """`/milestone`: add (command or form), list with payment totals, done, and the nudge buttons."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -29,6 +29,7 @@ from bot.views import milestones as views
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
 from storage.alliances import get_alliance
+from storage.db import Session
 from storage.milestones import (
     channel_milestones,
     create_milestone,
@@ -204,6 +205,13 @@ def answer(services: Services, installation_id: int, call: CommandCall, word: st
                 schedule_nudges(session, installation_id, milestone, now)
         return views.note("Milestones here are nudged " + ", ".join("on the day" if d == 0 else f"{d} days before" for d in offsets) + ".")
     return views.help_message()
+
+
+def milestones_home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> views.HomeSection | None:
+    """Home tab source (CONTRACTS.md): the open milestones a person owns, due in the next 90 days or overdue."""
+    today = local_today(now, "UTC")
+    mine = channel_milestones(session, installation_id, None, until=today + timedelta(days=90), owner_id=user_id)
+    return views.home_section(mine, "UTC", today)
 
 
 def channel_today(services: Services, installation_id: int, channel_id: str) -> date:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.domain.errors import UserError
@@ -211,11 +212,26 @@ def note(text: str) -> Message:
     return text, [bk.section(text)]
 
 
-def home_lines(milestones: Sequence[Milestone], zone: str, today: date) -> list[dict[str, Any]]:
-    """Blocks for the App Home section: a person's or their channels' upcoming milestones."""
-    return [bk.section(f"<#{m.channel_id}> {milestone_line(m, zone, today)}"[:3000]) for m in milestones]
+try:  # f-actions provides the Home tab builder; until it is merged, the same shape here
+    from bot.views.home import HomeSection  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # pragma: no cover - depends on the checkout
+    @dataclass(frozen=True)
+    class HomeSection:  # type: ignore[no-redef]
+        """One section of the Home tab (CONTRACTS.md)."""
+
+        title: str
+        blocks: list[dict[str, Any]]
+        urgency: int
+        hidden_count: int
 
 
-def is_due_soon(milestone: Milestone, now: datetime, days: int = 30) -> bool:
-    """Due within `days` (or overdue): how urgent the Home section is."""
-    return (milestone.due - now.date()).days <= days
+HOME_MAX = 8
+
+
+def home_section(milestones: Sequence[Milestone], zone: str, today: date) -> HomeSection | None:
+    """"Milestones" on a person's Home tab: theirs, soonest first; urgency 2 when one is overdue, 1 within a week."""
+    if not milestones:
+        return None
+    urgency = 2 if any(m.is_overdue(today) for m in milestones) else 1 if any((m.due - today).days <= 7 for m in milestones) else 0
+    blocks = [bk.section(f"<#{m.channel_id}> {milestone_line(m, zone, today)}"[:3000]) for m in milestones[:HOME_MAX]]
+    return HomeSection("Milestones", blocks, urgency, max(0, len(milestones) - HOME_MAX))

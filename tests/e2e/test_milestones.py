@@ -11,6 +11,7 @@ from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.scheduler.milestones import NUDGE
+from handlers.milestones import milestones_home_section
 from storage.alliances import save_alliance
 from storage.due_work import claim_due, state_of
 from storage.milestones import channel_milestones, load_milestone
@@ -87,6 +88,13 @@ def test_add_by_modal_and_field_errors(alliance: RunningBot) -> None:
     (added,) = milestones(bot)
     assert (added.kind.value, added.partner, added.owner_id, str(added.payment.amount), added.payment.currency) == (
         "regulatory", "Beta Bio", "UKENJI", "7500000", "EUR")
+
+    # The owner's Home tab shows it (the section source the Home tab gathers).
+    with bot.services.db.read() as session:
+        kenji = milestones_home_section(session, bot.services.default_installation_id, "UKENJI", bot.services.clock.now())
+        lee = milestones_home_section(session, bot.services.default_installation_id, "ULEE", bot.services.clock.now())
+    assert kenji is not None and kenji.title == "Milestones" and "BLA submission" in str(kenji.blocks) and kenji.hidden_count == 0
+    assert lee is None
 
 
 def test_nudges_at_each_offset_once_to_channel_and_owner_with_restarts(alliance: RunningBot) -> None:
