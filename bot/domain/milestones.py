@@ -163,6 +163,8 @@ def parse_add(text: str, today: date) -> MilestoneDraft:
     try:
         due = check_not_past(parse_day(when, today), today)
     except UserError as problem:
+        if re.search(r"\spayment\s", text, re.IGNORECASE):
+            raise UserError(f"Write the payment as `payment <amount> <CUR> in|out`, e.g. {ADD_EXAMPLE}.") from None
         raise UserError(f"{problem.message} For example {ADD_EXAMPLE}.") from None
     payment = parse_payment(match.group("amount"), match.group("cur"), match.group("dir")) if match.group("amount") else None
     return check_draft(MilestoneDraft(name=name, due=due, payment=payment), today)

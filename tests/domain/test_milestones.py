@@ -52,6 +52,11 @@ def test_add_refuses_with_examples(text: str) -> None:
         parse_add(text, TODAY)
 
 
+def test_a_half_written_payment_says_how_to_write_it() -> None:
+    with pytest.raises(UserError, match="payment <amount> <CUR> in|out"):
+        parse_add("Upfront 2027-01-01 payment 5000000 USD", TODAY)
+
+
 def test_the_form_reports_each_bad_field() -> None:
     with pytest.raises(FormErrors) as caught:
         check_form("", "clinical", "2020-01-01", None, None, "x", "ZZZ", "in", TODAY)

@@ -10,7 +10,7 @@ from bot.clock import FixedClock
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
-from bot.scheduler.milestones import NUDGE
+from bot.scheduler.milestones import NUDGE, OVERDUE
 from handlers.milestones import milestones_home_section
 from storage.alliances import save_alliance
 from storage.due_work import claim_due, state_of
@@ -188,3 +188,29 @@ def pending(bot: RunningBot) -> list[DueWorkRow]:
     from sqlalchemy import select
     with bot.services.db.read() as session:
         return list(session.scalars(select(DueWorkRow).where(DueWorkRow.status == "pending", DueWorkRow.kind == NUDGE)))
+
+
+def test_overdue_milestones_are_raised_weekly_until_achieved(alliance: RunningBot) -> None:
+    bot = alliance
+    maria = bot.person("UMARIA")
+    due = bot.services.clock.now().date() + timedelta(days=2)
+    maria.run("/milestone", f"add Supply agreement signed {due.isoformat()}", channel=CHANNEL)
+    eventually(lambda: milestones(bot), what="the milestone")
+
+    def overdue_rows() -> list[DueWorkRow]:
+        from sqlalchemy import select
+        with bot.services.db.read() as session:
+            return list(session.scalars(select(DueWorkRow).where(DueWorkRow.status == "pending", DueWorkRow.kind == OVERDUE)))
+
+    (first,) = overdue_rows()
+    assert first.due_at == datetime.combine(due + timedelta(days=7), time(9, 0), tzinfo=timezone.utc)
+    scheduler_at(bot, first.due_at).tick()
+    scheduler_at(bot, first.due_at + timedelta(minutes=2), "w2").tick()
+    assert len(channel_has(bot, "Overdue since")) == 1
+    (second,) = overdue_rows()
+    assert second.due_at == first.due_at + timedelta(days=7)
+    scheduler_at(bot, second.due_at).tick()
+    assert len(channel_has(bot, "Overdue since")) == 2
+    maria.run("/milestone", "done M-1", channel=CHANNEL)
+    eventually(lambda: channel_has(bot, "marked *M-1*"), what="done")
+    assert overdue_rows() == []
