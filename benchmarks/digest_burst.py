@@ -22,9 +22,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+
+from sqlalchemy import text
 
 from bot.app import build_services
 from bot.domain.milestones import Direction, MilestoneDraft, Payment
@@ -76,6 +81,24 @@ def digests_per_channel(slack: SlackDouble, channels: list[str]) -> list[int]:
         return [sum(1 for m in slack.ws.messages.get(c, []) if "Channel digest" in m.text) for c in channels]
 
 
+@contextmanager
+def own_schema(url: str) -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh schema, dropped afterwards (as the tests do)."""
+    if not url:
+        yield ""
+        return
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--channels", type=int, default=2000)
@@ -93,8 +116,8 @@ def main() -> None:
         slack.add_channel(channel, channel.lower())
     slack.set_rate_limit("chat.postMessage", per_minute=60)  # one a second per channel
     slack.set_workspace_rate_limit("chat.postMessage", per_window=args.per_window, window=args.window)
-    with tempfile.TemporaryDirectory() as workdir:
-        url = args.database_url or f"sqlite:///{Path(workdir) / 'burst.db'}"
+    with tempfile.TemporaryDirectory() as workdir, own_schema(args.database_url) as pg_url:
+        url = pg_url or f"sqlite:///{Path(workdir) / 'burst.db'}"
         prepare(slack, url, channels)
         started = time.monotonic()
         processes = [start_scheduler(slack, url) for _ in range(args.schedulers)]
