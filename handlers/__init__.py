@@ -5,13 +5,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from handlers import alliances, consensus
-from handlers import actions, home
+from handlers import actions, alliances, consensus, digests, home, milestones
 
 if TYPE_CHECKING:
     from bot.app import Services
 
-FEATURES = (alliances, consensus, actions, home)
+FEATURES = (alliances, consensus, actions, home, milestones, digests)
 
 
 def register_all(app: App, services: Services) -> None:

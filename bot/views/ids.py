@@ -10,6 +10,8 @@ class Command(StrEnum):
     ALLIANCE = "/alliance"
     CONSENSUS = "/consensus"
     ACTION = "/action"
+    MILESTONE = "/milestone"
+    DIGEST = "/digest"
 
 
 class Callback(StrEnum):
@@ -24,6 +26,9 @@ class Callback(StrEnum):
     NEW_ACTION_ITEM = "action_item_new"
     ACTION_SHORTCUT = "action_item_from_message"
     REASSIGN_ACTION = "action_item_reassign"
+    MILESTONE_ADD = "milestone_add"
+    MILESTONE_ACHIEVED = "milestone_achieved"
+    MILESTONE_MOVE = "milestone_move"
 
 
 class Block(StrEnum):
@@ -48,6 +53,19 @@ class Block(StrEnum):
     ACTION_DUE = "action_due"
     ACTION_NOTES = "action_notes"
     ACTION_BUTTONS = "action_buttons"
+    MILESTONE_NAME = "milestone_name"
+    MILESTONE_KIND = "milestone_kind"
+    MILESTONE_DUE = "milestone_due"
+    MILESTONE_PARTNER = "milestone_partner"
+    MILESTONE_OWNER = "milestone_owner"
+    MILESTONE_AMOUNT = "milestone_amount"
+    MILESTONE_CURRENCY = "milestone_currency"
+    MILESTONE_DIRECTION = "milestone_direction"
+    MILESTONE_ACHIEVED_ON = "milestone_achieved_on"
+    MILESTONE_PAYMENT_STATE = "milestone_payment_state"
+    MILESTONE_NEW_DATE = "milestone_new_date"
+    MILESTONE_REASON = "milestone_reason"
+    MILESTONE_ACTIONS = "milestone_actions"
 
 
 class Action(StrEnum):
@@ -86,6 +104,21 @@ class Action(StrEnum):
     ACTION_OWNERS = "action_owners_input"
     ACTION_DUE = "action_due_input"
     ACTION_NOTES = "action_notes_input"
+    MILESTONE_ACHIEVED = "milestone_achieved"
+    MILESTONE_MOVE = "milestone_move"
+    MILESTONE_SNOOZE = "milestone_snooze"
+    MILESTONE_NAME = "milestone_name_input"
+    MILESTONE_KIND = "milestone_kind_input"
+    MILESTONE_DUE = "milestone_due_input"
+    MILESTONE_PARTNER = "milestone_partner_input"
+    MILESTONE_OWNER = "milestone_owner_input"
+    MILESTONE_AMOUNT = "milestone_amount_input"
+    MILESTONE_CURRENCY = "milestone_currency_input"
+    MILESTONE_DIRECTION = "milestone_direction_input"
+    MILESTONE_ACHIEVED_ON = "milestone_achieved_on_input"
+    MILESTONE_PAYMENT_STATE = "milestone_payment_state_input"
+    MILESTONE_NEW_DATE = "milestone_new_date_input"
+    MILESTONE_REASON = "milestone_reason_input"
 
 
 def partner_block(number: int, part: str) -> str:

@@ -215,3 +215,17 @@ def test_file_upload_v2_through_slack_sdk(slack: SlackDouble) -> None:
     [message] = slack.messages(CHANNEL)
     assert message.files == [file_id] and message.text == "Here it is"
     assert [c.method for c in slack.calls()] == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+
+
+def test_a_workspace_wide_limit_on_post_message_spans_channels(slack: SlackDouble) -> None:
+    slack.add_channel("C0OTHER", "other")
+    slack.set_workspace_rate_limit("chat.postMessage", per_window=2, window=2.0)
+    client = web(slack)
+    client.chat_postMessage(channel=CHANNEL, text="1")
+    client.chat_postMessage(channel="C0OTHER", text="2")
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_postMessage(channel="C0OTHER", text="3")
+    assert (caught.value.response.status_code, caught.value.response.headers["Retry-After"]) == (429, "2")
+    assert [m.text for m in slack.messages("C0OTHER")] == ["2"]  # the refused call changed nothing
+    time.sleep(2.05)
+    assert client.chat_postMessage(channel="C0OTHER", text="3")["ok"]

@@ -129,6 +129,15 @@ class SlackDouble:
         with self.ws.lock:
             self.ws.rate_limits[method] = (per_minute, {})
 
+    def set_workspace_rate_limit(self, method: str, per_window: int, window: float = 60.0) -> None:
+        """Answer 429 + Retry-After beyond `per_window` calls of `method` across the whole workspace.
+
+        Slack keeps such a limit on chat.postMessage besides one message per second per channel
+        ("while also maintaining a workspace-wide limit"); `window` below 60 s speeds up benchmarks.
+        """
+        with self.ws.lock:
+            self.ws.workspace_limits[method] = (per_window, window, deque())
+
     # -- what happened ----------------------------------------------------------------------------
     def calls(self, method: str | None = None) -> list[RecordedCall]:
         """Every Web API call so far, in order (optionally of one method)."""

@@ -145,6 +145,8 @@ class Workspace:
         self.app_tokens = {app_token}
         self.revoked: set[str] = set()
         self.rate_limits: dict[str, tuple[int, dict[str, deque[float]]]] = {}
+        # Slack's workspace-wide limit on top of the per-channel one: (calls per window, window seconds, call times).
+        self.workspace_limits: dict[str, tuple[int, float, deque[float]]] = {}
         self._last_ts = 0
         self._ids = 0
 

@@ -42,20 +42,26 @@ class WebApi(WebMethods, ViewAndFileMethods):
             raise SlackError("not_allowed_token_type")
 
     def rate_limited(self, method: str, params: dict[str, Any]) -> int | None:
-        """Seconds to wait when `method` is over its per-minute budget, else None (and the call is counted)."""
-        limit = self.ws.rate_limits.get(method)
-        if not limit:
-            return None
-        per_minute, windows = limit
-        # chat.postMessage is limited per channel; other methods per workspace.
-        key = str(params.get("channel", "")) if method == "chat.postMessage" else ""
-        window = windows.setdefault(key, deque())
+        """Seconds to wait when `method` is over a budget, else None (and the call is counted in each)."""
         now = time.monotonic()
-        while window and now - window[0] >= 60:
-            window.popleft()
-        if len(window) >= per_minute:
-            return max(1, math.ceil(60 - (now - window[0])))
-        window.append(now)
+        windows: list[tuple[deque[float], int, float]] = []
+        workspace = self.ws.workspace_limits.get(method)
+        if workspace:
+            windows.append((workspace[2], workspace[0], workspace[1]))
+        limit = self.ws.rate_limits.get(method)
+        if limit:
+            per_minute, buckets = limit
+            # chat.postMessage is limited per channel; other methods per workspace.
+            key = str(params.get("channel", "")) if method == "chat.postMessage" else ""
+            windows.append((buckets.setdefault(key, deque()), per_minute, 60.0))
+        for window, allowed, span in windows:
+            while window and now - window[0] >= span:
+                window.popleft()
+            if len(window) >= allowed:
+                # Retry-After is whole seconds, as Slack sends it.
+                return max(1, math.ceil(span - (now - window[0])))
+        for window, _, _ in windows:
+            window.append(now)
         return None
 
     def answer(self, method: str, params: dict[str, Any], token: str | None, fault: Fault | None) -> tuple[int, dict[str, Any], dict[str, str]]:
