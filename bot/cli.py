@@ -1,4 +1,4 @@
-"""The `alliancebot` command: run, scheduler, db upgrade, manifest, check."""
+"""The `alliancebot` command: run, scheduler, db upgrade, manifest, check, export, alliance delete."""
 from __future__ import annotations
 
 import argparse
@@ -43,6 +43,16 @@ def parser() -> argparse.ArgumentParser:
     manifest = commands.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument("--http-url", help="print the HTTP variant whose request URL is this https URL")
     commands.add_parser("check", help="check the settings and call Slack's auth.test")
+    export = commands.add_parser("export", help="write an alliance's data (or every alliance's) as JSON")
+    export.add_argument("--channel", help="the alliance's channel id (default: every alliance of the workspace)")
+    export.add_argument("--installation", help="the workspace's team id, when several share the database")
+    export.add_argument("--output", required=True, help="the JSON file to write (- for standard output)")
+    alliance = commands.add_parser("alliance", help="alliance maintenance")
+    alliance_commands = alliance.add_subparsers(dest="alliance_command", required=True, metavar="ACTION")
+    remove = alliance_commands.add_parser("delete", help="delete all of an alliance's data, for when a partnership ends")
+    remove.add_argument("--channel", required=True, help="the alliance's channel id")
+    remove.add_argument("--installation", help="the workspace's team id, when several share the database")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return top
 
 
@@ -58,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return db_upgrade(settings)
         if args.command == "check":
             return check(settings)
+        if args.command in ("export", "alliance"):
+            return retention(settings, args)
         from bot.runner import run_bot, run_scheduler
 
         if args.command == "scheduler":
@@ -129,3 +141,23 @@ def explain_slack_failure(code: str, settings: Settings) -> str:
     if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"):
         return f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the current Bot User OAuth Token from the app's OAuth & Permissions page"
     return f"cannot reach Slack at SLACK_API_URL={settings.api_url} ({code}); check the network or the URL"
+
+
+def retention(settings: Settings, args: argparse.Namespace) -> int:
+    """`alliancebot export` and `alliancebot alliance delete`."""
+    from bot import retention as commands
+
+    db = open_migrated_database(settings)
+    try:
+        if args.command == "export":
+            totals = commands.export(db, output=args.output, channel=args.channel, installation=args.installation)  # type: ignore[arg-type]
+            if args.output != "-":
+                print(f"exported {sum(totals.values())} rows to {args.output}: " + (", ".join(f"{n} {t}" for t, n in totals.items()) or "nothing"))
+            return 0
+        deleted = commands.delete(db, channel=args.channel, installation=args.installation, yes=args.yes)  # type: ignore[arg-type]
+        print(f"deleted {sum(deleted.values())} rows of the alliance in {args.channel}: " + ", ".join(f"{n} {t}" for t, n in deleted.items()))
+        return 0
+    except commands.RetentionError as error:
+        raise Failure(str(error), 1) from error
+    finally:
+        db.dispose()  # type: ignore[attr-defined]
