@@ -1,4 +1,4 @@
-"""The `alliancebot` command: run, scheduler, db upgrade, manifest, check."""
+"""The `alliancebot` command: run, scheduler, db upgrade, manifest, check, export, alliance delete."""
 from __future__ import annotations
 
 import argparse
@@ -43,12 +43,22 @@ def parser() -> argparse.ArgumentParser:
     manifest = commands.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument("--http-url", help="print the HTTP variant whose request URL is this https URL")
     commands.add_parser("check", help="check the settings and call Slack's auth.test")
-    export = commands.add_parser("export", help="export records")
-    export_commands = export.add_subparsers(dest="export_command", required=True, metavar="WHAT")
+    export = commands.add_parser("export", help="write an alliance's data (or every alliance's) as JSON; `export decisions` for the decision log")
+    export.add_argument("--channel", help="the alliance's channel id (default: every alliance of the workspace)")
+    export.add_argument("--installation", help="the workspace's team id, when several share the database")
+    export.add_argument("--output", help="the JSON file to write (- for standard output)")
+    export_commands = export.add_subparsers(dest="export_command", required=False, metavar="[decisions]")
     decisions = export_commands.add_parser("decisions", help="every consensus decision: rounds, outcome, votes, governance load")
     decisions.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (one row per round) or json (default csv)")
     decisions.add_argument("--channel", help="only this channel's decisions (a channel id like C0123ABC)")
+    decisions.add_argument("--installation", help="the workspace's team id, when several share the database")
     decisions.add_argument("--output", help="write to this file instead of standard output")
+    alliance = commands.add_parser("alliance", help="alliance maintenance")
+    alliance_commands = alliance.add_subparsers(dest="alliance_command", required=True, metavar="ACTION")
+    remove = alliance_commands.add_parser("delete", help="delete all of an alliance's data, for when a partnership ends")
+    remove.add_argument("--channel", required=True, help="the alliance's channel id")
+    remove.add_argument("--installation", help="the workspace's team id, when several share the database")
+    remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     return top
 
 
@@ -64,8 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return db_upgrade(settings)
         if args.command == "check":
             return check(settings)
-        if args.command == "export":
-            return export_decisions(settings, args.format, args.channel, args.output)
+        if args.command == "export" and args.export_command == "decisions":
+            return export_decisions(settings, args.format, args.channel, args.output, args.installation)
+        if args.command in ("export", "alliance"):
+            return retention(settings, args)
         from bot.runner import run_bot, run_scheduler
 
         if args.command == "scheduler":
@@ -139,18 +151,23 @@ def explain_slack_failure(code: str, settings: Settings) -> str:
     return f"cannot reach Slack at SLACK_API_URL={settings.api_url} ({code}); check the network or the URL"
 
 
-def export_decisions(settings: Settings, fmt: str, channel: str | None, output: str | None) -> int:
+def export_decisions(settings: Settings, fmt: str, channel: str | None, output: str | None, installation: str | None) -> int:
     """`alliancebot export decisions`: anonymous decisions come out without names next to votes."""
     from bot.views.consensus_export import export_record, to_csv, to_json
     from storage.db import Database
+    from bot.retention import RetentionError, pick_installation
     from storage.decisions import decision_history
 
     if channel is not None and not (channel[:1] in "CGD" and channel[1:].isalnum() and len(channel) > 1):
         raise Failure(f"--channel: {channel!r} is not a Slack channel id (like C0123ABC)", 2)
     db = open_migrated_database(settings)
     assert isinstance(db, Database)
+    try:
+        ref = pick_installation(db, installation)
+    except RetentionError as error:
+        raise Failure(str(error), 1) from error
     with db.read() as session:
-        records = [export_record(decision, rounds) for decision, rounds in decision_history(session, channel)]
+        records = [export_record(decision, rounds) for decision, rounds in decision_history(session, ref.id, channel)]
     text = to_json(records) if fmt == "json" else to_csv(records)
     if output is None:
         sys.stdout.write(text)
@@ -162,3 +179,25 @@ def export_decisions(settings: Settings, fmt: str, channel: str | None, output: 
         raise Failure(f"--output: cannot write {output} ({error.strerror or error})", 2) from error
     print(f"exported {len(records)} decisions to {output}", file=sys.stderr)
     return 0
+
+
+def retention(settings: Settings, args: argparse.Namespace) -> int:
+    """`alliancebot export` and `alliancebot alliance delete`."""
+    from bot import retention as commands
+
+    if args.command == "export" and not args.output:
+        raise Failure("--output: name the JSON file to write (or - for standard output)", 2)
+    db = open_migrated_database(settings)
+    try:
+        if args.command == "export":
+            totals = commands.export(db, output=args.output, channel=args.channel, installation=args.installation)  # type: ignore[arg-type]
+            if args.output != "-":
+                print(f"exported {sum(totals.values())} rows to {args.output}: " + (", ".join(f"{n} {t}" for t, n in totals.items()) or "nothing"))
+            return 0
+        deleted = commands.delete(db, channel=args.channel, installation=args.installation, yes=args.yes)  # type: ignore[arg-type]
+        print(f"deleted {sum(deleted.values())} rows of the alliance in {args.channel}: " + ", ".join(f"{n} {t}" for t, n in deleted.items()))
+        return 0
+    except commands.RetentionError as error:
+        raise Failure(str(error), 1) from error
+    finally:
+        db.dispose()  # type: ignore[attr-defined]

@@ -191,9 +191,9 @@ def record_assumptions(session: Session, decision_id: int, assumptions: Sequence
     session.execute(update(DecisionRow).where(DecisionRow.id == decision_id).values(assumptions=list(assumptions), review_at=review_at))
 
 
-def decision_history(session: Session, channel_id: str | None = None) -> list[tuple[Decision, list[RoundRecord]]]:
-    """Every decision (of every installation, oldest first; optionally one channel's) with all its rounds' votes."""
-    query = select(DecisionRow).order_by(DecisionRow.id)
+def decision_history(session: Session, installation_id: int, channel_id: str | None = None) -> list[tuple[Decision, list[RoundRecord]]]:
+    """Every decision of the installation (oldest first; optionally one channel's) with all its rounds' votes."""
+    query = select(DecisionRow).where(DecisionRow.installation_id == installation_id).order_by(DecisionRow.id)
     if channel_id:
         query = query.where(DecisionRow.channel_id == channel_id)
     out: list[tuple[Decision, list[RoundRecord]]] = []

@@ -32,16 +32,28 @@ def installation_middleware(services: Services) -> Callable[..., Any]:
     return middleware
 
 
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """What identifies one delivery across Slack's redeliveries: the event id, else the trigger id.
+
+    A command, click or form submission carries a trigger id Slack issues once per user action, so
+    a duplicated Socket Mode envelope or a retried HTTP request of it has the same one.
+    """
+    if body.get("type") == "event_callback":
+        return str(body["event_id"]) if body.get("event_id") else None
+    trigger = body.get("trigger_id")
+    return f"trigger:{str(trigger)[:56]}" if isinstance(trigger, str) and trigger else None
+
+
 def event_dedupe_middleware(services: Services) -> Callable[..., Any]:
-    """Run each Events API delivery once: Slack retries up to 3 times over ~5 minutes."""
+    """Run each delivery once: Slack retries events up to 3 times over ~5 minutes, and Socket Mode may deliver an envelope twice."""
 
     def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
+        key = delivery_key(body)
+        if key:
             with services.db.write() as session:
-                first = remember_event(session, str(event_id), services.clock.now())
+                first = remember_event(session, key, services.clock.now())
             if not first:
-                logger.info("event %s already handled; acknowledging the redelivery", event_id)
+                logger.info("event %s already handled; acknowledging the redelivery", key)
                 return BoltResponse(status=200, body="")
         return next()
 

@@ -114,7 +114,7 @@ def test_anonymous_votes_cannot_be_linked_to_anyone(alliance2: RunningBot, caplo
         assert not links([record.getMessage(), str(record.exc_info or "")], VOTERS, secrets), record.getMessage()
     # 3. The export.
     with bot.services.db.read() as session:
-        exported = [export_record(d, rounds) for d, rounds in decision_history(session, CHANNEL)]
+        exported = [export_record(d, rounds) for d, rounds in decision_history(session, bot.services.default_installation_id, CHANNEL)]
     record = json.dumps(exported[0], default=str)
     assert not any(p in record.replace('"creator_id": "UMARIA"', "") for p in VOTERS)
     assert exported[0]["rounds"][0]["votes_by_partner"] is None and exported[0]["rounds"][0]["votes"]["block"] == 1
@@ -154,7 +154,7 @@ def test_governance_load_in_the_log_and_the_export(alliance2: RunningBot) -> Non
     eventually(lambda: any("Governance load: *8 interactions*" in str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "UKENJI")),
                what="the load in the log")
     with bot.services.db.read() as session:
-        record = export_record(*decision_history(session, CHANNEL)[0])
+        record = export_record(*decision_history(session, bot.services.default_installation_id, CHANNEL)[0])
     assert record["governance_load"]["total"] == 8 and len(record["rounds"]) == 2 and record["outcome"] == "full_consensus"
     assert record["rounds"][0]["votes_by_partner"]["Beta Bio"]["block"] == 1
     assert {"level": "block", "concern": "Audit findings are open", "voter_id": "UKENJI"} in record["rounds"][0]["concerns"]

@@ -1,0 +1,106 @@
+"""`alliancebot export` and `alliancebot alliance delete`: an alliance's data out, or gone, when a partnership ends."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.clock import Clock, SystemClock
+from storage.db import Database
+from storage.retention import InstallationRef, alliance_channels, alliance_data, delete_alliance, installations
+
+logger = logging.getLogger(__name__)
+
+EXPORT_FORMAT = "alliancebot-export/1"
+
+
+class RetentionError(Exception):
+    """An operator mistake, told in one line."""
+
+
+def pick_installation(db: Database, wanted: str | None) -> InstallationRef:
+    """The installation named by team id, enterprise id or number; the only one when not named."""
+    with db.read() as session:
+        known = installations(session)
+    if not known:
+        raise RetentionError("the database has no installation yet: run the bot once, or check DATABASE_URL")
+    if wanted is None:
+        if len(known) > 1:
+            names = ", ".join(ref.team_id or ref.enterprise_id for ref in known)
+            raise RetentionError(f"several workspaces share this database; name one with --installation ({names})")
+        return known[0]
+    for ref in known:
+        if wanted in (ref.team_id, ref.enterprise_id, str(ref.id)) and wanted:
+            return ref
+    raise RetentionError(f"--installation {wanted}: no such workspace in this database")
+
+
+def _installation_json(ref: InstallationRef) -> dict[str, Any]:
+    return {"team_id": ref.team_id, "enterprise_id": ref.enterprise_id, "team_name": ref.team_name}
+
+
+def export(db: Database, *, output: str, channel: str | None, installation: str | None, clock: Clock | None = None) -> dict[str, int]:
+    """Write the alliance's (or, without a channel, every alliance's) data as JSON; rows per table."""
+    ref = pick_installation(db, installation)
+    with db.read() as session:
+        channels = [channel] if channel else alliance_channels(session, ref.id)
+        found = [alliance_data(session, ref.id, c) for c in channels]
+    if channel and found[0].empty:
+        raise RetentionError(f"--channel {channel}: no alliance data for this channel in {ref.team_id or ref.enterprise_id}")
+    document = {"format": EXPORT_FORMAT, "exported_at": (clock or SystemClock()).now().isoformat(),
+                "installation": _installation_json(ref),
+                "alliances": [{"channel_id": data.channel_id, "tables": data.tables} for data in found]}
+    _write(output, document)
+    totals: dict[str, int] = {}
+    for data in found:
+        for name, count in data.counts().items():
+            totals[name] = totals.get(name, 0) + count
+    logger.info("exported %d alliance(s) of installation %s: %s", len(found), ref.id, totals)
+    return totals
+
+
+def _write(output: str, document: dict[str, Any]) -> None:
+    """Write atomically and readable by the owner only: the file holds confidential alliance data."""
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if output == "-":
+        sys.stdout.write(text)
+        return
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise RetentionError(f"--output {output}: the folder {target.parent} does not exist")
+    handle, temporary = tempfile.mkstemp(prefix=".alliancebot-export-", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def delete(db: Database, *, channel: str, installation: str | None, yes: bool, stdin: TextIO | None = None,
+           stdout: TextIO | None = None) -> dict[str, int]:
+    """Delete the alliance in `channel`, after confirmation (or --yes); rows deleted per table."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    ref = pick_installation(db, installation)
+    with db.read() as session:
+        counts = alliance_data(session, ref.id, channel).counts()
+    workspace = ref.team_id or ref.enterprise_id
+    if not counts:
+        raise RetentionError(f"--channel {channel}: no alliance data for this channel in {workspace}")
+    if not yes:
+        if not stdin.isatty():
+            raise RetentionError("refusing to delete without confirmation: add --yes")
+        summary = ", ".join(f"{count} {name}" for name, count in counts.items())
+        stdout.write(f"Delete every row of the alliance in {channel} ({workspace}): {summary}?\nType the channel id to confirm: ")
+        stdout.flush()
+        if stdin.readline().strip() != channel:
+            raise RetentionError("not confirmed; nothing was deleted")
+    with db.write() as session:
+        deleted = delete_alliance(session, ref.id, channel)
+    logger.info("deleted the alliance in %s of installation %s: %s", channel, ref.id, deleted)
+    return deleted
