@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.scheduler import Sender, consensus
+from bot.scheduler import Sender, consensus, meetings
 from storage.db import Database
 from storage.dedupe import forget_expired_signatures, forget_old_events
 
@@ -19,7 +19,7 @@ EVENT_MEMORY = timedelta(days=1)
 
 def build_senders(services: Services) -> Mapping[str, Sender]:
     """Senders by due-work kind; each feature adds its own kinds as it lands."""
-    return {**consensus.senders(services)}
+    return {**consensus.senders(services), **meetings.senders(services)}
 
 
 def housekeeping(db: Database, clock: Clock) -> None:

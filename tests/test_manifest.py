@@ -36,6 +36,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views.push": set(),
     "views.publish": set(),
     "apps.connections.open": set(),  # app-level token, connections:write
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
 }
 EVENT_SCOPES = {"user_change": {"users:read"}, "app_home_opened": set(), "app_uninstalled": set(), "tokens_revoked": set()}
 

@@ -9,6 +9,7 @@ class Command(StrEnum):
 
     ALLIANCE = "/alliance"
     CONSENSUS = "/consensus"
+    MEETING = "/meeting"
 
 
 class Callback(StrEnum):
@@ -20,6 +21,8 @@ class Callback(StrEnum):
     REVISE_PROPOSAL = "consensus_revise_proposal"
     START_DECISION = "consensus_start"
     RECORD_ASSUMPTIONS = "consensus_record_assumptions"
+    MEETING_PROPOSE = "meeting_propose"
+    MEETING_PREFS = "meeting_prefs"
 
 
 class Block(StrEnum):
@@ -38,6 +41,22 @@ class Block(StrEnum):
     ASSUMPTIONS = "assumptions"
     REVIEW = "review"
     DECISION_ACTIONS = "decision_actions"
+    MEETING_TITLE = "meeting_title"
+    MEETING_PARTICIPANTS = "meeting_participants"
+    MEETING_DURATION = "meeting_duration"
+    MEETING_DAY = "meeting_day"
+    MEETING_WINDOW_START = "meeting_window_start"
+    MEETING_WINDOW_END = "meeting_window_end"
+    MEETING_RECURRENCE = "meeting_recurrence"
+    MEETING_COUNT = "meeting_count"
+    MEETING_AGENDA = "meeting_agenda"
+    MEETING_PREREADS = "meeting_prereads"
+    MEETING_REMINDERS = "meeting_reminders"
+    PREFS_START = "prefs_work_start"
+    PREFS_END = "prefs_work_end"
+    PREFS_DAYS = "prefs_workdays"
+    PREFS_NEVER = "prefs_never"
+    PREFS_ZONE = "prefs_zone"
 
 
 class Action(StrEnum):
@@ -66,6 +85,12 @@ class Action(StrEnum):
     ASSUMPTIONS = "assumptions_input"
     REVIEW = "review_input"
     CONCERN = "vote_concern_input"
+    MEETING_WORKS = "meeting_slot_works"
+    MEETING_FAILS = "meeting_slot_fails"
+    MEETING_CONFIRM = "meeting_slot_confirm"
+    MEETING_ADD_ACTION = "meeting_review_add_action"
+    MEETING_START_DECISION = "meeting_review_start_decision"
+    MEETING_FIELD = "meeting_field_input"
 
 
 def partner_block(number: int, part: str) -> str:
