@@ -1,7 +1,7 @@
 """`/meeting`: propose fair slots, vote and confirm, prefs, add, list, cancel and move; the .ics follows each change."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -37,6 +37,7 @@ from storage.meetings import (
     confirm_meeting,
     create_meeting,
     load_meeting,
+    meetings_between,
     move_occurrence,
     record_choice,
     pain_ledger,
@@ -49,6 +50,7 @@ from storage.meetings import (
 if TYPE_CHECKING:
     from bot.app import Services
 
+HOME_DAYS, HOME_SHOWN = 14, 5
 FIELD_BLOCKS = {"title": Block.MEETING_TITLE, "duration": Block.MEETING_DURATION, "day": Block.MEETING_DAY,
                 "window_start": Block.MEETING_WINDOW_START, "window_end": Block.MEETING_WINDOW_END, "recurrence": Block.MEETING_RECURRENCE,
                 "count": Block.MEETING_COUNT, "prereads": Block.MEETING_PREREADS, "work_start": Block.PREFS_START,
@@ -368,3 +370,17 @@ def announce(services: Services, meeting: Meeting, what: str) -> None:
     """Tell the channel about a change."""
     text, blocks = views.changed_message(meeting, what)
     services.gateway.post_message(meeting.channel_id, text, blocks)
+
+
+def meetings_home_section(session: Any, installation_id: int, user_id: str, now: datetime) -> Any:
+    """App Home source (CONTRACTS.md): the person's meetings in the next two weeks, or None."""
+    try:
+        from bot.views.home import HomeSection  # type: ignore[import-not-found]
+    except ImportError:  # the App Home (f-actions) is not on this branch yet
+        return None
+    found = meetings_between(session, installation_id, None, now, now + timedelta(days=HOME_DAYS), user_id)
+    if not found:
+        return None
+    soon = any(o.starts_at - now < timedelta(days=1) for o in found)
+    return HomeSection(title="Your meetings", blocks=views.home_blocks(found, HOME_SHOWN), urgency=2 if soon else 1,
+                       hidden_count=max(0, len(found) - HOME_SHOWN))

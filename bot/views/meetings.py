@@ -270,3 +270,9 @@ def changed_message(meeting: Meeting, what: str) -> Message:
 def help_message() -> Message:
     """`/meeting help`."""
     return "How /meeting works", [bk.section(HELP)]
+
+
+def home_blocks(occurrences: Sequence[MeetingOccurrence], shown: int = 5) -> list[dict[str, Any]]:
+    """The App Home's "your meetings": the next few, in the reader's own zone."""
+    lines = [f"• *{bk.escape(o.title)}*, {occurrence_token(o)} ({o.duration_minutes} min) in <#{o.channel_id}>" for o in occurrences[:shown]]
+    return [bk.section(bk.clip("\n".join(lines), 3000))]

@@ -89,3 +89,32 @@ def test_only_the_organiser_changes_a_meeting_and_a_cancelled_one_sends_nothing(
         tick_at(bot, instant)
     assert len(bot.slack.messages(CHANNEL)) == before
     assert stored(bot, 2) is None  # the refused add created nothing
+
+
+def test_prefs_are_kept_and_a_missing_zone_is_asked_for_never_guessed(bot2: RunningBot) -> None:
+    bot = bot2
+    maria, anna = bot.person("UMARIA"), bot.person("UANNA")
+    maria.run("/meeting", "", channel=CHANNEL)
+    form = eventually(lambda: bot.slack.open_views("UMARIA"), what="the propose form")[-1]
+    assert "UKENJI" in str(form["blocks"])  # the channel's members by default
+    refused = maria.submit_view({"Title": "JSC", "Duration in minutes": "52"})
+    assert refused.payload and refused.payload["response_action"] == "errors" and "meeting_duration" in refused.payload["errors"]
+    maria.submit_view({"Title": "JSC"})
+    eventually(lambda: any("<@UANNA> has no time zone" in m.text for m in bot.slack.ephemerals(CHANNEL, "UMARIA")), what="the question")
+    assert not [m for m in bot.slack.messages(CHANNEL) if "proposal" in m.text.lower()]  # nothing was proposed
+
+    # Anna, with no zone in Slack, gives hers with her working hours.
+    anna.run("/meeting", "prefs", channel=CHANNEL)
+    eventually(lambda: bot.slack.open_views("UANNA"), what="the prefs form")
+    bad = anna.submit_view({"Your time zone (Slack has none for you)": "Atlantis/Capital", "Working day starts (HH:MM)": "08:00"})
+    assert bad.payload and "prefs_zone" in bad.payload["errors"]
+    anna.submit_view({"Your time zone (Slack has none for you)": "europe/stockholm", "Working day starts (HH:MM)": "08:00",
+                      "Working day ends (HH:MM)": "16:00", "Never between (HH:MM-HH:MM, comma separated)": "21:00-07:00"})
+    from storage.meetings import working_hours
+
+    def kept():  # type: ignore[no-untyped-def]
+        with bot.services.db.read() as session:
+            return working_hours(session, bot.services.default_installation_id, {"UANNA": None}).get("UANNA")
+
+    hours = eventually(kept, what="Anna's hours")
+    assert hours.tz == "Europe/Stockholm" and hours.work_start.hour == 8 and hours.never[0][0].hour == 21
