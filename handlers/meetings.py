@@ -9,19 +9,20 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.domain.dates import local_today
 from bot.domain.errors import UserError
 from bot.domain.meetings import (
+    Cadence,
     Meeting,
     MeetingOccurrence,
     Recurrence,
     is_fixed_local_series,
     moved_start,
     new_uid,
+    parse_cadence,
     parse_add,
     read_hours,
     read_request,
     read_zone,
 )
-from bot.domain.meeting_plans import propose
-from bot.scheduler.meetings import schedule_meeting, unschedule_meeting, unschedule_occurrence
+from bot.scheduler.meetings import post_proposal, schedule_cadence, schedule_meeting, unschedule_meeting, unschedule_occurrence
 from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import calendar
@@ -40,7 +41,7 @@ from storage.meetings import (
     meetings_between,
     move_occurrence,
     record_choice,
-    pain_ledger,
+    save_cadence,
     save_working_hours,
     set_meeting_message,
     slot_votes,
@@ -84,6 +85,9 @@ def register(app: App, services: Services) -> None:
             respond(text=text, blocks=blocks, response_type="ephemeral")
         elif word in ("cancel", "move"):
             change(services, installation_id, call, word, rest)
+        elif word == "cadence":
+            text, blocks = set_cadence(services, installation_id, call, rest)
+            respond(text=text, blocks=blocks, response_type="in_channel")
         else:
             text, blocks = views.help_message()
             respond(text=text, blocks=blocks, response_type="ephemeral")
@@ -229,33 +233,6 @@ def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
     services.coalescer.request(meeting.channel_id, meeting.message_ts, build)
 
 
-def post_proposal(services: Services, installation_id: int, channel_id: str, organizer: str, request: Any,
-                  series: str | None = None) -> int | None:
-    """Plan fair slots for the request and post them; people without a zone are asked, nothing is created."""
-    slack = {m.user_id: m.tz for m in services.directory.users(installation_id, list(request.participant_ids))}
-    with services.db.read() as session:
-        hours = working_hours(session, installation_id, slack)
-        ledger = pain_ledger(session, installation_id, channel_id, series or "")
-    missing = [u for u in request.participant_ids if u not in hours]
-    if missing:
-        services.gateway.post_ephemeral(channel_id, organizer, views.ask_for_zone(missing))
-        return None
-    proposal = propose(request, hours, ledger, organizer)
-    proposal["series"] = series or ""
-    organizer_zone = hours[organizer].tz if organizer in hours else "UTC"
-    meeting = Meeting(0, channel_id, organizer, request.title, request.duration_minutes, request.participant_ids, request.recurrence,
-                      request.count, "proposed", "cadence" if series else "proposed", new_uid(), 0, request.agenda, request.prereads,
-                      request.reminder_target, organizer_zone, proposal=proposal)
-    with services.db.write() as session:
-        meeting_id = create_meeting(session, installation_id, meeting, services.clock.now())
-    created = find(services, installation_id, meeting_id)
-    text, blocks = views.proposal_message(created, {u: h.tz for u, h in hours.items()}, {})
-    ts = services.gateway.post_message(channel_id, text, blocks)
-    with services.db.write() as session:
-        set_meeting_message(session, meeting_id, ts)
-    return meeting_id
-
-
 def confirm(services: Services, installation_id: int, ref: views.SlotRef, user_id: str) -> None:
     """Fix the chosen option: occurrences, the ledger, reminders, the message and the .ics."""
     meeting = find(services, installation_id, ref.meeting_id)
@@ -384,3 +361,17 @@ def meetings_home_section(session: Any, installation_id: int, user_id: str, now:
     soon = any(o.starts_at - now < timedelta(days=1) for o in found)
     return HomeSection(title="Your meetings", blocks=views.home_blocks(found, HOME_SHOWN), urgency=2 if soon else 1,
                        hidden_count=max(0, len(found) - HOME_SHOWN))
+
+
+def set_cadence(services: Services, installation_id: int, call: CommandCall, text: str) -> tuple[str, list[dict[str, Any]]]:
+    """`/meeting cadence`: the scheduler proposes each next occurrence ahead of time, planned from the ledger."""
+    now = services.clock.now()
+    zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
+    title, recurrence, first, lead, people = parse_cadence(text, local_today(now, zone))
+    if not people:
+        people = tuple(m.user_id for m in services.directory.members(installation_id, call.channel_id) if not m.is_bot and not m.deleted)
+    cadence = Cadence(0, call.channel_id, call.user_id, title, recurrence, people, first, lead_days=lead)
+    with services.db.write() as session:
+        cadence_id = save_cadence(session, installation_id, cadence, now)
+        schedule_cadence(session, installation_id, Cadence(**{**cadence.__dict__, "id": cadence_id}), now)
+    return views.cadence_message(cadence)

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence, WorkingHours
-from storage.models import MeetingOccurrenceRow, MeetingPrefsRow, MeetingRow, MeetingSlotVoteRow, PainLedgerRow
+from bot.domain.meetings import Cadence, Meeting, MeetingOccurrence, Recurrence, WorkingHours
+from storage.models import MeetingCadenceRow, MeetingOccurrenceRow, MeetingPrefsRow, MeetingRow, MeetingSlotVoteRow, PainLedgerRow
 
 ALLIANCE_TOTAL = ""  # the ledger's series key for everything a person carried in the alliance
 
@@ -25,7 +25,8 @@ def create_meeting(session: Session, installation_id: int, meeting: Meeting, now
                      title=meeting.title, duration_minutes=meeting.duration_minutes, participant_ids=list(meeting.participant_ids),
                      recurrence=meeting.recurrence.value, count=meeting.count, status=meeting.status, source=meeting.source,
                      uid=meeting.uid, sequence=meeting.sequence, agenda=meeting.agenda, prereads=list(meeting.prereads),
-                     reminder_target=meeting.reminder_target, zone=meeting.zone, proposal=dict(meeting.proposal), created_at=now)
+                     reminder_target=meeting.reminder_target, zone=meeting.zone, proposal=dict(meeting.proposal), created_at=now,
+                     cadence_id=(meeting.proposal.get("cadence") or None))
     session.add(row)
     session.flush()
     for occurrence in meeting.occurrences:
@@ -202,3 +203,45 @@ def add_pain(session: Session, installation_id: int, channel_id: str, series: st
             session.execute(insert.on_conflict_do_update(
                 index_elements=["installation_id", "channel_id", "series", "user_id"],
                 set_={"pain_qp": PainLedgerRow.pain_qp + insert.excluded.pain_qp, "updated_at": insert.excluded.updated_at}))
+
+
+# -- governance cadences ---------------------------------------------------------------------------
+
+def save_cadence(session: Session, installation_id: int, cadence: Cadence, now: datetime) -> int:
+    """Create or replace a channel's cadence of that title; returns its id."""
+    row = session.scalar(select(MeetingCadenceRow).where(MeetingCadenceRow.installation_id == installation_id,
+                                                         MeetingCadenceRow.channel_id == cadence.channel_id,
+                                                         MeetingCadenceRow.title == cadence.title))
+    if row is None:
+        row = MeetingCadenceRow(installation_id=installation_id, channel_id=cadence.channel_id, title=cadence.title, created_at=now)
+        session.add(row)
+    row.organizer_id, row.recurrence, row.participant_ids = cadence.organizer_id, cadence.recurrence.value, list(cadence.participant_ids)
+    row.duration_minutes, row.lead_days, row.next_on, row.active = (cadence.duration_minutes, cadence.lead_days,
+                                                                    cadence.next_on.isoformat(), cadence.active)
+    session.flush()
+    return row.id
+
+
+def load_cadence(session: Session, installation_id: int, cadence_id: int) -> Cadence | None:
+    """A cadence of this installation, or None."""
+    row = session.scalar(select(MeetingCadenceRow).where(MeetingCadenceRow.id == cadence_id,
+                                                         MeetingCadenceRow.installation_id == installation_id))
+    if row is None:
+        return None
+    return Cadence(row.id, row.channel_id, row.organizer_id, row.title, Recurrence(row.recurrence), tuple(row.participant_ids),
+                   date.fromisoformat(row.next_on), row.duration_minutes, row.lead_days, row.active)
+
+
+def advance_cadence(session: Session, cadence_id: int, was: date, then: date) -> bool:
+    """Move a cadence on to its next day; False when another worker already did."""
+    result = session.execute(update(MeetingCadenceRow).where(MeetingCadenceRow.id == cadence_id,
+                                                             MeetingCadenceRow.next_on == was.isoformat()).values(next_on=then.isoformat()))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def cadence_meeting(session: Session, installation_id: int, cadence_id: int, on: date) -> int | None:
+    """The meeting already proposed for a cadence's day, if any (so a retried proposal is not posted twice)."""
+    for row in session.scalars(select(MeetingRow).where(MeetingRow.installation_id == installation_id, MeetingRow.cadence_id == cadence_id)):
+        if (row.proposal or {}).get("cadence_on") == on.isoformat():
+            return row.id
+    return None

@@ -344,3 +344,61 @@ def read_zone(text: str | None) -> str:
         return parse_zone(text or "")
     except ValueError as error:
         raise UserError(str(error), field="zone") from None
+
+
+CADENCE_WORDS = {"weekly": Recurrence.WEEKLY, "biweekly": Recurrence.BIWEEKLY, "fortnightly": Recurrence.BIWEEKLY,
+                 "monthly": Recurrence.MONTHLY, "quarterly": Recurrence.QUARTERLY}
+DEFAULT_LEAD_DAYS = 14
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A governance rhythm ("steering committee every quarter"): each next occurrence is proposed `lead_days` ahead."""
+
+    id: int
+    channel_id: str
+    organizer_id: str
+    title: str
+    recurrence: Recurrence
+    participant_ids: tuple[str, ...]
+    next_on: date
+    duration_minutes: int = DEFAULT_DURATION
+    lead_days: int = DEFAULT_LEAD_DAYS
+    active: bool = True
+
+    def series(self) -> str:
+        """The pain ledger's key for this cadence's meetings."""
+        return f"cadence:{self.id}"
+
+    def propose_at(self) -> datetime:
+        """When the scheduler posts the proposal for `next_on` (09:00 UTC, `lead_days` before)."""
+        return pytz.utc.localize(datetime.combine(self.next_on - timedelta(days=self.lead_days), time(9, 0)))
+
+    def after(self) -> date:
+        """The day of the occurrence after `next_on`."""
+        return series_days(self.next_on, self.recurrence, 2)[1]
+
+    def request(self) -> MeetingRequest:
+        """The request for `next_on`: one meeting, any start that UTC day."""
+        return MeetingRequest(self.title, self.participant_ids, self.duration_minutes, self.next_on, time(0, 0), 24 * 60,
+                              Recurrence.NONE, 1)
+
+
+def parse_cadence(text: str, today: date) -> tuple[str, Recurrence, date, int, tuple[str, ...]]:
+    """`<title> weekly|biweekly|monthly|quarterly <first date> [ahead <days>] [@people]`."""
+    people = tuple(_MENTION.findall(text))
+    words = _MENTION.sub(" ", text).split()
+    lead = DEFAULT_LEAD_DAYS
+    if len(words) >= 2 and words[-2].lower() == "ahead":
+        if not words[-1].isdigit() or not 1 <= int(words[-1]) <= 90:
+            raise UserError("`ahead` takes a number of days between 1 and 90, e.g. `ahead 14`.")
+        lead = int(words[-1])
+        words = words[:-2]
+    usage = ("Use `/meeting cadence <title> weekly|biweekly|monthly|quarterly <first date> [ahead 14] [@people]`, e.g. "
+             "`/meeting cadence Joint steering committee quarterly 2027-01-13`.")
+    if len(words) < 3 or words[-2].lower() not in CADENCE_WORDS:
+        raise UserError(usage)
+    first = check_not_past(parse_day(words[-1], today), today)
+    title = " ".join(words[:-2]).strip()[:150]
+    return title, CADENCE_WORDS[words[-2].lower()], first, lead, people

@@ -5,21 +5,31 @@ and re-scheduling an unchanged meeting adds nothing.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.meetings import Meeting, MeetingOccurrence, Reminder, reminders_for
+from bot.domain.meeting_plans import propose
+from bot.domain.meetings import Cadence, Meeting, MeetingOccurrence, MeetingRequest, Reminder, new_uid, reminders_for
 from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sender, Sent
 from bot.views import meetings as views
 from storage.db import Session
 from storage.due_work import ClaimedWork, cancel_prefix, enqueue
-from storage.meetings import load_meeting
+from storage.meetings import (
+    advance_cadence,
+    cadence_meeting,
+    create_meeting,
+    load_cadence,
+    load_meeting,
+    pain_ledger,
+    set_meeting_message,
+    working_hours,
+)
 
 if TYPE_CHECKING:
     from bot.app import Services
 
-REMIND, REVIEW = "meeting_reminder", "meeting_review"
+REMIND, REVIEW, CADENCE = "meeting_reminder", "meeting_review", "meeting_cadence"
 
 
 def occurrence_key(installation_id: int, meeting_id: int, index: int) -> str:
@@ -66,6 +76,44 @@ def captured_items(session: Session, installation_id: int, channel_id: str, star
     return list(items_created_between(session, installation_id, channel_id, start, end))
 
 
+def post_proposal(services: Services, installation_id: int, channel_id: str, organizer: str, request: MeetingRequest, *,
+                  series: str = "", cadence: tuple[int, date] | None = None) -> int | None:
+    """Plan fair slots for the request and post them; people without a zone are asked, nothing is created."""
+    slack = {m.user_id: m.tz for m in services.directory.users(installation_id, list(request.participant_ids))}
+    with services.db.read() as session:
+        hours = working_hours(session, installation_id, slack)
+        ledger = pain_ledger(session, installation_id, channel_id, series)
+    missing = [u for u in request.participant_ids if u not in hours]
+    if missing:
+        services.gateway.post_ephemeral(channel_id, organizer, views.ask_for_zone(missing))
+        return None
+    proposal = propose(request, hours, ledger, organizer)
+    proposal["series"] = series
+    if cadence is not None:
+        proposal.update(cadence=cadence[0], cadence_on=cadence[1].isoformat())
+    organizer_zone = hours[organizer].tz if organizer in hours else "UTC"
+    meeting = Meeting(0, channel_id, organizer, request.title, request.duration_minutes, request.participant_ids, request.recurrence,
+                      request.count, "proposed", "cadence" if series else "proposed", new_uid(), 0, request.agenda, request.prereads,
+                      request.reminder_target, organizer_zone, proposal=proposal)
+    with services.db.write() as session:
+        meeting_id = create_meeting(session, installation_id, meeting, services.clock.now())
+        created = load_meeting(session, installation_id, meeting_id)
+    if created is None:
+        return None
+    text, blocks = views.proposal_message(created, {u: h.tz for u, h in hours.items()}, {})
+    ts = services.gateway.post_message(channel_id, text, blocks)
+    with services.db.write() as session:
+        set_meeting_message(session, meeting_id, ts)
+    return meeting_id
+
+
+def schedule_cadence(session: Session, installation_id: int, cadence: Cadence, now: datetime) -> bool:
+    """Enqueue the proposal of a cadence's next occurrence (due `lead_days` ahead, at once if that is past)."""
+    key = f"{installation_id}:cadence:{cadence.id}:{cadence.next_on.isoformat()}"
+    return enqueue(session, installation_id=installation_id, kind=CADENCE, key=key, due_at=max(cadence.propose_at(), now),
+                   payload={"cadence": cadence.id, "on": cadence.next_on.isoformat()}, now=now)
+
+
 def senders(services: Services) -> dict[str, Sender]:
     """The meeting senders, bound to the running services."""
 
@@ -102,4 +150,19 @@ def senders(services: Services) -> dict[str, Sender]:
         text, blocks = views.review_prompt(meeting, occurrence, items)
         return post_once(services.gateway, work, meeting.channel_id, text, blocks, now=services.clock.now())
 
-    return {REMIND: remind, REVIEW: review}
+    def cadence(work: ClaimedWork) -> Sent:
+        on = date.fromisoformat(str(work.payload["on"]))
+        with services.db.read() as session:
+            found = load_cadence(session, work.installation_id, int(work.payload["cadence"]))
+            done = cadence_meeting(session, work.installation_id, int(work.payload["cadence"]), on)
+        if found is None or not found.active or found.next_on != on:
+            return Sent({"skipped": "cadence changed"})
+        meeting_id = done or post_proposal(services, work.installation_id, found.channel_id, found.organizer_id, found.request(),
+                                           series=found.series(), cadence=(found.id, on))
+        now = services.clock.now()
+        with services.db.write() as session:
+            if advance_cadence(session, found.id, on, found.after()):
+                schedule_cadence(session, work.installation_id, Cadence(**{**found.__dict__, "next_on": found.after()}), now)
+        return Sent({"meeting": meeting_id})
+
+    return {REMIND: remind, REVIEW: review, CADENCE: cadence}

@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.errors import UserError
 from bot.domain.meetings import (
     DEFAULT_DURATION,
+    Cadence,
     Meeting,
     MeetingOccurrence,
     Recurrence,
@@ -31,6 +32,7 @@ HELP = ("*`/meeting`* plans a meeting that is fair to every time zone.\n"
         "• `/meeting prefs`: your working hours, workdays and hard limits\n"
         "• `/meeting add <title> <date> <time> [Area/City] [50m]`: reminders and the review prompt for a meeting set up elsewhere\n"
         "• `/meeting list`: what is coming up in this channel\n"
+        "• `/meeting cadence <title> weekly|biweekly|monthly|quarterly <first date> [ahead 14] [@people]`: I propose each next one ahead\n"
         "• `/meeting cancel <id>[.<n>]`, `/meeting move <id>.<n> <date> <time>`: organisers only; everyone gets an updated invite")
 MAX_SHOWN = 12  # people listed per slot before "and N more"
 
@@ -276,3 +278,13 @@ def home_blocks(occurrences: Sequence[MeetingOccurrence], shown: int = 5) -> lis
     """The App Home's "your meetings": the next few, in the reader's own zone."""
     lines = [f"• *{bk.escape(o.title)}*, {occurrence_token(o)} ({o.duration_minutes} min) in <#{o.channel_id}>" for o in occurrences[:shown]]
     return [bk.section(bk.clip("\n".join(lines), 3000))]
+
+
+def cadence_message(cadence: Cadence) -> Message:
+    """`/meeting cadence` set: what the scheduler will do, and when first."""
+    first = cadence.propose_at()
+    text = (f"<@{cadence.organizer_id}> set a cadence: *{bk.escape(cadence.title)}*, {cadence.recurrence.value}, first on "
+            f"{cadence.next_on.isoformat()}, with {bk.mention_list(list(cadence.participant_ids), 10)}. I will post a fair proposal "
+            f"{cadence.lead_days} days before each one (the first {bk.date_token(first.timestamp(), '{date_long_pretty}', first.date().isoformat())}), "
+            "planned from the pain each person has already carried in this series.")
+    return f"Cadence set: {cadence.title}", [bk.section(bk.clip(text, 3000))]
