@@ -1,13 +1,92 @@
-"""The bridge from a meeting request to the fair-slot solver (`bot.domain.fairness`, from f-fairness)."""
+"""The bridge from a meeting request to the fair-slot solver (`bot.domain.fairness`, f-fairness).
+
+A single meeting gets the solver's best 2–4 starts. A series gets the fair rotation first, then
+the best fixed wall-clock times in the organiser's zone (what a calendar invite would do), so the
+organiser sees what the rotation saves. Everything is stored as plain JSON in the proposal.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytz
+
 from bot.domain.errors import UserError
+from bot.domain.fairness import Participant, Problem, SeriesPlan, SlotOption, Track, Window, plan_series, propose_slots
 from bot.domain.meetings import MeetingRequest, WorkingHours
+from bot.domain.recurrence import local_instant
+
+SINGLE_OPTIONS = 3
+FIXED_OPTIONS = 2
+
+
+def problem_for(request: MeetingRequest, hours: Mapping[str, WorkingHours], organizer: str) -> Problem:
+    """The solver's input: each person's zone and hours, one window per occurrence."""
+    people = tuple(Participant(u, hours[u].tz, hours[u].work_start, hours[u].work_end, hours[u].workdays, hours[u].never)
+                   for u in request.participant_ids if u in hours)
+    windows = tuple(Window(start, end) for start, end in request.windows())
+    return Problem(people, windows, duration_min=request.duration_minutes, organizer=organizer if organizer in hours else None)
+
+
+def _slot(starts: list[datetime], people_by_k: list[SlotOption], carried: Mapping[str, int], rotating: bool) -> dict[str, Any]:
+    pain: dict[str, list[int]] = {}
+    bands: dict[str, list[str]] = {}
+    for option in people_by_k:
+        for person in option.people:
+            pain.setdefault(person.participant_id, []).append(int(person.pain_qp))
+            bands.setdefault(person.participant_id, []).append(str(person.worst_band))
+    cumulative = {u: int(carried.get(u, 0)) + sum(v) for u, v in pain.items()}
+    return {"starts": [s.astimezone(pytz.utc).isoformat() for s in starts], "pain_qp": pain, "bands": bands, "rotating": rotating,
+            "max_cum_qp": max(cumulative.values(), default=0), "total_qp": sum(sum(v) for v in pain.values())}
+
+
+def _from_plan(plan: SeriesPlan, carried: Mapping[str, int], rotating: bool) -> dict[str, Any]:
+    return _slot([o.slot.start_utc for o in plan.occurrences], [o.slot for o in plan.occurrences], carried, rotating)
+
+
+def _fixed_starts(problem: Problem, first: datetime, zone: str) -> dict[int, datetime] | None:
+    """The same wall clock as `first` in `zone` for every occurrence, where each lands in its window."""
+    tz = pytz.timezone(zone)
+    clock = first.astimezone(tz).time().replace(tzinfo=None)
+    fixed: dict[int, datetime] = {}
+    for k, window in enumerate(problem.windows):
+        day: date = window.start.astimezone(tz).date()
+        found = [s for s in (local_instant(day + timedelta(days=d), clock, zone) for d in (-1, 0, 1)) if window.start <= s < window.end]
+        if not found:
+            return None
+        fixed[k] = found[0]
+    return fixed
 
 
 def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: Mapping[str, int], organizer: str) -> dict[str, Any]:
-    """The proposal to store and show: 2–4 slots, each person's pain per occurrence, the summary."""
-    raise UserError("The fair-slot planner is not installed yet; use `/meeting add` for meetings you schedule elsewhere.")
+    """The proposal to store and show: 2–4 options with each person's pain per occurrence, and the summary."""
+    problem = problem_for(request, hours, organizer)
+    carried = {u: int(qp) for u, qp in ledger.items() if u in request.participant_ids}
+    if request.count == 1:
+        options = [_slot([o.start_utc], [o], carried, False)
+                   for o in propose_slots(problem, track=Track.B, carried_qp=carried, count=SINGLE_OPTIONS + 1)]
+    else:
+        rotation = plan_series(problem, track=Track.B, carried_qp=carried)
+        options = [_from_plan(rotation, carried, True)]
+        zone = hours[organizer].tz if organizer in hours else "UTC"
+        for first in propose_slots(problem, track=Track.B, carried_qp=carried, count=SINGLE_OPTIONS):
+            fixed = _fixed_starts(problem, first.start_utc, zone)
+            if fixed is None:
+                continue
+            try:
+                plan = plan_series(problem, track=Track.A, carried_qp=carried, fixed=fixed)
+            except UserError:
+                continue  # someone's hard limit rules this fixed time out on some occurrence
+            option = _from_plan(plan, carried, False)
+            if option["starts"] != options[0]["starts"] and len(options) <= FIXED_OPTIONS:
+                options.append(option)
+    if not options:
+        raise UserError("No start in that window works for everyone's hard limits. Widen the window or pick another day.",
+                        field="window_start")
+    options = options[:4]
+    summary = ("Options are ranked by the largest pain anyone would carry, then the total; nobody is put in their night "
+               "hours when some slot avoids it.")
+    if carried:
+        summary += " Pain already carried in this alliance counts."
+    return {"slots": options, "ledger_before": carried, "summary": summary, "track": "B"}

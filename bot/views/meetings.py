@@ -34,7 +34,9 @@ HELP = ("*`/meeting`* plans a meeting that is fair to every time zone.\n"
         "• `/meeting list`: what is coming up in this channel\n"
         "• `/meeting cadence <title> weekly|biweekly|monthly|quarterly <first date> [ahead 14] [@people]`: I propose each next one ahead\n"
         "• `/meeting cancel <id>[.<n>]`, `/meeting move <id>.<n> <date> <time>`: organisers only; everyone gets an updated invite")
-MAX_SHOWN = 12  # people listed per slot before "and N more"
+MAX_SHOWN = 12
+BAND_MARKERS = {"work": ":large_green_circle:", "shoulder": ":large_yellow_circle:", "early_late": ":large_orange_circle:",
+                "night": ":red_circle:"}  # people listed per slot before "and N more"
 
 
 @dataclass(frozen=True)
@@ -120,11 +122,16 @@ def _points(qp: int) -> str:
 def _slot_lines(meeting: Meeting, slot: Mapping[str, Any], zones: Mapping[str, str]) -> list[str]:
     """Each occurrence of a slot with each person's local clock and pain marker."""
     starts = [datetime.fromisoformat(s) for s in slot["starts"]]
-    pain = slot.get("pain_qp") or {}
+    pain, bands = slot.get("pain_qp") or {}, slot.get("bands") or {}
+
+    def marker(user: str, k: int) -> str:
+        if user in bands and k < len(bands[user]):
+            return BAND_MARKERS.get(bands[user][k], "")
+        return pain_marker((pain.get(user) or [0] * len(starts))[k] / 4)
+
     lines = []
     for k, start in enumerate(starts):
-        people = [f"<@{u}> {local_clock(start, zones[u])} {pain_marker(pain.get(u, [0] * len(starts))[k] / 4)}"
-                  for u in meeting.participant_ids[:MAX_SHOWN] if u in zones]
+        people = [f"<@{u}> {local_clock(start, zones[u])} {marker(u, k)}" for u in meeting.participant_ids[:MAX_SHOWN] if u in zones]
         rest = len(meeting.participant_ids) - MAX_SHOWN
         prefix = f"{k + 1}. " if len(starts) > 1 else ""
         lines.append(f"{prefix}{bk.date_token(start.timestamp(), '{date_short_pretty} {time}', start.strftime('%Y-%m-%d %H:%M UTC'))}: "

@@ -118,3 +118,98 @@ def test_prefs_are_kept_and_a_missing_zone_is_asked_for_never_guessed(bot2: Runn
 
     hours = eventually(kept, what="Anna's hours")
     assert hours.tz == "Europe/Stockholm" and hours.work_start.hour == 8 and hours.never[0][0].hour == 21
+
+
+def invites(bot: RunningBot) -> list[bytes]:
+    """The .ics files shared in the channel, oldest first."""
+    return [bot.slack.file(f)["content"] for m in bot.slack.messages(CHANNEL) for f in m.files]
+
+
+def propose(bot: RunningBot, title: str, day: str, **extra: str) -> dict:  # type: ignore[type-arg]
+    maria = bot.person("UMARIA")
+    maria.run("/meeting", "propose", channel=CHANNEL)
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the propose form")
+    maria.submit_view({"Title": title, "Participants (leave empty for the channel's members)": ["UMARIA", "ULEE", "UKENJI"],
+                       "Earliest day": day, **extra})
+    return eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if m.text == f"Meeting proposal: {title}"], what="the proposal")[-1]
+
+
+def test_propose_vote_confirm_then_the_invite_reminders_and_review_prompt(bot2: RunningBot) -> None:
+    from tests.views.test_calendar import icalendar_instants, vobject_instants
+
+    bot = bot2
+    maria, lee, kenji, anna = (bot.person(u) for u in ("UMARIA", "ULEE", "UKENJI", "UANNA"))
+    day = (bot.services.clock.now() + timedelta(days=10)).date().isoformat()
+    proposal = propose(bot, "JSC", day, **{"Pre-read links (one per line)": "https://docs.example/plan",
+                                           "Agenda": "Budget; timeline"})
+    shown = str(proposal.blocks)
+    assert "Option 2" in shown and "<@UKENJI>" in shown and "<!date^" in shown and "pain points" in shown
+    kenji.click("1 works", channel=CHANNEL)
+    lee.click("1 doesn't work", channel=CHANNEL)
+    eventually(lambda: "not for <@ULEE>" in str(bot.slack.messages(CHANNEL)[-1].blocks), what="the votes")
+    anna.click("1 works", channel=CHANNEL)
+    eventually(lambda: any("Only the participants" in m.text for m in bot.slack.ephemerals(CHANNEL, "UANNA")), what="the refusal")
+    kenji.click("Confirm 2", channel=CHANNEL)
+    eventually(lambda: any("Only <@UMARIA>" in m.text for m in bot.slack.ephemerals(CHANNEL, "UKENJI")), what="the refusal")
+
+    maria.click("Confirm 2", channel=CHANNEL)
+    [data] = eventually(lambda: invites(bot), what="the invite")
+    meeting = stored(bot)
+    chosen = [datetime.fromisoformat(s) for s in meeting.proposal["slots"][1]["starts"]]
+    assert [o.starts_at for o in meeting.occurrences] == chosen
+    expected = {f"0-{meeting.uid}": chosen}
+    assert icalendar_instants(data) == expected == vobject_instants(data)
+    assert b"https://docs.example/plan" in data and b"ATTENDEE" in data and b"ORGANIZER" in data
+    eventually(lambda: "Confirmed: JSC" in bot.slack.messages(CHANNEL)[0].text, what="the confirmed proposal")
+    from storage.meetings import pain_ledger
+
+    with bot.services.db.read() as session:
+        ledger = pain_ledger(session, bot.services.default_installation_id, CHANNEL)
+    assert ledger == {u: sum(v) for u, v in meeting.proposal["slots"][1]["pain_qp"].items()}
+
+    start = chosen[0]
+    before = len(bot.slack.messages(CHANNEL))
+    for instant in (start - timedelta(hours=47, minutes=59), start - timedelta(hours=23, minutes=59), start - timedelta(minutes=9),
+                    start + timedelta(minutes=41)):
+        tick_at(bot, instant)
+    sent = [str(m.blocks) for m in bot.slack.messages(CHANNEL)[before:]]
+    assert len(sent) == 4
+    assert "it will not be presented" in sent[0] and "Tomorrow" in sent[1] and "Budget; timeline" in sent[1]
+    assert "starts in 10 minutes" in sent[2] and "Review actions and decisions" in sent[3]
+
+
+def test_a_series_rotates_and_a_move_or_cancel_issues_an_updated_invite(bot2: RunningBot) -> None:
+    from icalendar import Calendar
+
+    from tests.views.test_calendar import vobject_instants
+
+    bot = bot2
+    maria = bot.person("UMARIA")
+    day = (bot.services.clock.now() + timedelta(days=3)).date().isoformat()
+    proposal = propose(bot, "Operating team", day, **{"Repeats": "Every two weeks", "Number of occurrences": "4",
+                                                      "Reminders": "By direct message"})
+    assert "Pain ledger" in str(proposal.blocks) and "(a rotation)" in str(proposal.blocks)
+    maria.click("Confirm 1", channel=CHANNEL)
+    [data] = eventually(lambda: invites(bot), what="the invite")
+    meeting = stored(bot)
+    starts = [o.starts_at for o in meeting.occurrences]
+    assert len(starts) == 4 and sorted(i for found in vobject_instants(data).values() for i in found) == starts
+
+    new_day = (starts[1] + timedelta(days=1)).date().isoformat()
+    maria.run("/meeting", f"move 1.2 {new_day} 09:00", channel=CHANNEL)
+    eventually(lambda: len(invites(bot)) == 2, what="the updated invite")
+    updated = Calendar.from_ical(invites(bot)[1])
+    uids = {str(e["UID"]) for e in updated.walk("VEVENT")}
+    assert uids <= {str(e["UID"]) for e in Calendar.from_ical(data).walk("VEVENT")} and all(e["SEQUENCE"] == 1 for e in updated.walk("VEVENT"))
+    maria.run("/meeting", "cancel 1.3", channel=CHANNEL)
+    eventually(lambda: len(invites(bot)) == 3, what="the cancellation")
+    cancelled = Calendar.from_ical(invites(bot)[2])
+    assert cancelled["METHOD"] == "CANCEL" and [e["SEQUENCE"] for e in cancelled.walk("VEVENT")] == [2]
+
+    # DM reminders: each once per participant, none for the cancelled occurrence, the moved one at its new time.
+    tick_at(bot, starts[0] - timedelta(minutes=9))
+    tick_at(bot, starts[3] - timedelta(minutes=9))
+    for user in ("UMARIA", "ULEE", "UKENJI"):
+        keys = [m.metadata["event_payload"]["key"] for m in bot.slack.messages(bot.slack.ws.dm_channel(user).channel_id)]
+        assert len(keys) == len(set(keys)) == 6  # 24 h and 10 min before occurrences 1, 2 (moved) and 4
+        assert not [k for k in keys if ":o2:" in k] and not [k for k in keys if f":o1:{int(starts[1].timestamp())}:" in k]
