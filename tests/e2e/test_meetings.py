@@ -213,3 +213,34 @@ def test_a_series_rotates_and_a_move_or_cancel_issues_an_updated_invite(bot2: Ru
         keys = [m.metadata["event_payload"]["key"] for m in bot.slack.messages(bot.slack.ws.dm_channel(user).channel_id)]
         assert len(keys) == len(set(keys)) == 6  # 24 h and 10 min before occurrences 1, 2 (moved) and 4
         assert not [k for k in keys if ":o2:" in k] and not [k for k in keys if f":o1:{int(starts[1].timestamp())}:" in k]
+
+
+def test_a_cadence_is_proposed_ahead_by_the_scheduler_from_the_series_ledger(bot2: RunningBot) -> None:
+    from storage.due_work import state_of
+    from storage.meetings import load_cadence, pain_ledger
+
+    bot = bot2
+    maria = bot.person("UMARIA")
+    first = (bot.services.clock.now() + timedelta(days=30)).date()
+    maria.run("/meeting", f"cadence Joint steering committee quarterly {first.isoformat()} ahead 14 <@UMARIA> <@ULEE> <@UKENJI>",
+              channel=CHANNEL)
+    eventually(lambda: any("set a cadence" in t for t in texts(bot)), what="the cadence")
+    due = datetime.combine(first - timedelta(days=14), datetime.min.time().replace(hour=9), pytz.utc)
+    tick_at(bot, due - timedelta(minutes=1))
+    assert not [m for m in bot.slack.messages(CHANNEL) if m.text.startswith("Meeting proposal")]
+    tick_at(bot, due + timedelta(minutes=1))
+    proposals = [m for m in bot.slack.messages(CHANNEL) if m.text == "Meeting proposal: Joint steering committee"]
+    assert len(proposals) == 1
+    meeting = stored(bot)
+    assert meeting.participant_ids == ("UMARIA", "ULEE", "UKENJI")
+    assert datetime.fromisoformat(meeting.proposal["slots"][0]["starts"][0]).date() == first
+    with bot.services.db.read() as session:
+        cadence = load_cadence(session, bot.services.default_installation_id, 1)
+        assert cadence is not None and cadence.next_on.month == (first.month + 2) % 12 + 1
+        assert state_of(session, f"{bot.services.default_installation_id}:cadence:1:{cadence.next_on.isoformat()}") is not None
+
+    maria.click("Confirm 1", channel=CHANNEL)
+    eventually(lambda: invites(bot), what="the invite")
+    with bot.services.db.read() as session:
+        series = pain_ledger(session, bot.services.default_installation_id, CHANNEL, "cadence:1")
+    assert series == {u: sum(v) for u, v in meeting.proposal["slots"][0]["pain_qp"].items()}
