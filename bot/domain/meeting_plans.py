@@ -7,6 +7,7 @@ organiser sees what the rotation saves. Everything is stored as plain JSON in th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -70,12 +71,17 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
         rotation = plan_series(problem, track=Track.B, carried_qp=carried)
         options = [_from_plan(rotation, carried, True)]
         zone = hours[organizer].tz if organizer in hours else "UTC"
-        for first in propose_slots(problem, track=Track.B, carried_qp=carried, count=SINGLE_OPTIONS):
+        # The solver prepares every candidate of every window per call: ask about the first window
+        # alone, and score each fixed time as a series whose windows hold just that start.
+        first_only = replace(problem, windows=problem.windows[:1])
+        for first in propose_slots(first_only, track=Track.B, carried_qp=carried, count=SINGLE_OPTIONS):
             fixed = _fixed_starts(problem, first.start_utc, zone)
             if fixed is None:
                 continue
+            step = timedelta(minutes=problem.granularity_min)
+            pinned = replace(problem, windows=tuple(Window(fixed[k], fixed[k] + step) for k in range(len(problem.windows))))
             try:
-                plan = plan_series(problem, track=Track.A, carried_qp=carried, fixed=fixed)
+                plan = plan_series(pinned, track=Track.A, carried_qp=carried)
             except UserError:
                 continue  # someone's hard limit rules this fixed time out on some occurrence
             option = _from_plan(plan, carried, False)

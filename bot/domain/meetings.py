@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 import pytz
 
@@ -97,7 +98,7 @@ class Meeting:
     zone: str = "UTC"
     occurrences: tuple[MeetingOccurrence, ...] = ()
     message_ts: str | None = None
-    proposal: dict[str, object] = field(default_factory=dict)
+    proposal: dict[str, Any] = field(default_factory=dict)
 
 
 def new_uid() -> str:

@@ -113,16 +113,16 @@ def vtimezone(zone: str, first: datetime, last: datetime) -> Timezone:
         chosen.insert(0, earlier[-1])
     if not chosen:
         offset = tz.utcoffset(first.replace(tzinfo=None))
-        observance = TimezoneStandard()
-        observance.add("dtstart", datetime(1970, 1, 1))
-        observance.add("tzoffsetfrom", offset)
-        observance.add("tzoffsetto", offset)
-        observance.add("tzname", first.astimezone(tz).tzname())
-        component.add_component(observance)
+        standard = TimezoneStandard()
+        standard.add("dtstart", datetime(1970, 1, 1))
+        standard.add("tzoffsetfrom", offset)
+        standard.add("tzoffsetto", offset)
+        standard.add("tzname", first.astimezone(tz).tzname())
+        component.add_component(standard)
         return component
     for i in chosen:
         before, after = infos[i - 1], infos[i]
-        observance = TimezoneDaylight() if after[1] else TimezoneStandard()
+        observance: TimezoneDaylight | TimezoneStandard = TimezoneDaylight() if after[1] else TimezoneStandard()
         # DTSTART is the wall clock just before the change, in the offset being left.
         observance.add("dtstart", times[i] + before[0])
         observance.add("tzoffsetfrom", before[0])

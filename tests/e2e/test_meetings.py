@@ -1,6 +1,7 @@
 """An alliance registers, moves and cancels meetings; reminders and the review prompt come once, at the right times."""
 from __future__ import annotations
 
+import importlib.util
 from datetime import datetime, timedelta
 
 import pytz
@@ -176,6 +177,13 @@ def test_propose_vote_confirm_then_the_invite_reminders_and_review_prompt(bot2: 
     assert len(sent) == 4
     assert "it will not be presented" in sent[0] and "Tomorrow" in sent[1] and "Budget; timeline" in sent[1]
     assert "starts in 10 minutes" in sent[2] and "Review actions and decisions" in sent[3]
+
+    # "Add an action item" opens the actions feature's own form (a clear answer while it is not installed).
+    lee.click("Add an action item", channel=CHANNEL)
+    if importlib.util.find_spec("bot.views.actions"):
+        eventually(lambda: bot.slack.open_views("ULEE"), what="the action item form")
+    else:
+        eventually(lambda: any("not available" in m.text for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the answer")
 
 
 def test_a_series_rotates_and_a_move_or_cancel_issues_an_updated_invite(bot2: RunningBot) -> None:
