@@ -1,6 +1,7 @@
 """`/meeting`: propose fair slots, vote and confirm, prefs, add, list, cancel and move; the .ics follows each change."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -113,8 +114,9 @@ def register(app: App, services: Services) -> None:
         installation_id, organizer = context["installation_id"], Actor.from_interaction(body).user_id
         if not request.participant_ids:
             members = services.directory.members(installation_id, channel_id)
-            request = request.__class__(**{**request.__dict__, "participant_ids": tuple(m.user_id for m in members if not m.is_bot and not m.deleted)})
-        post_proposal(services, installation_id, channel_id, organizer, request)
+            request = replace(request, participant_ids=tuple(m.user_id for m in members if not m.is_bot and not m.deleted))
+        zone = next((m.tz for m in services.directory.users(installation_id, [organizer]) if m.tz), None)
+        post_proposal(services, installation_id, channel_id, organizer, replace(request, zone=zone or "UTC"))
 
     @app.view(Callback.MEETING_PREFS)
     @guard
@@ -243,9 +245,9 @@ def confirm(services: Services, installation_id: int, ref: views.SlotRef, user_i
         raise UserError("This option is no longer on offer.")
     slot = slots[ref.slot]
     starts = [datetime.fromisoformat(s) for s in slot["starts"]]
-    trial = Meeting(**{**meeting.__dict__, "occurrences": tuple(
+    trial = replace(meeting, occurrences=tuple(
         MeetingOccurrence(meeting.title, s, meeting.duration_minutes, meeting.channel_id, meeting.participant_ids, meeting.id, k)
-        for k, s in enumerate(starts))})
+        for k, s in enumerate(starts)))
     form = "rrule" if is_fixed_local_series(trial) else "each"
     now = services.clock.now()
     with services.db.write() as session:
@@ -373,5 +375,5 @@ def set_cadence(services: Services, installation_id: int, call: CommandCall, tex
     cadence = Cadence(0, call.channel_id, call.user_id, title, recurrence, people, first, lead_days=lead)
     with services.db.write() as session:
         cadence_id = save_cadence(session, installation_id, cadence, now)
-        schedule_cadence(session, installation_id, Cadence(**{**cadence.__dict__, "id": cadence_id}), now)
+        schedule_cadence(session, installation_id, replace(cadence, id=cadence_id), now)
     return views.cadence_message(cadence)

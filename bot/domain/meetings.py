@@ -258,12 +258,13 @@ class MeetingRequest:
     agenda: str = ""
     prereads: tuple[str, ...] = ()
     reminder_target: str = "channel"
+    zone: str = "UTC"  # the window's wall clock: the organiser's zone
 
     def windows(self) -> list[tuple[datetime, datetime]]:
-        """The UTC window of allowed starts of each occurrence."""
+        """The UTC window of allowed starts of each occurrence: it opens at the same wall clock in `zone`, across DST."""
         out = []
         for day in series_days(self.first_day, self.recurrence, self.count):
-            opens = pytz.utc.localize(datetime.combine(day, self.window_start))
+            opens = local_instant(day, self.window_start, self.zone)
             out.append((opens, opens + timedelta(minutes=self.window_minutes)))
         return out
 

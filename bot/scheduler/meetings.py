@@ -5,6 +5,7 @@ and re-scheduling an unchanged meeting adds nothing.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -162,7 +163,7 @@ def senders(services: Services) -> dict[str, Sender]:
         now = services.clock.now()
         with services.db.write() as session:
             if advance_cadence(session, found.id, on, found.after()):
-                schedule_cadence(session, work.installation_id, Cadence(**{**found.__dict__, "next_on": found.after()}), now)
+                schedule_cadence(session, work.installation_id, replace(found, next_on=found.after()), now)
         return Sent({"meeting": meeting_id})
 
     return {REMIND: remind, REVIEW: review, CADENCE: cadence}

@@ -34,9 +34,11 @@ HELP = ("*`/meeting`* plans a meeting that is fair to every time zone.\n"
         "• `/meeting list`: what is coming up in this channel\n"
         "• `/meeting cadence <title> weekly|biweekly|monthly|quarterly <first date> [ahead 14] [@people]`: I propose each next one ahead\n"
         "• `/meeting cancel <id>[.<n>]`, `/meeting move <id>.<n> <date> <time>`: organisers only; everyone gets an updated invite")
-MAX_SHOWN = 12
+MAX_SHOWN = 12  # people listed per slot before "and N more"
+OTHER_OPTION_LINES = 2
+MAX_SECTIONS = 8  # per option; 4 options stay well inside a message's 50 blocks
 BAND_MARKERS = {"work": ":large_green_circle:", "shoulder": ":large_yellow_circle:", "early_late": ":large_orange_circle:",
-                "night": ":red_circle:"}  # people listed per slot before "and N more"
+                "night": ":red_circle:"}
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,8 @@ def propose_modal(channel_id: str, members: Sequence[str], today: str) -> dict[s
         bk.text_input(Block.MEETING_DURATION, Action.MEETING_FIELD, "Duration in minutes", initial=str(DEFAULT_DURATION), max_length=3),
         {"type": "input", "block_id": Block.MEETING_DAY, "label": bk.plain("Earliest day"),
          "element": {"type": "datepicker", "action_id": Action.MEETING_FIELD, "initial_date": today}},
-        bk.text_input(Block.MEETING_WINDOW_START, Action.MEETING_FIELD, "Window opens (UTC, HH:MM)", initial="00:00", max_length=5),
-        bk.text_input(Block.MEETING_WINDOW_END, Action.MEETING_FIELD, "Window closes (UTC, HH:MM; 24:00 for the whole day)",
+        bk.text_input(Block.MEETING_WINDOW_START, Action.MEETING_FIELD, "Window opens (your time, HH:MM)", initial="00:00", max_length=5),
+        bk.text_input(Block.MEETING_WINDOW_END, Action.MEETING_FIELD, "Window closes (your time, HH:MM; 24:00 for the whole day)",
                       initial="24:00", max_length=5),
         bk.radio_input(Block.MEETING_RECURRENCE, Action.MEETING_FIELD, "Repeats", recurrence, Recurrence.NONE.value),
         bk.text_input(Block.MEETING_COUNT, Action.MEETING_FIELD, "Number of occurrences", initial="1", max_length=2),
@@ -139,6 +141,18 @@ def _slot_lines(meeting: Meeting, slot: Mapping[str, Any], zones: Mapping[str, s
     return lines
 
 
+def _chunks(lines: Sequence[str], limit: int = 3000) -> list[str]:
+    """Lines packed into section-sized texts (a line longer than a section is clipped)."""
+    chunks: list[str] = []
+    for line in lines:
+        line = bk.clip(line, limit)
+        if chunks and len(chunks[-1]) + 1 + len(line) <= limit:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line)
+    return chunks
+
+
 def _tally(votes: Mapping[str, bool]) -> str:
     works = [u for u, ok in votes.items() if ok]
     fails = [u for u, ok in votes.items() if not ok]
@@ -158,8 +172,11 @@ def proposal_message(meeting: Meeting, zones: Mapping[str, str], votes: Mapping[
     for index, slot in enumerate(slots):
         title = f"*Option {index + 1}*" + (" (a rotation)" if series and slot.get("rotating") else "")
         summary = f"worst {_points(int(slot.get('max_cum_qp', 0)))} pain points, total {_points(int(slot.get('total_qp', 0)))}"
-        text = f"{title}: {summary} · {_tally(votes.get(index, {}))}\n" + "\n".join(_slot_lines(meeting, slot, zones))
-        blocks.append(bk.section(bk.clip(text, 3000)))
+        lines = _slot_lines(meeting, slot, zones)
+        if index > 0 and len(lines) > OTHER_OPTION_LINES:  # the first option in full, the others in brief
+            lines = lines[:OTHER_OPTION_LINES] + [f"… and {len(lines) - OTHER_OPTION_LINES} more at the same time"]
+        chunks = _chunks([f"{title}: {summary} · {_tally(votes.get(index, {}))}", *lines])
+        blocks.extend(bk.section(chunk) for chunk in chunks[:MAX_SECTIONS])
         blocks.append({"type": "actions", "block_id": f"meeting_slot_{index}", "elements": [
             {"type": "button", "action_id": Action.MEETING_WORKS, "text": bk.plain(f"{index + 1} works", 75),
              "value": SlotRef(meeting.id, index).encode()},

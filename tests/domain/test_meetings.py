@@ -113,3 +113,14 @@ def test_a_fixed_local_time_across_dst_is_one_rule_but_a_rotation_is_not() -> No
     assert is_fixed_local_series(_series(fixed, Recurrence.WEEKLY, "America/New_York"))
     same_utc = [datetime.combine(d, time(15), timezone.utc) for d in days]
     assert not is_fixed_local_series(_series(same_utc, Recurrence.WEEKLY, "America/New_York"))
+
+
+def test_the_window_opens_at_the_organisers_wall_clock_across_dst() -> None:
+    request = read_request(title="JSC", participant_ids=["U1"], duration="50", day="2027-03-10", window_start="08:00",
+                           window_end="12:00", recurrence="weekly", count="2", agenda="", prereads="", reminder_target="channel",
+                           today=TODAY)
+    from dataclasses import replace
+
+    windows = replace(request, zone="America/New_York").windows()
+    assert [w[0].hour for w in windows] == [13, 12]  # 08:00 EST, then 08:00 EDT after 14 March
+    assert all(end - start == timedelta(hours=4) for start, end in windows)
