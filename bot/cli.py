@@ -43,6 +43,13 @@ def parser() -> argparse.ArgumentParser:
     manifest = commands.add_parser("manifest", help="print the Slack app manifest")
     manifest.add_argument("--http-url", help="print the HTTP variant whose request URL is this https URL")
     commands.add_parser("check", help="check the settings and call Slack's auth.test")
+    meetings = commands.add_parser("meetings", help="time-zone-fair meeting planning")
+    meetings_commands = meetings.add_subparsers(dest="meetings_command", required=True, metavar="ACTION")
+    plan = meetings_commands.add_parser("plan", help="plan a tzfair-instance/1 file; prints a tzfair-solution/1 file")
+    plan.add_argument("instance", metavar="INSTANCE.json")
+    plan.add_argument("--track", choices=("A", "B"), default="B", help="B (default): no avoidable night meeting")
+    plan.add_argument("--online", action="store_true", help="fix occurrences one at a time from the pain already carried")
+    plan.add_argument("--table", action="store_true", help="print the schedule and the pain ledger for people")
     return top
 
 
@@ -52,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "manifest":
             return print_manifest(args.http_url)
+        if args.command == "meetings":
+            return plan_meetings(args)
         settings = load_settings()
         configure_logging(settings.log_level)
         if args.command == "db":
@@ -129,3 +138,17 @@ def explain_slack_failure(code: str, settings: Settings) -> str:
     if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"):
         return f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the current Bot User OAuth Token from the app's OAuth & Permissions page"
     return f"cannot reach Slack at SLACK_API_URL={settings.api_url} ({code}); check the network or the URL"
+
+
+def plan_meetings(args: argparse.Namespace) -> int:
+    """`alliancebot meetings plan`: no settings or database needed."""
+    from bot.fairness_cli import PlanError, plan_file
+
+    try:
+        text, warnings = plan_file(args.instance, track=args.track, online=args.online, table=args.table)
+    except PlanError as error:
+        raise Failure(str(error), 2) from error
+    for warning in warnings:
+        print(f"alliancebot: warning: {warning}", file=sys.stderr)
+    print(text)
+    return 0

@@ -115,6 +115,40 @@ def quarters(duration_min: int) -> int:
     return -(-duration_min // 15)
 
 
+def zone_row(clock: ZoneClock, start: datetime, count: int) -> list[tuple[int, int]]:
+    """(local minute of day, ISO weekday) of `count` quarters from `start`, offsets re-read at each tz transition."""
+    row = []
+    first = clock.local(start)
+    base = first.hour * 60 + first.minute
+    weekday = first.isoweekday() - 1
+    offset0 = clock.offset(start)
+    offset, switch_at = offset0, _next_transition(clock, start)
+    for j in range(count):
+        instant = start + j * QUARTER
+        if switch_at is not None and instant >= switch_at:
+            offset, switch_at = clock.offset(instant), _next_transition(clock, instant)
+        total = base + 15 * j + int((offset - offset0).total_seconds()) // 60
+        row.append((total % DAY_MIN, (weekday + total // DAY_MIN) % 7 + 1))
+    return row
+
+
+def _next_transition(clock: ZoneClock, after: datetime) -> datetime | None:
+    if not clock.transitions:
+        return None
+    index = bisect_right(clock.transitions, after.replace(tzinfo=None))
+    return pytz.utc.localize(clock.transitions[index]) if index < len(clock.transitions) else None
+
+
+def _score_row(row: tuple[tuple[int, int], ...], person: Participant, bands: list[int], blocked_map: list[bool],
+               weights: list[int], model: PainModel, per: int, q: int, count: int) -> tuple[list[int], list[int], list[bool]]:
+    days = set(person.workdays)
+    pain = [weights[bands[m // 15]] + (0 if d in days else model.non_workday_extra) for m, d in row]
+    band = [bands[m // 15] for m, _ in row]
+    block = [blocked_map[m // 15] for m, _ in row]
+    return ([sum(pain[i * per:i * per + q]) for i in range(count)], [max(band[i * per:i * per + q]) for i in range(count)],
+            [any(block[i * per:i * per + q]) for i in range(count)])
+
+
 def build_tables(problem: Problem, classes: list[Participant]) -> list[Table]:
     """The candidate starts of every occurrence, each scored for every person class."""
     model = problem.pain_model
@@ -124,33 +158,28 @@ def build_tables(problem: Problem, classes: list[Participant]) -> list[Table]:
     length = timedelta(minutes=problem.duration_min)
     q = quarters(problem.duration_min)
     step = timedelta(minutes=problem.granularity_min)
+    per = problem.granularity_min // 15
+    blocked_maps = [[any(in_daily_range(m, a, b) for a, b in person.never_local) for m in range(0, DAY_MIN, 15)] for person in classes]
+    cache: dict[tuple[object, ...], tuple[list[int], list[int], list[bool]]] = {}
     tables = []
     for window in problem.windows:
         count = -(-int((window.end - window.start).total_seconds()) // (problem.granularity_min * 60))
-        n_instants = (count - 1) * (problem.granularity_min // 15) + q
-        per_class = []
-        for person, bands in zip(classes, band_maps):
-            clock = clocks[person.tz]
-            row = []
-            for j in range(n_instants):
-                local = clock.local(window.start + j * QUARTER)
-                minute = local.hour * 60 + local.minute
-                band = bands[minute // 15]
-                pain = weights[band] + (0 if local.isoweekday() in person.workdays else model.non_workday_extra)
-                blocked = any(in_daily_range(minute, a, b) for a, b in person.never_local)
-                row.append((pain, band, blocked))
-            per_class.append(row)
-        slots = []
-        per = problem.granularity_min // 15
-        for i in range(count):
-            start = window.start + i * step
-            pains, worst, feasible = [], [], True
-            for person, row in zip(classes, per_class):
-                cells = row[i * per:i * per + q]
-                pains.append(sum(cell[0] for cell in cells))
-                worst.append(max(cell[1] for cell in cells))
-                if any(cell[2] for cell in cells) or any(a < start + length and start < b for a, b in person.never_utc):
-                    feasible = False
-            slots.append(Slot(start, tuple(pains), tuple(worst), feasible))
-        tables.append(Table(window, tuple(slots)))
+        n_instants = (count - 1) * per + q
+        rows = {zone: tuple(zone_row(clock, window.start, n_instants)) for zone, clock in clocks.items()}
+        starts = [window.start + i * step for i in range(count)]
+        pains_by_class, worst_by_class, blocked_by_class = [], [], []
+        for index, person in enumerate(classes):
+            # Weeks in the same DST regime repeat a zone's local times: score each pattern once.
+            key = (index, rows[person.tz], count)
+            if key not in cache:
+                cache[key] = _score_row(rows[person.tz], person, band_maps[index], blocked_maps[index], weights, model, per, q, count)
+            pains, worst, blocked = cache[key]
+            if person.never_utc:
+                blocked = [b or any(a < s + length and s < e for a, e in person.never_utc) for b, s in zip(blocked, starts)]
+            pains_by_class.append(pains)
+            worst_by_class.append(worst)
+            blocked_by_class.append(blocked)
+        slots = tuple(Slot(starts[i], tuple(col[i] for col in pains_by_class), tuple(col[i] for col in worst_by_class),
+                           not any(col[i] for col in blocked_by_class)) for i in range(count))
+        tables.append(Table(window, slots))
     return tables
