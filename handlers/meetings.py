@@ -361,7 +361,8 @@ def meetings_home_section(session: Any, installation_id: int, user_id: str, now:
     if not found:
         return None
     soon = any(o.starts_at - now < timedelta(days=1) for o in found)
-    return HomeSection(title="Your meetings", blocks=views.home_blocks(found, HOME_SHOWN), urgency=2 if soon else 1,
+    # On the scale of the other sections (action items 100, votes 90): a meeting today comes first.
+    return HomeSection(title="Your meetings", blocks=views.home_blocks(found, HOME_SHOWN), urgency=110 if soon else 80,
                        hidden_count=max(0, len(found) - HOME_SHOWN))
 
 

@@ -300,8 +300,8 @@ def help_message() -> Message:
 
 def home_blocks(occurrences: Sequence[MeetingOccurrence], shown: int = 5) -> list[dict[str, Any]]:
     """The App Home's "your meetings": the next few, in the reader's own zone."""
-    lines = [f"• *{bk.escape(o.title)}*, {occurrence_token(o)} ({o.duration_minutes} min) in <#{o.channel_id}>" for o in occurrences[:shown]]
-    return [bk.section(bk.clip("\n".join(lines), 3000))]
+    return [bk.section(f"*{bk.escape(bk.clip(o.title, 150))}*, {occurrence_token(o)} ({o.duration_minutes} min) in <#{o.channel_id}>")
+            for o in occurrences[:shown]]  # one block per meeting, so the Home builder can cut whole items
 
 
 def cadence_message(cadence: Cadence) -> Message:

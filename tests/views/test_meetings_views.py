@@ -23,3 +23,14 @@ def test_a_60_person_26_week_proposal_is_a_valid_message_with_the_first_option_i
     shown = str(blocks)
     assert "26. <!date^" in shown and "and 48 more" in shown and "Pain ledger" in shown
     assert len(blocks) <= 50
+
+
+def test_home_lists_one_block_per_meeting() -> None:
+    from datetime import datetime, timezone
+
+    from bot.domain.meetings import MeetingOccurrence
+    from bot.views.meetings import home_blocks
+
+    found = [MeetingOccurrence(f"JSC {k}", datetime(2027, 1, k + 1, 14, tzinfo=timezone.utc), 50, "C1", ("U1",)) for k in range(7)]
+    blocks = home_blocks(found, 5)
+    assert len(blocks) == 5 and "JSC 4" in str(blocks[-1]) and "<#C1>" in str(blocks[0])
