@@ -169,9 +169,14 @@ class ExternalMeeting:
     zone: str
 
 
+def unescape(text: str) -> str:
+    """Command text as typed: Slack escapes &, < and > when the command has should_escape on."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def parse_add(text: str, today: date, zone: str | None, now: datetime) -> ExternalMeeting:
     """Read `<title> <date> <time> [Area/City] [50m]`; the zone defaults to the typist's own."""
-    words = text.split()
+    words = unescape(text).split()
     duration = DEFAULT_DURATION
     if words and (found := _DURATION.match(words[-1].lower())):
         duration = int(found.group(1)) * (60 if found.group(2) == "h" else 1)
@@ -389,8 +394,8 @@ class Cadence:
 
 def parse_cadence(text: str, today: date) -> tuple[str, Recurrence, date, int, tuple[str, ...]]:
     """`<title> weekly|biweekly|monthly|quarterly <first date> [ahead <days>] [@people]`."""
-    people = tuple(_MENTION.findall(text))
-    words = _MENTION.sub(" ", text).split()
+    people = tuple(dict.fromkeys(_MENTION.findall(text)))  # mentions arrive escaped: <@U123|name>
+    words = unescape(_MENTION.sub(" ", text)).split()
     lead = DEFAULT_LEAD_DAYS
     if len(words) >= 2 and words[-2].lower() == "ahead":
         if not words[-1].isdigit() or not 1 <= int(words[-1]) <= 90:

@@ -124,3 +124,14 @@ def test_the_window_opens_at_the_organisers_wall_clock_across_dst() -> None:
     windows = replace(request, zone="America/New_York").windows()
     assert [w[0].hour for w in windows] == [13, 12]  # 08:00 EST, then 08:00 EDT after 14 March
     assert all(end - start == timedelta(hours=4) for start, end in windows)
+
+
+def test_commands_arrive_escaped_and_mentions_name_the_people() -> None:
+    from bot.domain.meetings import parse_cadence
+
+    added = parse_add("R&amp;D sync 2026-12-01 15:00", TODAY, "UTC", NOW)
+    assert added.title == "R&D sync"
+    title, recurrence, first, lead, people = parse_cadence("JSC quarterly 2027-01-13 ahead 10 <@U1|maria> <@W2>", TODAY)
+    assert (title, recurrence, first, lead, people) == ("JSC", Recurrence.QUARTERLY, date(2027, 1, 13), 10, ("U1", "W2"))
+    with pytest.raises(UserError, match="quarterly"):
+        parse_cadence("JSC sometimes 2027-01-13", TODAY)
