@@ -252,3 +252,32 @@ def test_a_cadence_is_proposed_ahead_by_the_scheduler_from_the_series_ledger(bot
     with bot.services.db.read() as session:
         series = pain_ledger(session, bot.services.default_installation_id, CHANNEL, "cadence:1")
     assert series == {u: sum(v) for u, v in meeting.proposal["slots"][0]["pain_qp"].items()}
+
+
+def test_a_fixed_time_series_is_one_rule_and_a_moved_occurrence_an_override(bot2: RunningBot) -> None:
+    from icalendar import Calendar
+
+    from tests.views.test_calendar import icalendar_instants, vobject_instants
+
+    bot = bot2
+    maria = bot.person("UMARIA")
+    day = (bot.services.clock.now() + timedelta(days=2)).date().isoformat()
+    proposal = propose(bot, "Finance sync", day, **{"Repeats": "Weekly", "Number of occurrences": "3"})
+    assert "Confirm 2" in str(proposal.blocks)
+    maria.click("Confirm 2", channel=CHANNEL)
+    [data] = eventually(lambda: invites(bot), what="the invite")
+    meeting = stored(bot)
+    starts = [o.starts_at for o in meeting.occurrences]
+    assert meeting.proposal["calendar_form"] == "rrule" and b"RRULE:FREQ=WEEKLY;COUNT=3" in data and b"TZID=America/New_York" in data
+    assert icalendar_instants(data) == {meeting.uid: starts} == vobject_instants(data)
+
+    moved_to = starts[2] + timedelta(days=1)
+    local = moved_to.astimezone(pytz.timezone("America/New_York"))
+    maria.run("/meeting", f"move 1.3 {local.date().isoformat()} {local.strftime('%H:%M')}", channel=CHANNEL)
+    eventually(lambda: len(invites(bot)) == 2, what="the updated invite")
+    updated = invites(bot)[1]
+    events = Calendar.from_ical(updated).walk("VEVENT")
+    assert {str(e["UID"]) for e in events} == {meeting.uid} and {e["SEQUENCE"] for e in events} == {1}
+    override = [e for e in events if "RECURRENCE-ID" in e][0]
+    assert override.decoded("recurrence-id").astimezone(pytz.utc) == starts[2]
+    assert override.decoded("dtstart").astimezone(pytz.utc) == moved_to
