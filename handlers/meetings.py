@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -11,15 +11,18 @@ from bot.domain.dates import local_today
 from bot.domain.errors import UserError
 from bot.domain.meetings import (
     Cadence,
+    ExternalMeeting,
     Meeting,
     MeetingOccurrence,
     Recurrence,
+    check_external,
     is_fixed_local_series,
     moved_start,
     new_uid,
     parse_cadence,
     parse_add,
     read_hours,
+    read_minutes,
     read_request,
     read_zone,
 )
@@ -77,8 +80,13 @@ def register(app: App, services: Services) -> None:
             services.gateway.open_view(call.trigger_id, views.propose_modal(call.channel_id, members, today))
         elif word == "prefs":
             open_prefs(services, installation_id, call.user_id, call.trigger_id)
+        elif word == "add" and not rest.strip():
+            zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
+            services.gateway.open_view(call.trigger_id, views.add_modal(call.channel_id, zone, services.clock.now().date().isoformat()))
         elif word == "add":
-            add_external(services, installation_id, call, rest)
+            zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
+            now = services.clock.now()
+            register_external(services, installation_id, call.channel_id, call.user_id, parse_add(rest, local_today(now, zone), zone, now))
         elif word == "list":
             with services.db.read() as session:
                 found = channel_meetings(session, installation_id, call.channel_id, services.clock.now())
@@ -117,6 +125,23 @@ def register(app: App, services: Services) -> None:
             request = replace(request, participant_ids=tuple(m.user_id for m in members if not m.is_bot and not m.deleted))
         zone = next((m.tz for m in services.directory.users(installation_id, [organizer]) if m.tz), None)
         post_proposal(services, installation_id, channel_id, organizer, replace(request, zone=zone or "UTC"))
+
+    @app.view(Callback.MEETING_ADD)
+    @guard
+    def add_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """The add form: field errors go back into it."""
+        view, values = body["view"], state_values(body["view"])
+        try:
+            channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
+            added = check_external(values.get(Block.MEETING_TITLE) or "", date.fromisoformat(values.get(Block.MEETING_DAY) or ""),
+                                   time.fromisoformat(values.get(Block.MEETING_TIME) or ""), read_zone(values.get(Block.MEETING_ZONE)),
+                                   read_minutes(values.get(Block.MEETING_DURATION)), services.clock.now())
+        except UserError as problem:
+            field = {"zone": Block.MEETING_ZONE, "day": Block.MEETING_DAY, "duration": Block.MEETING_DURATION}.get(problem.field or "")
+            ack(response_action="errors", errors={field or Block.MEETING_TITLE: problem.message})
+            return
+        ack()
+        register_external(services, context["installation_id"], channel_id, Actor.from_interaction(body).user_id, added)
 
     @app.view(Callback.MEETING_PREFS)
     @guard
@@ -280,22 +305,20 @@ def open_prefs(services: Services, installation_id: int, user_id: str, trigger_i
     services.gateway.open_view(trigger_id, views.prefs_modal(current, needs_zone=slack_zone is None))
 
 
-def add_external(services: Services, installation_id: int, call: CommandCall, text: str) -> None:
-    """`/meeting add`: register a meeting scheduled elsewhere for reminders and the review prompt."""
-    zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
+def register_external(services: Services, installation_id: int, channel_id: str, organizer: str, added: ExternalMeeting) -> None:
+    """Register a meeting scheduled elsewhere for reminders and the review prompt (no slots, no invite)."""
     now = services.clock.now()
-    added = parse_add(text, local_today(now, zone), zone, now)
-    members = tuple(m.user_id for m in services.directory.members(installation_id, call.channel_id) if not m.is_bot and not m.deleted)
-    occurrence = MeetingOccurrence(added.title, added.starts_at, added.duration_minutes, call.channel_id, members)
-    meeting = Meeting(0, call.channel_id, call.user_id, added.title, added.duration_minutes, members, Recurrence.NONE, 1, "confirmed",
+    members = tuple(m.user_id for m in services.directory.members(installation_id, channel_id) if not m.is_bot and not m.deleted)
+    occurrence = MeetingOccurrence(added.title, added.starts_at, added.duration_minutes, channel_id, members)
+    meeting = Meeting(0, channel_id, organizer, added.title, added.duration_minutes, members, Recurrence.NONE, 1, "confirmed",
                       "external", new_uid(), zone=added.zone, occurrences=(occurrence,), proposal={"calendar_form": "each"})
     with services.db.write() as session:
         meeting_id = create_meeting(session, installation_id, meeting, now)
         stored = load_meeting(session, installation_id, meeting_id)
         if stored is not None:
             schedule_meeting(session, installation_id, stored, now)
-    text_, blocks = views.added_message(find(services, installation_id, meeting_id))
-    services.gateway.post_message(call.channel_id, text_, blocks)
+    text, blocks = views.added_message(find(services, installation_id, meeting_id))
+    services.gateway.post_message(channel_id, text, blocks)
 
 
 def change(services: Services, installation_id: int, call: CommandCall, word: str, rest: str) -> None:

@@ -194,15 +194,19 @@ def parse_add(text: str, today: date, zone: str | None, now: datetime) -> Extern
     at = parse_clock(words.pop())
     day_words = 3 if len(words) >= 4 and words[-3].lower() == "in" else 1
     day = check_not_past(parse_day(" ".join(words[-day_words:]), today), today)
-    title = " ".join(words[:-day_words]).strip().strip('"')
-    if not title:
-        raise UserError("Give the meeting a title before its date.")
+    return check_external(" ".join(words[:-day_words]).strip().strip('"'), day, at, zone, duration, now)
+
+
+def check_external(title: str, day: date, at: time, zone: str, duration: int, now: datetime) -> ExternalMeeting:
+    """A meeting scheduled elsewhere, from the command or its form; a UserError names the field."""
+    if not title.strip():
+        raise UserError("Give the meeting a title before its date.", field="title")
     if not 5 <= duration <= MAX_DURATION:
-        raise UserError("The duration must be between 5 minutes and 8 hours, e.g. `50m` or `2h`.")
+        raise UserError("The duration must be between 5 minutes and 8 hours, e.g. `50m` or `2h`.", field="duration")
     starts = local_instant(day, at, zone)
     if starts <= now:
-        raise UserError("That time has already passed.")
-    return ExternalMeeting(title[:150], starts, duration, zone)
+        raise UserError("That time has already passed.", field="day")
+    return ExternalMeeting(title.strip()[:150], starts, duration, zone)
 
 
 def next_occurrence(meeting: Meeting, now: datetime) -> MeetingOccurrence | None:
@@ -409,3 +413,8 @@ def parse_cadence(text: str, today: date) -> tuple[str, Recurrence, date, int, t
     first = check_not_past(parse_day(words[-1], today), today)
     title = " ".join(words[:-2]).strip()[:150]
     return title, CADENCE_WORDS[words[-2].lower()], first, lead, people
+
+
+def read_minutes(text: str | None) -> int:
+    """A duration typed in minutes."""
+    return _int(text, "duration", "The duration")

@@ -23,6 +23,7 @@ class Callback(StrEnum):
     RECORD_ASSUMPTIONS = "consensus_record_assumptions"
     MEETING_PROPOSE = "meeting_propose"
     MEETING_PREFS = "meeting_prefs"
+    MEETING_ADD = "meeting_add"
 
 
 class Block(StrEnum):
@@ -57,6 +58,8 @@ class Block(StrEnum):
     PREFS_DAYS = "prefs_workdays"
     PREFS_NEVER = "prefs_never"
     PREFS_ZONE = "prefs_zone"
+    MEETING_TIME = "meeting_time"
+    MEETING_ZONE = "meeting_zone"
 
 
 class Action(StrEnum):

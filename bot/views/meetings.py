@@ -210,13 +210,17 @@ def confirmed_message(meeting: Meeting, zones: Mapping[str, str]) -> Message:
     for occurrence in meeting.occurrences:
         mark = " ~cancelled~" if occurrence.cancelled else (" (moved)" if occurrence.original_starts_at else "")
         lines.append(f"{occurrence.index + 1}. {occurrence_token(occurrence)}{mark}")
-    blocks = [bk.header(f"Confirmed: {meeting.title}"),
+    if meeting.status == "cancelled" and not meeting.occurrences:
+        return f"Cancelled: {meeting.title}", [bk.header(f"Cancelled: {meeting.title}"),
+                                               bk.section(f"<@{meeting.organizer_id}> withdrew this proposal.")]
+    state = "Cancelled" if meeting.status == "cancelled" else "Confirmed"
+    blocks = [bk.header(f"{state}: {meeting.title}"),
               bk.section(bk.clip(f"<@{meeting.organizer_id}> confirmed option {chosen + 1} · meeting `{meeting.id}` · "
                                  f"{meeting.duration_minutes} min\n" + "\n".join(lines), 3000))]
     if slots and meeting.count > 1 and chosen < len(slots):
         blocks.append(bk.section(bk.clip(ledger_text(meeting, slots[chosen], zones).replace("option 1", "this series"), 3000)))
     blocks.append(bk.context("The calendar invite (.ics) is attached below; reminders come before each occurrence."))
-    return f"Confirmed: {meeting.title}", blocks
+    return f"{state}: {meeting.title}", blocks
 
 
 def occurrence_token(occurrence: MeetingOccurrence) -> str:
@@ -312,3 +316,18 @@ def cadence_message(cadence: Cadence) -> Message:
             f"{cadence.lead_days} days before each one (the first {bk.date_token(first.timestamp(), '{date_long_pretty}', first.date().isoformat())}), "
             "planned from the pain each person has already carried in this series.")
     return f"Cadence set: {cadence.title}", [bk.section(bk.clip(text, 3000))]
+
+
+def add_modal(channel_id: str, zone: str | None, today: str) -> dict[str, Any]:
+    """`/meeting add` with no text: register a meeting scheduled elsewhere."""
+    blocks = [
+        bk.text_input(Block.MEETING_TITLE, Action.MEETING_FIELD, "Title", max_length=150),
+        {"type": "input", "block_id": Block.MEETING_DAY, "label": bk.plain("Date"),
+         "element": {"type": "datepicker", "action_id": Action.MEETING_FIELD, "initial_date": today}},
+        {"type": "input", "block_id": Block.MEETING_TIME, "label": bk.plain("Start time"),
+         "element": {"type": "timepicker", "action_id": Action.MEETING_FIELD, "initial_time": "15:00"}},
+        bk.text_input(Block.MEETING_ZONE, Action.MEETING_FIELD, "Time zone (Area/City)", initial=zone or "", max_length=64,
+                      placeholder="Europe/Zurich"),
+        bk.text_input(Block.MEETING_DURATION, Action.MEETING_FIELD, "Duration in minutes", initial=str(DEFAULT_DURATION), max_length=3),
+    ]
+    return bk.modal(Callback.MEETING_ADD, "Add a meeting", blocks, submit="Add", private_metadata=ChannelRef(channel_id).encode())

@@ -281,3 +281,19 @@ def test_a_fixed_time_series_is_one_rule_and_a_moved_occurrence_an_override(bot2
     override = [e for e in events if "RECURRENCE-ID" in e][0]
     assert override.decoded("recurrence-id").astimezone(pytz.utc) == starts[2]
     assert override.decoded("dtstart").astimezone(pytz.utc) == moved_to
+
+
+def test_the_add_form_registers_a_meeting_and_refuses_a_past_time(bot2: RunningBot) -> None:
+    bot = bot2
+    lee = bot.person("ULEE")
+    lee.run("/meeting", "add", channel=CHANNEL)
+    form = eventually(lambda: bot.slack.open_views("ULEE"), what="the add form")[-1]
+    assert "Europe/Zurich" in str(form["blocks"])  # Lee's own zone, prefilled
+    past = (bot.services.clock.now() - timedelta(days=2)).date().isoformat()
+    refused = lee.submit_view({"Title": "CMC call", "Date": past})
+    assert refused.payload and "meeting_day" in refused.payload["errors"]
+    day = (bot.services.clock.now() + timedelta(days=4)).date()
+    lee.submit_view({"Title": "CMC call", "Date": day.isoformat(), "Start time": "07:30", "Duration in minutes": "30"})
+    eventually(lambda: any("registered" in t and "CMC call" in t for t in texts(bot)), what="the registration")
+    occurrence = stored(bot).occurrences[0]
+    assert occurrence.starts_at == pytz.timezone("Europe/Zurich").localize(datetime.combine(day, datetime.min.time().replace(hour=7, minute=30)))
