@@ -9,12 +9,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.domain.dates import local_today
 from bot.domain.errors import UserError
+from bot.domain.meeting_plans import pain_at
 from bot.domain.meetings import (
     Cadence,
     ExternalMeeting,
     Meeting,
     MeetingOccurrence,
     Recurrence,
+    WorkingHours,
     check_external,
     is_fixed_local_series,
     moved_start,
@@ -47,6 +49,7 @@ from storage.meetings import (
     record_choice,
     save_cadence,
     save_working_hours,
+    swap_occurrence_pain,
     set_meeting_message,
     slot_votes,
     working_hours,
@@ -234,12 +237,16 @@ def find(services: Services, installation_id: int, meeting_id: int) -> Meeting:
     return meeting
 
 
-def zones_of(services: Services, installation_id: int, user_ids: tuple[str, ...]) -> dict[str, str]:
-    """Each person's zone: Slack's, else the one they gave in `/meeting prefs`; unknown people are left out."""
+def zones_hours(services: Services, installation_id: int, user_ids: tuple[str, ...]) -> dict[str, WorkingHours]:
+    """Each person's hours in their zone: Slack's, else the one they gave in `/meeting prefs`; unknown people are left out."""
     slack = {m.user_id: m.tz for m in services.directory.users(installation_id, list(user_ids))}
     with services.db.read() as session:
-        hours = working_hours(session, installation_id, {u: slack.get(u) for u in user_ids})
-    return {u: h.tz for u, h in hours.items()}
+        return working_hours(session, installation_id, {u: slack.get(u) for u in user_ids})
+
+
+def zones_of(services: Services, installation_id: int, user_ids: tuple[str, ...]) -> dict[str, str]:
+    """Each person's zone (see zones_hours)."""
+    return {u: h.tz for u, h in zones_hours(services, installation_id, user_ids).items()}
 
 
 def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
@@ -280,7 +287,8 @@ def confirm(services: Services, installation_id: int, ref: views.SlotRef, user_i
             raise UserError("This meeting is already confirmed or cancelled.")
         pain = {u: sum(v) for u, v in (slot.get("pain_qp") or {}).items()}
         add_pain(session, installation_id, meeting.channel_id, str(meeting.proposal.get("series") or f"meeting:{meeting.id}"), pain, now)
-        record_choice(session, meeting.id, ref.slot)
+        record_choice(session, meeting.id, ref.slot,
+                      {k: {u: v[k] for u, v in (slot.get("pain_qp") or {}).items()} for k in range(len(starts))})
         confirmed = load_meeting(session, installation_id, meeting.id)
         if confirmed is not None:
             schedule_meeting(session, installation_id, confirmed, now)
@@ -343,8 +351,11 @@ def change(services: Services, installation_id: int, call: CommandCall, word: st
             raise UserError("Use `/meeting move <id>.<n> <date> <time>`, e.g. `/meeting move 12.3 2026-12-01 15:00` (your own time zone).")
         zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), meeting.zone)
         starts = moved_start(" ".join(parts[1:-1]), parts[-1], zone, local_today(now, zone), now)
+        hours = zones_hours(services, installation_id, meeting.participant_ids)
         with services.db.write() as session:
             move_occurrence(session, meeting_id, index, starts)
+            swap_occurrence_pain(session, installation_id, meeting_id, index,
+                                 pain_at(starts, meeting.participant_ids, hours, meeting.duration_minutes), now)
             unschedule_occurrence(session, installation_id, meeting_id, index)
             moved = load_meeting(session, installation_id, meeting_id)
             if moved is not None:
@@ -358,8 +369,12 @@ def change(services: Services, installation_id: int, call: CommandCall, word: st
         if index is None:
             cancel_meeting(session, meeting_id)
             unschedule_meeting(session, installation_id, meeting)
+            for occurrence in meeting.occurrences:
+                if not occurrence.cancelled and occurrence.starts_at > now:  # what was held stays carried
+                    swap_occurrence_pain(session, installation_id, meeting_id, occurrence.index, None, now)
         else:
             cancel_occurrence(session, meeting_id, index)
+            swap_occurrence_pain(session, installation_id, meeting_id, index, None, now)
             unschedule_occurrence(session, installation_id, meeting_id, index)
     after = find(services, installation_id, meeting_id)
     announce(services, after, "cancelled." if index is None else f"occurrence {index + 1} is cancelled.")

@@ -73,11 +73,27 @@ def confirm_meeting(session: Session, meeting_id: int, starts: Sequence[datetime
     return True
 
 
-def record_choice(session: Session, meeting_id: int, slot: int) -> None:
-    """Remember which option the organiser confirmed."""
+def record_choice(session: Session, meeting_id: int, slot: int, occurrence_pain: Mapping[int, Mapping[str, int]]) -> None:
+    """Remember which option the organiser confirmed, and what each occurrence costs whom."""
     row = session.scalar(select(MeetingRow).where(MeetingRow.id == meeting_id))
     if row is not None:
-        row.proposal = {**row.proposal, "chosen": slot}
+        row.proposal = {**row.proposal, "chosen": slot,
+                        "occurrence_pain": {str(k): dict(v) for k, v in occurrence_pain.items()}}
+
+
+def swap_occurrence_pain(session: Session, installation_id: int, meeting_id: int, position: int, new: Mapping[str, int] | None,
+                         now: datetime) -> None:
+    """An occurrence was moved (`new` pain) or cancelled (None): take its old pain off the ledger, add the new."""
+    row = session.scalar(select(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.installation_id == installation_id))
+    if row is None or "occurrence_pain" not in (row.proposal or {}):
+        return  # meetings set up elsewhere carry no pain
+    pains = dict(row.proposal["occurrence_pain"])
+    old = pains.get(str(position)) or {}
+    delta = {u: int((new or {}).get(u, 0)) - int(old.get(u, 0)) for u in set(old) | set(new or {})}
+    series = str(row.proposal.get("series") or f"meeting:{meeting_id}")
+    add_pain(session, installation_id, row.channel_id, series, {u: d for u, d in delta.items() if d}, now)
+    pains[str(position)] = dict(new or {})
+    row.proposal = {**row.proposal, "occurrence_pain": pains}
 
 
 def cast_slot_vote(session: Session, meeting_id: int, slot: int, user_id: str, works: bool, now: datetime) -> None:

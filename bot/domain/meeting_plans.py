@@ -96,3 +96,18 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
     if carried:
         summary += " Pain already carried in this alliance counts."
     return {"slots": options, "ledger_before": carried, "summary": summary, "track": "B"}
+
+
+def pain_at(start: datetime, participant_ids: tuple[str, ...], hours: Mapping[str, WorkingHours], duration: int) -> dict[str, int]:
+    """Each person's pain (quarter-points) for a meeting at `start`, e.g. one moved by hand.
+
+    Hard limits are left out on purpose: the organiser chose this time, and the ledger records
+    what people carry at it.
+    """
+    people = tuple(Participant(u, hours[u].tz, hours[u].work_start, hours[u].work_end, hours[u].workdays)
+                   for u in participant_ids if u in hours)
+    if not people:
+        return {}
+    problem = Problem(people, (Window(start, start + timedelta(minutes=15)),), duration_min=duration)
+    found = propose_slots(problem, track=Track.A, count=1)
+    return {p.participant_id: int(p.pain_qp) for p in found[0].people} if found else {}

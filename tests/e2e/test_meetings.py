@@ -214,6 +214,15 @@ def test_a_series_rotates_and_a_move_or_cancel_issues_an_updated_invite(bot2: Ru
     cancelled = Calendar.from_ical(invites(bot)[2])
     assert cancelled["METHOD"] == "CANCEL" and [e["SEQUENCE"] for e in cancelled.walk("VEVENT")] == [2]
 
+    # The ledger carries what the series now costs: the moved occurrence at its new time, the cancelled one not at all.
+    from storage.meetings import pain_ledger
+
+    pains = stored(bot).proposal["occurrence_pain"]
+    assert pains["2"] == {} and set(pains["1"]) == {"UMARIA", "ULEE", "UKENJI"}
+    with bot.services.db.read() as session:
+        ledger = pain_ledger(session, bot.services.default_installation_id, CHANNEL)
+    assert ledger == {u: sum(p.get(u, 0) for p in pains.values()) for u in ("UMARIA", "ULEE", "UKENJI")}
+
     # DM reminders: each once per participant, none for the cancelled occurrence, the moved one at its new time.
     tick_at(bot, starts[0] - timedelta(minutes=9))
     tick_at(bot, starts[3] - timedelta(minutes=9))
