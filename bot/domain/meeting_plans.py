@@ -87,12 +87,24 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
             option = _from_plan(plan, carried, False)
             if option["starts"] != options[0]["starts"] and len(options) <= FIXED_OPTIONS:
                 options.append(option)
+        if len(options) < 2:
+            # No fixed time fits every window: offer the pure objective (track A) as the alternative, if it differs.
+            alternative = _from_plan(plan_series(problem, track=Track.A, carried_qp=carried), carried, True)
+            if alternative["starts"] != options[0]["starts"]:
+                options.append(alternative)
     if not options:
         raise UserError("No start in that window works for everyone's hard limits. Widen the window or pick another day.",
                         field="window_start")
     options = options[:4]
     summary = ("Options are ranked by the largest pain anyone would carry, then the total; nobody is put in their night "
                "hours when some slot avoids it.")
+    fixed_options = [o for o in options if not o["rotating"]]
+    if options[0]["rotating"] and fixed_options:
+        best_fixed = min(o["max_cum_qp"] for o in fixed_options)
+        rotated = options[0]["max_cum_qp"]
+        if best_fixed > rotated:
+            summary += (f" The rotation keeps the worst cumulative pain at {rotated / 4:g} points, against {best_fixed / 4:g} "
+                        f"at the best fixed time ({100 * (best_fixed - rotated) / best_fixed:.0f}% less).")
     if carried:
         summary += " Pain already carried in this alliance counts."
     return {"slots": options, "ledger_before": carried, "summary": summary, "track": "B"}
