@@ -95,6 +95,8 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
     if not options:
         raise UserError("No start in that window works for everyone's hard limits. Widen the window or pick another day.",
                         field="window_start")
+    # Best first by the official objective (worst cumulative pain, then total); the rotation leads a series.
+    options = options[:1] + sorted(options[1:], key=lambda o: (o["max_cum_qp"], o["total_qp"])) if request.count > 1 else options
     options = options[:4]
     summary = ("Options are ranked by the largest pain anyone would carry, then the total; nobody is put in their night "
                "hours when some slot avoids it.")

@@ -171,10 +171,11 @@ def proposal_message(meeting: Meeting, zones: Mapping[str, str], votes: Mapping[
                            ":large_orange_circle: early/late :red_circle: night")]
     for index, slot in enumerate(slots):
         title = f"*Option {index + 1}*" + (" (a rotation)" if series and slot.get("rotating") else "")
-        summary = f"worst {_points(int(slot.get('max_cum_qp', 0)))} pain points, total {_points(int(slot.get('total_qp', 0)))}"
+        summary = (f"worst {'cumulative ' if series or meeting.proposal.get('ledger_before') else ''}pain "
+                   f"{_points(int(slot.get('max_cum_qp', 0)))} points, total {_points(int(slot.get('total_qp', 0)))}")
         lines = _slot_lines(meeting, slot, zones)
         if index > 0 and len(lines) > OTHER_OPTION_LINES:  # the first option in full, the others in brief
-            lines = lines[:OTHER_OPTION_LINES] + [f"… and {len(lines) - OTHER_OPTION_LINES} more at the same time"]
+            lines = lines[:OTHER_OPTION_LINES] + [f"… and {len(lines) - OTHER_OPTION_LINES} more occurrences at this time"]
         chunks = _chunks([f"{title}: {summary} · {_tally(votes.get(index, {}))}", *lines])
         blocks.extend(bk.section(chunk) for chunk in chunks[:MAX_SECTIONS])
         blocks.append({"type": "actions", "block_id": f"meeting_slot_{index}", "elements": [

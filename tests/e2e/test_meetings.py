@@ -144,7 +144,7 @@ def test_propose_vote_confirm_then_the_invite_reminders_and_review_prompt(bot2: 
     proposal = propose(bot, "JSC", day, **{"Pre-read links (one per line)": "https://docs.example/plan",
                                            "Agenda": "Budget; timeline"})
     shown = str(proposal.blocks)
-    assert "Option 2" in shown and "<@UKENJI>" in shown and "<!date^" in shown and "pain points" in shown
+    assert "Option 2" in shown and "<@UKENJI>" in shown and "<!date^" in shown and "worst pain" in shown
     kenji.click("1 works", channel=CHANNEL)
     lee.click("1 doesn't work", channel=CHANNEL)
     eventually(lambda: "not for <@ULEE>" in str(bot.slack.messages(CHANNEL)[-1].blocks), what="the votes")
