@@ -59,6 +59,13 @@ def parser() -> argparse.ArgumentParser:
     remove.add_argument("--channel", required=True, help="the alliance's channel id")
     remove.add_argument("--installation", help="the workspace's team id, when several share the database")
     remove.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    meetings = commands.add_parser("meetings", help="time-zone-fair meeting planning")
+    meetings_commands = meetings.add_subparsers(dest="meetings_command", required=True, metavar="ACTION")
+    plan = meetings_commands.add_parser("plan", help="plan a tzfair-instance/1 file; prints a tzfair-solution/1 file")
+    plan.add_argument("instance", metavar="INSTANCE.json")
+    plan.add_argument("--track", choices=("A", "B"), default="B", help="B (default): no avoidable night meeting")
+    plan.add_argument("--online", action="store_true", help="fix occurrences one at a time from the pain already carried")
+    plan.add_argument("--table", action="store_true", help="print the schedule and the pain ledger for people")
     return top
 
 
@@ -68,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "manifest":
             return print_manifest(args.http_url)
+        if args.command == "meetings":
+            return plan_meetings(args)
         settings = load_settings()
         configure_logging(settings.log_level)
         if args.command == "db":
@@ -201,3 +210,17 @@ def retention(settings: Settings, args: argparse.Namespace) -> int:
         raise Failure(str(error), 1) from error
     finally:
         db.dispose()  # type: ignore[attr-defined]
+
+
+def plan_meetings(args: argparse.Namespace) -> int:
+    """`alliancebot meetings plan`: no settings or database needed."""
+    from bot.fairness_cli import PlanError, plan_file
+
+    try:
+        text, warnings = plan_file(args.instance, track=args.track, online=args.online, table=args.table)
+    except PlanError as error:
+        raise Failure(str(error), 2) from error
+    for warning in warnings:
+        print(f"alliancebot: warning: {warning}", file=sys.stderr)
+    print(text)
+    return 0

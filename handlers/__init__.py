@@ -5,12 +5,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from handlers import actions, alliances, consensus, digests, home, milestones
+from handlers import actions, alliances, consensus, digests, home, meetings, milestones
 
 if TYPE_CHECKING:
     from bot.app import Services
 
-FEATURES = (alliances, consensus, actions, home, milestones, digests)
+FEATURES = (alliances, consensus, actions, home, meetings, milestones, digests)
 
 
 def register_all(app: App, services: Services) -> None:

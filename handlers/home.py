@@ -14,6 +14,7 @@ from bot.views.actions import item_id_from
 from bot.views.home import HomeSection, home_view
 from bot.views.ids import Action
 from handlers.actions import actions_home_section, complete, find
+from handlers.meetings import meetings_home_section
 from handlers.milestones import milestones_home_section
 from storage.db import Session
 from storage.decisions import awaiting_vote
@@ -35,7 +36,8 @@ def decisions_home_section(session: Session, installation_id: int, user_id: str,
 
 
 # One callable per feature (the builder orders the sections by urgency).
-SECTION_SOURCES: tuple[SectionSource, ...] = (actions_home_section, decisions_home_section, milestones_home_section)
+SECTION_SOURCES: tuple[SectionSource, ...] = (actions_home_section, decisions_home_section, meetings_home_section,
+                                                milestones_home_section)
 
 
 def publish_home(services: Services, installation_id: int, user_id: str) -> None:

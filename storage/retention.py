@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from storage.models import Base, DueWorkRow, InstallationRow
 
 # Tables that belong to no channel and are left alone by a per-alliance delete: the workspace
-# itself, the per-workspace member cache, Slack's delivery bookkeeping, and due work (matched by
+# itself, the per-workspace member cache and people's meeting preferences, Slack's delivery bookkeeping, and due work (matched by
 # payload instead, see above). A new table that is neither channel-scoped nor listed here makes
 # tests/storage/test_retention.py fail, so nobody forgets to decide where it belongs.
-NOT_PER_ALLIANCE = frozenset({"installations", "slack_users", "processed_events", "request_signatures", "due_work"})
+NOT_PER_ALLIANCE = frozenset({"installations", "slack_users", "processed_events", "request_signatures", "due_work",
+                              "meeting_prefs"})  # a person's working hours, used in every alliance
 # Tables with no workspace at all (Slack's delivery bookkeeping is keyed by globally unique ids).
 GLOBAL_TABLES = frozenset({"processed_events", "request_signatures"})
 

@@ -37,6 +37,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "views.publish": set(),
     "apps.connections.open": set(),  # app-level token, connections:write
     "chat.getPermalink": set(),  # Slack lists no scope for it
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
 }
 EVENT_SCOPES = {"user_change": {"users:read"}, "app_home_opened": set(), "app_uninstalled": set(), "tokens_revoked": set()}
 

@@ -12,6 +12,7 @@ from http.client import HTTPException
 from json import JSONDecodeError
 from typing import Any
 from urllib.error import URLError
+from urllib.request import Request, urlopen
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
@@ -210,6 +211,29 @@ class SlackGateway:
         """Publish a user's App Home tab."""
         check_view(view)
         self.call("views.publish", user_id=user_id, view=view)
+
+    # -- files ---------------------------------------------------------------------------------
+
+    def upload_file(self, channel: str, filename: str, content: bytes, *, title: str | None = None,
+                    initial_comment: str | None = None, thread_ts: str | None = None) -> str:
+        """Share a file in a channel the way Slack asks since files.upload was retired; returns the file id.
+
+        files.getUploadURLExternal gives an upload URL, the bytes are POSTed there (no token), and
+        files.completeUploadExternal shares the file, posting a file_share message in the channel.
+        """
+        target = self.call("files.getUploadURLExternal", filename=filename, length=len(content))
+        request = Request(str(target["upload_url"]), data=content, method="POST",
+                          headers={"Content-Type": "application/octet-stream"})
+        with urlopen(request, timeout=self.client.timeout) as answer:  # noqa: S310 - Slack's own upload URL
+            if answer.status != 200:
+                raise SlackCallError("files.upload", f"http_{answer.status}", "transient")
+        params: dict[str, Any] = {"files": [{"id": target["file_id"], "title": title or filename}], "channel_id": channel}
+        if initial_comment:
+            params["initial_comment"] = initial_comment
+        if thread_ts:
+            params["thread_ts"] = thread_ts
+        self.call("files.completeUploadExternal", **params)
+        return str(target["file_id"])
 
     # -- people and channels -------------------------------------------------------------------
 

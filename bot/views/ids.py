@@ -12,6 +12,7 @@ class Command(StrEnum):
     ACTION = "/action"
     MILESTONE = "/milestone"
     DIGEST = "/digest"
+    MEETING = "/meeting"
 
 
 class Callback(StrEnum):
@@ -29,6 +30,9 @@ class Callback(StrEnum):
     MILESTONE_ADD = "milestone_add"
     MILESTONE_ACHIEVED = "milestone_achieved"
     MILESTONE_MOVE = "milestone_move"
+    MEETING_PROPOSE = "meeting_propose"
+    MEETING_PREFS = "meeting_prefs"
+    MEETING_ADD = "meeting_add"
 
 
 class Block(StrEnum):
@@ -66,6 +70,24 @@ class Block(StrEnum):
     MILESTONE_NEW_DATE = "milestone_new_date"
     MILESTONE_REASON = "milestone_reason"
     MILESTONE_ACTIONS = "milestone_actions"
+    MEETING_TITLE = "meeting_title"
+    MEETING_PARTICIPANTS = "meeting_participants"
+    MEETING_DURATION = "meeting_duration"
+    MEETING_DAY = "meeting_day"
+    MEETING_WINDOW_START = "meeting_window_start"
+    MEETING_WINDOW_END = "meeting_window_end"
+    MEETING_RECURRENCE = "meeting_recurrence"
+    MEETING_COUNT = "meeting_count"
+    MEETING_AGENDA = "meeting_agenda"
+    MEETING_PREREADS = "meeting_prereads"
+    MEETING_REMINDERS = "meeting_reminders"
+    PREFS_START = "prefs_work_start"
+    PREFS_END = "prefs_work_end"
+    PREFS_DAYS = "prefs_workdays"
+    PREFS_NEVER = "prefs_never"
+    PREFS_ZONE = "prefs_zone"
+    MEETING_TIME = "meeting_time"
+    MEETING_ZONE = "meeting_zone"
 
 
 class Action(StrEnum):
@@ -119,6 +141,12 @@ class Action(StrEnum):
     MILESTONE_PAYMENT_STATE = "milestone_payment_state_input"
     MILESTONE_NEW_DATE = "milestone_new_date_input"
     MILESTONE_REASON = "milestone_reason_input"
+    MEETING_WORKS = "meeting_slot_works"
+    MEETING_FAILS = "meeting_slot_fails"
+    MEETING_CONFIRM = "meeting_slot_confirm"
+    MEETING_ADD_ACTION = "meeting_review_add_action"
+    MEETING_START_DECISION = "meeting_review_start_decision"
+    MEETING_FIELD = "meeting_field_input"
 
 
 def partner_block(number: int, part: str) -> str:

@@ -11,7 +11,7 @@ import storage.types
 
 
 revision = '0006_milestones'
-down_revision = '0004_actions'
+down_revision = '0005_meetings'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,74 @@
+"""Time to post a fair meeting proposal for a large meeting, through the Slack double.
+
+Run from the repository root:  .venv/bin/python -m benchmarks.meeting_proposal [--people 60] [--runs 3]
+Starts `alliancebot run` (Socket Mode) on a fresh SQLite file with `people` members spread over
+20 zones (odd offsets included), submits the `/meeting` form for all of them, and prints the time
+from the submission until the proposal message is in the channel: a single meeting, and a weekly
+series of 26 occurrences crossing the DST changes. The first run of each shape includes fetching
+every profile with users.info; later runs find them cached.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from benchmarks.startup import start_process, stop_process
+from tests.slack_double import Person, SlackDouble, SocketModeTransport
+
+ZONES = ("America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York", "America/St_Johns", "America/Sao_Paulo",
+         "Europe/London", "Europe/Zurich", "Europe/Helsinki", "Asia/Jerusalem", "Asia/Tehran", "Asia/Dubai", "Asia/Kolkata",
+         "Asia/Kathmandu", "Asia/Shanghai", "Asia/Tokyo", "Australia/Adelaide", "Australia/Sydney", "Pacific/Auckland",
+         "Pacific/Chatham")
+CHANNEL = "C0MEET"
+
+
+def post_one(slack: SlackDouble, organizer: Person, people: list[str], title: str, count: int) -> float:
+    """Seconds from submitting the form until the proposal is posted."""
+    organizer.run("/meeting", "propose", channel=CHANNEL)
+    deadline = time.monotonic() + 30
+    while not slack.open_views(organizer.user_id) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    first = (date.today() + timedelta(days=20)).isoformat()
+    values: dict[str, object] = {"Title": title, "Participants (leave empty for the channel's members)": people, "Earliest day": first}
+    if count > 1:
+        values.update({"Repeats": "Weekly", "Number of occurrences": str(count)})
+    started = time.perf_counter()
+    organizer.submit_view(values)
+    while time.monotonic() < deadline:
+        if any(m.text == f"Meeting proposal: {title}" for m in slack.messages(CHANNEL)):
+            return time.perf_counter() - started
+        time.sleep(0.005)
+    raise AssertionError(f"no proposal for {title} within 30 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=60)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    slack = SlackDouble()
+    slack.start()
+    people = [f"U{i:04d}" for i in range(args.people)]
+    for index, user in enumerate(people):
+        slack.add_user(user, slack.team_id, user.lower(), tz=ZONES[index % len(ZONES)])
+    slack.add_channel(CHANNEL, "bench-meetings", members=[*people, slack.bot_user_id])
+    with tempfile.TemporaryDirectory() as workdir:
+        process, _ = start_process(slack, "socket", Path(workdir))
+        try:
+            organizer = Person(slack, SocketModeTransport(slack), people[0])
+            for count in (1, 26):
+                times = [post_one(slack, organizer, people, f"Bench {count}x r{run}", count) for run in range(args.runs)]
+                shape = "single meeting" if count == 1 else f"{count} weekly occurrences"
+                print(f"{args.people} people in {min(args.people, len(ZONES))} zones, {shape}: first {times[0]:.2f} s, "
+                      f"median {statistics.median(times):.2f} s, worst {max(times):.2f} s over {args.runs} runs")
+        finally:
+            stop_process(process)
+            slack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,261 @@
+"""The planner: best distinct slots for one meeting, and a fair rotation for a series (lexicographic max_cum, total).
+
+Interchangeable people (same zone, hours, days, limits and carried pain) form one class, and
+occurrences whose candidate starts score identically form one group, so a series becomes the
+aggregated integer programme of MEETING-FAIRNESS.md: how many occurrences of each group use each
+non-dominated pain vector. A greedy start is improved by local search on those counts, then the
+counts are laid out in date order keeping the running ledger balanced.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pytz
+
+from bot.domain.errors import UserError
+from bot.domain.fairness.model import BANDS, Participant, PersonTime, PlannedOccurrence, Problem, SeriesPlan, SlotOption, Track
+from bot.domain.fairness.pain import Table, build_tables, person_classes
+
+Vector = tuple[int, ...]
+
+
+@dataclass
+class Prepared:
+    """A problem turned into class-level tables."""
+
+    problem: Problem
+    profiles: list[Participant]
+    profile_of: list[int]
+    tables: list[Table]
+
+
+def prepare(problem: Problem) -> Prepared:
+    """Score every candidate start of every occurrence for every kind of person."""
+    profiles, profile_of = person_classes(problem.participants)
+    return Prepared(problem, profiles, profile_of, build_tables(problem, profiles))
+
+
+def _allowed(prepared: Prepared, k: int, track: Track) -> tuple[int, ...]:
+    allowed = prepared.tables[k].allowed(track is Track.B)
+    if not allowed:
+        raise UserError(f"occurrence {k} has no start that everyone can make (hard limits block the whole window)",
+                        field=f"occurrences[{k}]")
+    return allowed
+
+
+def person_time(prepared: Prepared, k: int, index: int) -> SlotOption:
+    """The slot at `index` of occurrence `k` with every participant's local time and pain."""
+    problem = prepared.problem
+    slot = prepared.tables[k].slots[index]
+    end = slot.start + timedelta(minutes=problem.duration_min)
+    people = []
+    for person, profile in zip(problem.participants, prepared.profile_of):
+        tz = pytz.timezone(person.tz)
+        people.append(PersonTime(person.id, slot.start.astimezone(tz), end.astimezone(tz),
+                                 slot.pains[profile], BANDS[slot.worst[profile]]))
+    return SlotOption(slot.start, end, tuple(people))
+
+
+def propose_slots(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping[str, int] | None = None,
+                  count: int = 3, min_separation_min: int = 60, occurrence: int = 0) -> list[SlotOption]:
+    """The best `count` starts of one occurrence, at least `min_separation_min` apart, best first.
+
+    Ranked by the series objective applied to this meeting: the largest pain anyone would then
+    carry (their `carried_qp` plus this meeting), then the total, then the earlier start.
+    """
+    prepared = prepare(problem)
+    carried = _carried(problem, carried_qp)
+    table = prepared.tables[occurrence]
+    base = [carried[person.id] for person in problem.participants]
+
+    def key(index: int) -> tuple[int, int, datetime]:
+        pains = [table.slots[index].pains[c] for c in prepared.profile_of]
+        return (max(b + p for b, p in zip(base, pains)), sum(pains), table.slots[index].start)
+
+    chosen: list[int] = []
+    gap = timedelta(minutes=min_separation_min)
+    for index in sorted(_allowed(prepared, occurrence, track), key=key):
+        start = table.slots[index].start
+        if all(abs(start - table.slots[other].start) >= gap for other in chosen):
+            chosen.append(index)
+            if len(chosen) == count:
+                break
+    return [person_time(prepared, occurrence, index) for index in chosen]
+
+
+def _carried(problem: Problem, carried_qp: Mapping[str, int] | None) -> dict[str, int]:
+    carried = {person.id: 0 for person in problem.participants}
+    for person_id, value in (carried_qp or {}).items():
+        if person_id in carried:
+            if value < 0:
+                raise UserError(f"carried pain of {person_id} cannot be negative", field="carried_qp")
+            carried[person_id] = int(value)
+    return carried
+
+
+def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping[str, int] | None = None,
+                fixed: Mapping[int, datetime] | None = None) -> SeriesPlan:
+    """One start per occurrence minimising max cumulative pain, then total; `fixed` occurrences are kept.
+
+    Online use: pass the occurrences already held in `fixed` (and earlier series' pain in
+    `carried_qp`); the rest is re-planned from the pain already carried.
+    """
+    prepared = prepare(problem)
+    return _plan(prepared, track, _carried(problem, carried_qp), dict(fixed or {}))
+
+
+def plan_online(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping[str, int] | None = None) -> SeriesPlan:
+    """Fix the occurrences one at a time in date order, each seeing only its own window and the ledger so far.
+
+    Each step plans the remaining occurrences as if they repeated the current window and commits
+    only the current one: what the scheduler can do when it posts the next proposal.
+    """
+    prepared = prepare(problem)
+    carried = _carried(problem, carried_qp)
+    fixed: dict[int, datetime] = {}
+    for k in range(len(problem.windows)):
+        remaining = len(problem.windows) - k
+        ledger = _ledger(prepared, carried, fixed)
+        forecast = Prepared(problem, prepared.profiles, prepared.profile_of, [prepared.tables[k]] * remaining)
+        plan = _plan(forecast, track, ledger, {})
+        fixed[k] = plan.occurrences[0].slot.start_utc
+    return _plan(prepared, track, carried, fixed)
+
+
+def _ledger(prepared: Prepared, carried: dict[str, int], fixed: Mapping[int, datetime]) -> dict[str, int]:
+    ledger = dict(carried)
+    for k, start in fixed.items():
+        slot = prepared.tables[k].slots[_index_of(prepared, k, start)]
+        for person, profile in zip(prepared.problem.participants, prepared.profile_of):
+            ledger[person.id] += slot.pains[profile]
+    return ledger
+
+
+def _index_of(prepared: Prepared, k: int, start: datetime) -> int:
+    for index, slot in enumerate(prepared.tables[k].slots):
+        if slot.start == start:
+            if not slot.feasible:
+                raise UserError(f"fixed start {start:%Y-%m-%dT%H:%MZ} of occurrence {k} breaks someone's hard limit",
+                                field=f"fixed[{k}]")
+            return index
+    raise UserError(f"fixed start of occurrence {k} is not a candidate start of its window", field=f"fixed[{k}]")
+
+
+def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict[int, datetime]) -> SeriesPlan:
+    problem = prepared.problem
+    for k in fixed:
+        if not 0 <= k < len(prepared.tables):
+            raise UserError(f"fixed occurrence {k} does not exist", field="fixed")
+    # Solver classes: same profile and same carried pain.
+    key_of = [(profile, carried[person.id]) for person, profile in zip(problem.participants, prepared.profile_of)]
+    keys = sorted(set(key_of))
+    class_index = {key: i for i, key in enumerate(keys)}
+    sizes = [0] * len(keys)
+    for key in key_of:
+        sizes[class_index[key]] += 1
+    profile_cols = [profile for profile, _ in keys]
+    base = [value for _, value in keys]
+    choice: dict[int, int] = {k: _index_of(prepared, k, start) for k, start in fixed.items()}
+    for k, index in choice.items():
+        pains = prepared.tables[k].slots[index].pains
+        base = [b + pains[c] for b, c in zip(base, profile_cols)]
+    free = [k for k in range(len(prepared.tables)) if k not in fixed]
+    groups: dict[tuple[object, ...], list[int]] = {}
+    options: dict[tuple[object, ...], dict[Vector, int]] = {}
+    for k in free:
+        table = prepared.tables[k]
+        allowed = _allowed(prepared, k, track)
+        vectors: dict[Vector, int] = {}
+        for index in allowed:
+            vectors.setdefault(tuple(table.slots[index].pains[c] for c in profile_cols), index)
+        key = tuple(vectors.items())
+        groups.setdefault(key, []).append(k)
+        options.setdefault(key, vectors)
+    group_keys = list(groups)
+    vector_lists = [pareto(list(options[key]), sizes) for key in group_keys]
+    counts = improve(base, sizes, vector_lists, [len(groups[key]) for key in group_keys])
+    # Lay the counts out in date order: each occurrence takes, from what its group has left, the
+    # vector keeping the running ledger most balanced.
+    left = [dict(c) for c in counts]
+    group_of = {k: g for g, key in enumerate(group_keys) for k in groups[key]}
+    running = [carried_value for _, carried_value in keys]
+    for k in range(len(prepared.tables)):
+        if k in choice:
+            pains = prepared.tables[k].slots[choice[k]].pains
+            running = [r + pains[c] for r, c in zip(running, profile_cols)]
+            continue
+        g = group_of[k]
+        best = min((v for v, n in left[g].items() if n > 0),
+                   key=lambda v: (max(r + p for r, p in zip(running, v)), sum(s * (r + p) for s, r, p in zip(sizes, running, v))))
+        left[g][best] -= 1
+        running = [r + p for r, p in zip(running, best)]
+        choice[k] = options[group_keys[g]][best]
+    return _series(prepared, track, carried, choice, fixed)
+
+
+def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: dict[int, int], fixed: dict[int, datetime]) -> SeriesPlan:
+    ledger = dict(carried)
+    planned = []
+    for k in range(len(prepared.tables)):
+        slot = person_time(prepared, k, choice[k])
+        for person in slot.people:
+            ledger[person.participant_id] += person.pain_qp
+        planned.append(PlannedOccurrence(k, slot, dict(ledger), k in fixed))
+    bites = track is Track.B and any(table.night_rule_bites() for table in prepared.tables)
+    return SeriesPlan(track, tuple(planned), ledger, dict(carried), bites)
+
+
+def pareto(vectors: list[Vector], sizes: Sequence[int]) -> list[Vector]:
+    """Drop vectors weakly dominated by another (never needed: both objectives are monotone)."""
+    ordered = sorted(vectors, key=lambda v: (sum(s * p for s, p in zip(sizes, v)), v))
+    kept: list[Vector] = []
+    for vector in ordered:
+        if not any(all(a <= b for a, b in zip(other, vector)) for other in kept):
+            kept.append(vector)
+    return kept
+
+
+def _key(cum: Sequence[int], sizes: Sequence[int]) -> tuple[int, int, int]:
+    top = max(cum)
+    return (top, sum(s for s, c in zip(sizes, cum) if c == top), sum(s * c for s, c in zip(sizes, cum)))
+
+
+def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int]) -> list[dict[Vector, int]]:
+    """Counts per group and vector: a greedy start, then single moves while (max, people at max, total) improves."""
+    n = len(base)
+    counts: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
+    cum = list(base)
+    # Greedy in rounds across groups, so every group sees the ledger as it grows.
+    remaining = list(multiplicity)
+    while any(remaining):
+        for g, vectors in enumerate(vector_lists):
+            if remaining[g]:
+                best = min(vectors, key=lambda v: _key([c + p for c, p in zip(cum, v)], sizes))
+                counts[g][best] += 1
+                cum = [c + p for c, p in zip(cum, best)]
+                remaining[g] -= 1
+    current = _key(cum, sizes)
+    improved = True
+    while improved:
+        improved = False
+        top = current[0]
+        at_top = [i for i in range(n) if cum[i] == top]
+        for g, vectors in enumerate(vector_lists):
+            for a in [v for v, m in counts[g].items() if m > 0]:
+                for b in vectors:
+                    if b is a or any(b[i] > a[i] for i in at_top):
+                        continue
+                    trial = [c - x + y for c, x, y in zip(cum, a, b)]
+                    key = _key(trial, sizes)
+                    if key < current:
+                        counts[g][a] -= 1
+                        counts[g][b] += 1
+                        cum, current, improved = trial, key, True
+                        break
+                if improved:
+                    break
+            if improved:
+                break
+    return counts

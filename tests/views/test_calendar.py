@@ -1,0 +1,109 @@
+"""The .ics invite, read back by icalendar and by vobject (an independent parser), instant by instant."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+import pytest
+import vobject
+from dateutil.rrule import rrulestr
+from icalendar import Calendar
+
+from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence, series_days
+from bot.domain.recurrence import local_instant
+from bot.views.calendar import meeting_calendar
+
+NOW = datetime(2027, 1, 10, 9, 0, tzinfo=timezone.utc)
+
+
+def meeting(starts: list[datetime], *, form: str, recurrence: Recurrence = Recurrence.WEEKLY, sequence: int = 0,
+            moved: dict[int, datetime] | None = None, cancelled: tuple[int, ...] = ()) -> Meeting:
+    moved = moved or {}
+    occurrences = tuple(MeetingOccurrence("JSC", moved.get(k, s), 50, "C1", ("UMARIA", "UKENJI"), 7, k, k in cancelled,
+                                          s if k in moved else None) for k, s in enumerate(starts))
+    return Meeting(7, "C1", "UMARIA", "JSC", 50, ("UMARIA", "UKENJI"), recurrence, len(starts), "confirmed", "proposed",
+                   "abc123@alliancebot", sequence, "1. Budget\n2. Timeline", ("https://docs.example/plan",), zone="America/New_York",
+                   occurrences=occurrences, proposal={"calendar_form": form})
+
+
+def icalendar_instants(data: bytes) -> dict[str, list[datetime]]:
+    """{uid: start instants in UTC}, expanding an RRULE with dateutil."""
+    found: dict[str, list[datetime]] = {}
+    for event in Calendar.from_ical(data).walk("VEVENT"):
+        start = event.decoded("dtstart")
+        if "RRULE" in event:
+            rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+            instants = [s.astimezone(timezone.utc) for s in rule]
+        else:
+            instants = [start.astimezone(timezone.utc)]
+        found.setdefault(str(event["UID"]), []).extend(instants)
+    return found
+
+
+def vobject_instants(data: bytes) -> dict[str, list[datetime]]:
+    found: dict[str, list[datetime]] = {}
+    for event in vobject.readOne(data.decode()).vevent_list:
+        instants = [s.astimezone(timezone.utc) for s in event.getrruleset(addRDate=True)] if event.rruleset else \
+            [event.dtstart.value.astimezone(timezone.utc)]
+        found.setdefault(event.uid.value, []).extend(instants)
+    return found
+
+
+def test_a_rotated_series_is_one_utc_vevent_per_occurrence_with_attendees_and_pre_reads() -> None:
+    starts = [datetime(2027, 3, 3, 14, 0, tzinfo=timezone.utc), datetime(2027, 3, 10, 22, 0, tzinfo=timezone.utc),
+              datetime(2027, 3, 17, 7, 30, tzinfo=timezone.utc)]
+    data = meeting_calendar(meeting(starts, form="each"), NOW, names={"UMARIA": "Maria Silva"})
+    expected = {f"{k}-abc123@alliancebot": [s] for k, s in enumerate(starts)}
+    assert icalendar_instants(data) == expected == vobject_instants(data)
+    event = Calendar.from_ical(data).walk("VEVENT")[0]
+    assert Calendar.from_ical(data)["METHOD"] == "REQUEST"
+    assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=50)
+    assert "CN=Maria Silva" in event["ORGANIZER"].to_ical().decode() or event["ORGANIZER"].params["CN"] == "Maria Silva"
+    assert len(event["ATTENDEE"]) == 2
+    assert "https://docs.example/plan" in str(event["DESCRIPTION"]) and "1. Budget" in str(event["DESCRIPTION"])
+    parsed = vobject.readOne(data.decode()).vevent
+    assert parsed.summary.value == "JSC" and "will not be presented" in parsed.description.value
+
+
+def test_a_fixed_local_time_is_an_rrule_with_its_vtimezone_right_across_the_dst_change() -> None:
+    days = series_days(date(2027, 3, 3), Recurrence.WEEKLY, 4)  # the US change is on 14 March
+    starts = [local_instant(d, time(10), "America/New_York") for d in days]
+    data = meeting_calendar(meeting(starts, form="rrule"), NOW)
+    assert b"RRULE:FREQ=WEEKLY;COUNT=4" in data and b"BEGIN:VTIMEZONE" in data and b"TZID=America/New_York" in data
+    assert icalendar_instants(data) == {"abc123@alliancebot": starts} == vobject_instants(data)
+    assert starts[0].hour == 15 and starts[-1].hour == 14  # 10:00 in New York is an hour earlier in UTC after the change
+
+
+def test_moving_one_occurrence_of_a_rule_keeps_the_uid_raises_the_sequence_and_adds_an_override() -> None:
+    days = series_days(date(2027, 3, 3), Recurrence.WEEKLY, 3)
+    starts = [local_instant(d, time(10), "America/New_York") for d in days]
+    new = starts[1] + timedelta(hours=2)
+    data = meeting_calendar(meeting(starts, form="rrule", sequence=1, moved={1: new}), NOW)
+    events = Calendar.from_ical(data).walk("VEVENT")
+    assert {str(e["UID"]) for e in events} == {"abc123@alliancebot"} and all(e["SEQUENCE"] == 1 for e in events)
+    override = [e for e in events if "RECURRENCE-ID" in e][0]
+    assert override.decoded("recurrence-id").astimezone(timezone.utc) == starts[1]
+    assert override.decoded("dtstart").astimezone(timezone.utc) == new
+    parsed = [e for e in vobject.readOne(data.decode()).vevent_list if hasattr(e, "recurrence_id")][0]
+    assert parsed.dtstart.value.astimezone(timezone.utc) == new
+
+
+def test_cancelling_one_occurrence_or_the_whole_series_is_a_method_cancel_with_the_same_uid() -> None:
+    starts = [datetime(2027, 3, 3, 14, 0, tzinfo=timezone.utc), datetime(2027, 3, 10, 22, 0, tzinfo=timezone.utc)]
+    one = meeting_calendar(meeting(starts, form="each", sequence=2, cancelled=(1,)), NOW, cancel=(1,))
+    calendar = Calendar.from_ical(one)
+    assert calendar["METHOD"] == "CANCEL"
+    [event] = calendar.walk("VEVENT")
+    assert (str(event["UID"]), event["STATUS"], event["SEQUENCE"]) == ("1-abc123@alliancebot", "CANCELLED", 2)
+    assert vobject.readOne(one.decode()).vevent.status.value == "CANCELLED"
+    everything = meeting_calendar(meeting(starts, form="each", sequence=3), NOW, cancel=())
+    assert set(vobject_instants(everything)) == {"0-abc123@alliancebot", "1-abc123@alliancebot"}
+
+
+@pytest.mark.parametrize("zone, first", [("Australia/Sydney", date(2027, 3, 24)), ("Asia/Kolkata", date(2027, 3, 3)),
+                                         ("America/St_Johns", date(2027, 10, 27)), ("Europe/Zurich", date(2027, 10, 20))])
+def test_rules_in_other_zones_read_back_the_same_in_both_parsers(zone: str, first: date) -> None:
+    days = series_days(first, Recurrence.BIWEEKLY, 4)
+    starts = [local_instant(d, time(8, 30), zone) for d in days]
+    series = meeting(starts, form="rrule", recurrence=Recurrence.BIWEEKLY)
+    data = meeting_calendar(Meeting(**{**series.__dict__, "zone": zone}), NOW)
+    assert icalendar_instants(data) == {"abc123@alliancebot": starts} == vobject_instants(data)

@@ -1,0 +1,36 @@
+"""The proposal message stays inside Slack's limits for large meetings and long series."""
+from __future__ import annotations
+
+from datetime import date, time
+
+from bot.domain.meeting_plans import propose
+from bot.domain.meetings import Meeting, MeetingRequest, Recurrence, WorkingHours
+from bot.slack_edge.blockkit import check_message
+from bot.views.meetings import proposal_message
+
+ZONES = ("America/Los_Angeles", "America/New_York", "America/St_Johns", "Europe/London", "Europe/Zurich", "Asia/Kolkata",
+         "Asia/Kathmandu", "Asia/Tokyo", "Australia/Sydney", "Pacific/Chatham")
+
+
+def test_a_60_person_26_week_proposal_is_a_valid_message_with_the_first_option_in_full() -> None:
+    people = tuple(f"U{i:03d}" for i in range(60))
+    hours = {u: WorkingHours(u, ZONES[i % len(ZONES)]) for i, u in enumerate(people)}
+    request = MeetingRequest("JSC", people, 50, date(2027, 3, 3), time(0), 1440, Recurrence.WEEKLY, 26)
+    proposal = propose(request, hours, {}, people[0])
+    meeting = Meeting(1, "C1", people[0], "JSC", 50, people, Recurrence.WEEKLY, 26, "proposed", "proposed", "u@x", proposal=proposal)
+    text, blocks = proposal_message(meeting, {u: h.tz for u, h in hours.items()}, {0: {people[1]: True, people[2]: False}})
+    check_message(text, blocks)
+    shown = str(blocks)
+    assert "26. <!date^" in shown and "and 48 more" in shown and "Pain ledger" in shown
+    assert len(blocks) <= 50
+
+
+def test_home_lists_one_block_per_meeting() -> None:
+    from datetime import datetime, timezone
+
+    from bot.domain.meetings import MeetingOccurrence
+    from bot.views.meetings import home_blocks
+
+    found = [MeetingOccurrence(f"JSC {k}", datetime(2027, 1, k + 1, 14, tzinfo=timezone.utc), 50, "C1", ("U1",)) for k in range(7)]
+    blocks = home_blocks(found, 5)
+    assert len(blocks) == 5 and "JSC 4" in str(blocks[-1]) and "<#C1>" in str(blocks[0])
