@@ -22,6 +22,7 @@ from bot.domain.dates import local_today
 from bot.domain.errors import FormErrors, UserError
 from bot.scheduler.actions import cancel_reminders, schedule_reminders
 from bot.slack_edge.errors import answer_errors
+from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import actions as views
 from bot.views.home import HomeSection
@@ -131,12 +132,19 @@ def register(app: App, services: Services) -> None:
     @app.view(Callback.REASSIGN_ACTION)
     @guard
     def reassign_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        """Move ownership and the reminders; tell each new owner."""
-        ack()
+        """Move ownership and the reminders; tell each new owner. A bot or unknown person goes back into the form."""
         installation_id, actor = context["installation_id"], Actor.from_interaction(body).user_id
-        item = find(services, installation_id, views.item_id_from(body["view"].get("private_metadata")))
-        owners = check_owners(tuple(state_values(body["view"]).get(Block.ACTION_OWNERS) or ()), actor)
-        zones = owner_zones(services, installation_id, item.channel_id, owners)
+        try:
+            item = find(services, installation_id, views.item_id_from(body["view"].get("private_metadata")))
+            owners = check_owners(tuple(state_values(body["view"]).get(Block.ACTION_OWNERS) or ()), actor)
+            zones = owner_zones(services, installation_id, item.channel_id, owners)
+        except FormErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        except UserError as problem:
+            ack(response_action="errors", errors={Block.ACTION_OWNERS: problem.message})
+            return
+        ack()
         with services.db.write() as session:
             if reassign(session, item.id, owners) is None:
                 raise UserError(f"{item.ref} is already done.")
@@ -228,10 +236,11 @@ def capture(services: Services, installation_id: int, channel_id: str, creator: 
     message_text, blocks = views.item_message(item)
     try:
         ts = services.gateway.post_message(channel_id, message_text, blocks)
-    except Exception:
-        with services.db.write() as session:
-            cancel_reminders(session, installation_id, item_id)
-            delete_item(session, item_id)
+    except SlackCallError as error:
+        if error.category != "uncertain":  # an uncertain post may have landed: keep what its buttons point at
+            with services.db.write() as session:
+                cancel_reminders(session, installation_id, item_id)
+                delete_item(session, item_id)
         raise
     with services.db.write() as session:
         set_message(session, item_id, ts)

@@ -88,6 +88,14 @@ def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: R
     assert "2026-12-01" in ephemeral_text(bot, "UMARIA")  # errors show examples
     assert items(bot) == [] and item_messages(bot) == []
 
+    # A channel the bot is not in: Maria is told how to fix it, and no item is left behind.
+    bot.slack.add_channel("C0PRIVATE", "side-room", members=["UMARIA"], bot_is_member=False)
+    maria.run("/action", "Send the deck by friday", channel="C0PRIVATE")
+    eventually(lambda: any("not a member of this channel" in str(m.text) for m in bot.slack.ephemerals("C0PRIVATE", "UMARIA")),
+               what="the not-in-channel answer")
+    with bot.services.db.read() as session:
+        assert channel_items(session, bot.services.default_installation_id, "C0PRIVATE", bot.services.clock.now()) == []
+
 
 def test_capture_by_modal_and_by_message_shortcut_links_back(bot2: RunningBot) -> None:
     bot = bot2
@@ -175,6 +183,8 @@ def test_done_and_snoozed_items_are_not_reminded_and_reassign_tells_the_new_owne
 
     maria.click("Reassign", channel=CHANNEL, message_ts=bot.slack.messages(CHANNEL)[1].ts)
     eventually(lambda: bot.slack.open_views("UMARIA"), what="the reassign form")
+    refused = maria.submit_view({"New owners": ["UBOT"]})
+    assert refused.payload and "action_owners" in refused.payload["errors"]
     maria.submit_view({"New owners": ["UKENJI"]})
     eventually(lambda: dms(bot, "UKENJI"), what="the new owner told")
     assert "gave you an action item" in dms(bot, "UKENJI")[0] and "Chase the legal review" in dms(bot, "UKENJI")[0]
