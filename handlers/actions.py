@@ -104,6 +104,9 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=errors.errors)
             return
         ack()
+        # A view submission names no channel; this lets the error boundary answer in the form's
+        # channel (or by DM when the bot is not in it) if posting the item fails.
+        body.setdefault("channel", {"id": draft.channel_id})
         capture(services, installation_id, draft.channel_id, creator, text, owners, due,
                 (values.get(Block.ACTION_NOTES) or "").strip() or None, draft.permalink, zones)
 

@@ -93,6 +93,13 @@ def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: R
     maria.run("/action", "Send the deck by friday", channel="C0PRIVATE")
     eventually(lambda: any("not a member of this channel" in str(m.text) for m in bot.slack.ephemerals("C0PRIVATE", "UMARIA")),
                what="the not-in-channel answer")
+    # The same from a message there through the shortcut's form: the answer comes by DM.
+    ts = maria.post_message("C0PRIVATE", "Let's have Maria send the deck")
+    maria.message_shortcut("action_item_from_message", "C0PRIVATE", ts)
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the form")
+    maria.submit_view({})
+    eventually(lambda: any("not a member of this channel" in m.text for m in bot.slack.messages(bot.slack.ws.dm_channel("UMARIA").channel_id)),
+               what="the answer by DM")
     with bot.services.db.read() as session:
         assert channel_items(session, bot.services.default_installation_id, "C0PRIVATE", bot.services.clock.now()) == []
 
