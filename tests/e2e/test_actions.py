@@ -4,14 +4,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytz
+from sqlalchemy import update
 
 from bot.clock import FixedClock
+from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.scheduler.actions import REMIND
 from storage.actions import channel_items, load_item
+from storage.alliances import save_alliance
 from storage.due_work import claim_due, state_of
-from tests.e2e.conftest import CHANNEL, RunningBot, eventually
+from storage.models import AllianceRow
+from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
 
 NY, ZURICH, TOKYO = "America/New_York", "Europe/Zurich", "Asia/Tokyo"
 
@@ -230,3 +234,18 @@ def test_short_ids_stay_unique_when_people_capture_at_the_same_moment(bot2: Runn
             person.run("/action", f"Item {n} from {person.user_id}", channel=CHANNEL)
     eventually(lambda: len(items(bot)) == 12, timeout=15, what="twelve items")
     assert sorted(i.ref for i in items(bot)) == sorted(f"A-{n}" for n in range(1, 13))
+
+
+def test_an_owner_without_a_zone_is_reminded_at_nine_in_the_alliances_zone(bot2: RunningBot) -> None:
+    bot = bot2
+    setup = Alliance(CHANNEL, "Alpha–Beta", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)),
+                     time_zone=ZURICH)
+    with bot.services.db.write() as session:
+        save_alliance(session, bot.services.default_installation_id, setup, by_user="UMARIA", now=bot.services.clock.now())
+        # save_alliance does not store time_zone yet (there is no way to set it in /alliance today).
+        session.execute(update(AllianceRow).where(AllianceRow.channel_id == CHANNEL).values(time_zone=ZURICH))
+    bot.person("UMARIA").run("/action", "Countersign the SOW <@UANNA|anna> by 2027-01-08", channel=CHANNEL)  # Anna has no tz
+    eventually(lambda: item_messages(bot), what="the item")
+    [item] = items(bot)
+    assert reminder_at(bot, item.id, "due", "UANNA") == datetime(2027, 1, 8, 8, 0, tzinfo=timezone.utc)  # 09:00 CET
+    assert reminder_at(bot, item.id, "overdue", "UANNA") == datetime(2027, 1, 11, 8, 0, tzinfo=timezone.utc)  # Monday
