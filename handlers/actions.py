@@ -1,9 +1,9 @@
 """`/action`, the "Create action item" message shortcut, and the buttons on an item."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 HOME_ITEMS = 60
+T = TypeVar("T")
 
 
 def register(app: App, services: Services) -> None:
@@ -183,21 +184,19 @@ def snooze_listener(services: Services, choice: str) -> Any:
 def read_form(values: dict[str, Any], creator: str, today: date) -> tuple[str, tuple[str, ...], date | None]:
     """The form's text, owners and due date, or every field's error at once."""
     errors: dict[str, str] = {}
-    text, owners, due = "", (creator,), None
-    for block, read in ((Block.ACTION_TEXT, lambda: check_text(values.get(Block.ACTION_TEXT) or "")),
-                        (Block.ACTION_OWNERS, lambda: check_owners(tuple(values.get(Block.ACTION_OWNERS) or ()), creator)),
-                        (Block.ACTION_DUE, lambda: check_due(date.fromisoformat(values[Block.ACTION_DUE]) if values.get(Block.ACTION_DUE) else None, today))):
+
+    def field(block: str, read: Callable[[], T], default: T) -> T:
         try:
-            result = read()
+            return read()
         except UserError as problem:
             errors[block] = problem.message
-            continue
-        if block == Block.ACTION_TEXT:
-            text = result
-        elif block == Block.ACTION_OWNERS:
-            owners = result
-        else:
-            due = result
+            return default
+
+    text = field(Block.ACTION_TEXT, lambda: check_text(values.get(Block.ACTION_TEXT) or ""), "")
+    no_owners: tuple[str, ...] = (creator,)
+    owners = field(Block.ACTION_OWNERS, lambda: check_owners(tuple(values.get(Block.ACTION_OWNERS) or ()), creator), no_owners)
+    picked = values.get(Block.ACTION_DUE)
+    due = field(Block.ACTION_DUE, lambda: check_due(date.fromisoformat(picked) if picked else None, today), None)
     if errors:
         raise FormErrors(errors)
     return text, owners, due
