@@ -76,6 +76,8 @@ def test_capture_by_command_with_owners_and_a_date_then_list_and_done(bot2: Runn
     assert [i.ref for i in items(bot)] == ["A-2"]
     kenji.run("/action", "done A-99", channel=CHANNEL)
     eventually(lambda: "no action item A-99" in ephemeral_text(bot, "UKENJI"), what="the refusal")
+    kenji.run("/action", "help", channel=CHANNEL)
+    eventually(lambda: "keeps track of who does what by when" in ephemeral_text(bot, "UKENJI"), what="the help")
 
 
 def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: RunningBot) -> None:
