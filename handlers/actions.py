@@ -1,9 +1,9 @@
 """`/action`, the "Create action item" message shortcut, and the buttons on an item."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
@@ -22,6 +22,7 @@ from bot.domain.dates import local_today
 from bot.domain.errors import FormErrors, UserError
 from bot.scheduler.actions import cancel_reminders, schedule_reminders
 from bot.slack_edge.errors import answer_errors
+from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import actions as views
 from bot.views.home import HomeSection
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from bot.app import Services
 
 HOME_ITEMS = 60
+T = TypeVar("T")
 
 
 def register(app: App, services: Services) -> None:
@@ -103,6 +105,9 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors=errors.errors)
             return
         ack()
+        # A view submission names no channel; this lets the error boundary answer in the form's
+        # channel (or by DM when the bot is not in it) if posting the item fails.
+        body.setdefault("channel", {"id": draft.channel_id})
         capture(services, installation_id, draft.channel_id, creator, text, owners, due,
                 (values.get(Block.ACTION_NOTES) or "").strip() or None, draft.permalink, zones)
 
@@ -131,12 +136,19 @@ def register(app: App, services: Services) -> None:
     @app.view(Callback.REASSIGN_ACTION)
     @guard
     def reassign_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        """Move ownership and the reminders; tell each new owner."""
-        ack()
+        """Move ownership and the reminders; tell each new owner. A bot or unknown person goes back into the form."""
         installation_id, actor = context["installation_id"], Actor.from_interaction(body).user_id
-        item = find(services, installation_id, views.item_id_from(body["view"].get("private_metadata")))
-        owners = check_owners(tuple(state_values(body["view"]).get(Block.ACTION_OWNERS) or ()), actor)
-        zones = owner_zones(services, installation_id, item.channel_id, owners)
+        try:
+            item = find(services, installation_id, views.item_id_from(body["view"].get("private_metadata")))
+            owners = check_owners(tuple(state_values(body["view"]).get(Block.ACTION_OWNERS) or ()), actor)
+            zones = owner_zones(services, installation_id, item.channel_id, owners)
+        except FormErrors as errors:
+            ack(response_action="errors", errors=errors.errors)
+            return
+        except UserError as problem:
+            ack(response_action="errors", errors={Block.ACTION_OWNERS: problem.message})
+            return
+        ack()
         with services.db.write() as session:
             if reassign(session, item.id, owners) is None:
                 raise UserError(f"{item.ref} is already done.")
@@ -172,21 +184,19 @@ def snooze_listener(services: Services, choice: str) -> Any:
 def read_form(values: dict[str, Any], creator: str, today: date) -> tuple[str, tuple[str, ...], date | None]:
     """The form's text, owners and due date, or every field's error at once."""
     errors: dict[str, str] = {}
-    text, owners, due = "", (creator,), None
-    for block, read in ((Block.ACTION_TEXT, lambda: check_text(values.get(Block.ACTION_TEXT) or "")),
-                        (Block.ACTION_OWNERS, lambda: check_owners(tuple(values.get(Block.ACTION_OWNERS) or ()), creator)),
-                        (Block.ACTION_DUE, lambda: check_due(date.fromisoformat(values[Block.ACTION_DUE]) if values.get(Block.ACTION_DUE) else None, today))):
+
+    def field(block: str, read: Callable[[], T], default: T) -> T:
         try:
-            result = read()
+            return read()
         except UserError as problem:
             errors[block] = problem.message
-            continue
-        if block == Block.ACTION_TEXT:
-            text = result
-        elif block == Block.ACTION_OWNERS:
-            owners = result
-        else:
-            due = result
+            return default
+
+    text = field(Block.ACTION_TEXT, lambda: check_text(values.get(Block.ACTION_TEXT) or ""), "")
+    no_owners: tuple[str, ...] = (creator,)
+    owners = field(Block.ACTION_OWNERS, lambda: check_owners(tuple(values.get(Block.ACTION_OWNERS) or ()), creator), no_owners)
+    picked = values.get(Block.ACTION_DUE)
+    due = field(Block.ACTION_DUE, lambda: check_due(date.fromisoformat(picked) if picked else None, today), None)
     if errors:
         raise FormErrors(errors)
     return text, owners, due
@@ -228,10 +238,11 @@ def capture(services: Services, installation_id: int, channel_id: str, creator: 
     message_text, blocks = views.item_message(item)
     try:
         ts = services.gateway.post_message(channel_id, message_text, blocks)
-    except Exception:
-        with services.db.write() as session:
-            cancel_reminders(session, installation_id, item_id)
-            delete_item(session, item_id)
+    except SlackCallError as error:
+        if error.category != "uncertain":  # an uncertain post may have landed: keep what its buttons point at
+            with services.db.write() as session:
+                cancel_reminders(session, installation_id, item_id)
+                delete_item(session, item_id)
         raise
     with services.db.write() as session:
         set_message(session, item_id, ts)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.actions import ActionItem, DueReport, is_overdue, ref_of
 from storage.models import ActionCounterRow, ActionItemRow, ActionOwnerRow
@@ -68,7 +69,7 @@ def find_by_number(session: Session, installation_id: int, channel_id: str, numb
     return _items(session, [row], now)[0] if row else None
 
 
-def _due_order() -> tuple[object, ...]:
+def _due_order() -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]:
     # Items without a due date last, then by due date, then oldest first.
     return (ActionItemRow.due.is_(None), ActionItemRow.due, ActionItemRow.id)
 

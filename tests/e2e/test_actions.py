@@ -4,14 +4,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytz
+from sqlalchemy import update
 
 from bot.clock import FixedClock
+from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.scheduler.actions import REMIND
 from storage.actions import channel_items, load_item
+from storage.alliances import save_alliance
 from storage.due_work import claim_due, state_of
-from tests.e2e.conftest import CHANNEL, RunningBot, eventually
+from storage.models import AllianceRow
+from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
 
 NY, ZURICH, TOKYO = "America/New_York", "Europe/Zurich", "Asia/Tokyo"
 
@@ -72,6 +76,8 @@ def test_capture_by_command_with_owners_and_a_date_then_list_and_done(bot2: Runn
     assert [i.ref for i in items(bot)] == ["A-2"]
     kenji.run("/action", "done A-99", channel=CHANNEL)
     eventually(lambda: "no action item A-99" in ephemeral_text(bot, "UKENJI"), what="the refusal")
+    kenji.run("/action", "help", channel=CHANNEL)
+    eventually(lambda: "keeps track of who does what by when" in ephemeral_text(bot, "UKENJI"), what="the help")
 
 
 def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: RunningBot) -> None:
@@ -87,6 +93,21 @@ def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: R
         eventually(lambda: answer in ephemeral_text(bot, "UMARIA"), what=f"the refusal of {text!r}")
     assert "2026-12-01" in ephemeral_text(bot, "UMARIA")  # errors show examples
     assert items(bot) == [] and item_messages(bot) == []
+
+    # A channel the bot is not in: Maria is told how to fix it, and no item is left behind.
+    bot.slack.add_channel("C0PRIVATE", "side-room", members=["UMARIA"], bot_is_member=False)
+    maria.run("/action", "Send the deck by friday", channel="C0PRIVATE")
+    eventually(lambda: any("not a member of this channel" in str(m.text) for m in bot.slack.ephemerals("C0PRIVATE", "UMARIA")),
+               what="the not-in-channel answer")
+    # The same from a message there through the shortcut's form: the answer comes by DM.
+    ts = maria.post_message("C0PRIVATE", "Let's have Maria send the deck")
+    maria.message_shortcut("action_item_from_message", "C0PRIVATE", ts)
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the form")
+    maria.submit_view({})
+    eventually(lambda: any("not a member of this channel" in m.text for m in bot.slack.messages(bot.slack.ws.dm_channel("UMARIA").channel_id)),
+               what="the answer by DM")
+    with bot.services.db.read() as session:
+        assert channel_items(session, bot.services.default_installation_id, "C0PRIVATE", bot.services.clock.now()) == []
 
 
 def test_capture_by_modal_and_by_message_shortcut_links_back(bot2: RunningBot) -> None:
@@ -175,6 +196,8 @@ def test_done_and_snoozed_items_are_not_reminded_and_reassign_tells_the_new_owne
 
     maria.click("Reassign", channel=CHANNEL, message_ts=bot.slack.messages(CHANNEL)[1].ts)
     eventually(lambda: bot.slack.open_views("UMARIA"), what="the reassign form")
+    refused = maria.submit_view({"New owners": ["UBOT"]})
+    assert refused.payload and "action_owners" in refused.payload["errors"]
     maria.submit_view({"New owners": ["UKENJI"]})
     eventually(lambda: dms(bot, "UKENJI"), what="the new owner told")
     assert "gave you an action item" in dms(bot, "UKENJI")[0] and "Chase the legal review" in dms(bot, "UKENJI")[0]
@@ -213,3 +236,18 @@ def test_short_ids_stay_unique_when_people_capture_at_the_same_moment(bot2: Runn
             person.run("/action", f"Item {n} from {person.user_id}", channel=CHANNEL)
     eventually(lambda: len(items(bot)) == 12, timeout=15, what="twelve items")
     assert sorted(i.ref for i in items(bot)) == sorted(f"A-{n}" for n in range(1, 13))
+
+
+def test_an_owner_without_a_zone_is_reminded_at_nine_in_the_alliances_zone(bot2: RunningBot) -> None:
+    bot = bot2
+    setup = Alliance(CHANNEL, "Alpha–Beta", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)),
+                     time_zone=ZURICH)
+    with bot.services.db.write() as session:
+        save_alliance(session, bot.services.default_installation_id, setup, by_user="UMARIA", now=bot.services.clock.now())
+        # save_alliance does not store time_zone yet (there is no way to set it in /alliance today).
+        session.execute(update(AllianceRow).where(AllianceRow.channel_id == CHANNEL).values(time_zone=ZURICH))
+    bot.person("UMARIA").run("/action", "Countersign the SOW <@UANNA|anna> by 2027-01-08", channel=CHANNEL)  # Anna has no tz
+    eventually(lambda: item_messages(bot), what="the item")
+    [item] = items(bot)
+    assert reminder_at(bot, item.id, "due", "UANNA") == datetime(2027, 1, 8, 8, 0, tzinfo=timezone.utc)  # 09:00 CET
+    assert reminder_at(bot, item.id, "overdue", "UANNA") == datetime(2027, 1, 11, 8, 0, tzinfo=timezone.utc)  # Monday
