@@ -115,7 +115,11 @@ def milestone_list(milestones: Sequence[Milestone], months: int | None, zone: st
 def added_message(milestone: Milestone, zone: str, today: date) -> Message:
     """Posted in the channel when a milestone is added."""
     text = f":round_pushpin: <@{milestone.created_by}> added milestone {milestone_line(milestone, zone, today)}"
-    return f"Milestone {milestone.ref} added: {milestone.name}", [bk.section(text[:3000])]
+    out = [bk.section(text[:3000])]
+    if zone == "UTC":
+        # The alliance has no zone of its own yet: say where the 09:00 nudges will land.
+        out.append(bk.context(f"Nudges come at 09:00 UTC. Set the alliance's time zone with `{Command.MILESTONE} zone Area/City`."))
+    return f"Milestone {milestone.ref} added: {milestone.name}", out
 
 
 def _buttons(milestone: Milestone) -> dict[str, Any]:

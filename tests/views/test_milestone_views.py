@@ -42,3 +42,8 @@ def test_the_list_sums_payments_and_shows_slips() -> None:
     text, blocks = views.milestone_list([PAID] * 45, 24, "UTC", TODAY)
     check_message(text, blocks)
     assert "and 5 more" in str(blocks) and "1,125,000,000 USD in" in str(blocks) and "CMC delay" in str(blocks)
+
+
+def test_an_alliance_without_a_zone_is_told_where_nudges_land() -> None:
+    assert "zone Area/City" in str(views.added_message(PAID, "UTC", TODAY)[1])
+    assert "zone Area/City" not in str(views.added_message(PAID, "Europe/Zurich", TODAY)[1])
