@@ -207,7 +207,7 @@ def answer(services: Services, installation_id: int, call: CommandCall, word: st
     return views.help_message()
 
 
-def milestones_home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> views.HomeSection | None:
+def milestones_home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> views.HomeSectionShape | None:
     """Home tab source (CONTRACTS.md): the open milestones a person owns, due in the next 90 days or overdue."""
     today = local_today(now, "UTC")
     mine = channel_milestones(session, installation_id, None, until=today + timedelta(days=90), owner_id=user_id)

@@ -94,7 +94,7 @@ def gather(session: Session, installation_id: int, channel_id: str, *, now: date
     reviews = tuple(AssumptionReview(row.id, "", row.review_at, tuple(row.assumptions or ())) for row in session.scalars(
         select(DecisionRow).where(DecisionRow.installation_id == installation_id, DecisionRow.channel_id == channel_id,
                                   DecisionRow.review_at.is_not(None), DecisionRow.review_at <= now + timedelta(days=ACTION_HORIZON_DAYS),
-                                  DecisionRow.review_at > since).order_by(DecisionRow.review_at)))
+                                  DecisionRow.review_at > since).order_by(DecisionRow.review_at)) if row.review_at is not None)
     if reviews:
         proposals = dict(session.execute(select(RoundRow.decision_id, RoundRow.proposal).where(
             RoundRow.decision_id.in_([r.decision_id for r in reviews])).order_by(RoundRow.number)).all())

@@ -115,7 +115,11 @@ def milestone_list(milestones: Sequence[Milestone], months: int | None, zone: st
 def added_message(milestone: Milestone, zone: str, today: date) -> Message:
     """Posted in the channel when a milestone is added."""
     text = f":round_pushpin: <@{milestone.created_by}> added milestone {milestone_line(milestone, zone, today)}"
-    return f"Milestone {milestone.ref} added: {milestone.name}", [bk.section(text[:3000])]
+    out = [bk.section(text[:3000])]
+    if zone == "UTC":
+        # The alliance has no zone of its own yet: say where the 09:00 nudges will land.
+        out.append(bk.context(f"Nudges come at 09:00 UTC. Set the alliance's time zone with `{Command.MILESTONE} zone Area/City`."))
+    return f"Milestone {milestone.ref} added: {milestone.name}", out
 
 
 def _buttons(milestone: Milestone) -> dict[str, Any]:
@@ -212,26 +216,29 @@ def note(text: str) -> Message:
     return text, [bk.section(text)]
 
 
-try:  # f-actions provides the Home tab builder; until it is merged, the same shape here
+@dataclass(frozen=True)
+class HomeSectionShape:
+    """One section of the Home tab as CONTRACTS.md gives it, for checkouts without f-actions' builder."""
+
+    title: str
+    blocks: list[dict[str, Any]]
+    urgency: int
+    hidden_count: int
+
+
+try:  # f-actions provides the Home tab builder and its HomeSection; the same shape until it is merged
     from bot.views.home import HomeSection  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # pragma: no cover - depends on the checkout
-    @dataclass(frozen=True)
-    class HomeSection:  # type: ignore[no-redef]
-        """One section of the Home tab (CONTRACTS.md)."""
-
-        title: str
-        blocks: list[dict[str, Any]]
-        urgency: int
-        hidden_count: int
+    HomeSection = HomeSectionShape  # type: ignore[misc,assignment,unused-ignore]
 
 
 HOME_MAX = 8
 
 
-def home_section(milestones: Sequence[Milestone], zone: str, today: date) -> HomeSection | None:
+def home_section(milestones: Sequence[Milestone], zone: str, today: date) -> HomeSectionShape | None:
     """"Milestones" on a person's Home tab: theirs, soonest first; urgency 2 when one is overdue, 1 within a week."""
     if not milestones:
         return None
     urgency = 2 if any(m.is_overdue(today) for m in milestones) else 1 if any((m.due - today).days <= 7 for m in milestones) else 0
     blocks = [bk.section(f"<#{m.channel_id}> {milestone_line(m, zone, today)}"[:3000]) for m in milestones[:HOME_MAX]]
-    return HomeSection("Milestones", blocks, urgency, max(0, len(milestones) - HOME_MAX))
+    return HomeSection("Milestones", blocks, urgency, max(0, len(milestones) - HOME_MAX))  # type: ignore[no-any-return,unused-ignore]
