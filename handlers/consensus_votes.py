@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 # Short transactions: on SQLite every writer (e.g. the HTTP edge's replay check before an ack)
 # queues on one lock, so a batch must not hold it long.
-MAX_BATCH = 50
+MAX_BATCH = 25
+GATHER = 0.05  # seconds
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ class VoteQueue:
 
     def _drain(self) -> None:
         while True:
+            # Let a burst gather first: fewer, larger transactions, and the threads sending acks
+            # get the database (SQLite's one writer) and the interpreter in between.
+            time.sleep(GATHER)
             with self._lock:
                 batch, self._queued = self._queued[:MAX_BATCH], self._queued[MAX_BATCH:]
                 if not batch:
