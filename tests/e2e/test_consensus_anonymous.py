@@ -144,6 +144,7 @@ def test_governance_load_in_the_log_and_the_export(alliance2: RunningBot) -> Non
     round_two = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if "round 2" in m.text], what="round 2")[-1]
     vote(bot, "UMARIA", "Support", message_ts=round_two.ts)
     vote(bot, "UKENJI", "Support", message_ts=round_two.ts)
+    eventually(lambda: len(stored(bot).votes) == 2, what="round 2 votes")
     maria.click("Close decision", channel=CHANNEL, message_ts=round_two.ts)
     eventually(lambda: stored(bot).status == "closed", what="the close")
 
