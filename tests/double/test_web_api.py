@@ -215,3 +215,10 @@ def test_file_upload_v2_through_slack_sdk(slack: SlackDouble) -> None:
     [message] = slack.messages(CHANNEL)
     assert message.files == [file_id] and message.text == "Here it is"
     assert [c.method for c in slack.calls()] == ["files.getUploadURLExternal", "files.completeUploadExternal"]
+
+
+def test_workspace_admins_are_flagged_like_slack(slack: SlackDouble) -> None:
+    slack.add_user("UADMIN", slack.team_id, "admin", tz="UTC", is_admin=True)
+    client = web(slack)
+    admin, kenji = client.users_info(user="UADMIN")["user"], client.users_info(user="UMARIA")["user"]
+    assert (admin["is_admin"], admin["is_owner"], kenji["is_admin"]) == (True, False, False)

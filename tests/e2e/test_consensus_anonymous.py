@@ -1,6 +1,7 @@
 """Anonymous decisions leak nothing; admins may close; the log and export show the governance load."""
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from typing import Any
@@ -145,8 +146,14 @@ def test_governance_load_in_the_log_and_the_export(alliance2: RunningBot) -> Non
     vote(bot, "UMARIA", "Support", message_ts=round_two.ts)
     vote(bot, "UKENJI", "Support", message_ts=round_two.ts)
     eventually(lambda: len(stored(bot).votes) == 2, what="round 2 votes")
+    stale = copy.deepcopy(next(m for m in bot.slack.messages(CHANNEL) if m.ts == round_two.ts))  # as Lee's client still shows it
     maria.click("Close decision", channel=CHANNEL, message_ts=round_two.ts)
     eventually(lambda: stored(bot).status == "closed", what="the close")
+    support = next(e for b in stale.blocks if b["type"] == "actions" for e in b["elements"] if e["text"]["text"] == "Support")
+    bot.person("ULEE")._act("message", stale, {"action_id": support["action_id"], "block_id": "decision_actions", "type": "button",
+                                                 "text": support["text"], "value": support["value"], "action_ts": "1.0"})
+    eventually(lambda: any("decision is closed" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the refusal")
+    assert len(stored(bot).votes) == 2 and stored(bot).outcome.value == "full_consensus"  # unchanged
 
     assert {name for name, _ in linking_rows(bot, LEVELS)} == {"votes"}  # the check finds named votes (and only them)
     load = stored(bot).load
