@@ -76,7 +76,7 @@ def final_tally_shown(slack: SlackDouble, ts: str, per_partner: int) -> bool:
     return all(f"*{p}* ({per_partner}/{per_partner} voted): Support {per_partner}" in shown for p in ("Alpha Pharma", "Beta Bio"))
 
 
-def run(mode: str, backend: str, users: int, workdir: Path) -> str:
+def run(mode: str, backend: str, users: int, workdir: Path, threads: int = 48) -> str:
     slack = SlackDouble(signing_secret=SECRET)
     slack.start()
     slack.add_team(PARTNER, "Beta Bio")
@@ -104,7 +104,7 @@ def run(mode: str, backend: str, users: int, workdir: Path) -> str:
                 assert ack.acked
                 return ack.latency
 
-            with ThreadPoolExecutor(min(users, 128)) as pool:
+            with ThreadPoolExecutor(min(users, threads)) as pool:
                 latencies = list(pool.map(click, range(users)))
             clicked_for = time.perf_counter() - start
             while not final_tally_shown(slack, ts, users // 2) and time.perf_counter() - start < 60:

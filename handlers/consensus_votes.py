@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,13 +20,16 @@ from bot.domain.consensus import ANONYMOUS_FINAL, Level, Vote, check_can_vote
 from bot.domain.errors import UserError
 from bot.slack_edge.errors import error_handler
 from bot.slack_edge.payloads import Actor
-from storage.decisions import cast_vote, close_decision, load_decision
+from storage.decisions import cast_votes, close_decision, load_decision
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 logger = logging.getLogger(__name__)
-MAX_BATCH = 500
+# Short transactions: on SQLite every writer (e.g. the HTTP edge's replay check before an ack)
+# queues on one lock, so a batch must not hold it long.
+MAX_BATCH = 25
+GATHER = 0.05  # seconds
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,9 @@ class VoteQueue:
 
     def _drain(self) -> None:
         while True:
+            # Let a burst gather first: fewer, larger transactions, and the threads sending acks
+            # get the database (SQLite's one writer) and the interpreter in between.
+            time.sleep(GATHER)
             with self._lock:
                 batch, self._queued = self._queued[:MAX_BATCH], self._queued[MAX_BATCH:]
                 if not batch:
@@ -88,18 +95,20 @@ class VoteQueue:
         with services.db.write() as session:
             for key in dict.fromkeys((v.installation_id, v.decision_id) for v in batch):
                 decision = load_decision(session, *key)
+                valid: list[tuple[QueuedVote, Vote]] = []
                 for vote in (v for v in batch if (v.installation_id, v.decision_id) == key):
                     try:
                         if decision is None:
                             raise UserError("I cannot find this decision any more.")
-                        partner = check_can_vote(decision, vote.actor.user_id)
-                        result = cast_vote(session, decision, Vote(vote.actor.user_id, partner, vote.level, vote.concern), services.clock.now())
-                        if result == "final":
-                            raise UserError(ANONYMOUS_FINAL)
-                        touched[key] = None
+                        valid.append((vote, Vote(vote.actor.user_id, check_can_vote(decision, vote.actor.user_id), vote.level, vote.concern)))
                     except UserError as problem:
                         refused.append((vote, problem))
-                voted = load_decision(session, *key) if key in touched else None
+                if decision is None or not valid:
+                    continue
+                results = cast_votes(session, decision, [v for _, v in valid], services.clock.now())
+                refused += [(queued, UserError(ANONYMOUS_FINAL)) for (queued, _), result in zip(valid, results) if result == "final"]
+                touched[key] = None
+                voted = load_decision(session, *key) if key in touched and decision is not None and decision.auto_close else None
                 if voted is not None and voted.status == "open" and voted.auto_close and voted.everyone_voted():
                     close_decision(session, voted.id, voted.closing_verdict().outcome, services.clock.now())
         for installation_id, decision_id in touched:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -38,9 +39,9 @@ def _add_round(session: Session, decision: DecisionRow, number: int, proposal: s
 
 def _bump(session: Session, decision_id: int, **counts: int) -> None:
     """Add to a decision's governance load atomically (concurrent voters never lose a count)."""
-    columns = {f"load_{name}": getattr(DecisionRow, f"load_{name}") + n for name, n in counts.items() if n}
+    columns = {f"load_{name}": getattr(DecisionRow.__table__.c, f"load_{name}") + n for name, n in counts.items() if n}
     if columns:
-        session.execute(update(DecisionRow).where(DecisionRow.id == decision_id).values(**columns))
+        session.connection().execute(update(DecisionRow.__table__).where(DecisionRow.__table__.c.id == decision_id).values(**columns))
 
 
 def count_reminder(session: Session, decision_id: int) -> None:
@@ -96,52 +97,57 @@ def anonymous_votes(session: Session, round_id: int) -> tuple[Vote, ...]:
 def cast_vote(session: Session, decision: Decision, vote: Vote, now: datetime) -> str:
     """Set a decider's vote in the current round: "new", "changed" or "unchanged" (a repeated click);
     in anonymous mode "new" or "final" (a second vote is refused: anonymous votes are final)."""
+    return cast_votes(session, decision, [vote], now)[0]
+
+
+def cast_votes(session: Session, decision: Decision, votes: Sequence[Vote], now: datetime) -> list[str]:
+    """Cast several votes in the current round (a burst stored in one transaction); one result per vote, as cast_vote.
+
+    Core statements on the session's connection: the ORM's per-statement work made a vote cost
+    ~3 ms of CPU, which under a burst starved the threads that send acks."""
     round_id = session.scalar(select(RoundRow.id).where(RoundRow.decision_id == decision.id, RoundRow.number == decision.round_number))
     if round_id is None:
         raise ValueError(f"decision {decision.id} has no round {decision.round_number}")
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    if decision.anonymous:
-        return _cast_anonymous(session, dialect, decision.id, round_id, vote)
-    result = _cast_named(session, dialect, round_id, vote, now)
-    if result != "unchanged":
-        _bump(session, decision.id, votes=int(result == "new"), vote_changes=int(result == "changed"), concerns=int(bool(vote.concern)))
-    return result
+    cast = _cast_anonymous if decision.anonymous else _cast_named
+    results = [cast(session.connection(), dialect, round_id, vote, now) for vote in votes]
+    _bump(session, decision.id, votes=results.count("new"), vote_changes=results.count("changed"),
+          concerns=sum(1 for vote, result in zip(votes, results) if vote.concern and result in ("new", "changed")))
+    return results
 
 
-def _cast_anonymous(session: Session, dialect: object, decision_id: int, round_id: int, vote: Vote) -> str:
+BALLOTS, TALLIES, VOTES = BallotRow.__table__, AnonymousTallyRow.__table__, VoteRow.__table__
+
+
+def _cast_anonymous(conn: Any, dialect: Any, round_id: int, vote: Vote, _now: datetime) -> str:
     # The ballot (who) and the count (what) are written in one transaction but never in one row.
-    ballot = dialect.insert(BallotRow).values(round_id=round_id, voter_id=vote.voter_id)  # type: ignore[attr-defined]
-    inserted = session.execute(ballot.on_conflict_do_nothing(index_elements=["round_id", "voter_id"]).returning(BallotRow.id)).scalar()
-    if inserted is None:
+    ballot = dialect.insert(BALLOTS).values(round_id=round_id, voter_id=vote.voter_id)
+    if conn.execute(ballot.on_conflict_do_nothing(index_elements=["round_id", "voter_id"]).returning(BALLOTS.c.id)).scalar() is None:
         return "final"
-    partner = vote.partner or ""
-    counted = session.execute(update(AnonymousTallyRow).where(
-        AnonymousTallyRow.round_id == round_id, AnonymousTallyRow.partner == partner, AnonymousTallyRow.level == vote.level.value,
-    ).values(count=AnonymousTallyRow.count + 1))
-    if not counted.rowcount:  # type: ignore[attr-defined]
-        raise ValueError(f"round {round_id} has no tally cell for partner {partner!r}")
+    cell = (TALLIES.c.round_id == round_id) & (TALLIES.c.partner == (vote.partner or "")) & (TALLIES.c.level == vote.level.value)
+    # Row lock on PostgreSQL (SQLite writers are already serialised) before reading the concerns.
+    counted = conn.execute(update(TALLIES).where(cell).values(count=TALLIES.c.count + 1).returning(TALLIES.c.concerns)).first()
+    if counted is None:
+        raise ValueError(f"round {round_id} has no tally cell for partner {vote.partner!r}")
     if vote.concern:
-        # Row lock on PostgreSQL (SQLite writers are already serialised); sorted, so order tells nothing.
-        cell = session.scalars(select(AnonymousTallyRow).where(AnonymousTallyRow.round_id == round_id, AnonymousTallyRow.partner == partner,
-                                                               AnonymousTallyRow.level == vote.level.value).with_for_update()).one()
-        cell.concerns = sorted([*(cell.concerns or []), vote.concern])
-    _bump(session, decision_id, votes=1, concerns=int(bool(vote.concern)))
+        # Sorted, so their order says nothing about who wrote which.
+        conn.execute(update(TALLIES).where(cell).values(concerns=sorted([*(counted[0] or []), vote.concern])))
     return "new"
 
 
-def _cast_named(session: Session, dialect: object, round_id: int, vote: Vote, now: datetime) -> str:
-    insert = dialect.insert(VoteRow).values(round_id=round_id, voter_id=vote.voter_id, partner=vote.partner,  # type: ignore[attr-defined]
-                                            level=vote.level.value, concern=vote.concern, changes=0, updated_at=now)
+def _cast_named(conn: Any, dialect: Any, round_id: int, vote: Vote, now: datetime) -> str:
+    insert = dialect.insert(VOTES).values(round_id=round_id, voter_id=vote.voter_id, partner=vote.partner,
+                                          level=vote.level.value, concern=vote.concern, changes=0, updated_at=now)
     # One row per (round, voter) under a unique constraint: concurrent clicks cannot add a second
     # vote, and the last one wins. An identical click updates nothing.
     excluded = insert.excluded
     statement = insert.on_conflict_do_update(
         index_elements=["round_id", "voter_id"],
         set_={"level": excluded.level, "concern": excluded.concern, "partner": excluded.partner,
-              "changes": VoteRow.changes + 1, "updated_at": excluded.updated_at},
-        where=(VoteRow.level != excluded.level) | (VoteRow.concern.is_distinct_from(excluded.concern)),
-    ).returning(VoteRow.changes)
-    changes = session.execute(statement).scalar()
+              "changes": VOTES.c.changes + 1, "updated_at": excluded.updated_at},
+        where=(VOTES.c.level != excluded.level) | (VOTES.c.concern.is_distinct_from(excluded.concern)),
+    ).returning(VOTES.c.changes)
+    changes = conn.execute(statement).scalar()
     if changes is None:
         return "unchanged"
     return "new" if changes == 0 else "changed"

@@ -14,7 +14,7 @@ from slack_bolt import App, BoltRequest
 
 from bot.clock import Clock
 from storage.db import Database
-from storage.dedupe import remember_signature
+from bot.slack_edge.signatures import SignatureBook
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class SlackHttpEdge:
         self.db = db
         self.clock = clock
         self.secret = signing_secret
+        self.signatures = SignatureBook(db)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -73,9 +74,8 @@ class SlackHttpEdge:
             # A signature proves who sent a request, not that it is new: refuse an exact replay.
             # Slack's own retries of an event repeat the body but carry a new retry number.
             replay_key = f"{headers['x-slack-signature'][3:67]}:{headers.get('x-slack-retry-num', '')}"
-            with self.db.write() as session:
-                if not remember_signature(session, replay_key, now + timedelta(seconds=2 * WINDOW)):
-                    problem = "replayed request"
+            if not self.signatures.remember(replay_key, now + timedelta(seconds=2 * WINDOW)):
+                problem = "replayed request"
         if problem is not None:
             # Never log the body: it can carry another company's confidential text.
             logger.warning("refused a request to %s: %s", path, problem)

@@ -167,3 +167,12 @@ def test_assumptions_are_read_one_per_line_and_reviewed_at_nine_in_the_alliances
     from dataclasses import replace
     with pytest.raises(UserError):
         check_assumptions(replace(decided, outcome=Outcome.NO_CONSENSUS), "x", None, "UTC", t0)
+
+
+def test_anonymous_votes_count_without_voters_and_ballots_say_who_voted() -> None:
+    from bot.domain.consensus import ANONYMOUS
+
+    votes = [Vote(ANONYMOUS, "Alpha", Level.SUPPORT), Vote(ANONYMOUS, "Beta", Level.BLOCK, "IP")]
+    counted = tally(votes, ["a1", "a2", "b1"], ["Alpha", "Beta"], voted_ids=["a2", "b1"])
+    assert (counted.overall.total, counted.not_voted) == (2, ("a1",))
+    assert verdict(votes, ["a1", "a2", "b1"], ["Alpha", "Beta"], closed=True).blocking_concerns == ("IP",)

@@ -229,3 +229,10 @@ def test_a_workspace_wide_limit_on_post_message_spans_channels(slack: SlackDoubl
     assert [m.text for m in slack.messages("C0OTHER")] == ["2"]  # the refused call changed nothing
     time.sleep(2.05)
     assert client.chat_postMessage(channel="C0OTHER", text="3")["ok"]
+
+
+def test_workspace_admins_are_flagged_like_slack(slack: SlackDouble) -> None:
+    slack.add_user("UADMIN", slack.team_id, "admin", tz="UTC", is_admin=True)
+    client = web(slack)
+    admin, kenji = client.users_info(user="UADMIN")["user"], client.users_info(user="UMARIA")["user"]
+    assert (admin["is_admin"], admin["is_owner"], kenji["is_admin"]) == (True, False, False)

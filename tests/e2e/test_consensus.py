@@ -246,6 +246,7 @@ def test_the_full_form_sets_deciders_and_a_deadline_that_the_scheduler_keeps(all
     assert "Your vote is still missing" in str(dms["UANNA"][0].blocks)
     scheduler.tick()
     assert len(bot.slack.messages(bot.slack.ws.dm_channel("UANNA").channel_id)) == 1  # once each
+    assert stored(bot).load.reminders == 2  # part of the decision's governance load
 
     clock.set(deadline + timedelta(minutes=1))
     scheduler.tick()  # the 1 h reminders, then the close at the deadline

@@ -1,6 +1,7 @@
 """Anonymous decisions leak nothing; admins may close; the log and export show the governance load."""
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from typing import Any
@@ -144,8 +145,15 @@ def test_governance_load_in_the_log_and_the_export(alliance2: RunningBot) -> Non
     round_two = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if "round 2" in m.text], what="round 2")[-1]
     vote(bot, "UMARIA", "Support", message_ts=round_two.ts)
     vote(bot, "UKENJI", "Support", message_ts=round_two.ts)
+    eventually(lambda: len(stored(bot).votes) == 2, what="round 2 votes")
+    stale = copy.deepcopy(next(m for m in bot.slack.messages(CHANNEL) if m.ts == round_two.ts))  # as Lee's client still shows it
     maria.click("Close decision", channel=CHANNEL, message_ts=round_two.ts)
     eventually(lambda: stored(bot).status == "closed", what="the close")
+    support = next(e for b in stale.blocks if b["type"] == "actions" for e in b["elements"] if e["text"]["text"] == "Support")
+    bot.person("ULEE")._act("message", stale, {"action_id": support["action_id"], "block_id": "decision_actions", "type": "button",
+                                                 "text": support["text"], "value": support["value"], "action_ts": "1.0"})
+    eventually(lambda: any("decision is closed" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the refusal")
+    assert len(stored(bot).votes) == 2 and stored(bot).outcome.value == "full_consensus"  # unchanged
 
     assert {name for name, _ in linking_rows(bot, LEVELS)} == {"votes"}  # the check finds named votes (and only them)
     load = stored(bot).load
@@ -158,3 +166,29 @@ def test_governance_load_in_the_log_and_the_export(alliance2: RunningBot) -> Non
     assert record["governance_load"]["total"] == 8 and len(record["rounds"]) == 2 and record["outcome"] == "full_consensus"
     assert record["rounds"][0]["votes_by_partner"]["Beta Bio"]["block"] == 1
     assert {"level": "block", "concern": "Audit findings are open", "voter_id": "UKENJI"} in record["rounds"][0]["concerns"]
+
+
+def test_an_anonymous_burst_counts_every_ballot_once(bot2: RunningBot) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    bot = bot2
+    people = [f"UA{i:03d}" for i in range(12)] + [f"UB{i:03d}" for i in range(12)]
+    for user in people:
+        bot.slack.add_user(user, HOME if user.startswith("UA") else PARTNER, user.lower(), tz="UTC")
+    bot.slack.add_channel("C0ANON", "anon", members=people, is_ext_shared=True)
+    setup = Alliance("C0ANON", "Anon", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
+    with bot.services.db.write() as session:
+        save_alliance(session, bot.services.default_installation_id, setup, by_user="UA000", now=bot.services.clock.now())
+    bot.person("UA000").run("/consensus", "", channel="C0ANON")
+    eventually(lambda: bot.slack.open_views("UA000"), what="the form")
+    bot.person("UA000").submit_view({"Proposal": "Adopt the shared data room", "Voting": ANONYMOUS_CHOICE})
+    ts = eventually(lambda: bot.slack.messages("C0ANON"), what="the decision")[0].ts
+    clicks = people + people[:8]  # eight people click twice: their second ballot is refused
+    with ThreadPoolExecutor(12) as pool:
+        assert all(a.acked for a in pool.map(lambda u: bot.person(u).click("Support", channel="C0ANON", message_ts=ts), clicks))
+    eventually(lambda: len(stored(bot).ballots) == 24 and len(stored(bot).votes) == 24, what="24 ballots and 24 counted votes")
+    eventually(lambda: len([m for m in bot.slack.ephemerals("C0ANON") if "are final" in str(m.text)]) == 8, what="8 refusals")
+    bot.person("UA000").click("Close decision", channel="C0ANON", message_ts=ts)
+    final = "*Alpha Pharma* (12/12 voted): Support 12"
+    eventually(lambda: final in str(bot.slack.messages("C0ANON")[0].blocks), what="the final per-partner tally")
+    assert stored(bot).load.votes == 24
