@@ -26,6 +26,7 @@ from bot.scheduler.milestones import alliance_zone, schedule_nudges
 from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import milestones as views
+from bot.views.home import HomeSection
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
 from storage.alliances import get_alliance
@@ -207,7 +208,7 @@ def answer(services: Services, installation_id: int, call: CommandCall, word: st
     return views.help_message()
 
 
-def milestones_home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> views.HomeSectionShape | None:
+def milestones_home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> HomeSection | None:
     """Home tab source (CONTRACTS.md): the open milestones a person owns, due in the next 90 days or overdue."""
     today = local_today(now, "UTC")
     mine = channel_milestones(session, installation_id, None, until=today + timedelta(days=90), owner_id=user_id)

@@ -1,8 +1,7 @@
 """Repository for channel digests: the schedule, and gathering what a digest shows; never commits.
 
-Action items and meetings come from other features through `DigestSources`; each defaults to
-their storage function when it exists in this checkout (f-actions' `overdue_and_due_soon`,
-f-meetings' `meetings_between`) and to "nothing" otherwise.
+Action items and meetings come from their features' repositories through `DigestSources`, so a
+test can gather a digest without them.
 """
 from __future__ import annotations
 
@@ -33,14 +32,8 @@ from storage.decisions import channel_decisions
 from storage.milestones import channel_milestones, channel_schedule
 from storage.models import ChannelScheduleRow, DecisionRow, RoundRow
 
-try:  # f-actions provides it; until it is merged the digest has no action items
-    from storage.actions import overdue_and_due_soon as _actions  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - depends on the checkout
-    _actions = None
-try:  # f-meetings provides it
-    from storage.meetings import meetings_between as _meetings  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover
-    _meetings = None
+from storage.actions import overdue_and_due_soon
+from storage.meetings import meetings_between
 
 ActionsSource = Callable[..., Any]  # (session, installation_id, channel_id, now, days=7) -> DueReport(overdue, due_soon)
 MeetingsSource = Callable[..., Sequence[Any]]  # (session, installation_id, channel_id, start, end) -> [MeetingOccurrence]
@@ -50,8 +43,8 @@ MeetingsSource = Callable[..., Sequence[Any]]  # (session, installation_id, chan
 class DigestSources:
     """Where action items and meetings come from (other features' storage functions)."""
 
-    actions: ActionsSource | None = _actions
-    meetings: MeetingsSource | None = _meetings
+    actions: ActionsSource | None = overdue_and_due_soon
+    meetings: MeetingsSource | None = meetings_between
 
 
 DEFAULT_SOURCES = DigestSources()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,6 +12,7 @@ from bot.domain.recurrence import local_instant
 from bot.domain.milestones import NUDGE_AT
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
+from bot.views.home import HomeSection
 from bot.views.metadata import ChannelRef
 
 Message = tuple[str, list[dict[str, Any]]]
@@ -216,29 +216,14 @@ def note(text: str) -> Message:
     return text, [bk.section(text)]
 
 
-@dataclass(frozen=True)
-class HomeSectionShape:
-    """One section of the Home tab as CONTRACTS.md gives it, for checkouts without f-actions' builder."""
-
-    title: str
-    blocks: list[dict[str, Any]]
-    urgency: int
-    hidden_count: int
-
-
-try:  # f-actions provides the Home tab builder and its HomeSection; the same shape until it is merged
-    from bot.views.home import HomeSection  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # pragma: no cover - depends on the checkout
-    HomeSection = HomeSectionShape  # type: ignore[misc,assignment,unused-ignore]
-
-
 HOME_MAX = 8
 
 
-def home_section(milestones: Sequence[Milestone], zone: str, today: date) -> HomeSectionShape | None:
-    """"Milestones" on a person's Home tab: theirs, soonest first; urgency 2 when one is overdue, 1 within a week."""
+def home_section(milestones: Sequence[Milestone], zone: str, today: date) -> HomeSection | None:
+    """"Milestones" on a person's Home tab: theirs, soonest first; more urgent when one is overdue or due within a week."""
     if not milestones:
         return None
-    urgency = 2 if any(m.is_overdue(today) for m in milestones) else 1 if any((m.due - today).days <= 7 for m in milestones) else 0
+    # On the scale of the other sections (meetings today 110, action items 100, votes 90).
+    urgency = 95 if any(m.is_overdue(today) for m in milestones) else 85 if any((m.due - today).days <= 7 for m in milestones) else 50
     blocks = [bk.section(f"<#{m.channel_id}> {milestone_line(m, zone, today)}"[:3000]) for m in milestones[:HOME_MAX]]
-    return HomeSection("Milestones", blocks, urgency, max(0, len(milestones) - HOME_MAX))  # type: ignore[no-any-return,unused-ignore]
+    return HomeSection("Milestones", blocks, urgency, max(0, len(milestones) - HOME_MAX))
