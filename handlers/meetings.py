@@ -78,8 +78,10 @@ def register(app: App, services: Services) -> None:
         word, _, rest = call.text.strip().partition(" ")
         word, installation_id = word.lower(), context["installation_id"]
         if word in ("", "propose"):
-            members = [m.user_id for m in services.directory.members(installation_id, call.channel_id) if not m.is_bot and not m.deleted]
-            today = services.clock.now().date().isoformat()
+            # Member ids only (one call): profiles for a big channel could outlast the trigger's 3 seconds.
+            members = [u for u in services.gateway.channel_member_ids(call.channel_id) if u != services.bot_user_id]
+            zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
+            today = local_today(services.clock.now(), zone).isoformat()
             services.gateway.open_view(call.trigger_id, views.propose_modal(call.channel_id, members, today))
         elif word == "prefs":
             open_prefs(services, installation_id, call.user_id, call.trigger_id)
@@ -123,9 +125,11 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         installation_id, organizer = context["installation_id"], Actor.from_interaction(body).user_id
-        if not request.participant_ids:
-            members = services.directory.members(installation_id, channel_id)
-            request = replace(request, participant_ids=tuple(m.user_id for m in members if not m.is_bot and not m.deleted))
+        chosen = (services.directory.users(installation_id, list(request.participant_ids)) if request.participant_ids
+                  else services.directory.members(installation_id, channel_id))
+        people = {m.user_id for m in chosen if not m.is_bot and not m.deleted}
+        order = request.participant_ids or tuple(m.user_id for m in chosen)
+        request = replace(request, participant_ids=tuple(u for u in order if u in people))
         zone = next((m.tz for m in services.directory.users(installation_id, [organizer]) if m.tz), None)
         post_proposal(services, installation_id, channel_id, organizer, replace(request, zone=zone or "UTC"))
 
