@@ -209,12 +209,6 @@ def check_external(title: str, day: date, at: time, zone: str, duration: int, no
     return ExternalMeeting(title.strip()[:150], starts, duration, zone)
 
 
-def next_occurrence(meeting: Meeting, now: datetime) -> MeetingOccurrence | None:
-    """The first occurrence still to come (not cancelled)."""
-    upcoming = [o for o in meeting.occurrences if not o.cancelled and o.ends_at > now]
-    return min(upcoming, key=lambda o: o.starts_at) if upcoming else None
-
-
 def is_fixed_local_series(meeting: Meeting) -> bool:
     """True when every occurrence starts at the same wall clock in the meeting's zone on the rule's days.
 
@@ -238,18 +232,6 @@ def moved_start(day_text: str, clock_text: str, zone: str, today: date, now: dat
     if starts <= now:
         raise UserError("That time has already passed.")
     return starts
-
-
-def occurrence_window(day: date, start: time, end: time, zone: str) -> tuple[datetime, datetime]:
-    """The UTC window of allowed starts on `day` between two wall-clock times in `zone`."""
-    if end <= start:
-        raise UserError("The window must end after it starts.", field="window")
-    return local_instant(day, start, zone), local_instant(day, end, zone)
-
-
-def utc(instant: datetime) -> datetime:
-    """Normalise an aware instant to UTC."""
-    return instant.astimezone(pytz.utc)
 
 
 @dataclass(frozen=True)
