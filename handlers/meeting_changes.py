@@ -7,17 +7,8 @@ from typing import TYPE_CHECKING, Any
 from bot.domain.dates import local_today
 from bot.domain.errors import UserError
 from bot.domain.meeting_plans import pain_at
-from bot.domain.meetings import (
-    Cadence,
-    ExternalMeeting,
-    Meeting,
-    MeetingOccurrence,
-    Recurrence,
-    WorkingHours,
-    moved_start,
-    new_uid,
-    parse_cadence,
-)
+from bot.domain.meeting_requests import Cadence, ExternalMeeting, parse_cadence
+from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence, WorkingHours, moved_start, new_uid
 from bot.scheduler.meetings import schedule_cadence, schedule_meeting, unschedule_meeting, unschedule_occurrence
 from bot.slack_edge.payloads import CommandCall
 from bot.views import calendar

@@ -9,16 +9,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.domain.dates import local_today
 from bot.domain.errors import UserError
-from bot.domain.meetings import (
-    MeetingOccurrence,
-    check_external,
-    is_fixed_local_series,
-    parse_add,
-    read_hours,
-    read_minutes,
-    read_request,
-    read_zone,
-)
+from bot.domain.meeting_requests import check_external, parse_add, read_hours, read_minutes, read_request, read_zone
+from bot.domain.meetings import MeetingOccurrence, is_fixed_local_series
 from bot.scheduler.meetings import post_proposal, schedule_meeting
 from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values

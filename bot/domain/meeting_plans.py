@@ -15,7 +15,8 @@ import pytz
 
 from bot.domain.errors import UserError
 from bot.domain.fairness import Participant, Problem, SeriesPlan, SlotOption, Track, Window, plan_series, propose_slots
-from bot.domain.meetings import MeetingRequest, WorkingHours
+from bot.domain.meeting_requests import MeetingRequest
+from bot.domain.meetings import WorkingHours
 from bot.domain.recurrence import local_instant
 
 SINGLE_OPTIONS = 3

@@ -10,7 +10,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.meeting_plans import propose
-from bot.domain.meetings import Cadence, Meeting, MeetingOccurrence, MeetingRequest, Reminder, new_uid, reminders_for
+from bot.domain.meeting_requests import Cadence, MeetingRequest
+from bot.domain.meetings import Meeting, MeetingOccurrence, Reminder, new_uid, reminders_for
 from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sender, Sent
 from bot.views import meetings as views

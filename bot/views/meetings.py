@@ -8,16 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.errors import UserError
-from bot.domain.meetings import (
-    DEFAULT_DURATION,
-    Cadence,
-    Meeting,
-    MeetingOccurrence,
-    Recurrence,
-    WorkingHours,
-    local_clock,
-    pain_marker,
-)
+from bot.domain.meeting_requests import Cadence
+from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, Recurrence, WorkingHours, local_clock, pain_marker
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback
 from bot.views.metadata import ChannelRef

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, time
 
 from bot.domain.meeting_plans import propose
-from bot.domain.meetings import Meeting, MeetingRequest, Recurrence, WorkingHours
+from bot.domain.meeting_requests import MeetingRequest
+from bot.domain.meetings import Meeting, Recurrence, WorkingHours
 from bot.slack_edge.blockkit import check_message
 from bot.views.meetings import proposal_message
 
