@@ -137,8 +137,11 @@ def senders(services: Services) -> dict[str, Sender]:
         meeting, occurrence = live
         target = str(work.payload["to"])
         zone = None
-        if target.startswith(("U", "W")):
-            zone = next((m.tz for m in services.directory.users(work.installation_id, [target]) if m.tz), None)
+        if target.startswith(("U", "W")):  # a DM shows the person's own clock: Slack's zone, else the one they gave us
+            slack_zone = next((m.tz for m in services.directory.users(work.installation_id, [target]) if m.tz), None)
+            with services.db.read() as session:
+                hours = working_hours(session, work.installation_id, {target: slack_zone}).get(target)
+            zone = hours.tz if hours else None
         text, blocks = views.reminder_message(meeting, occurrence, str(work.payload["reminder"]), zone)
         return post_once(services.gateway, work, target, text, blocks, now=services.clock.now())
 
