@@ -89,6 +89,8 @@ def post_proposal(services: Services, installation_id: int, channel_id: str, org
     if missing:
         services.gateway.post_ephemeral(channel_id, organizer, views.ask_for_zone(missing))
         return None
+    if cadence is not None and organizer in hours:
+        request = replace(request, zone=hours[organizer].tz)  # the cadence's day is the organiser's day
     proposal = propose(request, hours, ledger, organizer)
     proposal["series"] = series
     if cadence is not None:

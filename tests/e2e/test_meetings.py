@@ -250,7 +250,8 @@ def test_a_cadence_is_proposed_ahead_by_the_scheduler_from_the_series_ledger(bot
     assert len(proposals) == 1
     meeting = stored(bot)
     assert meeting.participant_ids == ("UMARIA", "ULEE", "UKENJI")
-    assert datetime.fromisoformat(meeting.proposal["slots"][0]["starts"][0]).date() == first
+    start = datetime.fromisoformat(meeting.proposal["slots"][0]["starts"][0])
+    assert start.astimezone(pytz.timezone("America/New_York")).date() == first  # on the organiser's day
     with bot.services.db.read() as session:
         cadence = load_cadence(session, bot.services.default_installation_id, 1)
         assert cadence is not None and cadence.next_on.month == (first.month + 2) % 12 + 1
