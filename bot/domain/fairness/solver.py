@@ -104,7 +104,14 @@ def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping
     `carried_qp`); the rest is re-planned from the pain already carried.
     """
     prepared = prepare(problem)
-    return _plan(prepared, track, _carried(problem, carried_qp), dict(fixed or {}))
+    carried, held = _carried(problem, carried_qp), dict(fixed or {})
+    plan = _plan(prepared, track, carried, held)
+    if track is Track.A:
+        # Track B's schedules are track A schedules too; the search can land on a better one from there.
+        night_free = _plan(prepared, Track.B, carried, held)
+        if (night_free.max_cum_qp, night_free.total_qp) < (plan.max_cum_qp, plan.total_qp):
+            plan = SeriesPlan(Track.A, night_free.occurrences, night_free.ledger_qp, night_free.carried_qp, False)
+    return plan
 
 
 def plan_online(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping[str, int] | None = None) -> SeriesPlan:
