@@ -82,7 +82,8 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
             step = timedelta(minutes=problem.granularity_min)
             pinned = replace(problem, windows=tuple(Window(fixed[k], fixed[k] + step) for k in range(len(problem.windows))))
             try:
-                plan = plan_series(pinned, track=Track.A, carried_qp=carried)
+                # One candidate per window: track B cannot forbid it (no night-free slot exists beside it).
+                plan = plan_series(pinned, track=Track.B, carried_qp=carried)
             except UserError:
                 continue  # someone's hard limit rules this fixed time out on some occurrence
             option = _from_plan(plan, carried, False)
