@@ -209,7 +209,7 @@ def answer(services: Services, installation_id: int, call: CommandCall, word: st
 
 
 def milestones_home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> HomeSection | None:
-    """Home tab source (CONTRACTS.md): the open milestones a person owns, due in the next 90 days or overdue."""
+    """Home tab source: the open milestones a person owns, due in the next 90 days or overdue."""
     today = local_today(now, "UTC")
     mine = channel_milestones(session, installation_id, None, until=today + timedelta(days=90), owner_id=user_id)
     return views.home_section(mine, "UTC", today)

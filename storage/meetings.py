@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.domain.meetings import Cadence, Meeting, MeetingOccurrence, Recurrence, WorkingHours
+from bot.domain.meeting_requests import Cadence
+from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence, WorkingHours
 from storage.models import MeetingCadenceRow, MeetingOccurrenceRow, MeetingPrefsRow, MeetingRow, MeetingSlotVoteRow, PainLedgerRow
 
 ALLIANCE_TOTAL = ""  # the ledger's series key for everything a person carried in the alliance

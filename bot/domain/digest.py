@@ -18,7 +18,7 @@ SCHEDULE_EXAMPLES = "`/digest weekly mon 09:00`, `/digest weekly fri 16:00 Ameri
 
 
 class ActionLike(Protocol):
-    """What the digest reads of an action item (f-actions' `ActionItem`)."""
+    """What the digest reads of an action item (`bot.domain.actions.ActionItem`)."""
 
     ref: str
     text: str

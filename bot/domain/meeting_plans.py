@@ -1,4 +1,4 @@
-"""The bridge from a meeting request to the fair-slot solver (`bot.domain.fairness`, f-fairness).
+"""The bridge from a meeting request to the fair-slot solver (`bot.domain.fairness`).
 
 A single meeting gets the solver's best 2–4 starts. A series gets the fair rotation first, then
 the best fixed wall-clock times in the organiser's zone (what a calendar invite would do), so the
@@ -15,7 +15,8 @@ import pytz
 
 from bot.domain.errors import UserError
 from bot.domain.fairness import Participant, Problem, SeriesPlan, SlotOption, Track, Window, plan_series, propose_slots
-from bot.domain.meetings import MeetingRequest, WorkingHours
+from bot.domain.meeting_requests import MeetingRequest
+from bot.domain.meetings import WorkingHours
 from bot.domain.recurrence import local_instant
 
 SINGLE_OPTIONS = 3
@@ -81,7 +82,8 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
             step = timedelta(minutes=problem.granularity_min)
             pinned = replace(problem, windows=tuple(Window(fixed[k], fixed[k] + step) for k in range(len(problem.windows))))
             try:
-                plan = plan_series(pinned, track=Track.A, carried_qp=carried)
+                # One candidate per window: track B cannot forbid it (no night-free slot exists beside it).
+                plan = plan_series(pinned, track=Track.B, carried_qp=carried)
             except UserError:
                 continue  # someone's hard limit rules this fixed time out on some occurrence
             option = _from_plan(plan, carried, False)

@@ -9,12 +9,15 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from bot.domain.actions import ActionItem
 from bot.domain.meeting_plans import propose
-from bot.domain.meetings import Cadence, Meeting, MeetingOccurrence, MeetingRequest, Reminder, new_uid, reminders_for
+from bot.domain.meeting_requests import Cadence, MeetingRequest
+from bot.domain.meetings import Meeting, MeetingOccurrence, Reminder, new_uid, reminders_for
 from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sender, Sent
 from bot.views import meetings as views
 from storage.db import Session
+from storage.actions import items_created_between
 from storage.due_work import ClaimedWork, cancel_prefix, enqueue
 from storage.meetings import (
     advance_cadence,
@@ -68,13 +71,9 @@ def unschedule_meeting(session: Session, installation_id: int, meeting: Meeting)
     return sum(unschedule_occurrence(session, installation_id, meeting.id, o.index) for o in meeting.occurrences)
 
 
-def captured_items(session: Session, installation_id: int, channel_id: str, start: datetime, end: datetime) -> list[Any]:
-    """Action items captured in the channel during the meeting (f-actions' `items_created_between`)."""
-    try:
-        from storage.actions import items_created_between  # type: ignore[import-not-found]
-    except ImportError:  # the actions feature is not on this branch yet: nothing to list
-        return []
-    return list(items_created_between(session, installation_id, channel_id, start, end))
+def captured_items(session: Session, installation_id: int, channel_id: str, start: datetime, end: datetime) -> list[ActionItem]:
+    """Action items captured in the channel during the meeting."""
+    return items_created_between(session, installation_id, channel_id, start, end)
 
 
 def post_proposal(services: Services, installation_id: int, channel_id: str, organizer: str, request: MeetingRequest, *,
@@ -88,6 +87,8 @@ def post_proposal(services: Services, installation_id: int, channel_id: str, org
     if missing:
         services.gateway.post_ephemeral(channel_id, organizer, views.ask_for_zone(missing))
         return None
+    if cadence is not None and organizer in hours:
+        request = replace(request, zone=hours[organizer].tz)  # the cadence's day is the organiser's day
     proposal = propose(request, hours, ledger, organizer)
     proposal["series"] = series
     if cadence is not None:
@@ -136,8 +137,11 @@ def senders(services: Services) -> dict[str, Sender]:
         meeting, occurrence = live
         target = str(work.payload["to"])
         zone = None
-        if target.startswith(("U", "W")):
-            zone = next((m.tz for m in services.directory.users(work.installation_id, [target]) if m.tz), None)
+        if target.startswith(("U", "W")):  # a DM shows the person's own clock: Slack's zone, else the one they gave us
+            slack_zone = next((m.tz for m in services.directory.users(work.installation_id, [target]) if m.tz), None)
+            with services.db.read() as session:
+                hours = working_hours(session, work.installation_id, {target: slack_zone}).get(target)
+            zone = hours.tz if hours else None
         text, blocks = views.reminder_message(meeting, occurrence, str(work.payload["reminder"]), zone)
         return post_once(services.gateway, work, target, text, blocks, now=services.clock.now())
 

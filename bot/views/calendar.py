@@ -18,6 +18,7 @@ from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence
 
 PRODID = "-//Alliance Bot//Meetings//EN"
 PREREAD_NOTE = "Pre-reads (read before the meeting; they will not be presented):"
+SPAN_START, SPAN_END = datetime(2000, 1, 1), datetime(2038, 1, 1)
 RRULE_FREQ = {Recurrence.WEEKLY: ("WEEKLY", 1), Recurrence.BIWEEKLY: ("WEEKLY", 2),
               Recurrence.MONTHLY: ("MONTHLY", 1), Recurrence.QUARTERLY: ("MONTHLY", 3)}
 
@@ -96,7 +97,7 @@ def meeting_calendar(meeting: Meeting, now: datetime, *, names: Mapping[str, str
 
 
 def vtimezone(zone: str, first: datetime, last: datetime) -> Timezone:
-    """A VTIMEZONE listing each offset change around the series as its own observance (no rules, no RDATE).
+    """A VTIMEZONE listing each offset change from 2000 on as its own observance (no rules, no RDATE).
 
     One DTSTART per change is the plainest form RFC 5545 allows; every parser we know reads it
     (dateutil's tzical, behind vobject, ignores RDATE lists such as icalendar's own generator makes).
@@ -106,7 +107,10 @@ def vtimezone(zone: str, first: datetime, last: datetime) -> Timezone:
     component.add("tzid", zone)
     times: list[datetime] = list(getattr(tz, "_utc_transition_times", []))
     infos: list[tuple[timedelta, timedelta, str]] = list(getattr(tz, "_transition_info", []))
-    start, end = (first - timedelta(days=400)).replace(tzinfo=None), (last + timedelta(days=400)).replace(tzinfo=None)
+    # The same span for every series of a zone (2000 to the end of the tz database's table), so a
+    # client that caches a VTIMEZONE by its TZID never meets one that stops short of its dates.
+    start = min((first - timedelta(days=400)).replace(tzinfo=None), SPAN_START)
+    end = max((last + timedelta(days=400)).replace(tzinfo=None), SPAN_END)
     chosen = [i for i in range(1, len(times)) if start <= times[i] <= end]
     earlier = [i for i in range(1, len(times)) if times[i] < start]
     if earlier:

@@ -8,16 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.errors import UserError
-from bot.domain.meetings import (
-    DEFAULT_DURATION,
-    Cadence,
-    Meeting,
-    MeetingOccurrence,
-    Recurrence,
-    WorkingHours,
-    local_clock,
-    pain_marker,
-)
+from bot.domain.meeting_requests import Cadence
+from bot.domain.actions import ActionItem
+from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, Recurrence, WorkingHours, local_clock, pain_marker
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback
 from bot.views.metadata import ChannelRef
@@ -251,13 +244,12 @@ def reminder_message(meeting: Meeting, occurrence: MeetingOccurrence, kind: str,
     return f"Reminder: {meeting.title}", [bk.section(bk.clip(text, 3000))]
 
 
-def review_prompt(meeting: Meeting, occurrence: MeetingOccurrence, captured: Sequence[Any]) -> Message:
+def review_prompt(meeting: Meeting, occurrence: MeetingOccurrence, captured: Sequence[ActionItem]) -> Message:
     """10 minutes before the end: review actions and decisions, with what was captured during the meeting."""
     blocks = [bk.header("Review actions and decisions"),
               bk.section(f"*{bk.escape(meeting.title)}* ends in 10 minutes. Before you leave: who does what by when, and what was decided?")]
     if captured:
-        lines = [f"• `{getattr(i, 'ref', '')}` {bk.escape(str(getattr(i, 'text', i)))}"
-                 + (f" ({bk.mention_list(list(getattr(i, 'owner_ids', ())), 3)})" if getattr(i, "owner_ids", ()) else "")
+        lines = [f"• `{i.ref}` {bk.escape(i.text)}" + (f" ({bk.mention_list(list(i.owner_ids), 3)})" if i.owner_ids else "")
                  for i in captured[:20]]
         blocks.append(bk.section(bk.clip("*Captured during the meeting*\n" + "\n".join(lines), 3000)))
     else:

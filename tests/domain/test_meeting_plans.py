@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from bot.domain.meeting_plans import propose
-from bot.domain.meetings import MeetingRequest, Recurrence, WorkingHours
+from bot.domain.meeting_requests import MeetingRequest
+from bot.domain.meetings import Recurrence, WorkingHours
 
 HOURS = {"UBOS": WorkingHours("UBOS", "America/New_York"), "UBSL": WorkingHours("UBSL", "Europe/Zurich"),
          "UTYO": WorkingHours("UTYO", "Asia/Tokyo")}

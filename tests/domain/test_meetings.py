@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import pytest
 
 from bot.domain.errors import UserError
+from bot.domain.meeting_requests import parse_add, read_hours, read_request
 from bot.domain.meetings import (
     Meeting,
     MeetingOccurrence,
@@ -13,9 +14,6 @@ from bot.domain.meetings import (
     Reminder,
     is_fixed_local_series,
     local_clock,
-    parse_add,
-    read_hours,
-    read_request,
     reminders_for,
     series_days,
 )
@@ -127,7 +125,7 @@ def test_the_window_opens_at_the_organisers_wall_clock_across_dst() -> None:
 
 
 def test_commands_arrive_escaped_and_mentions_name_the_people() -> None:
-    from bot.domain.meetings import parse_cadence
+    from bot.domain.meeting_requests import parse_cadence
 
     added = parse_add("R&amp;D sync 2026-12-01 15:00", TODAY, "UTC", NOW)
     assert added.title == "R&D sync"

@@ -1,7 +1,6 @@
 """An alliance registers, moves and cancels meetings; reminders and the review prompt come once, at the right times."""
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime, timedelta
 
 import pytz
@@ -9,6 +8,7 @@ import pytz
 from bot.clock import FixedClock
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
+from bot.views.ids import Callback
 from storage.meetings import load_meeting
 from tests.e2e.conftest import CHANNEL, RunningBot, eventually
 
@@ -178,12 +178,10 @@ def test_propose_vote_confirm_then_the_invite_reminders_and_review_prompt(bot2: 
     assert "it will not be presented" in sent[0] and "Tomorrow" in sent[1] and "Budget; timeline" in sent[1]
     assert "starts in 10 minutes" in sent[2] and "Review actions and decisions" in sent[3]
 
-    # "Add an action item" opens the actions feature's own form (a clear answer while it is not installed).
+    # "Add an action item" opens the action items' own form, for this channel.
     lee.click("Add an action item", channel=CHANNEL)
-    if importlib.util.find_spec("bot.views.actions"):
-        eventually(lambda: bot.slack.open_views("ULEE"), what="the action item form")
-    else:
-        eventually(lambda: any("not available" in m.text for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the answer")
+    form = eventually(lambda: bot.slack.open_views("ULEE"), what="the action item form")[-1]
+    assert form["callback_id"] == Callback.NEW_ACTION_ITEM and CHANNEL in form["private_metadata"]
 
 
 def test_a_series_rotates_and_a_move_or_cancel_issues_an_updated_invite(bot2: RunningBot) -> None:
@@ -250,7 +248,8 @@ def test_a_cadence_is_proposed_ahead_by_the_scheduler_from_the_series_ledger(bot
     assert len(proposals) == 1
     meeting = stored(bot)
     assert meeting.participant_ids == ("UMARIA", "ULEE", "UKENJI")
-    assert datetime.fromisoformat(meeting.proposal["slots"][0]["starts"][0]).date() == first
+    start = datetime.fromisoformat(meeting.proposal["slots"][0]["starts"][0])
+    assert start.astimezone(pytz.timezone("America/New_York")).date() == first  # on the organiser's day
     with bot.services.db.read() as session:
         cadence = load_cadence(session, bot.services.default_installation_id, 1)
         assert cadence is not None and cadence.next_on.month == (first.month + 2) % 12 + 1

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import date, time
 
 from bot.domain.meeting_plans import propose
-from bot.domain.meetings import Meeting, MeetingRequest, Recurrence, WorkingHours
+from bot.domain.meeting_requests import MeetingRequest
+from bot.domain.meetings import Meeting, Recurrence, WorkingHours
 from bot.slack_edge.blockkit import check_message
 from bot.views.meetings import proposal_message
 
@@ -34,3 +35,24 @@ def test_home_lists_one_block_per_meeting() -> None:
     found = [MeetingOccurrence(f"JSC {k}", datetime(2027, 1, k + 1, 14, tzinfo=timezone.utc), 50, "C1", ("U1",)) for k in range(7)]
     blocks = home_blocks(found, 5)
     assert len(blocks) == 5 and "JSC 4" in str(blocks[-1]) and "<#C1>" in str(blocks[0])
+
+
+def test_the_review_prompt_lists_what_was_captured_and_offers_both_next_steps() -> None:
+    from datetime import datetime, timezone
+
+    from bot.domain.actions import ActionItem
+    from bot.domain.meetings import MeetingOccurrence
+    from bot.views.meetings import review_prompt
+
+    start = datetime(2027, 1, 5, 14, tzinfo=timezone.utc)
+    occurrence = MeetingOccurrence("JSC <Q1>", start, 50, "C1", ("U1", "U2"), meeting_id=1)
+    meeting = Meeting(1, "C1", "U1", "JSC <Q1>", 50, ("U1", "U2"), Recurrence.NONE, 1, "confirmed", "proposed", "u@x",
+                      occurrences=(occurrence,))
+    items = [ActionItem(k, f"A-{k}", "C1", f"Send draft {k} & notes", ("U2",), "U1", None) for k in range(1, 26)]
+    text, blocks = review_prompt(meeting, meeting.occurrences[0], items)
+    check_message(text, blocks)
+    shown = str(blocks)
+    assert "`A-1` Send draft 1 &amp; notes (<@U2>)" in shown and "`A-20`" in shown and "`A-21`" not in shown
+    assert "JSC &lt;Q1&gt;" in shown and "Add an action item" in shown and "Start a consensus decision" in shown
+    _, empty = review_prompt(meeting, meeting.occurrences[0], [])
+    assert "Nothing captured yet" in str(empty)

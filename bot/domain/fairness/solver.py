@@ -8,9 +8,10 @@ counts are laid out in date order keeping the running ledger balanced.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytz
 
@@ -103,7 +104,14 @@ def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping
     `carried_qp`); the rest is re-planned from the pain already carried.
     """
     prepared = prepare(problem)
-    return _plan(prepared, track, _carried(problem, carried_qp), dict(fixed or {}))
+    carried, held = _carried(problem, carried_qp), dict(fixed or {})
+    plan = _plan(prepared, track, carried, held)
+    if track is Track.A:
+        # Track B's schedules are track A schedules too; the search can land on a better one from there.
+        night_free = _plan(prepared, Track.B, carried, held)
+        if (night_free.max_cum_qp, night_free.total_qp) < (plan.max_cum_qp, plan.total_qp):
+            plan = SeriesPlan(Track.A, night_free.occurrences, night_free.ledger_qp, night_free.carried_qp, False)
+    return plan
 
 
 def plan_online(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping[str, int] | None = None) -> SeriesPlan:
@@ -175,7 +183,10 @@ def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict
         options.setdefault(key, vectors)
     group_keys = list(groups)
     vector_lists = [pareto(list(options[key]), sizes) for key in group_keys]
-    counts = improve(base, sizes, vector_lists, [len(groups[key]) for key in group_keys])
+    multiplicity = [len(groups[key]) for key in group_keys]
+    counts = improve(base, sizes, vector_lists, multiplicity)
+    if len(base) <= EXACT_MAX_CLASSES and sum(multiplicity) <= EXACT_MAX_OCCURRENCES:
+        counts = exact_counts(base, sizes, vector_lists, multiplicity, counts) or counts
     # Lay the counts out in date order: each occurrence takes, from what its group has left, the
     # vector keeping the running ledger most balanced.
     left = [dict(c) for c in counts]
@@ -207,6 +218,44 @@ def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: d
     return SeriesPlan(track, tuple(planned), ledger, dict(carried), bites)
 
 
+EXACT_MAX_CLASSES = 8
+EXACT_MAX_OCCURRENCES = 16
+EXACT_MAX_STATES = 3000
+
+
+def exact_counts(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
+                 heuristic: list[dict[Vector, int]]) -> list[dict[Vector, int]] | None:
+    """Small series solved exactly: DP over cumulative vectors no worse than the heuristic's max_cum; None if too big."""
+    cum = list(base)
+    for counts in heuristic:
+        for v, m in counts.items():
+            cum = [c + m * p for c, p in zip(cum, v)]
+    upper = max(cum)
+    stages = [g for g, m in enumerate(multiplicity) for _ in range(m)]
+    rest = [[0] * len(base) for _ in range(len(stages) + 1)]
+    for k in range(len(stages) - 1, -1, -1):
+        rest[k] = [r + min(v[c] for v in vector_lists[stages[k]]) for c, r in enumerate(rest[k + 1])]
+    layers: list[dict[Vector, tuple[Vector, Vector] | None]] = [{tuple(base): None}]
+    for k, g in enumerate(stages):
+        need = rest[k + 1]
+        layer: dict[Vector, tuple[Vector, Vector] | None] = {}
+        for state in layers[-1]:
+            for v in vector_lists[g]:
+                new = tuple(x + p for x, p in zip(state, v))
+                if new not in layer and all(x + r <= upper for x, r in zip(new, need)):
+                    layer[new] = (state, v)
+        if len(layer) > EXACT_MAX_STATES or not layer:
+            return None
+        layers.append(layer)
+    state = min(layers[-1], key=lambda st: _official(st, sizes))
+    counts: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
+    for k in range(len(stages), 0, -1):
+        previous, v = layers[k][state]  # type: ignore[misc]
+        counts[stages[k - 1]][v] += 1
+        state = previous
+    return counts
+
+
 def pareto(vectors: list[Vector], sizes: Sequence[int]) -> list[Vector]:
     """Drop vectors weakly dominated by another (never needed: both objectives are monotone)."""
     ordered = sorted(vectors, key=lambda v: (sum(s * p for s, p in zip(sizes, v)), v))
@@ -222,40 +271,67 @@ def _key(cum: Sequence[int], sizes: Sequence[int]) -> tuple[int, int, int]:
     return (top, sum(s for s, c in zip(sizes, cum) if c == top), sum(s * c for s, c in zip(sizes, cum)))
 
 
-def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int]) -> list[dict[Vector, int]]:
-    """Counts per group and vector: a greedy start, then single moves while (max, people at max, total) improves."""
-    n = len(base)
-    counts: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
-    cum = list(base)
-    # Greedy in rounds across groups, so every group sees the ledger as it grows.
-    remaining = list(multiplicity)
-    while any(remaining):
-        for g, vectors in enumerate(vector_lists):
-            if remaining[g]:
-                best = min(vectors, key=lambda v: _key([c + p for c, p in zip(cum, v)], sizes))
-                counts[g][best] += 1
-                cum = [c + p for c, p in zip(cum, best)]
-                remaining[g] -= 1
-    current = _key(cum, sizes)
+def _leximin(cum: Sequence[int], sizes: Sequence[int]) -> tuple[object, ...]:
+    return (tuple(sorted(cum, reverse=True)), sum(s * c for s, c in zip(sizes, cum)))
+
+
+def _official(cum: Sequence[int], sizes: Sequence[int]) -> tuple[int, int]:
+    return (max(cum), sum(s * c for s, c in zip(sizes, cum)))
+
+
+def _descend(cum: list[int], counts: list[dict[Vector, int]], vector_lists: list[list[Vector]], sizes: list[int],
+             key: Callable[[Sequence[int], Sequence[int]], Any]) -> list[int]:
+    """First-improvement single moves (one occurrence of a group to another vector) while `key` improves."""
+    n = len(cum)
+    current = key(cum, sizes)
     improved = True
     while improved:
         improved = False
-        top = current[0]
+        top = max(cum)
         at_top = [i for i in range(n) if cum[i] == top]
         for g, vectors in enumerate(vector_lists):
             for a in [v for v, m in counts[g].items() if m > 0]:
                 for b in vectors:
+                    # Raising anyone already at the top can never help either key.
                     if b is a or any(b[i] > a[i] for i in at_top):
                         continue
                     trial = [c - x + y for c, x, y in zip(cum, a, b)]
-                    key = _key(trial, sizes)
-                    if key < current:
+                    value = key(trial, sizes)
+                    if value < current:
                         counts[g][a] -= 1
                         counts[g][b] += 1
-                        cum, current, improved = trial, key, True
+                        cum, current, improved = trial, value, True
                         break
                 if improved:
                     break
             if improved:
                 break
-    return counts
+    return cum
+
+
+def _greedy(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
+            key: Callable[[Sequence[int], Sequence[int]], Any]) -> tuple[list[int], list[dict[Vector, int]]]:
+    counts: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
+    cum = list(base)
+    # In rounds across groups, so every group sees the ledger as it grows.
+    remaining = list(multiplicity)
+    while any(remaining):
+        for g, vectors in enumerate(vector_lists):
+            if remaining[g]:
+                best = min(vectors, key=lambda v: key([c + p for c, p in zip(cum, v)], sizes))
+                counts[g][best] += 1
+                cum = [c + p for c, p in zip(cum, best)]
+                remaining[g] -= 1
+    return cum, counts
+
+
+def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int]) -> list[dict[Vector, int]]:
+    """Counts per group and vector: greedy starts, local search on (max, people at max, total) and on the
+    leximin order, then a polish on the official (max_cum, total); the best result wins."""
+    results = []
+    for start_key in (_key, _official):
+        cum, counts = _greedy(base, sizes, vector_lists, multiplicity, start_key)
+        for key in (_key, _leximin, _official):
+            cum = _descend(cum, counts, vector_lists, sizes, key)
+        results.append((_official(cum, sizes), counts))
+    return min(results, key=lambda item: item[0])[1]

@@ -1,0 +1,235 @@
+"""What people ask for, read and checked: the propose and prefs forms, `/meeting add` and `/meeting cadence`.
+
+A UserError names the field that is wrong, so the form shows it in place.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import pytz
+
+from bot.domain.dates import DATE_EXAMPLES, check_not_past, parse_clock, parse_day
+from bot.domain.errors import UserError
+from bot.domain.meetings import DEFAULT_DURATION, MAX_DURATION, Recurrence, WorkingHours, check_series, series_days
+from bot.domain.recurrence import local_instant, parse_zone
+
+_DURATION = re.compile(r"^(\d{1,3})(m|min|h)$")
+
+@dataclass(frozen=True)
+class ExternalMeeting:
+    """`/meeting add`: a meeting scheduled elsewhere, registered for reminders and the review prompt."""
+
+    title: str
+    starts_at: datetime
+    duration_minutes: int
+    zone: str
+
+
+def unescape(text: str) -> str:
+    """Command text as typed: Slack escapes &, < and > when the command has should_escape on."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def parse_add(text: str, today: date, zone: str | None, now: datetime) -> ExternalMeeting:
+    """Read `<title> <date> <time> [Area/City] [50m]`; the zone defaults to the typist's own."""
+    words = unescape(text).split()
+    duration = DEFAULT_DURATION
+    if words and (found := _DURATION.match(words[-1].lower())):
+        duration = int(found.group(1)) * (60 if found.group(2) == "h" else 1)
+        words.pop()
+    if words and "/" in words[-1]:
+        try:
+            zone = parse_zone(words.pop())
+        except ValueError as error:
+            raise UserError(str(error)) from None
+    if len(words) < 3:
+        raise UserError(f"Use `/meeting add <title> <date> <time> [Area/City] [50m]`, e.g. "
+                        f"`/meeting add JSC review 2026-12-01 15:00 Europe/Zurich 60m`. Dates: {DATE_EXAMPLES}.")
+    if zone is None:
+        raise UserError("Your Slack profile has no time zone: add one (e.g. `Europe/Zurich`) after the time.")
+    at = parse_clock(words.pop())
+    day_words = 3 if len(words) >= 4 and words[-3].lower() == "in" else 1
+    day = check_not_past(parse_day(" ".join(words[-day_words:]), today), today)
+    return check_external(" ".join(words[:-day_words]).strip().strip('"'), day, at, zone, duration, now)
+
+
+def check_external(title: str, day: date, at: time, zone: str, duration: int, now: datetime) -> ExternalMeeting:
+    """A meeting scheduled elsewhere, from the command or its form; a UserError names the field."""
+    if not title.strip():
+        raise UserError("Give the meeting a title before its date.", field="title")
+    if not 5 <= duration <= MAX_DURATION:
+        raise UserError("The duration must be between 5 minutes and 8 hours, e.g. `50m` or `2h`.", field="duration")
+    starts = local_instant(day, at, zone)
+    if starts <= now:
+        raise UserError("That time has already passed.", field="day")
+    return ExternalMeeting(title.strip()[:150], starts, duration, zone)
+
+
+@dataclass(frozen=True)
+class MeetingRequest:
+    """What the propose form asks for, checked."""
+
+    title: str
+    participant_ids: tuple[str, ...]
+    duration_minutes: int
+    first_day: date
+    window_start: time
+    window_minutes: int  # from window_start (UTC), e.g. 1440 for the whole day
+    recurrence: Recurrence
+    count: int
+    agenda: str = ""
+    prereads: tuple[str, ...] = ()
+    reminder_target: str = "channel"
+    zone: str = "UTC"  # the window's wall clock: the organiser's zone
+
+    def windows(self) -> list[tuple[datetime, datetime]]:
+        """The UTC window of allowed starts of each occurrence: it opens at the same wall clock in `zone`, across DST."""
+        out = []
+        for day in series_days(self.first_day, self.recurrence, self.count):
+            opens = local_instant(day, self.window_start, self.zone)
+            out.append((opens, opens + timedelta(minutes=self.window_minutes)))
+        return out
+
+
+def _int(text: str | None, field: str, what: str) -> int:
+    try:
+        return int((text or "").strip())
+    except ValueError:
+        raise UserError(f"{what} must be a whole number.", field=field) from None
+
+
+def read_request(*, title: str | None, participant_ids: list[str], duration: str | None, day: str | None, window_start: str | None,
+                 window_end: str | None, recurrence: str | None, count: str | None, agenda: str | None, prereads: str | None,
+                 reminder_target: str | None, today: date) -> MeetingRequest:
+    """Check the propose form; a UserError names the field that is wrong."""
+    minutes = _int(duration, "duration", "The duration")
+    try:
+        repeat = Recurrence(recurrence or "none")
+    except ValueError:
+        raise UserError("Choose how often it repeats.", field="recurrence") from None
+    occurrences = 1 if repeat is Recurrence.NONE else _int(count, "count", "The number of occurrences")
+    check_series(title or "", minutes, repeat, occurrences)
+    try:
+        first = date.fromisoformat(day or "")
+    except ValueError:
+        raise UserError("Pick the earliest day.", field="day") from None
+    if first < today:
+        raise UserError("The earliest day is in the past.", field="day")
+    opens = _quarter_clock(window_start, "window_start")
+    end_text = (window_end or "").strip()
+    closes = 24 * 60 if end_text == "24:00" else _minutes(_quarter_clock(end_text, "window_end"))
+    if closes <= _minutes(opens):
+        raise UserError("The window must close after it opens.", field="window_end")
+    links = tuple(line.strip() for line in (prereads or "").splitlines() if line.strip())
+    if any(not link.startswith(("https://", "http://")) for link in links):
+        raise UserError("Pre-reads are links starting with https://, one per line.", field="prereads")
+    return MeetingRequest((title or "").strip()[:150], tuple(dict.fromkeys(participant_ids)), minutes, first, opens,
+                          closes - _minutes(opens), repeat, occurrences, (agenda or "").strip(), links,
+                          "dm" if reminder_target == "dm" else "channel")
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _quarter_clock(text: str | None, field: str) -> time:
+    """A wall-clock time on the 15-minute grid the planner uses."""
+    try:
+        at = parse_clock(text or "")
+    except UserError as problem:
+        raise UserError(problem.message, field=field) from None
+    if at.minute % 15:
+        raise UserError("Use a time on the quarter hour (e.g. 08:00, 08:15, 08:30).", field=field)
+    return at
+
+
+def read_hours(user_id: str, zone: str, *, start: str | None, end: str | None, days: list[str] | None, never: str | None) -> WorkingHours:
+    """Check the prefs form: working hours on the quarter hour, at least one workday, `HH:MM-HH:MM` limits."""
+    work_start, work_end = _quarter_clock(start, "work_start"), _quarter_clock(end, "work_end")
+    if work_end <= work_start:
+        raise UserError("Your working day must end after it starts (overnight hours are not supported).", field="work_end")
+    workdays = tuple(sorted(int(d) for d in days or ()))
+    if not workdays:
+        raise UserError("Pick at least one workday.", field="workdays")
+    limits = []
+    for part in (never or "").split(","):
+        if not part.strip():
+            continue
+        pieces = part.split("-")
+        if len(pieces) != 2:
+            raise UserError("Write hard limits as `HH:MM-HH:MM`, e.g. `22:00-06:30`.", field="never")
+        limits.append((_quarter_clock(pieces[0], "never"), _quarter_clock(pieces[1], "never")))
+    return WorkingHours(user_id, zone, work_start, work_end, workdays, tuple(limits))
+
+
+def read_zone(text: str | None) -> str:
+    """A zone a person typed because Slack has none for them."""
+    try:
+        return parse_zone(text or "")
+    except ValueError as error:
+        raise UserError(str(error), field="zone") from None
+
+
+CADENCE_WORDS = {"weekly": Recurrence.WEEKLY, "biweekly": Recurrence.BIWEEKLY, "fortnightly": Recurrence.BIWEEKLY,
+                 "monthly": Recurrence.MONTHLY, "quarterly": Recurrence.QUARTERLY}
+DEFAULT_LEAD_DAYS = 14
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A governance rhythm ("steering committee every quarter"): each next occurrence is proposed `lead_days` ahead."""
+
+    id: int
+    channel_id: str
+    organizer_id: str
+    title: str
+    recurrence: Recurrence
+    participant_ids: tuple[str, ...]
+    next_on: date
+    duration_minutes: int = DEFAULT_DURATION
+    lead_days: int = DEFAULT_LEAD_DAYS
+    active: bool = True
+
+    def series(self) -> str:
+        """The pain ledger's key for this cadence's meetings."""
+        return f"cadence:{self.id}"
+
+    def propose_at(self) -> datetime:
+        """When the scheduler posts the proposal for `next_on` (09:00 UTC, `lead_days` before)."""
+        return pytz.utc.localize(datetime.combine(self.next_on - timedelta(days=self.lead_days), time(9, 0)))
+
+    def after(self) -> date:
+        """The day of the occurrence after `next_on`."""
+        return series_days(self.next_on, self.recurrence, 2)[1]
+
+    def request(self) -> MeetingRequest:
+        """The request for `next_on`: one meeting, any start that UTC day."""
+        return MeetingRequest(self.title, self.participant_ids, self.duration_minutes, self.next_on, time(0, 0), 24 * 60,
+                              Recurrence.NONE, 1)
+
+
+def parse_cadence(text: str, today: date) -> tuple[str, Recurrence, date, int, tuple[str, ...]]:
+    """`<title> weekly|biweekly|monthly|quarterly <first date> [ahead <days>] [@people]`."""
+    people = tuple(dict.fromkeys(_MENTION.findall(text)))  # mentions arrive escaped: <@U123|name>
+    words = unescape(_MENTION.sub(" ", text)).split()
+    lead = DEFAULT_LEAD_DAYS
+    if len(words) >= 2 and words[-2].lower() == "ahead":
+        if not words[-1].isdigit() or not 1 <= int(words[-1]) <= 90:
+            raise UserError("`ahead` takes a number of days between 1 and 90, e.g. `ahead 14`.")
+        lead = int(words[-1])
+        words = words[:-2]
+    usage = ("Use `/meeting cadence <title> weekly|biweekly|monthly|quarterly <first date> [ahead 14] [@people]`, e.g. "
+             "`/meeting cadence Joint steering committee quarterly 2027-01-13`.")
+    if len(words) < 3 or words[-2].lower() not in CADENCE_WORDS:
+        raise UserError(usage)
+    first = check_not_past(parse_day(words[-1], today), today)
+    title = " ".join(words[:-2]).strip()[:150]
+    return title, CADENCE_WORDS[words[-2].lower()], first, lead, people
+
+
+def read_minutes(text: str | None) -> int:
+    """A duration typed in minutes."""
+    return _int(text, "duration", "The duration")
