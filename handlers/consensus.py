@@ -146,9 +146,13 @@ def register(app: App, services: Services) -> None:
         """The full form: field errors go back into it, a valid one posts the decision."""
         view, values = body["view"], state_values(body["view"])
         deadline = values.get(Block.DEADLINE)
-        asked = Proposal(values.get(Block.PROPOSAL) or "", values.get(Block.BACKGROUND), values.get(Block.PREREAD),
-                         datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None,
-                         "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()))
+        try:
+            asked = Proposal(values.get(Block.PROPOSAL) or "", values.get(Block.BACKGROUND), values.get(Block.PREREAD),
+                             datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None,
+                             "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()))
+        except (ValueError, OverflowError, OSError):
+            ack(response_action="errors", errors={Block.DEADLINE: "Pick a date and time from the picker."})
+            return
         try:
             channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
             proposal = check_start(asked, services.clock.now())
