@@ -227,14 +227,18 @@ def vote_listener(services: Services, level: Level) -> Any:
     """A listener for one level's button."""
 
     def on_click(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-        ack()
-        actor = Actor.from_interaction(body)
-        decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
-        check_can_vote(decision, actor.user_id)
-        if level is Level.SUPPORT:
-            record_vote(services, context["installation_id"], decision.id, actor, level, None)
-        else:
-            services.gateway.open_view(body["trigger_id"], views.concern_modal(decision, level))
+        try:
+            actor = Actor.from_interaction(body)
+            decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
+            check_can_vote(decision, actor.user_id)
+            if level is Level.SUPPORT:
+                # Stored before the ack (one short transaction): a vote Slack reported as received
+                # survives the bot being killed right after (benchmarks/crash_consistency.py).
+                record_vote(services, context["installation_id"], decision.id, actor, level, None)
+                return
+        finally:
+            ack()
+        services.gateway.open_view(body["trigger_id"], views.concern_modal(decision, level))
 
     return on_click
 
