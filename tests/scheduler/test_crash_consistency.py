@@ -26,12 +26,12 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_scheduler_killed_mid_run_sends_everything_exactly_once_after_restarts(empty_url: str) -> None:
-    figures = scheduler_crashes(empty_url, items=80, kills=3, rng=random.Random(3), pause=0.02)
+    figures = scheduler_crashes(empty_url, items=50, kills=2, rng=random.Random(3), pause=0.02)
     print("\n" + figures.line())
-    assert (figures.sent_once, figures.missing, figures.doubled, figures.rows_not_sent) == (80, 0, 0, 0)
+    assert (figures.sent_once, figures.missing, figures.doubled, figures.rows_not_sent) == (50, 0, 0, 0)
 
 
 def test_a_bot_killed_mid_burst_keeps_every_acknowledged_vote_and_doubles_none(empty_url: str) -> None:
-    figures = vote_crashes(empty_url, voters=60, bursts=2, rng=random.Random(5))
+    figures = vote_crashes(empty_url, voters=40, bursts=2, rng=random.Random(5))
     print("\n" + figures.line())
     assert figures.doubled == 0 and figures.acked_not_stored == 0 and figures.stored <= figures.clicks and figures.acked > 0
