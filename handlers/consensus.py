@@ -125,7 +125,11 @@ def register(app: App, services: Services) -> None:
         decision = find(services, installation_id, decision_id)
         with services.db.read() as session:
             alliance = get_alliance(session, installation_id, decision.channel_id)
-        review_on = date.fromisoformat(values[Block.REVIEW]) if values.get(Block.REVIEW) else None
+        try:
+            review_on = date.fromisoformat(values[Block.REVIEW]) if values.get(Block.REVIEW) else None
+        except (ValueError, TypeError):
+            ack(response_action="errors", errors={Block.REVIEW: "Pick a date from the calendar."})
+            return
         try:
             assumptions, review_at = check_assumptions(decision, values.get(Block.ASSUMPTIONS) or "", review_on,
                                                        alliance.time_zone if alliance else "UTC", services.clock.now())
@@ -150,7 +154,7 @@ def register(app: App, services: Services) -> None:
             asked = Proposal(values.get(Block.PROPOSAL) or "", values.get(Block.BACKGROUND), values.get(Block.PREREAD),
                              datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None,
                              "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()))
-        except (ValueError, OverflowError, OSError):
+        except (ValueError, TypeError, OverflowError, OSError):
             ack(response_action="errors", errors={Block.DEADLINE: "Pick a date and time from the picker."})
             return
         try:

@@ -228,7 +228,9 @@ def test_every_command_survives_hostile_text(fuzzed: tuple[Fuzzer, pytest.LogCap
     fuzzer, caplog = fuzzed
     for command, words in commands():
         texts = list(HOSTILE) + [f"{word} {fuzzer.rng.choice(HOSTILE)}" for word in words]
-        for text in fuzzer.rng.sample(texts, min(len(texts), FUZZ_ROUNDS)):
+        while len(texts) < FUZZ_ROUNDS:  # deeper runs combine hostile pieces behind the subcommands
+            texts.append(" ".join(fuzzer.rng.choice([*words, *HOSTILE]) for _ in range(fuzzer.rng.randint(2, 4))))
+        for text in fuzzer.rng.sample(texts, FUZZ_ROUNDS):
             fuzzer.command(command, text)
         for drop in ("user_id", "channel_id", "trigger_id", "response_url", "text"):
             fuzzer.command(command, "help", drop=drop)
@@ -240,12 +242,12 @@ def test_every_button_form_and_shortcut_survives_malformed_payloads(fuzzed: tupl
     rng = fuzzer.rng
     per_id = max(3, FUZZ_ROUNDS // 8)
     for action_id in Action:
-        for value in rng.sample(BAD_VALUES, min(per_id, len(BAD_VALUES))):
+        for value in rng.choices(BAD_VALUES, k=per_id):
             fuzzer.action(action_id, value)
         for mangle in ("no-value", "no-channel", "user-string", "in-modal"):
             fuzzer.action(action_id, rng.choice(BAD_VALUES), mangle)
     for callback_id in Callback:
-        for metadata in rng.sample(BAD_VALUES, min(per_id, len(BAD_VALUES))):
+        for metadata in rng.choices(BAD_VALUES, k=per_id):
             fuzzer.submission(callback_id, metadata)
         for mangle in ("no-state", "values-list"):
             fuzzer.submission(callback_id, '{"v":1,"decision":1}', mangle)
