@@ -14,7 +14,7 @@ from bot.slack_edge.coalescer import UpdateCoalescer
 from bot.slack_edge.directory import MemberDirectory
 from bot.slack_edge.errors import error_handler
 from bot.slack_edge.gateway import SlackGateway
-from bot.slack_edge.middleware import event_dedupe_middleware, installation_middleware
+from bot.slack_edge.middleware import answer_without_response_url, event_dedupe_middleware, installation_middleware
 from storage.db import Database, open_database
 from storage.installations import ensure_installation
 
@@ -89,6 +89,7 @@ def build_app(services: Services) -> App:
     )
     app.use(event_dedupe_middleware(services))
     app.use(installation_middleware(services))
+    app.use(answer_without_response_url(services))
     app.error(error_handler(services))
     register_all(app, services)
     return app

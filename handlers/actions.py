@@ -86,7 +86,10 @@ def register(app: App, services: Services) -> None:
         """"Create action item" on a message: the form, prefilled with the message and a link back to it."""
         ack()
         channel_id, message = body["channel"]["id"], body.get("message") or {}
-        link = services.gateway.permalink(channel_id, str(body.get("message_ts") or message.get("ts")))
+        try:
+            link: str | None = services.gateway.permalink(channel_id, str(body.get("message_ts") or message.get("ts")))
+        except SlackCallError:  # e.g. a message Slack no longer has: the item is still worth creating
+            link = None
         services.gateway.open_view(body["trigger_id"], views.action_item_modal(channel_id=channel_id, text=str(message.get("text") or ""),
                                                                                permalink=link))
 

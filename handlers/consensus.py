@@ -29,7 +29,7 @@ from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
-from handlers.consensus_votes import QueuedVote, VoteQueue
+from handlers.consensus_votes import ACK_WAIT, QueuedVote, VoteQueue
 from storage.alliances import get_alliance
 from storage.decisions import (
     cast_vote,
@@ -127,7 +127,11 @@ def register(app: App, services: Services) -> None:
         decision = find(services, installation_id, decision_id)
         with services.db.read() as session:
             alliance = get_alliance(session, installation_id, decision.channel_id)
-        review_on = date.fromisoformat(values[Block.REVIEW]) if values.get(Block.REVIEW) else None
+        try:
+            review_on = date.fromisoformat(values[Block.REVIEW]) if values.get(Block.REVIEW) else None
+        except (ValueError, TypeError):
+            ack(response_action="errors", errors={Block.REVIEW: "Pick a date from the calendar."})
+            return
         try:
             assumptions, review_at = check_assumptions(decision, values.get(Block.ASSUMPTIONS) or "", review_on,
                                                        alliance.time_zone if alliance else "UTC", services.clock.now())
@@ -148,10 +152,14 @@ def register(app: App, services: Services) -> None:
         """The full form: field errors go back into it, a valid one posts the decision."""
         view, values = body["view"], state_values(body["view"])
         deadline = values.get(Block.DEADLINE)
-        asked = Proposal(values.get(Block.PROPOSAL) or "", values.get(Block.BACKGROUND), values.get(Block.PREREAD),
-                         datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None,
-                         "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()),
-                         anonymous=values.get(Block.VOTING) == "anonymous")
+        try:
+            asked = Proposal(values.get(Block.PROPOSAL) or "", values.get(Block.BACKGROUND), values.get(Block.PREREAD),
+                             datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None,
+                             "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()),
+                             anonymous=values.get(Block.VOTING) == "anonymous")
+        except (ValueError, TypeError, OverflowError, OSError):
+            ack(response_action="errors", errors={Block.DEADLINE: "Pick a date and time from the picker."})
+            return
         try:
             channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
             proposal = check_start(asked, services.clock.now())
@@ -230,18 +238,21 @@ def is_admin(services: Services, installation_id: int, decision: Decision, user_
 
 
 def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
-    """A listener for one level's button: Support is queued (stored in batches after the ack);
-    the other levels first ask for the concern."""
+    """A listener for one level's button: Support is stored (in a batch with the clicks around it)
+    before the ack, so a vote Slack reported as received survives a crash right after; the other
+    levels first ask for the concern."""
 
     def on_click(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        ack()
-        actor = Actor.from_interaction(body)
-        decision_id = views.decision_id_from(body["actions"][0].get("value"))
-        if level is Level.SUPPORT:
-            queue.put(QueuedVote(context["installation_id"], decision_id, actor, level, None, body, respond))
-            return
-        decision = find(services, context["installation_id"], decision_id)
-        check_can_vote(decision, actor.user_id)
+        try:
+            actor = Actor.from_interaction(body)
+            decision_id = views.decision_id_from(body["actions"][0].get("value"))
+            if level is Level.SUPPORT:
+                queue.put(QueuedVote(context["installation_id"], decision_id, actor, level, None, body, respond)).wait(ACK_WAIT)
+                return
+            decision = find(services, context["installation_id"], decision_id)
+            check_can_vote(decision, actor.user_id)
+        finally:
+            ack()
         services.gateway.open_view(body["trigger_id"], views.concern_modal(decision, level))
 
     return on_click

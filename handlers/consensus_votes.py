@@ -1,19 +1,20 @@
-"""Support clicks are acked at once and stored in batches, off the listener threads.
+"""Support clicks are stored in batches (group commit) and acked once their batch is committed.
 
 A burst of clicks on one decision (300 people within a second) used to hold every listener thread
 in its own write transaction, each loading the whole decision again; acks queued behind them and
-took seconds. Now a click is acked, queued, and one drain task (on the listener executor, so a
-clean shutdown waits for it) stores everything queued so far in one transaction per decision and
-asks once for the message to be refreshed. Refusals (closed decision, not a decider, anonymous
-vote already cast) still reach the person as an ephemeral answer.
+took seconds. Acking first and storing after was fast but lost acknowledged votes when the bot
+was killed in between (docs/reliability.md). Now a click is queued and its listener waits for one
+drain thread, which stores everything queued so far in one transaction per decision, wakes the
+waiting listeners (who ack), and asks once for the message to be refreshed. Refusals (closed
+decision, not a decider, anonymous vote already cast) reach the person as an ephemeral answer.
 """
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.consensus import ANONYMOUS_FINAL, Level, Vote, check_can_vote
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 # Short transactions: on SQLite every writer (e.g. the HTTP edge's replay check before an ack)
 # queues on one lock, so a batch must not hold it long.
-MAX_BATCH = 25
-GATHER = 0.05  # seconds
+MAX_BATCH = 50
+# A listener acks when its vote is committed, or after this long (Slack allows 3 s; the vote is
+# then stored a moment later, as before).
+ACK_WAIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,15 @@ class QueuedVote:
     concern: str | None
     body: dict[str, Any]
     respond: Callable[..., Any] | None
+    stored: threading.Event = field(default_factory=threading.Event, compare=False)
 
 
 class VoteQueue:
-    """Collects clicks; one drain task at a time stores them (bursts become few transactions)."""
+    """Collects clicks; one drain thread stores them (bursts become few transactions).
+
+    The drain runs on its own thread, not the listener executor: listeners wait for it, so it must
+    never queue behind them. Its executor's thread is joined at interpreter exit, so a clean
+    shutdown stores what was queued."""
 
     def __init__(self, services: Services, refresh: Callable[[Services, int, int], None]) -> None:
         self._services = services
@@ -55,24 +63,24 @@ class VoteQueue:
         self._lock = threading.Lock()
         self._queued: list[QueuedVote] = []
         self._draining = False
+        self._drainer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="votes")
 
-    def put(self, vote: QueuedVote) -> None:
-        """Queue a click; start the drain task if none is running."""
+    def put(self, vote: QueuedVote) -> threading.Event:
+        """Queue a click and start the drain if it is idle; the event is set once the vote is handled."""
         with self._lock:
             self._queued.append(vote)
             if self._draining:
-                return
+                return vote.stored
             self._draining = True
         try:
-            self._services.listener_executor.submit(self._drain)
+            self._drainer.submit(self._drain)
         except RuntimeError:  # shutting down: store it here and now
             self._drain()
+        return vote.stored
 
     def _drain(self) -> None:
+        # Group commit: whatever queued while the last batch was being stored is the next batch.
         while True:
-            # Let a burst gather first: fewer, larger transactions, and the threads sending acks
-            # get the database (SQLite's one writer) and the interpreter in between.
-            time.sleep(GATHER)
             with self._lock:
                 batch, self._queued = self._queued[:MAX_BATCH], self._queued[MAX_BATCH:]
                 if not batch:
@@ -86,6 +94,7 @@ class VoteQueue:
                     try:
                         self._store([vote])
                     except Exception as error:
+                        vote.stored.set()
                         self._answer(error, vote.body, vote.respond)
 
     def _store(self, batch: list[QueuedVote]) -> None:
@@ -111,6 +120,8 @@ class VoteQueue:
                 voted = load_decision(session, *key) if key in touched and decision is not None and decision.auto_close else None
                 if voted is not None and voted.status == "open" and voted.auto_close and voted.everyone_voted():
                     close_decision(session, voted.id, voted.closing_verdict().outcome, services.clock.now())
+        for vote in batch:
+            vote.stored.set()
         for installation_id, decision_id in touched:
             self._refresh(services, installation_id, decision_id)
         for vote, problem in refused:

@@ -2,14 +2,23 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.domain.dates import local_today
 from bot.domain.errors import UserError
-from bot.domain.meeting_requests import check_external, parse_add, read_hours, read_minutes, read_request, read_zone
+from bot.domain.meeting_requests import (
+    check_external,
+    parse_add,
+    read_day,
+    read_hours,
+    read_minutes,
+    read_request,
+    read_time,
+    read_zone,
+)
 from bot.domain.meetings import MeetingOccurrence, is_fixed_local_series
 from bot.scheduler.meetings import post_proposal, schedule_meeting
 from bot.slack_edge.errors import answer_errors
@@ -118,11 +127,12 @@ def register(app: App, services: Services) -> None:
         view, values = body["view"], state_values(body["view"])
         try:
             channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
-            added = check_external(values.get(Block.MEETING_TITLE) or "", date.fromisoformat(values.get(Block.MEETING_DAY) or ""),
-                                   time.fromisoformat(values.get(Block.MEETING_TIME) or ""), read_zone(values.get(Block.MEETING_ZONE)),
+            added = check_external(values.get(Block.MEETING_TITLE) or "", read_day(values.get(Block.MEETING_DAY)),
+                                   read_time(values.get(Block.MEETING_TIME)), read_zone(values.get(Block.MEETING_ZONE)),
                                    read_minutes(values.get(Block.MEETING_DURATION)), services.clock.now())
         except UserError as problem:
-            field = {"zone": Block.MEETING_ZONE, "day": Block.MEETING_DAY, "duration": Block.MEETING_DURATION}.get(problem.field or "")
+            field = {"zone": Block.MEETING_ZONE, "day": Block.MEETING_DAY, "time": Block.MEETING_TIME,
+                     "duration": Block.MEETING_DURATION}.get(problem.field or "")
             ack(response_action="errors", errors={field or Block.MEETING_TITLE: problem.message})
             return
         ack()

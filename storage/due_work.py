@@ -155,10 +155,12 @@ def mark_sent(db: Database, work: ClaimedWork, *, now: datetime, result: dict[st
     return _finish(db, work, status="sent", sent_at=now, result=result, lease_until=None, last_error=None)
 
 
-def retry_later(db: Database, work: ClaimedWork, *, now: datetime, delay: timedelta, error: str) -> bool:
-    """Put the work back as pending, due again `delay` after `now`; the attempt stays counted."""
+def retry_later(db: Database, work: ClaimedWork, *, now: datetime, delay: timedelta, error: str, count_attempt: bool = True) -> bool:
+    """Put the work back as pending, due again `delay` after `now`; the attempt stays counted unless
+    the failure was not the work's own (a revoked token), so that waiting never uses up its attempts."""
+    extra = {} if count_attempt else {"attempts": DueWorkRow.attempts - 1}
     return _finish(db, work, status="pending", due_at=now + delay, lease_until=None, claimed_by=None,
-                   last_error=error[:MAX_ERROR])
+                   last_error=error[:MAX_ERROR], **extra)
 
 
 def mark_failed(db: Database, work: ClaimedWork, *, now: datetime, error: str) -> bool:

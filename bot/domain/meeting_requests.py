@@ -111,10 +111,7 @@ def read_request(*, title: str | None, participant_ids: list[str], duration: str
         raise UserError("Choose how often it repeats.", field="recurrence") from None
     occurrences = 1 if repeat is Recurrence.NONE else _int(count, "count", "The number of occurrences")
     check_series(title or "", minutes, repeat, occurrences)
-    try:
-        first = date.fromisoformat(day or "")
-    except ValueError:
-        raise UserError("Pick the earliest day.", field="day") from None
+    first = read_day(day, "Pick the earliest day.")
     if first < today:
         raise UserError("The earliest day is in the past.", field="day")
     opens = _quarter_clock(window_start, "window_start")
@@ -128,6 +125,22 @@ def read_request(*, title: str | None, participant_ids: list[str], duration: str
     return MeetingRequest((title or "").strip()[:150], tuple(dict.fromkeys(participant_ids)), minutes, first, opens,
                           closes - _minutes(opens), repeat, occurrences, (agenda or "").strip(), links,
                           "dm" if reminder_target == "dm" else "channel")
+
+
+def read_day(text: str | None, missing: str = "Pick a day.") -> date:
+    """A date picker's value (YYYY-MM-DD); a UserError on the `day` field when there is none."""
+    try:
+        return date.fromisoformat(text or "")
+    except (ValueError, TypeError):
+        raise UserError(missing, field="day") from None
+
+
+def read_time(text: str | None) -> time:
+    """A time picker's value (HH:MM); a UserError on the `time` field when there is none."""
+    try:
+        return parse_clock(text or "")
+    except UserError as problem:
+        raise UserError(problem.message, field="time") from None
 
 
 def _minutes(at: time) -> int:

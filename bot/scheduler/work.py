@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.slack_edge.gateway import SlackCallError
 from storage.due_work import ClaimedWork
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,7 @@ logger = logging.getLogger(__name__)
 BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1))
 MAX_ATTEMPTS = 8
 MAX_REASON = 500
+AUTH_RETRY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class RetryLater:
 
     delay: timedelta
     reason: str
+    # Waiting on something an admin fixes (a revoked token): retried hourly without giving up.
+    until_fixed: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,16 @@ def run_sender(work: ClaimedWork, senders: Mapping[str, Sender]) -> Outcome:
         return Failed(f"no sender for kind {work.kind!r}")
     try:
         return sender(work)
+    except SlackCallError as error:
+        # One clear line per refused attempt, with Slack's own code; never the payload.
+        if error.category == "auth":
+            logger.warning("due work %s (%s) waits: Slack refused the token on %s (%s); it is retried hourly until the app "
+                           "is reinstalled or the token works again", work.id, work.kind, error.method, error.error)
+            return RetryLater(AUTH_RETRY, f"{error.method}: {error.error}", until_fixed=True)
+        delay = backoff(work.attempt)
+        logger.warning("due work %s (%s) attempt %s: Slack answered %s to %s (%s); retrying in %s", work.id, work.kind,
+                       work.attempt, error.error, error.method, error.category, delay)
+        return RetryLater(delay, f"{error.method}: {error.error} ({error.category})")
     except Exception as error:
         # Id and kind only: the payload can carry confidential alliance text.
         logger.exception("sending due work %s (%s) failed on attempt %s", work.id, work.kind, work.attempt)
@@ -64,6 +78,6 @@ def run_sender(work: ClaimedWork, senders: Mapping[str, Sender]) -> Outcome:
 
 def settle(outcome: Outcome, attempt: int, max_attempts: int = MAX_ATTEMPTS) -> Outcome:
     """The outcome to record: a retry past the last attempt becomes a failure."""
-    if isinstance(outcome, RetryLater) and attempt >= max_attempts:
+    if isinstance(outcome, RetryLater) and attempt >= max_attempts and not outcome.until_fixed:
         return Failed(f"gave up after {attempt} attempts: {outcome.reason}")
     return outcome

@@ -28,9 +28,13 @@ SLACK_ERROR_TEXT = {
 
 def where_to_answer(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """(channel, user) of a command, action or shortcut payload."""
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    return channel, user
+    def field(name: str, key: str) -> Any:
+        value = body.get(name)
+        return value.get(key) if isinstance(value, Mapping) else None
+
+    user = body.get("user_id") or field("user", "id")
+    channel = body.get("channel_id") or field("channel", "id") or field("container", "channel_id")
+    return (channel if isinstance(channel, str) else None), (user if isinstance(user, str) else None)
 
 
 def error_handler(services: Services) -> Callable[..., None]:
@@ -55,7 +59,13 @@ def error_handler(services: Services) -> Callable[..., None]:
             except Exception:
                 logger.warning("answering through response_url failed; trying chat.postEphemeral")
         channel, user = where_to_answer(body)
-        if not (channel and user):
+        if not user:
+            return
+        if not channel:  # a modal or the Home tab: a direct message is the one place left to answer
+            try:
+                services.gateway.post_message(user, text)
+            except SlackCallError as reply_error:
+                logger.warning("could not tell %s about an error: %s", user, reply_error.error)
             return
         try:
             services.gateway.post_ephemeral(channel, user, text)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltResponse
 from slack_bolt.context import BoltContext
 
+from bot.slack_edge.errors import where_to_answer
 from storage.dedupe import remember_event
 from storage.installations import find_installation
 
@@ -58,3 +59,34 @@ def event_dedupe_middleware(services: Services) -> Callable[..., Any]:
         return next()
 
     return middleware
+
+
+def answer_without_response_url(services: Services) -> Callable[..., Any]:
+    """Give listeners a `respond` that works when a payload came without a response_url.
+
+    Bolt's own `respond` raises then. Slack sends one with every command and message action, but
+    not with view submissions or Home tab clicks, and a listener should not have to care.
+    """
+
+    def middleware(body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        if not (body.get("response_url") or body.get("response_urls")):
+            context["respond"] = PrivateAnswer(services, *where_to_answer(body))
+        return next()
+
+    return middleware
+
+
+class PrivateAnswer:
+    """`respond(...)` as an ephemeral message in the channel, or a direct message when there is no channel."""
+
+    def __init__(self, services: Services, channel: str | None, user: str | None) -> None:
+        self.services, self.channel, self.user = services, channel, user
+
+    def __call__(self, text: str = "", blocks: list[dict[str, Any]] | None = None, **_: Any) -> None:
+        if not self.user:
+            logger.warning("a payload without a user or response_url: nobody to answer")
+            return
+        if self.channel:
+            self.services.gateway.post_ephemeral(self.channel, self.user, text, blocks)
+        else:
+            self.services.gateway.post_message(self.user, text, blocks)

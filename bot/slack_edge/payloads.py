@@ -41,30 +41,51 @@ class Actor:
     @classmethod
     def from_interaction(cls, body: Mapping[str, Any]) -> Actor:
         """`user.team_id` is the actor's own company; `team.id` is the workspace that installed us."""
-        user = body.get("user") or {}
-        if not user.get("id"):
+        user, team = _mapping(body.get("user")), _mapping(body.get("team"))
+        if not isinstance(user.get("id"), str) or not user["id"]:
             raise UserError("Slack sent this action without a user; please try again.")
-        return cls(str(user["id"]), str(user.get("team_id") or (body.get("team") or {}).get("id") or ""))
+        return cls(user["id"], str(user.get("team_id") or team.get("id") or ""))
 
 
 def state_values(view: Mapping[str, Any]) -> dict[str, Any]:
     """Flatten `view.state.values` to {block_id: value} with each element type's value field."""
     values: dict[str, Any] = {}
-    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
-        for element in actions.values():
-            values[block_id] = _element_value(element)
+    # Malformed state (a list, or elements that are not objects) reads as empty fields, which the
+    # form's own checks then refuse with a message, rather than as a crash.
+    for block_id, actions in _mapping(_mapping(_mapping(view).get("state")).get("values")).items():
+        for element in _mapping(actions).values():
+            if isinstance(element, Mapping):
+                values[block_id] = _element_value(element)
     return values
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _element_value(element: Mapping[str, Any]) -> Any:
+    """The element's value with the type Slack gives it; anything else (a forged payload) reads as empty."""
     kind = element.get("type")
     if kind in ("static_select", "external_select", "radio_buttons"):
-        option = element.get("selected_option")
-        return option.get("value") if option else None
+        return _text(_mapping(element.get("selected_option")).get("value"))
     if kind in ("multi_static_select", "multi_external_select", "checkboxes"):
-        return [o.get("value") for o in element.get("selected_options") or []]
-    for field in ("value", "selected_date", "selected_time", "selected_user", "selected_users", "selected_conversation",
-                  "selected_conversations", "selected_channel", "selected_channels", "selected_date_time"):
+        return _texts(element.get("selected_options"), lambda o: _mapping(o).get("value"))
+    for field in ("value", "selected_date", "selected_time", "selected_user", "selected_conversation", "selected_channel"):
         if field in element:
-            return element[field]
+            return _text(element[field])
+    for field in ("selected_users", "selected_conversations", "selected_channels"):
+        if field in element:
+            return _texts(element[field], lambda item: item)
+    if "selected_date_time" in element:
+        stamp = element["selected_date_time"]
+        return stamp if isinstance(stamp, int) and not isinstance(stamp, bool) and 0 <= stamp < 10**11 else None
     return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _texts(values: Any, pick: Any) -> list[str]:
+    return [v for v in (pick(item) for item in values) if isinstance(v, str)] if isinstance(values, list) else []

@@ -47,7 +47,7 @@ def decision_id_from(value: str | None) -> int:
         if data.get("v") != 1:
             raise ValueError("version")
         return int(data["decision"])
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
         raise UserError("This button is out of date. Ask for a fresh decision message.") from error
 
 
