@@ -115,20 +115,13 @@ def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping
 
 
 def plan_online(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping[str, int] | None = None) -> SeriesPlan:
-    """Fix the occurrences one at a time in date order, each seeing only its own window and the ledger so far.
-
-    Each step plans the remaining occurrences as if they repeated the current window and commits
-    only the current one: what the scheduler can do when it posts the next proposal.
-    """
+    """Fix the occurrences one at a time in date order, as the scheduler does when it posts each proposal:
+    every step re-plans the rest from the pain already carried (earlier occurrences held) and commits one."""
     prepared = prepare(problem)
     carried = _carried(problem, carried_qp)
     fixed: dict[int, datetime] = {}
     for k in range(len(problem.windows)):
-        remaining = len(problem.windows) - k
-        ledger = _ledger(prepared, carried, fixed)
-        forecast = Prepared(problem, prepared.profiles, prepared.profile_of, [prepared.tables[k]] * remaining)
-        plan = _plan(forecast, track, ledger, {})
-        fixed[k] = plan.occurrences[0].slot.start_utc
+        fixed[k] = _plan(prepared, track, carried, dict(fixed)).occurrences[k].slot.start_utc
     return _plan(prepared, track, carried, fixed)
 
 
