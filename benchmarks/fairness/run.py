@@ -34,13 +34,16 @@ def main() -> None:
     """Run everything and print the table and the summary."""
     options = argparse.ArgumentParser()
     options.add_argument("--sizes", default="small,medium,large", help="comma-separated instance sizes to run")
-    sizes = options.parse_args().sizes.split(",")
+    options.add_argument("--names", default="", help="comma-separated name prefixes to run (default: all)")
+    options.add_argument("--exact-states", type=int, default=60_000, help="give up the exact DP past this many states")
+    parsed = options.parse_args()
+    sizes, prefixes = parsed.sizes.split(","), [p for p in parsed.names.split(",") if p]
     rows: list[str] = []
     summary: dict[tuple[str, str], dict[str, list[tuple[float, float, str]]]] = {}
     invalid = avoidable_nights = 0
     online_vs_offline, cut = [], []
     for doc in suite():
-        if not set(doc["tags"]) & set(sizes):
+        if not set(doc["tags"]) & set(sizes) or prefixes and not any(doc["name"].startswith(p) for p in prefixes):
             continue
         problem, _ = read_instance(doc)
         prepared = prepare(problem)
@@ -63,7 +66,7 @@ def main() -> None:
             bot_max = scores["bot"][0]["max_cum"]
             optimum = None
             if "small" in doc["tags"]:
-                value = exact(prepared, track, upper=int(bot_max * 4), limit=60_000)
+                value = exact(prepared, track, upper=int(bot_max * 4), limit=parsed.exact_states)
                 optimum = value[0] / 4 if value else None
             lp = lp_bound(prepared, track)
             bound = optimum if optimum is not None else (math.ceil(lp - 1e-6) / 4 if lp is not None else None)
