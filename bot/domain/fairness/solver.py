@@ -115,20 +115,13 @@ def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping
 
 
 def plan_online(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping[str, int] | None = None) -> SeriesPlan:
-    """Fix the occurrences one at a time in date order, each seeing only its own window and the ledger so far.
-
-    Each step plans the remaining occurrences as if they repeated the current window and commits
-    only the current one: what the scheduler can do when it posts the next proposal.
-    """
+    """Fix the occurrences one at a time in date order, as the scheduler does when it posts each proposal:
+    every step re-plans the rest from the pain already carried (earlier occurrences held) and commits one."""
     prepared = prepare(problem)
     carried = _carried(problem, carried_qp)
     fixed: dict[int, datetime] = {}
     for k in range(len(problem.windows)):
-        remaining = len(problem.windows) - k
-        ledger = _ledger(prepared, carried, fixed)
-        forecast = Prepared(problem, prepared.profiles, prepared.profile_of, [prepared.tables[k]] * remaining)
-        plan = _plan(forecast, track, ledger, {})
-        fixed[k] = plan.occurrences[0].slot.start_utc
+        fixed[k] = _plan(prepared, track, carried, dict(fixed)).occurrences[k].slot.start_utc
     return _plan(prepared, track, carried, fixed)
 
 
@@ -309,6 +302,46 @@ def _descend(cum: list[int], counts: list[dict[Vector, int]], vector_lists: list
     return cum
 
 
+def _pairs(cum: list[int], counts: list[dict[Vector, int]], vector_lists: list[list[Vector]], sizes: list[int],
+           rounds: int = 10, budget: int = 20_000) -> list[int]:
+    """Two moves at once: one that relieves everyone at the top, then one that repairs whoever rose instead."""
+    for _ in range(rounds):
+        current = _official(cum, sizes)
+        top = current[0]
+        at_top = [i for i, c in enumerate(cum) if c == top]
+        moves = [(g, a, b) for g, vectors in enumerate(vector_lists) for a in [v for v, m in counts[g].items() if m > 0]
+                 for b in vectors if b is not a]
+        relieving = [(g, a, b) for g, a, b in moves if all(b[i] < a[i] for i in at_top)]
+        # Bounded work per round: the most relieving first moves only.
+        relieving.sort(key=lambda m: max(y - x for x, y in zip(m[1], m[2])))
+        relieving = relieving[:max(1, budget // max(1, len(moves)))]
+        found = None
+        for g, a, b in relieving:
+            first = [c - x + y for c, x, y in zip(cum, a, b)]
+            risen = [i for i, c in enumerate(first) if c >= top]
+            for h, c2, d in moves:
+                if (h, c2) == (g, a) and counts[g][a] < 2:
+                    continue
+                if c2 is not b and counts[h].get(c2, 0) < 1:
+                    continue
+                if any(d[i] >= c2[i] for i in risen):
+                    continue
+                second = [c - x + y for c, x, y in zip(first, c2, d)]
+                if _official(second, sizes) < current:
+                    found = (g, a, b, h, c2, d, second)
+                    break
+            if found:
+                break
+        if not found:
+            return cum
+        g, a, b, h, c2, d, cum = found
+        counts[g][a] -= 1
+        counts[g][b] += 1
+        counts[h][c2] -= 1
+        counts[h][d] += 1
+    return cum
+
+
 def _greedy(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
             key: Callable[[Sequence[int], Sequence[int]], Any]) -> tuple[list[int], list[dict[Vector, int]]]:
     counts: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
@@ -333,5 +366,7 @@ def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]],
         cum, counts = _greedy(base, sizes, vector_lists, multiplicity, start_key)
         for key in (_key, _leximin, _official):
             cum = _descend(cum, counts, vector_lists, sizes, key)
+        cum = _pairs(cum, counts, vector_lists, sizes)
+        cum = _descend(cum, counts, vector_lists, sizes, _official)
         results.append((_official(cum, sizes), counts))
     return min(results, key=lambda item: item[0])[1]
