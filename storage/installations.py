@@ -32,3 +32,8 @@ def find_installation(session: Session, *, enterprise_id: str | None, team_id: s
         if found is not None:
             return found
     return None
+
+
+def installation_bot_user(session: Session, installation_id: int) -> str | None:
+    """The bot user of an installation (each workspace has its own)."""
+    return session.scalar(select(InstallationRow.bot_user_id).where(InstallationRow.id == installation_id))
