@@ -94,7 +94,7 @@ def serve_http(app: Any, services: Services, host: str, port: int, started: floa
 
     from bot.slack_edge.http_edge import SlackHttpEdge
 
-    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "")
+    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "", services.oauth_flow)
     try:
         server = waitress.create_server(edge, host=host, port=port, threads=HTTP_THREADS, ident="alliancebot")
     except OSError as error:

@@ -5,12 +5,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from handlers import alliances, consensus
+from handlers import alliances, consensus, installs
 
 if TYPE_CHECKING:
     from bot.app import Services
 
-FEATURES = (alliances, consensus)
+FEATURES = (alliances, consensus, installs)
 
 
 def register_all(app: App, services: Services) -> None:

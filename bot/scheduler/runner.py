@@ -11,6 +11,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.clock import Clock
+from bot.slack_edge.installation_context import bound_installation
 from bot.scheduler.work import MAX_ATTEMPTS, Failed, Outcome, RetryLater, Sender, Sent, run_sender, settle
 from storage.db import Database
 from storage.due_work import ClaimedWork, claim_due, mark_failed, mark_sent, release, retry_later
@@ -70,7 +71,9 @@ class Scheduler:
             # Only reachable through expired leases: the work keeps killing or hanging its claimer.
             outcome: Outcome = Failed(f"claimed {work.attempt} times without an outcome; a worker crashed or hung")
         else:
-            outcome = settle(run_sender(work, self.senders), work.attempt, self.max_attempts)
+            # The gateway sends with the token of the installation the work belongs to (OAuth mode).
+            with bound_installation(work.installation_id):
+                outcome = settle(run_sender(work, self.senders), work.attempt, self.max_attempts)
         now = self.clock.now()
         if isinstance(outcome, Sent):
             if not mark_sent(self.db, work, now=now, result=outcome.result):

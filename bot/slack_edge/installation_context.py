@@ -16,6 +16,11 @@ from typing import Any
 current_installation: contextvars.ContextVar[int | None] = contextvars.ContextVar("current_installation", default=None)
 
 
+def bind_installation(installation_id: int | None) -> None:
+    """Make `installation_id` current for the rest of this context (a request thread's next request rebinds it)."""
+    current_installation.set(installation_id)
+
+
 @contextmanager
 def bound_installation(installation_id: int | None) -> Iterator[None]:
     """Make `installation_id` the current installation inside the block."""

@@ -143,6 +143,10 @@ class Workspace:
         self.bot_tokens = {bot_token}
         self.app_tokens = {app_token}
         self.revoked: set[str] = set()
+        # OAuth: one-time install codes, live refresh tokens, and when rotating access tokens expire.
+        self.oauth_codes: dict[str, str] = {}
+        self.refresh_tokens: set[str] = set()
+        self.token_expiry: dict[str, float] = {}
         self.rate_limits: dict[str, tuple[int, dict[str, deque[float]]]] = {}
         self._last_ts = 0
         self._ids = 0
