@@ -15,6 +15,7 @@ from bot.app import Services, build_app, build_services
 from bot.cli import Failure, explain_slack_failure, open_migrated_database
 from bot.jobs import build_senders, housekeeping
 from bot.scheduler import Scheduler
+from bot.scheduler.leadership import Leadership
 from bot.settings import ConfigError, Settings
 from bot.slack_edge.gateway import SlackCallError
 
@@ -34,8 +35,11 @@ def start_services(settings: Settings) -> Services:
 def make_scheduler(services: Services) -> Scheduler:
     """The scheduler ticking over this process's senders."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    # One active scheduler across every process on the database (web workers and `alliancebot
+    # scheduler` alike); the others stand by and take over within about 20 s.
     return Scheduler(services.db, build_senders(services), clock=services.clock, worker=worker,
-                     housekeeping=lambda: housekeeping(services.db, services.clock))
+                     housekeeping=lambda: housekeeping(services.db, services.clock),
+                     leadership=Leadership(services.db, services.clock, worker))
 
 
 def on_stop_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
