@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -103,7 +104,7 @@ class SlackHttpEdge:
         except Exception as error:
             logger.warning("health check: database unavailable (%s)", type(error).__name__)
             return _reply(start_response, "503 Service Unavailable", json.dumps({"ok": False, "database": "unavailable"}).encode(), "application/json")
-        return _reply(start_response, "200 OK", json.dumps({"ok": True}).encode(), "application/json")
+        return _reply(start_response, "200 OK", json.dumps({"ok": True, "pid": os.getpid()}).encode(), "application/json")
 
 
 def _bolt_reply(start_response: StartResponse, response: Any) -> Iterable[bytes]:
