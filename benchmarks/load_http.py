@@ -37,6 +37,11 @@ CHANNEL, HOME, PARTNER = "C0LOAD", "T0ALPHA", "T0BETA"
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _kind(roll: float) -> str:
+    return ("alliance help" if roll < 0.30 else "consensus help" if roll < 0.45 else "consensus list" if roll < 0.55
+            else "consensus start" if roll < 0.60 else "vote")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -91,6 +96,7 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     errors: list[str] = []
+    error_times: list[float] = []
     counts: dict[str, int] = {}
     lock = threading.Lock()
     try:
@@ -103,8 +109,17 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
         Person(slack, transport, people[0]).run("/consensus", "Warm-up decision", channel=CHANNEL)
         stop_at = time.monotonic() + seconds
 
+        # The decisions people can vote on, refreshed once a second by one thread: scanning the
+        # double's messages on every click would make the load generator its own bottleneck.
+        open_decisions: list[str] = []
+
+        def refresh_decisions() -> None:
+            while time.monotonic() < stop_at:
+                open_decisions[:] = [m.ts for m in slack.messages(CHANNEL) if any(b.get("type") == "actions" for b in (m.blocks or []))]
+                time.sleep(1.0)
+
         def decisions() -> list[str]:
-            return [m.ts for m in slack.messages(CHANNEL) if any(b.get("type") == "actions" for b in (m.blocks or []))]
+            return list(open_decisions)
 
         def person_loop(user: str) -> None:
             me, rng = Person(slack, transport, user), random.Random(user)
@@ -126,7 +141,8 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
                         kind, ack = "vote", me.click("Support", channel=CHANNEL, message_ts=rng.choice(open_ones))
                 except Exception as error:  # a request that failed outright is an error, not a crash of the load
                     with lock:
-                        errors.append(f"{type(error).__name__}: {error}"[:200])
+                        errors.append(f"{_kind(roll)}: {type(error).__name__}: {error}"[:200])
+                        error_times.append(round(time.monotonic() - (stop_at - seconds), 1))
                     continue
                 with lock:
                     counts[kind] = counts.get(kind, 0) + 1
@@ -135,6 +151,7 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
                         errors.append(f"{kind}: HTTP {ack.status}")
 
         threads = [threading.Thread(target=person_loop, args=(user,)) for user in people]
+        threads.append(threading.Thread(target=refresh_decisions))
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -151,10 +168,12 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
         drop_schema(pg_url, schema)
     ms = [x * 1000 for x in latencies]
     tracebacks = stderr.count("Traceback")
+    print("errors at", sorted(error_times))
+    print("\n".join(stderr.splitlines()[-15:]))
     return (f"{users} users, {elapsed:.0f} s, {workers} workers on PostgreSQL: {len(ms)} requests served "
             f"({len(ms) / elapsed:.0f}/s; {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}); "
             f"ack p50 {statistics.median(ms):.0f} ms, p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms; "
-            f"errors {len(errors)}{' ' + repr(errors[:3]) if errors else ''}; failed Web API calls {len(failed_calls)}; "
+            f"errors {len(errors)}{' ' + repr(sorted(set(errors))[:5]) if errors else ''}; failed Web API calls {len(failed_calls)}; "
             f"tracebacks in the bot's log {tracebacks}")
 
 
