@@ -91,12 +91,15 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
                 "DATABASE_URL": url, "ALLIANCEBOT_LOG_LEVEL": "WARNING"})
+    if os.environ.get("LOAD_DIAG"):
+        env["PYTHONPATH"] = os.environ["LOAD_DIAG"]
     process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--workers", str(workers), "--port", str(port),
                                 "--host", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     errors: list[str] = []
     error_times: list[float] = []
+    probe_ms: list[float] = []
     counts: dict[str, int] = {}
     lock = threading.Lock()
     try:
@@ -117,6 +120,19 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
             while time.monotonic() < stop_at:
                 open_decisions[:] = [m.ts for m in slack.messages(CHANNEL) if any(b.get("type") == "actions" for b in (m.blocks or []))]
                 time.sleep(1.0)
+
+        probe_ms: list[float] = []
+
+        def probe_double() -> None:
+            # How fast the double itself answers, to tell its stalls from the bot's.
+            from slack_sdk.web import WebClient
+
+            client = WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=30)
+            while time.monotonic() < stop_at:
+                began = time.monotonic()
+                client.auth_test()
+                probe_ms.append((time.monotonic() - began) * 1000)
+                time.sleep(0.5)
 
         def decisions() -> list[str]:
             return list(open_decisions)
@@ -152,6 +168,7 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
 
         threads = [threading.Thread(target=person_loop, args=(user,)) for user in people]
         threads.append(threading.Thread(target=refresh_decisions))
+        threads.append(threading.Thread(target=probe_double))
         started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -167,9 +184,11 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
         db.dispose()
         drop_schema(pg_url, schema)
     ms = [x * 1000 for x in latencies]
+    print(f"the double's own auth.test latency: p50 {statistics.median(probe_ms):.0f} ms, max {max(probe_ms):.0f} ms")
     tracebacks = stderr.count("Traceback")
-    print("errors at", sorted(error_times))
-    print("\n".join(stderr.splitlines()[-15:]))
+    if error_times:
+        print("errors at (s into the run)", sorted(error_times)[:5], "...", sorted(error_times)[-3:])
+    print("\n".join(line for line in stderr.splitlines() if "waitress.queue" not in line)[-3000:])
     return (f"{users} users, {elapsed:.0f} s, {workers} workers on PostgreSQL: {len(ms)} requests served "
             f"({len(ms) / elapsed:.0f}/s; {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}); "
             f"ack p50 {statistics.median(ms):.0f} ms, p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms; "

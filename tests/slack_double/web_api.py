@@ -185,6 +185,9 @@ class DoubleServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops connections when many workers call at once (the
+    # client then waits out TCP's SYN retries); Slack's edge never does that.
+    request_queue_size = 256
 
     def __init__(self, double: SlackDouble) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
