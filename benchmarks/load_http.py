@@ -16,6 +16,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -93,8 +94,11 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
                 "DATABASE_URL": url, "ALLIANCEBOT_LOG_LEVEL": "WARNING"})
     if os.environ.get("LOAD_DIAG"):
         env["PYTHONPATH"] = os.environ["LOAD_DIAG"]
+    # The bot's log goes to a file: a pipe nobody reads fills up and blocks the workers' logging
+    # (waitress's loop thread logs its queue depth under load), which stalls every request.
+    log = tempfile.TemporaryFile("w+")
     process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--workers", str(workers), "--port", str(port),
-                                "--host", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                "--host", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
     latencies: list[float] = []
     errors: list[str] = []
@@ -179,7 +183,10 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
         failed_calls = [c for c in slack.calls() if not c.response.get("ok", True)]
     finally:
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=60)
+        process.wait(timeout=60)
+        log.seek(0)
+        stderr = log.read()
+        log.close()
         slack.stop()
         db.dispose()
         drop_schema(pg_url, schema)
