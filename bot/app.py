@@ -75,9 +75,14 @@ def build_services(settings: Settings, *, clock: Clock | None = None, db: Databa
             session, enterprise_id=identity.get("enterprise_id"), team_id=identity.get("team_id"),
             team_name=str(identity.get("team") or ""), bot_user_id=str(identity.get("user_id") or ""), now=clock.now())
     coalescer = UpdateCoalescer(lambda channel, ts, text, blocks: gateway.update_message(channel, ts, text, blocks),
-                                min_interval=update_interval, db=db, clock_utc=clock)
+                                min_interval=update_interval, db=_shared(db), clock_utc=clock)
     return Services(settings, db, gateway, MemberDirectory(gateway, db, clock), coalescer, clock, installation_id,
                     str(identity.get("user_id") or ""), executor)
+
+
+def _shared(db: Database) -> Database | None:
+    """The database to coordinate message updates across processes: PostgreSQL only, since SQLite serves one process."""
+    return db if db.dialect == "postgresql" else None
 
 
 def _oauth_services(settings: Settings, db: Database, clock: Clock, executor: ThreadPoolExecutor,
@@ -90,7 +95,7 @@ def _oauth_services(settings: Settings, db: Database, clock: Clock, executor: Th
     vault = TokenVault(db, TokenCipher(str(settings.encryption_key)), clock, refresher(settings, plain))
     gateway = SlackGateway(web_client(settings), tokens=vault.bot_token, forget_token=vault.forget)
     coalescer = UpdateCoalescer(lambda channel, ts, text, blocks: gateway.update_message(channel, ts, text, blocks),
-                                min_interval=update_interval, db=db, clock_utc=clock)
+                                min_interval=update_interval, db=_shared(db), clock_utc=clock)
     # No default installation: a request from a workspace that has not installed the app is refused
     # by `authorize` before any listener runs. The bot user differs per workspace (see middleware).
     return Services(settings, db, gateway, MemberDirectory(gateway, db, clock), coalescer, clock, 0, "", executor,
