@@ -15,11 +15,11 @@ from bot.slack_edge.coalescer import UpdateCoalescer
 from bot.slack_edge.directory import MemberDirectory
 from bot.slack_edge.errors import error_handler
 from bot.slack_edge.gateway import SlackGateway
-from bot.slack_edge.installation_context import ContextThreadPoolExecutor
+from bot.slack_edge.installation_context import ContextThreadPoolExecutor, current_installation
 from bot.slack_edge.tokens import TokenVault
 from bot.slack_edge.middleware import event_dedupe_middleware, installation_middleware
 from storage.db import Database, open_database
-from storage.installations import ensure_installation
+from storage.installations import ensure_installation, installation_bot_user
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +42,22 @@ class Services:
     coalescer: UpdateCoalescer
     clock: Clock
     default_installation_id: int
-    bot_user_id: str
+    home_bot_user_id: str
     listener_executor: ThreadPoolExecutor
     # OAuth (multi-workspace) mode only: tokens by installation, and the install flow.
     vault: TokenVault | None = None
     oauth_flow: Any = None
+
+    @property
+    def bot_user_id(self) -> str:
+        """The bot's user id in the workspace being served (each OAuth installation has its own bot user)."""
+        if self.vault is None:
+            return self.home_bot_user_id
+        installation_id = current_installation.get()
+        if installation_id is None:
+            return ""
+        with self.db.read() as session:
+            return installation_bot_user(session, installation_id) or ""
 
     def close(self) -> None:
         """Finish pending message updates and close database connections."""
@@ -97,7 +108,7 @@ def _oauth_services(settings: Settings, db: Database, clock: Clock, executor: Th
     coalescer = UpdateCoalescer(lambda channel, ts, text, blocks: gateway.update_message(channel, ts, text, blocks),
                                 min_interval=update_interval, db=_shared(db), clock_utc=clock)
     # No default installation: a request from a workspace that has not installed the app is refused
-    # by `authorize` before any listener runs. The bot user differs per workspace (see middleware).
+    # by `authorize` before any listener runs. The bot user differs per workspace (`bot_user_id`).
     return Services(settings, db, gateway, MemberDirectory(gateway, db, clock), coalescer, clock, 0, "", executor,
                     vault=vault, oauth_flow=build_oauth_flow(settings, db, clock, vault, plain))
 
