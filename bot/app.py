@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk.web import WebClient
@@ -14,9 +15,11 @@ from bot.slack_edge.coalescer import UpdateCoalescer
 from bot.slack_edge.directory import MemberDirectory
 from bot.slack_edge.errors import error_handler
 from bot.slack_edge.gateway import SlackGateway
+from bot.slack_edge.installation_context import ContextThreadPoolExecutor, current_installation
 from bot.slack_edge.middleware import answer_without_response_url, event_dedupe_middleware, installation_middleware
+from bot.slack_edge.tokens import TokenVault
 from storage.db import Database, open_database
-from storage.installations import ensure_installation
+from storage.installations import ensure_installation, installation_bot_user
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +42,22 @@ class Services:
     coalescer: UpdateCoalescer
     clock: Clock
     default_installation_id: int
-    bot_user_id: str
+    home_bot_user_id: str
     listener_executor: ThreadPoolExecutor
+    # OAuth (multi-workspace) mode only: tokens by installation, and the install flow.
+    vault: TokenVault | None = None
+    oauth_flow: Any = None
+
+    @property
+    def bot_user_id(self) -> str:
+        """The bot's user id in the workspace being served (each OAuth installation has its own bot user)."""
+        if self.vault is None:
+            return self.home_bot_user_id
+        installation_id = current_installation.get()
+        if installation_id is None:
+            return ""
+        with self.db.read() as session:
+            return installation_bot_user(session, installation_id) or ""
 
     def close(self) -> None:
         """Finish pending message updates and close database connections."""
@@ -58,6 +75,10 @@ def build_services(settings: Settings, *, clock: Clock | None = None, db: Databa
     """Connect to Slack (auth.test) and the database, and record this installation."""
     clock = clock or SystemClock()
     db = db or open_database(settings.database_url)
+    # Listeners run on these threads in a copy of the request's context, keeping its installation.
+    executor = ContextThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    if settings.oauth:
+        return _oauth_services(settings, db, clock, executor, update_interval)
     gateway = SlackGateway(web_client(settings))
     identity = gateway.auth_test()
     with db.write() as session:
@@ -65,10 +86,31 @@ def build_services(settings: Settings, *, clock: Clock | None = None, db: Databa
             session, enterprise_id=identity.get("enterprise_id"), team_id=identity.get("team_id"),
             team_name=str(identity.get("team") or ""), bot_user_id=str(identity.get("user_id") or ""), now=clock.now())
     coalescer = UpdateCoalescer(lambda channel, ts, text, blocks: gateway.update_message(channel, ts, text, blocks),
-                                min_interval=update_interval)
+                                min_interval=update_interval, db=_shared(db), clock_utc=clock)
     return Services(settings, db, gateway, MemberDirectory(gateway, db, clock), coalescer, clock, installation_id,
-                    str(identity.get("user_id") or ""),
-                    ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"))
+                    str(identity.get("user_id") or ""), executor)
+
+
+def _shared(db: Database) -> Database | None:
+    """The database to coordinate message updates across processes: PostgreSQL only, since SQLite serves one process."""
+    return db if db.dialect == "postgresql" else None
+
+
+def _oauth_services(settings: Settings, db: Database, clock: Clock, executor: ThreadPoolExecutor,
+                    update_interval: float) -> Services:
+    """Multi-workspace services: no token at start; the gateway asks the vault per installation."""
+    from bot.slack_edge.oauth import build_oauth_flow, refresher
+    from storage.installation_tokens import TokenCipher
+
+    plain = WebClient(base_url=settings.api_url, timeout=WEB_API_TIMEOUT, retry_handlers=[])
+    vault = TokenVault(db, TokenCipher(str(settings.encryption_key)), clock, refresher(settings, plain))
+    gateway = SlackGateway(web_client(settings), tokens=vault.bot_token, forget_token=vault.forget)
+    coalescer = UpdateCoalescer(lambda channel, ts, text, blocks: gateway.update_message(channel, ts, text, blocks),
+                                min_interval=update_interval, db=_shared(db), clock_utc=clock)
+    # No default installation: a request from a workspace that has not installed the app is refused
+    # by `authorize` before any listener runs. The bot user differs per workspace (`bot_user_id`).
+    return Services(settings, db, gateway, MemberDirectory(gateway, db, clock), coalescer, clock, 0, "", executor,
+                    vault=vault, oauth_flow=build_oauth_flow(settings, db, clock, vault, plain))
 
 
 def build_app(services: Services) -> App:
@@ -76,7 +118,13 @@ def build_app(services: Services) -> App:
     from handlers import register_all  # handlers import views and domain; keep start-up order explicit
 
     settings = services.settings
+    oauth: dict[str, Any] = {}
+    if services.vault is not None:
+        from bot.slack_edge.oauth import authorizer
+
+        oauth["authorize"] = authorizer(services.db, services.vault)
     app = App(
+        **oauth,
         client=services.gateway.client,
         signing_secret=settings.signing_secret or "socket-mode-does-not-sign",
         # The HTTP edge verifies signatures itself (401 for every bad one, replays refused, no

@@ -36,6 +36,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host", default="0.0.0.0", help="HTTP address to listen on (default 0.0.0.0)")
     run.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
     run.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
+    run.add_argument("--workers", type=int, default=1, help="HTTP worker processes sharing the port and the database (default 1; use PostgreSQL for more)")
     commands.add_parser("scheduler", help="run the scheduler alone")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -91,7 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.command == "scheduler":
             return run_scheduler(settings)
-        return run_bot(settings, port=args.port, host=args.host, force_http=args.http, with_scheduler=not args.no_scheduler)
+        return run_bot(settings, port=args.port, host=args.host, force_http=args.http, with_scheduler=not args.no_scheduler,
+                       workers=args.workers)
     except ConfigError as error:
         print(f"alliancebot: {error}", file=sys.stderr)
         return 2

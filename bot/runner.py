@@ -15,6 +15,7 @@ from bot.app import Services, build_app, build_services
 from bot.cli import Failure, explain_slack_failure, open_migrated_database
 from bot.jobs import build_senders, housekeeping
 from bot.scheduler import Scheduler
+from bot.scheduler.leadership import Leadership
 from bot.settings import ConfigError, Settings
 from bot.slack_edge.gateway import SlackCallError
 
@@ -34,8 +35,11 @@ def start_services(settings: Settings) -> Services:
 def make_scheduler(services: Services) -> Scheduler:
     """The scheduler ticking over this process's senders."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    # One active scheduler across every process on the database (web workers and `alliancebot
+    # scheduler` alike); the others stand by and take over within about 20 s.
     return Scheduler(services.db, build_senders(services), clock=services.clock, worker=worker,
-                     housekeeping=lambda: housekeeping(services.db, services.clock))
+                     housekeeping=lambda: housekeeping(services.db, services.clock),
+                     leadership=Leadership(services.db, services.clock, worker))
 
 
 def on_stop_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
@@ -44,11 +48,17 @@ def on_stop_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool) -> int:
+def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool, workers: int = 1,
+            listen: socket.socket | None = None) -> int:
     """`alliancebot run`: serve Slack until SIGTERM, then finish in-flight work and stop."""
     started = time.monotonic()
     if force_http and not settings.signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET", "is not set (needed for --http)", "copy it from the app's Basic Information page")
+    http = not settings.socket_mode or force_http
+    if workers > 1 and http:
+        from bot.workers import serve_workers
+
+        return serve_workers(settings, host=host, port=port, workers=workers, with_scheduler=with_scheduler)
     services = start_services(settings)
     app = build_app(services)
     scheduler = make_scheduler(services) if with_scheduler else None
@@ -58,7 +68,7 @@ def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_
         if settings.socket_mode and not force_http:
             serve_socket_mode(app, services, started)
         else:
-            serve_http(app, services, host, port, started)
+            serve_http(app, services, host, port, started, listen)
     finally:
         logger.info("stopping: finishing in-flight work")
         services.listener_executor.shutdown(wait=True)
@@ -88,15 +98,16 @@ def serve_socket_mode(app: Any, services: Services, started: float) -> None:
     handler.close()
 
 
-def serve_http(app: Any, services: Services, host: str, port: int, started: float) -> None:
-    """Serve /slack/events and /healthz with waitress until a stop signal."""
+def serve_http(app: Any, services: Services, host: str, port: int, started: float, listen: socket.socket | None = None) -> None:
+    """Serve /slack/events and /healthz with waitress until a stop signal (on `listen` when a parent bound it)."""
     import waitress
 
     from bot.slack_edge.http_edge import SlackHttpEdge
 
-    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "")
+    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "", services.oauth_flow)
+    where: dict[str, Any] = {"sockets": [listen]} if listen is not None else {"host": host, "port": port}
     try:
-        server = waitress.create_server(edge, host=host, port=port, threads=HTTP_THREADS, ident="alliancebot")
+        server = waitress.create_server(edge, threads=HTTP_THREADS, ident="alliancebot", **where)
     except OSError as error:
         raise Failure(f"--port {port}: cannot listen on {host}:{port} ({error.strerror})", 2) from error
 
@@ -105,7 +116,8 @@ def serve_http(app: Any, services: Services, host: str, port: int, started: floa
         raise SystemExit(0)
 
     on_stop_signals(stop)
-    logger.info("listening on http://%s:%s/slack/events (ready in %.2fs)", host, server.effective_port, time.monotonic() - started)  # type: ignore[union-attr]
+    logger.info("listening on http://%s:%s/slack/events (pid %s, ready in %.2fs)", host, port if listen is not None else server.effective_port,  # type: ignore[union-attr]
+                os.getpid(), time.monotonic() - started)
     server.run()
 
 

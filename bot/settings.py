@@ -34,6 +34,14 @@ class Settings:
     api_url: str
     database_url: str
     log_level: str
+    # OAuth (multi-workspace) mode: Fernet key(s) for tokens at rest, and the redirect URL.
+    encryption_key: str | None = None
+    redirect_uri: str | None = None
+
+    @property
+    def oauth(self) -> bool:
+        """Multi-workspace mode: installs come through OAuth and tokens live in the database."""
+        return self.client_id is not None and self.client_secret is not None
 
     @property
     def socket_mode(self) -> bool:
@@ -78,10 +86,14 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     env: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv else {}
     env.update(os.environ if environ is None else environ)
 
+    client_id, client_secret = _optional(env, "SLACK_CLIENT_ID"), _optional(env, "SLACK_CLIENT_SECRET")
+    encryption_key, redirect_uri = _oauth_settings(env, client_id, client_secret)
     bot_token = _optional(env, "SLACK_BOT_TOKEN")
-    if bot_token is None:
+    if bot_token is None and encryption_key is not None:
+        bot_token = ""  # OAuth mode: each workspace's token comes from its installation
+    elif bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN", "is not set", f"copy the Bot User OAuth Token (xoxb-…) after you {MAKE_APP}")
-    if not bot_token.startswith("xoxb-"):
+    if bot_token and not bot_token.startswith("xoxb-"):
         raise ConfigError("SLACK_BOT_TOKEN", "does not start with xoxb-", "use the Bot User OAuth Token from the app's OAuth & Permissions page")
 
     app_token = _optional(env, "SLACK_APP_TOKEN")
@@ -121,9 +133,39 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         bot_token=bot_token,
         app_token=app_token,
         signing_secret=signing_secret,
-        client_id=_optional(env, "SLACK_CLIENT_ID"),
-        client_secret=_optional(env, "SLACK_CLIENT_SECRET"),
+        client_id=client_id,
+        client_secret=client_secret,
         api_url=api_url,
         database_url=database_url,
         log_level=log_level,
+        encryption_key=encryption_key,
+        redirect_uri=redirect_uri,
     )
+
+
+def _oauth_settings(env: Mapping[str, str], client_id: str | None, client_secret: str | None) -> tuple[str | None, str | None]:
+    """The encryption key and redirect URI when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET select OAuth mode."""
+    if (client_id is None) != (client_secret is None):
+        missing = "SLACK_CLIENT_SECRET" if client_secret is None else "SLACK_CLIENT_ID"
+        raise ConfigError(missing, "is not set (OAuth needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)",
+                          "copy both from the app's Basic Information page, or unset both for a single workspace")
+    if client_id is None:
+        return None, None
+    if _optional(env, "SLACK_APP_TOKEN") is not None:
+        raise ConfigError("SLACK_APP_TOKEN", "is set together with SLACK_CLIENT_ID", "OAuth installs need HTTP mode: unset SLACK_APP_TOKEN")
+    key = _optional(env, "ALLIANCEBOT_ENCRYPTION_KEY")
+    if key is None:
+        raise ConfigError("ALLIANCEBOT_ENCRYPTION_KEY", "is not set (OAuth mode stores workspace tokens encrypted)",
+                          "generate one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'")
+    from cryptography.fernet import Fernet
+
+    try:
+        for part in key.split(","):
+            Fernet(part.strip().encode())
+    except ValueError as error:
+        raise ConfigError("ALLIANCEBOT_ENCRYPTION_KEY", "is not a Fernet key (32 url-safe base64-encoded bytes)",
+                          "generate one with Fernet.generate_key(); give several, comma-separated, newest first, to rotate keys") from error
+    redirect_uri = _optional(env, "SLACK_REDIRECT_URI")
+    if redirect_uri is not None and not redirect_uri.startswith("https://") and not redirect_uri.startswith("http://127.0.0.1"):
+        raise ConfigError("SLACK_REDIRECT_URI", "is not an https URL", "use https://<your host>/slack/oauth_redirect, as in the app's Redirect URLs")
+    return key, redirect_uri

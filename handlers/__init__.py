@@ -5,12 +5,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from handlers import actions, alliances, consensus, digests, home, meetings, milestones
+from handlers import actions, alliances, consensus, digests, home, installs, meetings, milestones
 
 if TYPE_CHECKING:
     from bot.app import Services
 
-FEATURES = (alliances, consensus, actions, home, meetings, milestones, digests)
+FEATURES = (alliances, consensus, actions, home, meetings, milestones, digests, installs)
 
 
 def register_all(app: App, services: Services) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from bot.domain.consensus import ANONYMOUS_FINAL, Level, Vote, check_can_vote
 from bot.domain.errors import UserError
 from bot.slack_edge.errors import error_handler
+from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.payloads import Actor
 from storage.decisions import cast_votes, close_decision, load_decision
 
@@ -95,7 +96,8 @@ class VoteQueue:
                         self._store([vote])
                     except Exception as error:
                         vote.stored.set()
-                        self._answer(error, vote.body, vote.respond)
+                        with bound_installation(vote.installation_id):
+                            self._answer(error, vote.body, vote.respond)
 
     def _store(self, batch: list[QueuedVote]) -> None:
         refused: list[tuple[QueuedVote, UserError]] = []
@@ -122,7 +124,10 @@ class VoteQueue:
                     close_decision(session, voted.id, voted.closing_verdict().outcome, services.clock.now())
         for vote in batch:
             vote.stored.set()
+        # One drain thread serves every workspace: bind each refresh and answer to its own (OAuth mode).
         for installation_id, decision_id in touched:
-            self._refresh(services, installation_id, decision_id)
+            with bound_installation(installation_id):
+                self._refresh(services, installation_id, decision_id)
         for vote, problem in refused:
-            self._answer(problem, vote.body, vote.respond)
+            with bound_installation(vote.installation_id):
+                self._answer(problem, vote.body, vote.respond)

@@ -27,6 +27,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Build an engine; SQLite gets WAL, a busy timeout and explicit BEGIN control."""
     url = normalise_url(url)
     if make_url(url).get_backend_name() != "sqlite":
+        # 16 HTTP threads, 32 listener threads and the scheduler share the pool; PostgreSQL's
+        # default max_connections (100) must still cover every worker process (20 each here).
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 10)
         return create_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import InstallationRow
@@ -12,15 +13,15 @@ from storage.models import InstallationRow
 def ensure_installation(session: Session, *, enterprise_id: str | None, team_id: str | None, team_name: str,
                         bot_user_id: str, now: datetime) -> int:
     """Record (or refresh) an installation and return its id."""
+    # Insert-if-absent in one statement: several workers start at once and record the same workspace.
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(InstallationRow).values(
+        enterprise_id=enterprise_id or "", team_id=team_id or "", team_name=team_name, bot_user_id=bot_user_id, installed_at=now,
+    ).on_conflict_do_nothing(index_elements=["enterprise_id", "team_id"]))
     row = session.scalar(select(InstallationRow).where(
         InstallationRow.enterprise_id == (enterprise_id or ""), InstallationRow.team_id == (team_id or "")))
-    if row is None:
-        row = InstallationRow(enterprise_id=enterprise_id or "", team_id=team_id or "", team_name=team_name,
-                              bot_user_id=bot_user_id, installed_at=now)
-        session.add(row)
-        session.flush()
-    else:
-        row.team_name, row.bot_user_id = team_name, bot_user_id
+    assert row is not None
+    row.team_name, row.bot_user_id = team_name, bot_user_id
     return row.id
 
 
@@ -32,3 +33,8 @@ def find_installation(session: Session, *, enterprise_id: str | None, team_id: s
         if found is not None:
             return found
     return None
+
+
+def installation_bot_user(session: Session, installation_id: int) -> str | None:
+    """The bot user of an installation (each workspace has its own)."""
+    return session.scalar(select(InstallationRow.bot_user_id).where(InstallationRow.id == installation_id))

@@ -478,3 +478,58 @@ class MeetingCadenceRow(Base):
     next_on: Mapped[str] = mapped_column(String(10))  # the local date of the next occurrence
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InstallationTokenRow(Base):
+    """An OAuth installation's bot token, encrypted at rest (Fernet), with what token rotation needs.
+
+    `version` is bumped by every change, so a refresh is a compare-and-swap: only the process whose
+    claim moved the version may store the refreshed tokens, and the others keep the current token.
+    """
+
+    __tablename__ = "installation_tokens"
+
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True)
+    app_id: Mapped[str] = mapped_column(String(32), default="")
+    bot_id: Mapped[str] = mapped_column(String(32), default="")
+    bot_scopes: Mapped[str] = mapped_column(Text, default="")
+    bot_token: Mapped[str] = mapped_column(Text)
+    bot_refresh_token: Mapped[str | None] = mapped_column(Text, nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OAuthStateRow(Base):
+    """A one-time OAuth `state`, issued at /slack/install and consumed at /slack/oauth_redirect."""
+
+    __tablename__ = "oauth_states"
+
+    state: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class SchedulerLeaseRow(Base):
+    """Which scheduler process is active; `epoch` grows with every change of leader (the fencing token)."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128), default="")
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MessageRenderRow(Base):
+    """Cross-process coalescing of `chat.update`: one sender per message at a time, re-rendering until caught up."""
+
+    __tablename__ = "message_renders"
+
+    # The workspace whose request asked for the render (0 when none was bound, e.g. a bare test).
+    installation_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ts: Mapped[str] = mapped_column(String(32), primary_key=True)
+    requested: Mapped[int] = mapped_column(Integer, default=0)
+    holder: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    held_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

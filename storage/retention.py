@@ -27,9 +27,11 @@ from storage.models import Base, DueWorkRow, InstallationRow
 # payload instead, see above). A new table that is neither channel-scoped nor listed here makes
 # tests/storage/test_retention.py fail, so nobody forgets to decide where it belongs.
 NOT_PER_ALLIANCE = frozenset({"installations", "slack_users", "processed_events", "request_signatures", "due_work",
-                              "meeting_prefs"})  # a person's working hours, used in every alliance
-# Tables with no workspace at all (Slack's delivery bookkeeping is keyed by globally unique ids).
-GLOBAL_TABLES = frozenset({"processed_events", "request_signatures"})
+                              "meeting_prefs",  # a person's working hours, used in every alliance
+                              "installation_tokens", "oauth_states", "scheduler_lease"})
+# Tables with no workspace at all (Slack's delivery bookkeeping is keyed by globally unique ids;
+# an OAuth state exists before there is an installation; the scheduler lease is the deployment's).
+GLOBAL_TABLES = frozenset({"processed_events", "request_signatures", "oauth_states", "scheduler_lease"})
 
 
 @dataclass(frozen=True)

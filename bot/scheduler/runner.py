@@ -11,6 +11,8 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.clock import Clock
+from bot.scheduler.leadership import Leadership
+from bot.slack_edge.installation_context import bound_installation
 from bot.scheduler.work import MAX_ATTEMPTS, Failed, Outcome, RetryLater, Sender, Sent, run_sender, settle
 from storage.db import Database
 from storage.due_work import ClaimedWork, claim_due, mark_failed, mark_sent, release, retry_later
@@ -25,7 +27,7 @@ class Scheduler:
 
     def __init__(self, db: Database, senders: Mapping[str, Sender], *, clock: Clock, worker: str,
                  interval: float = 5.0, batch: int = 50, housekeeping: Callable[[], None] | None = None,
-                 max_attempts: int = MAX_ATTEMPTS, lease: timedelta = LEASE) -> None:
+                 max_attempts: int = MAX_ATTEMPTS, lease: timedelta = LEASE, leadership: Leadership | None = None) -> None:
         self.db = db
         self.senders = dict(senders)
         self.clock = clock
@@ -35,6 +37,9 @@ class Scheduler:
         self.housekeeping = housekeeping
         self.max_attempts = max_attempts
         self.lease = lease
+        # With leadership, only the elected process claims and sends (active/standby); without it,
+        # several schedulers share the work (claims are safe either way).
+        self.leadership = leadership
         self._stopping = threading.Event()
         self._tick_lock = threading.Lock()
         self._aps: BackgroundScheduler | None = None
@@ -43,21 +48,28 @@ class Scheduler:
         """Claim what is due, batch after batch, and send it; returns how many pieces were handled."""
         handled = 0
         with self._tick_lock:
+            epoch = self.leadership.try_lead() if self.leadership else None
+            if self.leadership and epoch is None:
+                return 0  # standby
             while not self._stopping.is_set():
+                if epoch is not None and not self.leadership.still_leads(epoch):  # type: ignore[union-attr]
+                    break
                 claimed = claim_due(self.db, now=self.clock.now(), worker=self.worker, limit=self.batch,
                                     lease=self.lease)
-                done, finished = self._run_batch(claimed)
+                done, finished = self._run_batch(claimed, epoch)
                 handled += done
                 if finished and len(claimed) < self.batch:
                     break
         return handled
 
-    def _run_batch(self, claimed: Sequence[ClaimedWork]) -> tuple[int, bool]:
+    def _run_batch(self, claimed: Sequence[ClaimedWork], epoch: int | None = None) -> tuple[int, bool]:
         """Send a claimed batch in turn; stop early (releasing the rest) on stop or a running-out lease."""
         for index, work in enumerate(claimed):
             # Fencing protects our bookkeeping, not Slack: once another scheduler may have taken
             # the lease over, sending would post twice. Half the lease is left for the send itself.
-            if self._stopping.is_set() or self.clock.now() >= work.lease_until - self.lease / 2:
+            # And the leader's epoch (the fencing token) is checked right before each send.
+            fenced = epoch is not None and not self.leadership.still_leads(epoch)  # type: ignore[union-attr]
+            if fenced or self._stopping.is_set() or self.clock.now() >= work.lease_until - self.lease / 2:
                 for left in claimed[index:]:
                     release(self.db, left)
                 return index, False
@@ -70,7 +82,9 @@ class Scheduler:
             # Only reachable through expired leases: the work keeps killing or hanging its claimer.
             outcome: Outcome = Failed(f"claimed {work.attempt} times without an outcome; a worker crashed or hung")
         else:
-            outcome = settle(run_sender(work, self.senders), work.attempt, self.max_attempts)
+            # The gateway sends with the token of the installation the work belongs to (OAuth mode).
+            with bound_installation(work.installation_id):
+                outcome = settle(run_sender(work, self.senders), work.attempt, self.max_attempts)
         now = self.clock.now()
         if isinstance(outcome, Sent):
             if not mark_sent(self.db, work, now=now, result=outcome.result):
@@ -124,7 +138,8 @@ class Scheduler:
         if wait:
             # Also waits for a tick() called directly, outside APScheduler.
             with self._tick_lock:
-                pass
+                if self.leadership is not None:
+                    self.leadership.resign()
 
     @property
     def running(self) -> bool:

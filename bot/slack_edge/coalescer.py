@@ -1,13 +1,23 @@
 """Turns a burst of changes to one message into few `chat.update` calls that end at the latest state."""
 from __future__ import annotations
 
+import contextvars
 import heapq
 import logging
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.slack_edge.installation_context import current_installation
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from storage.db import Database
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +31,7 @@ Send = Callable[[str, str, str, list[dict[str, Any]]], None]
 class _Pending:
     render: Render
     due: float
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
     running: bool = False
     dirty: bool = False
     last_sent: float = field(default=-1e9)
@@ -32,9 +43,20 @@ class UpdateCoalescer:
     Slack allows about 50 `chat.update` calls a minute for an app in a workspace, and gives no
     ordering guarantee between concurrent updates; sending from one thread per message, always
     rendering the newest committed state, avoids both lost and out-of-order renders.
+
+    With `db`, the same holds across processes (several web workers): the database says which
+    process is updating a message and whether a newer render was asked for meanwhile
+    (`storage.message_renders`), so a vote counted on one worker is never overwritten by an older
+    render from another. Renders and sends run in the requester's context (its installation).
     """
 
-    def __init__(self, send: Send, min_interval: float = 1.2, clock: Callable[[], float] = time.monotonic) -> None:
+    HOLD = timedelta(seconds=30)
+
+    def __init__(self, send: Send, min_interval: float = 1.2, clock: Callable[[], float] = time.monotonic,
+                 *, db: Database | None = None, clock_utc: Clock | None = None) -> None:
+        self._db = db
+        self._utc = clock_utc
+        self._holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._send = send
         self._min_interval = min_interval
         self._clock = clock
@@ -49,6 +71,8 @@ class UpdateCoalescer:
     def request(self, channel: str, ts: str, render: Render) -> None:
         """Ask for message (channel, ts) to show what `render` returns, soon."""
         key = (channel, ts)
+        if self._db is not None and not self._hold(channel, ts, note=True):
+            return  # another process is updating this message; it will render our change too
         with self._lock:
             now = self._clock()
             item = self._pending.get(key)
@@ -97,12 +121,14 @@ class UpdateCoalescer:
                 item.running = True
                 item.dirty = False
                 render = item.render
+            caught_up = True
             try:
-                text, blocks = render()
-                self._send(key[0], key[1], text, blocks)
+                caught_up = item.context.run(self._render_and_send, key, render)
             except Exception:
                 logger.exception("updating message %s in %s failed", key[1], key[0])
             with self._lock:
+                if not caught_up:
+                    item.dirty = True
                 item.running = False
                 item.last_sent = self._clock()
                 self._last_sent[key] = item.last_sent
@@ -116,3 +142,31 @@ class UpdateCoalescer:
                 else:
                     del self._pending[key]
                 self._lock.notify_all()
+
+    def _render_and_send(self, key: tuple[str, str], render: Render) -> bool:
+        """One update; False when another render was requested (on any worker) while it ran."""
+        seen = 0
+        if self._db is not None:
+            from storage.message_renders import requested
+
+            self._hold(*key, note=False)  # renew the hold for this round
+            with self._db.read() as session:
+                seen = requested(session, current_installation.get() or 0, *key)
+        text, blocks = render()
+        self._send(key[0], key[1], text, blocks)
+        if self._db is None:
+            return True
+        from storage.message_renders import let_go
+
+        with self._db.write() as session:
+            return let_go(session, current_installation.get() or 0, *key, holder=self._holder, rendered=seen)
+
+    def _hold(self, channel: str, ts: str, *, note: bool) -> bool:
+        from storage.message_renders import hold, note_request
+
+        assert self._db is not None and self._utc is not None
+        now, installation_id = self._utc.now(), current_installation.get() or 0  # runs in the requester's context
+        with self._db.write() as session:
+            if note:
+                note_request(session, installation_id, channel, ts)
+            return hold(session, installation_id, channel, ts, holder=self._holder, now=now, until=now + self.HOLD)

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
 from bot.slack_edge.blockkit import check_message, check_view
+from bot.slack_edge.installation_context import current_installation
 
 logger = logging.getLogger(__name__)
 
@@ -83,23 +84,35 @@ class SlackGateway:
         client: WebClient,
         policy: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], None] = time.sleep,
+        tokens: Callable[[int], str] | None = None,
+        forget_token: Callable[[int], None] | None = None,
     ) -> None:
         self.client = client
         self.policy = policy
         self._sleep = sleep
+        # OAuth mode: the bot token of the installation bound to the current request or work item.
+        self._tokens = tokens
+        self._forget_token = forget_token
+
+    def _auth_headers(self) -> dict[str, str] | None:
+        installation_id = current_installation.get()
+        if self._tokens is None or installation_id is None:
+            return None  # single-workspace mode: the client's own token
+        return {"Authorization": f"Bearer {self._tokens(installation_id)}"}
 
     # -- the retry loop ------------------------------------------------------------------------
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         """Call `method`, retrying what is safe to retry; return the response data."""
         idempotent = method in IDEMPOTENT
+        headers = self._auth_headers()
         for attempt in range(1, self.policy.attempts + 1):
             last = attempt == self.policy.attempts
             try:
                 if _needs_json(params):
-                    response = self.client.api_call(method, json=params)
+                    response = self.client.api_call(method, json=params, headers=headers)
                 else:
-                    response = self.client.api_call(method, data=_form(params))
+                    response = self.client.api_call(method, data=_form(params), headers=headers)
                 return dict(response.data) if isinstance(response.data, dict) else {}
             except SlackApiError as error:
                 status = error.response.status_code
@@ -126,6 +139,8 @@ class SlackGateway:
                         raise DeliveryUncertain(method, code) from error
                     raise SlackCallError(method, code, "transient") from error
                 category = "auth" if code in AUTH else "permanent"
+                if category == "auth" and self._forget_token is not None and current_installation.get() is not None:
+                    self._forget_token(current_installation.get())  # type: ignore[arg-type]
                 raise SlackCallError(method, code, category) from error
             except (URLError, socket.timeout, TimeoutError, ConnectionError, HTTPException, JSONDecodeError) as error:
                 if not idempotent and not _is_connection_refused(error):

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -22,6 +23,7 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 WINDOW = 300  # seconds; Slack's own limit for request timestamps
 MAX_BODY = 1_000_000
+_REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
@@ -43,17 +45,21 @@ def signature_problem(secret: str, timestamp: str | None, signature: str | None,
 class SlackHttpEdge:
     """WSGI application serving /slack/events and /healthz."""
 
-    def __init__(self, app: App, db: Database, clock: Clock, signing_secret: str) -> None:
+    def __init__(self, app: App, db: Database, clock: Clock, signing_secret: str, oauth_flow: Any = None) -> None:
         self.app = app
         self.db = db
         self.clock = clock
         self.secret = signing_secret
         self.signatures = SignatureBook(db)
+        # OAuth mode: Bolt's install flow at /slack/install and /slack/oauth_redirect (browser GETs, unsigned).
+        self.oauth_flow = oauth_flow
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
             return self._health(start_response)
+        if self.oauth_flow is not None and method == "GET" and path in (self.oauth_flow.install_path, self.oauth_flow.redirect_uri_path):
+            return self._oauth(environ, start_response, path)
         if path != EVENTS_PATH:
             return _reply(start_response, "404 Not Found", b"not found")
         if method != "POST":
@@ -82,12 +88,15 @@ class SlackHttpEdge:
             return _reply(start_response, "401 Unauthorized", b"invalid request")
         query = environ.get("QUERY_STRING", "")
         response = self.app.dispatch(BoltRequest(body=body.decode("utf-8", errors="replace"), query=query, headers=headers))
-        payload = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
-        out_headers = [(str(k), str(v)) for k, values in response.headers.items() if k.lower() != "content-length"
-                       for v in (values if isinstance(values, (list, tuple)) else [values])]
-        out_headers.append(("Content-Length", str(len(payload))))
-        start_response(f"{response.status} {'OK' if response.status == 200 else 'Error'}", out_headers)
-        return [payload]
+        return _bolt_reply(start_response, response)
+
+    def _oauth(self, environ: dict[str, Any], start_response: StartResponse, path: str) -> Iterable[bytes]:
+        """Start an install (302 to Slack's authorize page), or finish one (code -> tokens, stored encrypted)."""
+        headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
+        request = BoltRequest(body="", query=environ.get("QUERY_STRING", ""), headers=headers)
+        if path == self.oauth_flow.install_path:
+            return _bolt_reply(start_response, self.oauth_flow.handle_installation(request))
+        return _bolt_reply(start_response, self.oauth_flow.handle_callback(request))
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -95,7 +104,17 @@ class SlackHttpEdge:
         except Exception as error:
             logger.warning("health check: database unavailable (%s)", type(error).__name__)
             return _reply(start_response, "503 Service Unavailable", json.dumps({"ok": False, "database": "unavailable"}).encode(), "application/json")
-        return _reply(start_response, "200 OK", json.dumps({"ok": True}).encode(), "application/json")
+        return _reply(start_response, "200 OK", json.dumps({"ok": True, "pid": os.getpid()}).encode(), "application/json")
+
+
+def _bolt_reply(start_response: StartResponse, response: Any) -> Iterable[bytes]:
+    """Write a BoltResponse as the WSGI answer."""
+    payload = response.body.encode("utf-8") if isinstance(response.body, str) else bytes(response.body or b"")
+    out_headers = [(str(k), str(v)) for k, values in response.headers.items() if k.lower() != "content-length"
+                   for v in (values if isinstance(values, (list, tuple)) else [values])]
+    out_headers.append(("Content-Length", str(len(payload))))
+    start_response(f"{response.status} {_REASONS.get(response.status, 'Error')}", out_headers)
+    return [payload]
 
 
 def _reply(start_response: StartResponse, status: str, body: bytes, content_type: str = "text/plain; charset=utf-8") -> Iterable[bytes]:

@@ -9,6 +9,7 @@ from slack_bolt import BoltResponse
 from slack_bolt.context import BoltContext
 
 from bot.slack_edge.errors import where_to_answer
+from bot.slack_edge.installation_context import bind_installation
 from storage.dedupe import remember_event
 from storage.installations import find_installation
 
@@ -28,6 +29,11 @@ def installation_middleware(services: Services) -> Callable[..., Any]:
                 found = find_installation(session, enterprise_id=context.enterprise_id, team_id=context.team_id)
             installation_id = found if found is not None else installation_id
         context["installation_id"] = installation_id
+        # The gateway picks this installation's token (OAuth mode) for every call the request makes.
+        # Bolt runs listeners after the whole middleware chain has returned, on executor threads that
+        # copy this thread's context, so the binding must outlive this call: it is set, not scoped,
+        # and every request through this middleware overwrites it first.
+        bind_installation(installation_id)
         return next()
 
     return middleware

@@ -139,3 +139,9 @@ def bot2(request: pytest.FixtureRequest, slack: SlackDouble, tmp_path: Path) -> 
     finally:
         stop()
         databases.close()
+
+
+@pytest.fixture
+def pg_database_fixture() -> Iterator[Database]:
+    """A migrated PostgreSQL schema (skips without TEST_DATABASE_URL): for multi-process deployments."""
+    yield from pg_database()

@@ -21,8 +21,10 @@ class SlackDouble:
 
     def __init__(self, signing_secret: str = "s3cret", bot_token: str = "xoxb-test-1", app_token: str = "xapp-test-1",
                  team_id: str = "T0ALPHA", team_name: str = "Alpha Pharma", bot_user_id: str = "UBOT", app_id: str = "A0BOT",
-                 trigger_ttl: float = 3.0, scopes: Iterable[str] = DEFAULT_SCOPES, team_domain: str | None = None) -> None:
+                 trigger_ttl: float = 3.0, scopes: Iterable[str] = DEFAULT_SCOPES, team_domain: str | None = None,
+                 client_id: str = "1111.2222", client_secret: str = "client-s3cret", token_rotation: bool = False) -> None:
         self.signing_secret = signing_secret
+        self.client_id, self.client_secret, self.token_rotation = client_id, client_secret, token_rotation
         self.bot_token = bot_token
         self.app_token = app_token
         self.team_id = team_id
@@ -104,6 +106,13 @@ class SlackDouble:
         with self.ws.lock:
             (self.ws.app_tokens if token.startswith("xapp-") else self.ws.bot_tokens).add(token)
             self.ws.revoked.discard(token)
+
+    def approve_install(self, user: str = "UINSTALLER") -> str:
+        """What Slack's authorize page does when someone clicks Allow: a one-time code for the redirect."""
+        with self.ws.lock:
+            code = f"{int(time.time())}.{uuid.uuid4().hex}"
+            self.ws.oauth_codes[code] = user
+            return code
 
     def revoke_token(self, token: str) -> None:
         """Answer `token_revoked` to every later call with this token."""

@@ -144,6 +144,10 @@ class Workspace:
         self.bot_tokens = {bot_token}
         self.app_tokens = {app_token}
         self.revoked: set[str] = set()
+        # OAuth: one-time install codes, live refresh tokens, and when rotating access tokens expire.
+        self.oauth_codes: dict[str, str] = {}
+        self.refresh_tokens: set[str] = set()
+        self.token_expiry: dict[str, float] = {}
         self.rate_limits: dict[str, tuple[int, dict[str, deque[float]]]] = {}
         # Slack's workspace-wide limit on top of the per-channel one: (calls per window, window seconds, call times).
         self.workspace_limits: dict[str, tuple[int, float, deque[float]]] = {}

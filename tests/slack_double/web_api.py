@@ -1,6 +1,7 @@
 """The Web API over real HTTP: routing, body parsing, auth, faults, rate limits and the call log."""
 from __future__ import annotations
 
+import base64
 import json
 import math
 import time
@@ -11,6 +12,7 @@ from urllib.parse import parse_qsl, urlparse
 
 from tests.slack_double.state import Fault, RecordedCall
 from tests.slack_double.web_methods import SlackError, WebMethods
+from tests.slack_double.web_oauth import OAuthMethods
 from tests.slack_double.web_views import ViewAndFileMethods
 
 if TYPE_CHECKING:
@@ -19,9 +21,11 @@ if TYPE_CHECKING:
 # Fields slack_sdk sends JSON-encoded inside a form body; Slack decodes them.
 JSON_FIELDS = ("blocks", "view", "metadata", "attachments", "files")
 APP_TOKEN_METHODS = {"apps.connections.open"}
+# Authenticated by the app's client id and secret, not by a token.
+CLIENT_METHODS = {"oauth.v2.access"}
 
 
-class WebApi(WebMethods, ViewAndFileMethods):
+class WebApi(WebMethods, ViewAndFileMethods, OAuthMethods):
     """Every method, plus the checks Slack makes before any of them runs."""
 
     def handler_for(self, method: str) -> Any:
@@ -31,10 +35,14 @@ class WebApi(WebMethods, ViewAndFileMethods):
     def authenticate(self, method: str, token: str | None) -> None:
         """Raise like Slack does for a missing, unknown, revoked or wrong-type token."""
         ws = self.ws
+        if method in CLIENT_METHODS:
+            return
         if not token:
             raise SlackError("not_authed")
         if token in ws.revoked:
             raise SlackError("token_revoked")
+        if ws.token_expiry.get(token, float("inf")) < time.time():
+            raise SlackError("token_expired")
         if token not in ws.bot_tokens and token not in ws.app_tokens:
             raise SlackError("invalid_auth")
         # An app-level token opens Socket Mode connections and nothing else; a bot token cannot.
@@ -148,6 +156,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         auth = self.headers.get("Authorization", "")
         token = auth[len("Bearer "):].strip() if auth.startswith("Bearer ") else params.pop("token", None)
+        if auth.startswith("Basic "):
+            # oauth.v2.access: slack_sdk sends the client id and secret as HTTP Basic credentials.
+            client_id, _, client_secret = base64.b64decode(auth[len("Basic "):]).decode().partition(":")
+            params.setdefault("client_id", client_id)
+            params.setdefault("client_secret", client_secret)
         fault = double.take_fault(method)
         if fault is not None and fault.kind == "timeout":
             time.sleep(fault.delay)
@@ -178,6 +191,9 @@ class DoubleServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops connections when many workers call at once (the
+    # client then waits out TCP's SYN retries); Slack's edge never does that.
+    request_queue_size = 256
 
     def __init__(self, double: SlackDouble) -> None:
         super().__init__(("127.0.0.1", 0), Handler)

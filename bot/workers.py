@@ -1,0 +1,94 @@
+"""`alliancebot run --http --workers N`: a pre-forking supervisor, like gunicorn's, around waitress.
+
+The parent migrates the database and binds the port once, then forks N workers that each accept
+on the shared socket and build their own services (database pool, Slack client) after the fork.
+Nothing a request needs lives only in one worker's memory: dedupe, replay protection, OAuth state,
+tokens, due work and message-update coalescing are all in the database. Each worker also runs a
+scheduler, but only the one holding the database lease is active. A worker that dies is replaced;
+SIGTERM stops them all gracefully.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import time
+from types import FrameType
+
+from bot.cli import Failure, open_migrated_database
+from bot.settings import Settings
+
+logger = logging.getLogger("alliancebot")
+RESPAWN_PAUSE = 1.0
+
+
+def serve_workers(settings: Settings, *, host: str, port: int, workers: int, with_scheduler: bool) -> int:
+    """Bind, fork `workers` HTTP workers, keep them running until SIGTERM/SIGINT."""
+    if settings.database_url.startswith("sqlite") and workers > 1:
+        logger.warning("several workers on SQLite serialise every write; use PostgreSQL (DATABASE_URL) in production")
+    db = open_migrated_database(settings)
+    db.dispose()  # type: ignore[attr-defined]  # no connection may cross the fork
+    try:
+        listen = socket.create_server((host, port), backlog=2048)
+    except OSError as error:
+        raise Failure(f"--port {port}: cannot listen on {host}:{port} ({error.strerror})", 2) from error
+    listen.set_inheritable(True)
+    children: dict[int, int] = {}
+    stopping = False
+
+    def spawn(slot: int) -> None:
+        pid = os.fork()
+        if pid == 0:
+            os._exit(_worker(settings, host, port, with_scheduler, listen))
+        children[pid] = slot
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            _signal(pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for slot in range(workers):
+        spawn(slot)
+    logger.info("supervising %s HTTP workers on http://%s:%s/slack/events", workers, host, port)
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        slot = children.pop(pid, None)
+        if slot is not None and not stopping:
+            logger.error("worker %s exited (status %s); starting a new one", pid, status)
+            time.sleep(RESPAWN_PAUSE)
+            spawn(slot)
+    listen.close()
+    logger.info("all workers stopped")
+    return 0
+
+
+def _worker(settings: Settings, host: str, port: int, with_scheduler: bool, listen: socket.socket) -> int:
+    """One worker: the ordinary single-process bot, accepting on the parent's socket."""
+    from bot.runner import run_bot
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        return run_bot(settings, port=port, host=host, force_http=True, with_scheduler=with_scheduler, listen=listen)
+    except Failure as error:
+        logger.error("worker %s: %s", os.getpid(), error)
+        return error.status
+    except Exception:
+        logger.exception("worker %s crashed", os.getpid())
+        return 1
+
+
+def _signal(pid: int, signum: int) -> None:
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
