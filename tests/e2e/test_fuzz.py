@@ -11,6 +11,7 @@ import logging
 import random
 import re
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,10 @@ def state_for(rng: random.Random) -> dict[str, Any]:
 class Fuzzer:
     def __init__(self, bot: RunningBot, rng: random.Random) -> None:
         self.bot, self.rng, self.cases, self.n = bot, rng, [], 0
+        # Cases are independent (own person, own channel), so deliveries go out several at a time,
+        # as Slack's would; the cases themselves are made one by one.
+        self.pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="fuzz")
+        self.sent: list[Future[None]] = []
 
     def new_case(self, label: str, kind: str) -> Case:
         self.n += 1
@@ -95,9 +100,17 @@ class Fuzzer:
         return case
 
     def deliver(self, case: Case, payload: dict[str, Any]) -> None:
+        self.sent.append(self.pool.submit(self._deliver, case, payload))
+
+    def _deliver(self, case: Case, payload: dict[str, Any]) -> None:
         result = self.bot.transport.deliver(case.kind, payload)
         case.status, case.ack_body = result.status or (200 if result.acked else 0), result.payload
         case.ignored = case.status == 404
+
+    def wait_for_acks(self) -> None:
+        for future in self.sent:
+            future.result()
+        self.pool.shutdown()
 
     def command(self, command: str, text: Any, drop: str | None = None) -> None:
         case = self.new_case(f"{command} {str(text)[:40]!r} drop={drop}", "slash_commands")
@@ -215,6 +228,7 @@ def _fuzzer(bot: RunningBot, caplog: pytest.LogCaptureFixture) -> Iterator[tuple
 
 def check(fuzzer: Fuzzer, caplog: pytest.LogCaptureFixture) -> None:
     assert fuzzer.cases
+    fuzzer.wait_for_acks()
     eventually(lambda: all(fuzzer.answered(c) for c in fuzzer.cases), timeout=30,
                what="answers to " + "; ".join(c.label for c in fuzzer.cases if not fuzzer.answered(c))[:2000])
     assert all(c.status in (200, 404) for c in fuzzer.cases), [(c.label, c.status) for c in fuzzer.cases if c.status not in (200, 404)]
