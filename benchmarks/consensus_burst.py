@@ -14,7 +14,6 @@ import argparse
 import os
 import statistics
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator

@@ -14,9 +14,11 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import Services, build_app, build_services
+from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.runner import HTTP_THREADS
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
+from storage.alliances import save_alliance
 from storage.db import Database
 from tests.conftest import migrated_sqlite, pg_database
 from tests.slack_double import HttpTransport, Person, SlackDouble, SocketModeTransport
@@ -145,3 +147,11 @@ def bot2(request: pytest.FixtureRequest, slack: SlackDouble, tmp_path: Path) -> 
 def pg_database_fixture() -> Iterator[Database]:
     """A migrated PostgreSQL schema (skips without TEST_DATABASE_URL): for multi-process deployments."""
     yield from pg_database()
+
+
+def with_alliance(bot: RunningBot) -> RunningBot:
+    """Set up the channel's Alpha–Beta alliance (partners by Slack team), as /alliance setup would."""
+    setup = Alliance(CHANNEL, "Alpha–Beta", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
+    with bot.services.db.write() as session:
+        save_alliance(session, bot.services.default_installation_id, setup, by_user="UMARIA", now=bot.services.clock.now())
+    return bot

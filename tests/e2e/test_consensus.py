@@ -11,14 +11,12 @@ from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from storage.alliances import save_alliance
 from storage.decisions import load_decision
-from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
+from tests.e2e.conftest import with_alliance, CHANNEL, HOME, PARTNER, RunningBot, eventually
 
 
 @pytest.fixture
 def alliance(bot: RunningBot) -> RunningBot:
-    setup = Alliance(CHANNEL, "Alpha–Beta", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
-    with bot.services.db.write() as session:
-        save_alliance(session, bot.services.default_installation_id, setup, by_user="UMARIA", now=bot.services.clock.now())
+    with_alliance(bot)
     return bot
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, select
 
 from bot.views.consensus_export import export_record
 from storage.decisions import decision_history
-from tests.e2e.conftest import CHANNEL, HOME, RunningBot, eventually
+from tests.e2e.conftest import with_alliance, CHANNEL, HOME, RunningBot, eventually
 from tests.e2e.test_consensus import decision_text, stored
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
@@ -29,9 +29,7 @@ SLACK_LOGGERS = ("slack_bolt", "slack_sdk", "websocket", "urllib3", "waitress")
 
 @pytest.fixture
 def alliance2(bot2: RunningBot) -> RunningBot:
-    setup = Alliance(CHANNEL, "Alpha–Beta", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
-    with bot2.services.db.write() as session:
-        save_alliance(session, bot2.services.default_installation_id, setup, by_user="UMARIA", now=bot2.services.clock.now())
+    with_alliance(bot2)
     bot2.slack.add_user("UADMIN", HOME, "admin", real_name="Ada Admin", tz="UTC", is_admin=True)
     with bot2.slack.ws.lock:
         bot2.slack.ws.channels[CHANNEL].members.append("UADMIN")

@@ -6,7 +6,6 @@ its own channel, so every answer can be traced to the input that caused it.
 """
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re

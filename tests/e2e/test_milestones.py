@@ -7,23 +7,19 @@ import pytest
 import pytz
 
 from bot.clock import FixedClock
-from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.scheduler.milestones import NUDGE, OVERDUE
 from handlers.milestones import milestones_home_section
-from storage.alliances import save_alliance
 from storage.due_work import claim_due, state_of
 from storage.milestones import channel_milestones, load_milestone
 from storage.models import DueWorkRow
-from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
+from tests.e2e.conftest import with_alliance, CHANNEL, RunningBot, eventually
 
 
 @pytest.fixture
 def alliance(bot2: RunningBot) -> RunningBot:
-    setup = Alliance(CHANNEL, "Alpha–Beta", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
-    with bot2.services.db.write() as session:
-        save_alliance(session, bot2.services.default_installation_id, setup, by_user="UMARIA", now=bot2.services.clock.now())
+    with_alliance(bot2)
     return bot2
 
 

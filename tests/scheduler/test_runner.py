@@ -12,7 +12,7 @@ import pytest
 from bot.clock import FixedClock, SystemClock
 from bot.scheduler import MAX_ATTEMPTS, Failed, Outcome, RetryLater, Scheduler, Sender, Sent, backoff
 from storage.db import Database
-from storage.due_work import ClaimedWork, WorkState, claim_due, enqueue, state_of
+from storage.due_work import ClaimedWork, claim_due, enqueue
 from tests.storage.helpers import T0, add_many, installation, state
 
 SECRET = "Confidential: Q3 milestone payment to Partner B"

@@ -11,19 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
-from storage.due_work import (
-    WorkState,
-    cancel,
-    cancel_prefix,
-    claim_due,
-    enqueue,
-    mark_failed,
-    mark_sent,
-    release,
-    reschedule,
-    retry_later,
-    state_of,
-)
+from storage.due_work import cancel, cancel_prefix, claim_due, enqueue, mark_failed, mark_sent, release, reschedule, retry_later
 from storage.installations import ensure_installation
 from tests.storage.helpers import T0, add_many, installation, state
 
