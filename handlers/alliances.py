@@ -23,12 +23,13 @@ from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import alliance as views
 from bot.views.ids import Block, Callback, Command, partner_block
 from bot.views.metadata import ChannelRef
+from handlers.milestones import set_zone
 from storage.alliances import get_alliance, save_alliance
 
 if TYPE_CHECKING:
     from bot.app import Services
 
-SUBCOMMANDS = ("", "setup", "help")
+SUBCOMMANDS = ("", "setup", "zone", "help")
 
 
 def register(app: App, services: Services) -> None:
@@ -38,11 +39,16 @@ def register(app: App, services: Services) -> None:
     @app.command(Command.ALLIANCE)
     @guard
     def alliance_command(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        """Route /alliance [setup|help]; the answer comes after the ack."""
+        """Route /alliance [setup|zone|help]; the answer comes after the ack."""
         ack()
         call = CommandCall.parse(body)
-        sub = split_command(call.text, SUBCOMMANDS, Command.ALLIANCE).subcommand
-        if sub == "help":
+        parsed = split_command(call.text, SUBCOMMANDS, Command.ALLIANCE)
+        sub = parsed.subcommand
+        if sub == "zone":
+            text, blocks = views.zone_message(set_zone(services, context["installation_id"], call.channel_id, parsed.rest,
+                                                       f"{Command.ALLIANCE} zone"))
+            respond(text=text, blocks=blocks, response_type="ephemeral")
+        elif sub == "help":
             text, blocks = views.help_message()
             respond(text=text, blocks=blocks, response_type="ephemeral")
         elif sub == "setup":

@@ -169,6 +169,22 @@ def register(app: App, services: Services) -> None:
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
+def set_zone(services: Services, installation_id: int, channel_id: str, text: str, usage: str) -> str:
+    """Set the alliance's time zone (`/alliance zone`, `/milestone zone`) and move the milestones' nudges to it."""
+    try:
+        zone = parse_zone(text) if text else ""
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    if not zone:
+        raise UserError(f"Give a zone, e.g. `{usage} Europe/Zurich`.")
+    with services.db.write() as session:
+        if not set_alliance_zone(session, installation_id, channel_id, zone):
+            raise UserError("Set up this channel's alliance first with `/alliance setup`.")
+        for milestone in channel_milestones(session, installation_id, channel_id, until=None):
+            schedule_nudges(session, installation_id, milestone, services.clock.now())
+    return f"The alliance's time zone is now {zone}: milestone nudges, digests and assumption reviews follow it."
+
+
 def answer(services: Services, installation_id: int, call: CommandCall, word: str, rest: str) -> views.Message:
     """The private answers: list, done, zone, nudges and help."""
     now = services.clock.now()
@@ -186,18 +202,7 @@ def answer(services: Services, installation_id: int, call: CommandCall, word: st
         achieve(services, installation_id, milestone, call.user_id, channel_today(services, installation_id, call.channel_id), None)
         return views.note(f"{milestone.ref} is marked achieved.")
     if word == "zone":
-        try:
-            zone = parse_zone(rest) if rest else ""
-        except ValueError as error:
-            raise UserError(str(error)) from None
-        if not zone:
-            raise UserError("Give a zone, e.g. `/milestone zone Europe/Zurich`.")
-        with services.db.write() as session:
-            if not set_alliance_zone(session, installation_id, call.channel_id, zone):
-                raise UserError("Set up this channel's alliance first with `/alliance setup`.")
-            for milestone in channel_milestones(session, installation_id, call.channel_id, until=None):
-                schedule_nudges(session, installation_id, milestone, now)
-        return views.note(f"The alliance's time zone is now {zone}: nudges and digests follow it.")
+        return views.note(set_zone(services, installation_id, call.channel_id, rest, f"{Command.MILESTONE} zone"))
     if word == "nudges":
         offsets = parse_offsets(rest)
         with services.db.write() as session:

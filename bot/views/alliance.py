@@ -16,6 +16,8 @@ HELP = (
     "member maps to a partner (by their Slack organisation in a Slack Connect channel, or by a list).\n"
     f"• `{Command.ALLIANCE}` — show the alliance set up for this channel\n"
     f"• `{Command.ALLIANCE} setup` — name the alliance and its partners (opens a form)\n"
+    f"• `{Command.ALLIANCE} zone Europe/Zurich` — the alliance's time zone: milestone nudges, digests and "
+    "assumption reviews are at 09:00 there (UTC until set)\n"
     f"• `{Command.ALLIANCE} help` — this help"
 )
 MAPPING_LABELS = {
@@ -27,6 +29,11 @@ MAPPING_LABELS = {
 def help_message() -> Message:
     """What /alliance does and how to use it."""
     return "How to use /alliance", [bk.section(HELP)]
+
+
+def zone_message(note: str) -> Message:
+    """The answer to `/alliance zone`."""
+    return note, [bk.section(note)]
 
 
 def problem_message(problem: str) -> Message:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from storage.alliances import get_alliance
-from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
+from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually, with_alliance
 
 
 def ephemeral_text(bot: RunningBot, user: str) -> str:
@@ -121,3 +121,17 @@ def test_a_stale_or_foreign_form_is_refused_inside_the_modal(bot: RunningBot) ->
     assert ack.acked and ack.payload and ack.payload["response_action"] == "errors"
     assert "out of date" in ack.payload["errors"]["alliance_name"]
     assert saved(bot) is None
+
+
+def test_the_alliance_zone_is_set_once_checked_and_needs_an_alliance(bot: RunningBot) -> None:
+    lee = bot.person("ULEE")
+    lee.run("/alliance", "zone Europe/Zurich", channel=CHANNEL)
+    eventually(lambda: "Set up this channel's alliance first" in ephemeral_text(bot, "ULEE"), what="the way forward")
+    with_alliance(bot)
+    lee.run("/alliance", "zone Mars/Olympus", channel=CHANNEL)
+    eventually(lambda: "Mars/Olympus" in ephemeral_text(bot, "ULEE"), what="the refusal of an unknown zone")
+    assert saved(bot).time_zone == "UTC"
+    lee.run("/alliance", "zone europe/zurich", channel=CHANNEL)
+    eventually(lambda: "time zone is now Europe/Zurich" in ephemeral_text(bot, "ULEE"), what="the confirmation")
+    assert saved(bot).time_zone == "Europe/Zurich"
+    assert not bot.slack.messages(CHANNEL)
