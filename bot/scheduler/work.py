@@ -18,6 +18,9 @@ BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), t
 MAX_ATTEMPTS = 8
 MAX_REASON = 500
 AUTH_RETRY = timedelta(hours=1)
+# After the gateway has waited out Retry-After several times in a row: leave the slot to other
+# work and come back a little later (a 429 means Slack did not process the call).
+RATE_LIMIT_RETRY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,8 @@ class RetryLater:
 
     delay: timedelta
     reason: str
-    # Waiting on something an admin fixes (a revoked token): retried hourly without giving up.
+    # Waiting on something outside the work itself (a revoked token an admin must fix, Slack's
+    # rate limit): retried without using up attempts, so it is never given up for that.
     until_fixed: bool = False
 
 
@@ -66,6 +70,10 @@ def run_sender(work: ClaimedWork, senders: Mapping[str, Sender]) -> Outcome:
             logger.warning("due work %s (%s) waits: Slack refused the token on %s (%s); it is retried hourly until the app "
                            "is reinstalled or the token works again", work.id, work.kind, error.method, error.error)
             return RetryLater(AUTH_RETRY, f"{error.method}: {error.error}", until_fixed=True)
+        if error.error == "ratelimited":
+            logger.warning("due work %s (%s) waits: Slack kept rate-limiting %s; retrying in %s without counting an attempt",
+                           work.id, work.kind, error.method, RATE_LIMIT_RETRY)
+            return RetryLater(RATE_LIMIT_RETRY, f"{error.method}: ratelimited", until_fixed=True)
         delay = backoff(work.attempt)
         logger.warning("due work %s (%s) attempt %s: Slack answered %s to %s (%s); retrying in %s", work.id, work.kind,
                        work.attempt, error.error, error.method, error.category, delay)

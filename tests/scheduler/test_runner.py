@@ -11,6 +11,8 @@ import pytest
 
 from bot.clock import FixedClock, SystemClock
 from bot.scheduler import MAX_ATTEMPTS, Failed, Outcome, RetryLater, Scheduler, Sender, Sent, backoff
+from bot.scheduler.work import RATE_LIMIT_RETRY
+from bot.slack_edge.gateway import SlackCallError
 from storage.db import Database
 from storage.due_work import ClaimedWork, claim_due, enqueue
 from tests.storage.helpers import T0, add_many, installation, state
@@ -110,6 +112,24 @@ def test_a_sender_asking_to_retry_is_retried_until_max_attempts(database: Databa
     final = state(database, "rate-limited")
     assert (final.status, final.attempts) == ("failed", 3)
     assert "gave up after 3 attempts: ratelimited" in (final.last_error or "")
+
+
+def test_a_long_429_storm_never_uses_up_the_attempts(database: Database) -> None:
+    add(database, "storm")
+    clock = FixedClock(T0)
+
+    def rate_limited(work: ClaimedWork) -> Outcome:
+        raise SlackCallError("chat.postMessage", "ratelimited", "transient")
+
+    scheduler = Scheduler(database, {"note": rate_limited}, clock=clock, worker="w1", max_attempts=3)
+    for _ in range(6):
+        assert scheduler.tick() == 1
+        clock.advance(RATE_LIMIT_RETRY)
+    waiting = state(database, "storm")
+    assert (waiting.status, waiting.attempts) == ("pending", 0) and "ratelimited" in (waiting.last_error or "")
+    recorder = Recorder()
+    assert Scheduler(database, {"note": recorder}, clock=clock, worker="w1", max_attempts=3).tick() == 1
+    assert recorder.sent == {"storm": 1} and state(database, "storm").status == "sent"
 
 
 def test_failures_unknown_kinds_and_exceptions_never_stop_the_other_items(database: Database) -> None:
