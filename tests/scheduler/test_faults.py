@@ -84,7 +84,7 @@ def test_due_work_survives_every_kind_of_slack_fault_once_each(database: Databas
     # Every 429 was waited out for its Retry-After before the next call, except where the gateway
     # gave up on its last attempt and left the work to the scheduler's own backoff.
     limited = sum(c.status == 429 for c in slack.calls("chat.postMessage"))
-    assert limited == 6 and sum(w >= 2 for w in waits) == limited - log.count("Slack answered ratelimited")
+    assert limited == 6 and sum(w >= 2 for w in waits) == limited - log.count("Slack kept rate-limiting")
     for code in ("not_in_channel", "channel_not_found", "token_revoked", "rate limited"):
         assert code in log, code
     assert SECRET not in log and "royalty" not in caplog.text
