@@ -90,7 +90,7 @@ class Scheduler:
             if not mark_sent(self.db, work, now=now, result=outcome.result):
                 logger.warning("due work %s was cancelled or taken over while being sent", work.id)
         elif isinstance(outcome, RetryLater):
-            retry_later(self.db, work, now=now, delay=outcome.delay, error=outcome.reason, count_attempt=outcome.counted)
+            retry_later(self.db, work, now=now, delay=outcome.delay, error=outcome.reason, count_attempt=not outcome.until_fixed)
         else:
             mark_failed(self.db, work, now=now, error=outcome.reason)
             logger.error("due work %s (%s) failed for good: %s", work.id, work.kind, outcome.reason)

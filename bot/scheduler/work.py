@@ -18,8 +18,6 @@ BACKOFF = (timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), t
 MAX_ATTEMPTS = 8
 MAX_REASON = 500
 AUTH_RETRY = timedelta(hours=1)
-# After the gateway's own Retry-After waits ran out: Slack is throttling us, not refusing the work.
-RATE_LIMIT_RETRY = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -37,14 +35,6 @@ class RetryLater:
     reason: str
     # Waiting on something an admin fixes (a revoked token): retried hourly without giving up.
     until_fixed: bool = False
-    # Not the work's own failure (Slack rate limiting): the attempt is not counted, so a long 429
-    # storm delays the work but never uses up its attempts.
-    counts_attempt: bool = True
-
-    @property
-    def counted(self) -> bool:
-        """Whether this retry uses up one of the work's attempts."""
-        return self.counts_attempt and not self.until_fixed
 
 
 @dataclass(frozen=True)
@@ -76,10 +66,6 @@ def run_sender(work: ClaimedWork, senders: Mapping[str, Sender]) -> Outcome:
             logger.warning("due work %s (%s) waits: Slack refused the token on %s (%s); it is retried hourly until the app "
                            "is reinstalled or the token works again", work.id, work.kind, error.method, error.error)
             return RetryLater(AUTH_RETRY, f"{error.method}: {error.error}", until_fixed=True)
-        if error.error == "ratelimited":
-            logger.warning("due work %s (%s) waits: Slack answered ratelimited to %s past the gateway's retries; retrying in %s "
-                           "without counting the attempt", work.id, work.kind, error.method, RATE_LIMIT_RETRY)
-            return RetryLater(RATE_LIMIT_RETRY, f"{error.method}: ratelimited (transient)", counts_attempt=False)
         delay = backoff(work.attempt)
         logger.warning("due work %s (%s) attempt %s: Slack answered %s to %s (%s); retrying in %s", work.id, work.kind,
                        work.attempt, error.error, error.method, error.category, delay)
@@ -92,6 +78,6 @@ def run_sender(work: ClaimedWork, senders: Mapping[str, Sender]) -> Outcome:
 
 def settle(outcome: Outcome, attempt: int, max_attempts: int = MAX_ATTEMPTS) -> Outcome:
     """The outcome to record: a retry past the last attempt becomes a failure."""
-    if isinstance(outcome, RetryLater) and attempt >= max_attempts and outcome.counted:
+    if isinstance(outcome, RetryLater) and attempt >= max_attempts and not outcome.until_fixed:
         return Failed(f"gave up after {attempt} attempts: {outcome.reason}")
     return outcome
