@@ -77,7 +77,7 @@ def wait_healthy(base: str, timeout: float = 60) -> None:
     raise SystemExit("the bot did not become healthy")
 
 
-def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
+def run(pg_url: str, users: int, seconds: float, workers: int, think: float = 0.0) -> str:
     schema, url = fresh_schema(pg_url)
     db = Database(make_engine(url))
     upgrade(db)
@@ -169,6 +169,8 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
                     latencies.append(ack.latency)
                     if not ack.acked:
                         errors.append(f"{kind}: HTTP {ack.status}")
+                if think:  # a pause between actions (0: back to back, the machine's saturation throughput)
+                    time.sleep(rng.uniform(0, 2 * think))
 
         threads = [threading.Thread(target=person_loop, args=(user,)) for user in people]
         threads.append(threading.Thread(target=refresh_decisions))
@@ -196,7 +198,7 @@ def run(pg_url: str, users: int, seconds: float, workers: int) -> str:
     if error_times:
         print("errors at (s into the run)", sorted(error_times)[:5], "...", sorted(error_times)[-3:])
     print("\n".join(line for line in stderr.splitlines() if "waitress.queue" not in line)[-3000:])
-    return (f"{users} users, {elapsed:.0f} s, {workers} workers on PostgreSQL: {len(ms)} requests served "
+    return (f"{users} users{f' (think {think:g} s)' if think else ''}, {elapsed:.0f} s, {workers} workers on PostgreSQL: {len(ms)} requests served "
             f"({len(ms) / elapsed:.0f}/s; {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}); "
             f"ack p50 {statistics.median(ms):.0f} ms, p99 {percentile(ms, 0.99):.0f} ms, max {max(ms):.0f} ms; "
             f"errors {len(errors)}{' ' + repr(sorted(set(errors))[:5]) if errors else ''}; failed Web API calls {len(failed_calls)}; "
@@ -208,11 +210,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause in seconds between one person's actions")
     args = parser.parse_args()
     pg_url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
     if not pg_url.startswith(("postgresql", "postgres")):
         raise SystemExit("set TEST_DATABASE_URL to a PostgreSQL URL")
-    print(run(pg_url, args.users, args.seconds, args.workers))
+    print(run(pg_url, args.users, args.seconds, args.workers, args.think))
 
 
 if __name__ == "__main__":
