@@ -179,7 +179,8 @@ def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict
     multiplicity = [len(groups[key]) for key in group_keys]
     counts = improve(base, sizes, vector_lists, multiplicity)
     if len(base) <= EXACT_MAX_CLASSES and sum(multiplicity) <= EXACT_MAX_OCCURRENCES:
-        counts = exact_counts(base, sizes, vector_lists, multiplicity, counts) or counts
+        counts = min((c for c in (exact_counts(base, sizes, vector_lists, multiplicity, counts), counts) if c is not None),
+                     key=lambda c: _official(_cum_of(base, c), sizes))
     # Lay the counts out in date order: each occurrence takes, from what its group has left, the
     # vector keeping the running ledger most balanced.
     left = [dict(c) for c in counts]
@@ -213,17 +214,23 @@ def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: d
 
 EXACT_MAX_CLASSES = 8
 EXACT_MAX_OCCURRENCES = 16
-EXACT_MAX_STATES = 3000
+EXACT_MAX_STATES = 1500
 
 
 def exact_counts(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
                  heuristic: list[dict[Vector, int]]) -> list[dict[Vector, int]] | None:
-    """Small series solved exactly: DP over cumulative vectors no worse than the heuristic's max_cum; None if too big."""
+    """Small series solved exactly: DP over non-dominated (Pareto-pruned) cumulative vectors no worse
+    than the heuristic's max_cum; None when a layer grows past EXACT_MAX_STATES (keeps it well under 0.5 s)."""
     cum = list(base)
     for counts in heuristic:
         for v, m in counts.items():
             cum = [c + m * p for c, p in zip(cum, v)]
     upper = max(cum)
+    return _dp(base, sizes, vector_lists, multiplicity, upper)
+
+
+def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
+        upper: int) -> list[dict[Vector, int]] | None:
     stages = [g for g, m in enumerate(multiplicity) for _ in range(m)]
     rest = [[0] * len(base) for _ in range(len(stages) + 1)]
     for k in range(len(stages) - 1, -1, -1):
@@ -231,15 +238,20 @@ def exact_counts(base: list[int], sizes: list[int], vector_lists: list[list[Vect
     layers: list[dict[Vector, tuple[Vector, Vector] | None]] = [{tuple(base): None}]
     for k, g in enumerate(stages):
         need = rest[k + 1]
-        layer: dict[Vector, tuple[Vector, Vector] | None] = {}
+        grown: dict[Vector, tuple[Vector, Vector] | None] = {}
         for state in layers[-1]:
             for v in vector_lists[g]:
                 new = tuple(x + p for x, p in zip(state, v))
-                if new not in layer and all(x + r <= upper for x, r in zip(new, need)):
-                    layer[new] = (state, v)
-        if len(layer) > EXACT_MAX_STATES or not layer:
+                if new not in grown and all(x + r <= upper for x, r in zip(new, need)):
+                    grown[new] = (state, v)
+        if not grown:
             return None
-        layers.append(layer)
+        states = list(grown)
+        if len(states) > EXACT_MAX_STATES:
+            return None
+        # Dominated states never help: both objectives are monotone and every state sees the same future.
+        states = pareto(states, sizes)
+        layers.append({state: grown[state] for state in states})
     state = min(layers[-1], key=lambda st: _official(st, sizes))
     counts: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
     for k in range(len(stages), 0, -1):
@@ -247,6 +259,14 @@ def exact_counts(base: list[int], sizes: list[int], vector_lists: list[list[Vect
         counts[stages[k - 1]][v] += 1
         state = previous
     return counts
+
+
+def _cum_of(base: list[int], counts: list[dict[Vector, int]]) -> list[int]:
+    cum = list(base)
+    for group in counts:
+        for v, m in group.items():
+            cum = [c + m * p for c, p in zip(cum, v)]
+    return cum
 
 
 def pareto(vectors: list[Vector], sizes: Sequence[int]) -> list[Vector]:
