@@ -21,13 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from benchmarks.ack_latency import percentile
 from benchmarks.startup import SECRET, start_process, stop_process
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
-from storage.db import Database, make_engine
+from storage.db import Database, make_engine, scratch_schema
 from storage.installations import ensure_installation
 from storage.migrate import upgrade
 from storage.models import VoteRow
@@ -42,17 +42,8 @@ def database(backend: str, workdir: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{workdir / f'{uuid.uuid4().hex}.db'}"
         return
-    base = os.environ["TEST_DATABASE_URL"]
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(os.environ["TEST_DATABASE_URL"], "bench") as url:
+        yield url
 
 
 def prepare(url: str, slack: SlackDouble) -> Database:

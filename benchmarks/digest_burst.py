@@ -22,21 +22,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import text
 
 from bot.app import build_services
 from bot.domain.milestones import Direction, MilestoneDraft, Payment
 from bot.domain.recurrence import WeeklyRule
 from bot.scheduler.digests import schedule_digest
 from bot.settings import load_settings
-from storage.db import Database, make_engine
+from storage.db import Database, make_engine, scratch_schema
 from storage.digests import set_digest_rule
 from storage.migrate import upgrade
 from storage.milestones import create_milestone
@@ -87,16 +85,8 @@ def own_schema(url: str) -> Iterator[str]:
     if not url:
         yield ""
         return
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(url, "bench") as scratch:
+        yield scratch
 
 
 def main() -> None:

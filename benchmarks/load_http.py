@@ -21,15 +21,16 @@ import threading
 import time
 import urllib.request
 import uuid
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from benchmarks.startup import SECRET, free_port
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
-from storage.db import Database, make_engine
+from storage.db import Database, make_engine, scratch_schema
 from storage.migrate import upgrade
 from storage.models import InstallationRow
 from tests.slack_double import HttpTransport, Person, SlackDouble
@@ -48,23 +49,6 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def fresh_schema(url: str) -> tuple[str, str]:
-    schema = f"load_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    admin.dispose()
-    separator = "&" if "?" in url else "?"
-    return schema, f"{url}{separator}options=-csearch_path%3D{schema}"
-
-
-def drop_schema(url: str, schema: str) -> None:
-    admin = make_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
 def wait_healthy(base: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -78,7 +62,8 @@ def wait_healthy(base: str, timeout: float = 60) -> None:
 
 
 def run(pg_url: str, users: int, seconds: float, workers: int, think: float = 0.0) -> str:
-    schema, url = fresh_schema(pg_url)
+    schema = ExitStack()
+    url = schema.enter_context(scratch_schema(pg_url, "load"))
     db = Database(make_engine(url))
     upgrade(db)
     slack = SlackDouble(signing_secret=SECRET)
@@ -191,7 +176,7 @@ def run(pg_url: str, users: int, seconds: float, workers: int, think: float = 0.
         log.close()
         slack.stop()
         db.dispose()
-        drop_schema(pg_url, schema)
+        schema.close()
     ms = [x * 1000 for x in latencies]
     print(f"the double's own auth.test latency: p50 {statistics.median(probe_ms):.0f} ms, max {max(probe_ms):.0f} ms")
     tracebacks = stderr.count("Traceback")

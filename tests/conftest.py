@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from storage.db import Database, make_engine, normalise_url
+from storage.db import Database, make_engine, normalise_url, scratch_schema
 from storage.migrate import upgrade
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -20,21 +18,13 @@ def pg_database() -> Iterator[Database]:
     """A fresh schema per test, dropped afterwards, so tests never see each other's rows (skips without PostgreSQL)."""
     if not PG_URL:
         pytest.skip(PG_SKIP_REASON)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    # The schema travels in the URL so that subprocesses given db.engine.url land in it too.
-    separator = "&" if "?" in PG_URL else "?"
-    db = Database(make_engine(f"{PG_URL}{separator}options=-csearch_path%3D{schema}"))
-    try:
-        upgrade(db)
-        yield db
-    finally:
-        db.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with scratch_schema(PG_URL) as url:
+        db = Database(make_engine(url))
+        try:
+            upgrade(db)
+            yield db
+        finally:
+            db.dispose()
 
 
 def sqlite_url(tmp_path: Path) -> str:
