@@ -57,18 +57,44 @@ def set_message(session: Session, decision_id: int, ts: str) -> None:
 
 def load_decision(session: Session, installation_id: int, decision_id: int) -> Decision | None:
     """A decision of this installation (never another workspace's), with its current round's votes."""
-    row = session.scalar(select(DecisionRow).where(DecisionRow.id == decision_id, DecisionRow.installation_id == installation_id))
-    if row is None:
-        return None
-    rounds = list(session.scalars(select(RoundRow).where(RoundRow.decision_id == row.id).order_by(RoundRow.number)))
+    found = load_decisions(session, installation_id, [decision_id])
+    return found[0] if found else None
+
+
+def load_decisions(session: Session, installation_id: int, decision_ids: Sequence[int]) -> list[Decision]:
+    """Decisions of this installation in the order asked, each with its current round's votes.
+
+    A fixed number of queries however many are asked for (lists and digests), plus two per
+    anonymous decision."""
+    if not decision_ids:
+        return []
+    rows = {row.id: row for row in session.scalars(select(DecisionRow).where(DecisionRow.id.in_(decision_ids),
+                                                                             DecisionRow.installation_id == installation_id))}
+    rounds: dict[int, list[RoundRow]] = {}
+    for round_row in session.scalars(select(RoundRow).where(RoundRow.decision_id.in_(rows)).order_by(RoundRow.number)):
+        rounds.setdefault(round_row.decision_id, []).append(round_row)
+    named_rounds = [rounds[i][-1].id for i, row in rows.items() if not row.anonymous and rounds.get(i)]
+    named: dict[int, list[Vote]] = {}
+    for v in session.scalars(select(VoteRow).where(VoteRow.round_id.in_(named_rounds)).order_by(VoteRow.id)):
+        named.setdefault(v.round_id, []).append(Vote(v.voter_id, v.partner, Level(v.level), v.concern))
+    out = []
+    for decision_id in decision_ids:
+        row = rows.get(decision_id)
+        if row is None or not rounds.get(decision_id):
+            continue
+        current = rounds[decision_id][-1]
+        ballots: tuple[str, ...] = ()
+        if row.anonymous:
+            votes = anonymous_votes(session, current.id)
+            ballots = tuple(session.scalars(select(BallotRow.voter_id).where(BallotRow.round_id == current.id).order_by(BallotRow.voter_id)))
+        else:
+            votes = tuple(named.get(current.id, ()))
+        out.append(_decision(row, rounds[decision_id], votes, ballots))
+    return out
+
+
+def _decision(row: DecisionRow, rounds: list[RoundRow], votes: tuple[Vote, ...], ballots: tuple[str, ...]) -> Decision:
     current = rounds[-1]
-    ballots: tuple[str, ...] = ()
-    if row.anonymous:
-        votes = anonymous_votes(session, current.id)
-        ballots = tuple(session.scalars(select(BallotRow.voter_id).where(BallotRow.round_id == current.id).order_by(BallotRow.voter_id)))
-    else:
-        votes = tuple(Vote(v.voter_id, v.partner, Level(v.level), v.concern)
-                      for v in session.scalars(select(VoteRow).where(VoteRow.round_id == current.id).order_by(VoteRow.id)))
     return Decision(
         id=row.id, channel_id=row.channel_id, creator_id=row.creator_id, status=row.status,
         outcome=Outcome(row.outcome) if row.outcome else None, message_ts=row.message_ts, thread_ts=row.thread_ts, partners=tuple(row.partners),
@@ -188,8 +214,7 @@ def channel_decisions(session: Session, installation_id: int, channel_id: str, *
     query = select(DecisionRow.id).where(DecisionRow.installation_id == installation_id, DecisionRow.channel_id == channel_id,
                                          DecisionRow.status == ("open" if open_ones else "closed"))
     query = query.order_by(DecisionRow.id if open_ones else DecisionRow.closed_at.desc()).limit(limit)
-    found = (load_decision(session, installation_id, decision_id) for decision_id in session.scalars(query))
-    return [d for d in found if d is not None]
+    return load_decisions(session, installation_id, list(session.scalars(query)))
 
 
 def record_assumptions(session: Session, decision_id: int, assumptions: Sequence[str], review_at: datetime | None) -> None:
@@ -221,6 +246,5 @@ def awaiting_vote(session: Session, installation_id: int, user_id: str, limit: i
     """Open decisions where `user_id` decides and has not voted in the current round, soonest deadline first."""
     query = select(DecisionRow).where(DecisionRow.installation_id == installation_id, DecisionRow.status == "open").order_by(DecisionRow.id)
     mine = [row.id for row in session.scalars(query) if any(str(u) == user_id for u, _ in row.deciders)]
-    found = (load_decision(session, installation_id, decision_id) for decision_id in mine)
-    waiting = [d for d in found if d is not None and all(v.voter_id != user_id for v in d.votes)]
+    waiting = [d for d in load_decisions(session, installation_id, mine) if user_id not in d.voted_ids]
     return sorted(waiting, key=lambda d: (d.deadline is None, d.deadline.timestamp() if d.deadline else 0.0, d.id))[:limit]

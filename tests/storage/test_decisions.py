@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.domain.consensus import Level, Proposal, Vote
 from storage.db import Database
-from storage.decisions import cast_vote, create_decision, load_decision
+from storage.decisions import awaiting_vote, cast_vote, channel_decisions, create_decision, load_decision, load_decisions
 from storage.models import BallotRow, VoteRow
 from tests.storage.helpers import T0, installation
 
@@ -71,3 +71,20 @@ def test_the_database_refuses_a_second_vote_or_ballot_per_round(database: Databa
     with database.read() as session:
         assert session.scalar(select(func.count()).select_from(VoteRow)) == 1
         assert session.scalar(select(func.count()).select_from(BallotRow)) == 1
+
+
+@pytest.mark.parametrize("anonymous", [False, True], ids=["named", "anonymous"])
+def test_a_vote_owed_disappears_once_cast_and_lists_load_in_order(database: Database, anonymous: bool) -> None:
+    inst, first = start(database, anonymous)
+    with database.write() as session:
+        second = create_decision(session, installation_id=inst, channel_id="C1", creator_id="UA00",
+                                 proposal=Proposal("Approve the plan", anonymous=anonymous), deciders=VOTERS,
+                                 partners=["Alpha", "Beta"], now=T0)
+    click(database, inst, first, VOTERS[1], Level.SUPPORT)
+    with database.read() as session:
+        assert [d.id for d in awaiting_vote(session, inst, VOTERS[1][0])] == [second]
+        assert [d.id for d in awaiting_vote(session, inst, VOTERS[2][0])] == [first, second]
+        assert [d.id for d in load_decisions(session, inst, [second, 999, first])] == [second, first]
+        assert load_decisions(session, inst + 1, [first]) == []  # another workspace's ids find nothing
+        listed = channel_decisions(session, inst, "C1", open_ones=True)
+    assert [d.id for d in listed] == [first, second] and listed[0].voted_ids == (VOTERS[1][0],)
