@@ -217,22 +217,24 @@ def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: d
 EXACT_MAX_CLASSES = 8
 EXACT_MAX_OCCURRENCES = 16
 EXACT_MAX_STATES = 1500
+EXACT_MAX_SECONDS = 0.3
 
 
 def exact_counts(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
                  heuristic: list[dict[Vector, int]]) -> list[dict[Vector, int]] | None:
     """Small series solved exactly: DP over non-dominated (Pareto-pruned) cumulative vectors no worse
-    than the heuristic's max_cum; None when a layer grows past EXACT_MAX_STATES (keeps it well under 0.5 s)."""
+    than the heuristic's max_cum; None when a layer grows past EXACT_MAX_STATES or the DP runs past
+    EXACT_MAX_SECONDS (a good heuristic bound lets it get further, so the clock also caps it)."""
     cum = list(base)
     for counts in heuristic:
         for v, m in counts.items():
             cum = [c + m * p for c, p in zip(cum, v)]
     upper = max(cum)
-    return _dp(base, sizes, vector_lists, multiplicity, upper)
+    return _dp(base, sizes, vector_lists, multiplicity, upper, time.perf_counter() + EXACT_MAX_SECONDS)
 
 
 def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
-        upper: int) -> list[dict[Vector, int]] | None:
+        upper: int, deadline: float = math.inf) -> list[dict[Vector, int]] | None:
     stages = [g for g, m in enumerate(multiplicity) for _ in range(m)]
     rest = [[0] * len(base) for _ in range(len(stages) + 1)]
     for k in range(len(stages) - 1, -1, -1):
@@ -242,6 +244,8 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
         need = rest[k + 1]
         grown: dict[Vector, tuple[Vector, Vector] | None] = {}
         for state in layers[-1]:
+            if time.perf_counter() > deadline:
+                return None
             for v in vector_lists[g]:
                 new = tuple(x + p for x, p in zip(state, v))
                 if new not in grown and all(x + r <= upper for x, r in zip(new, need)):
@@ -253,6 +257,8 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
             return None
         # Dominated states never help: both objectives are monotone and every state sees the same future.
         states = pareto(states, sizes)
+        if time.perf_counter() > deadline:
+            return None
         layers.append({state: grown[state] for state in states})
     state = min(layers[-1], key=lambda st: _official(st, sizes))
     counts: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
