@@ -9,6 +9,8 @@ counts are laid out in date order keeping the running ledger balanced.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import math
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -215,22 +217,24 @@ def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: d
 EXACT_MAX_CLASSES = 8
 EXACT_MAX_OCCURRENCES = 16
 EXACT_MAX_STATES = 1500
+EXACT_MAX_SECONDS = 0.3
 
 
 def exact_counts(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
                  heuristic: list[dict[Vector, int]]) -> list[dict[Vector, int]] | None:
     """Small series solved exactly: DP over non-dominated (Pareto-pruned) cumulative vectors no worse
-    than the heuristic's max_cum; None when a layer grows past EXACT_MAX_STATES (keeps it well under 0.5 s)."""
+    than the heuristic's max_cum; None when a layer grows past EXACT_MAX_STATES or the DP runs past
+    EXACT_MAX_SECONDS (a good heuristic bound lets it get further, so the clock also caps it)."""
     cum = list(base)
     for counts in heuristic:
         for v, m in counts.items():
             cum = [c + m * p for c, p in zip(cum, v)]
     upper = max(cum)
-    return _dp(base, sizes, vector_lists, multiplicity, upper)
+    return _dp(base, sizes, vector_lists, multiplicity, upper, time.perf_counter() + EXACT_MAX_SECONDS)
 
 
 def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
-        upper: int) -> list[dict[Vector, int]] | None:
+        upper: int, deadline: float = math.inf) -> list[dict[Vector, int]] | None:
     stages = [g for g, m in enumerate(multiplicity) for _ in range(m)]
     rest = [[0] * len(base) for _ in range(len(stages) + 1)]
     for k in range(len(stages) - 1, -1, -1):
@@ -240,6 +244,8 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
         need = rest[k + 1]
         grown: dict[Vector, tuple[Vector, Vector] | None] = {}
         for state in layers[-1]:
+            if time.perf_counter() > deadline:
+                return None
             for v in vector_lists[g]:
                 new = tuple(x + p for x, p in zip(state, v))
                 if new not in grown and all(x + r <= upper for x, r in zip(new, need)):
@@ -251,6 +257,8 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
             return None
         # Dominated states never help: both objectives are monotone and every state sees the same future.
         states = pareto(states, sizes)
+        if time.perf_counter() > deadline:
+            return None
         layers.append({state: grown[state] for state in states})
     state = min(layers[-1], key=lambda st: _official(st, sizes))
     counts: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
@@ -378,9 +386,61 @@ def _greedy(base: list[int], sizes: list[int], vector_lists: list[list[Vector]],
     return cum, counts
 
 
-def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int]) -> list[dict[Vector, int]]:
+SQUEEZE_BUDGET_S = 0.12
+SQUEEZE_TEMPERATURES = (16.0, 8.0, 4.0, 2.0, 1.0)
+
+
+def _squeeze(cum: list[int], counts: list[dict[Vector, int]], vector_lists: list[list[Vector]], sizes: list[int],
+             deadline: float) -> tuple[list[int], list[dict[Vector, int]]]:
+    """Re-optimise one occurrence at a time against the rest of the series on a smoothed max
+    (sum of size * exp((cum - top) / t), a log-sum-exp surrogate of max_cum, for falling t): every
+    used vector of every group is replaced by the candidate lowering the surrogate most, until no
+    move helps. Keeps the best (max_cum, total) seen, so the result is never worse than the input."""
+    best_value, best_cum, best_counts = _official(cum, sizes), list(cum), [dict(c) for c in counts]
+    cum, counts = list(cum), [dict(c) for c in counts]
+    n = len(cum)
+    for t in SQUEEZE_TEMPERATURES:
+        improved = True
+        while improved and time.perf_counter() < deadline:
+            improved = False
+            top = max(cum)
+            e = [s * math.exp((c - top) / t) for s, c in zip(sizes, cum)]
+            for g, vectors in enumerate(vector_lists):
+                for a in [v for v, m in counts[g].items() if m > 0]:
+                    if counts[g][a] <= 0:
+                        continue
+                    best_delta, best_b = -1e-9, None
+                    for b in vectors:
+                        if b is a:
+                            continue
+                        delta = 0.0
+                        for i in range(n):
+                            d = b[i] - a[i]
+                            if d:
+                                delta += e[i] * (math.exp(d / t) - 1.0)
+                        if delta < best_delta:
+                            best_delta, best_b = delta, b
+                    if best_b is None:
+                        continue
+                    counts[g][a] -= 1
+                    counts[g][best_b] += 1
+                    for i in range(n):
+                        d = best_b[i] - a[i]
+                        if d:
+                            cum[i] += d
+                            e[i] *= math.exp(d / t)
+                    improved = True
+                    value = _official(cum, sizes)
+                    if value < best_value:
+                        best_value, best_cum, best_counts = value, list(cum), [dict(c) for c in counts]
+    return best_cum, best_counts
+
+
+def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
+            budget_s: float = SQUEEZE_BUDGET_S) -> list[dict[Vector, int]]:
     """Counts per group and vector: greedy starts, local search on (max, people at max, total) and on the
-    leximin order, then a polish on the official (max_cum, total); the best result wins."""
+    leximin order, then a polish on the official (max_cum, total); then the best is squeezed (one
+    occurrence at a time on a smoothed max, within `budget_s`) and polished again; the best result wins."""
     results = []
     for start_key in (_key, _official):
         cum, counts = _greedy(base, sizes, vector_lists, multiplicity, start_key)
@@ -388,5 +448,14 @@ def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]],
             cum = _descend(cum, counts, vector_lists, sizes, key)
         cum = _pairs(cum, counts, vector_lists, sizes)
         cum = _descend(cum, counts, vector_lists, sizes, _official)
-        results.append((_official(cum, sizes), counts))
-    return min(results, key=lambda item: item[0])[1]
+        results.append((_official(cum, sizes), cum, counts))
+    value, cum, counts = min(results, key=lambda item: item[0])
+    if budget_s > 0:
+        cum, squeezed = _squeeze(cum, counts, vector_lists, sizes, time.perf_counter() + budget_s)
+        for key in (_key, _official):
+            cum = _descend(cum, squeezed, vector_lists, sizes, key)
+        cum = _pairs(cum, squeezed, vector_lists, sizes)
+        cum = _descend(cum, squeezed, vector_lists, sizes, _official)
+        if _official(cum, sizes) < value:
+            counts = squeezed
+    return counts
