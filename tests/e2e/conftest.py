@@ -149,9 +149,19 @@ def pg_database_fixture() -> Iterator[Database]:
     yield from pg_database()
 
 
-def with_alliance(bot: RunningBot) -> RunningBot:
-    """Set up the channel's Alpha–Beta alliance (partners by Slack team), as /alliance setup would."""
-    setup = Alliance(CHANNEL, "Alpha–Beta", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
+def with_alliance(bot: RunningBot, channel: str = CHANNEL, name: str = "Alpha–Beta", by_user: str = "UMARIA") -> RunningBot:
+    """Set up a channel's Alpha–Beta alliance (partners by Slack team), as /alliance setup would."""
+    setup = Alliance(channel, name, MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
     with bot.services.db.write() as session:
-        save_alliance(session, bot.services.default_installation_id, setup, by_user="UMARIA", now=bot.services.clock.now())
+        save_alliance(session, bot.services.default_installation_id, setup, by_user=by_user, now=bot.services.clock.now())
     return bot
+
+
+def crowded_alliance(bot: RunningBot, channel: str, per_partner: int) -> list[str]:
+    """A Slack Connect channel with `per_partner` people from each partner (UA000…, UB000…), its alliance set up."""
+    people = [f"UA{i:03d}" for i in range(per_partner)] + [f"UB{i:03d}" for i in range(per_partner)]
+    for user in people:
+        bot.slack.add_user(user, HOME if user.startswith("UA") else PARTNER, user.lower(), tz="UTC")
+    bot.slack.add_channel(channel, channel.lower(), members=people, is_ext_shared=True)
+    with_alliance(bot, channel, channel.title(), by_user="UA000")
+    return people

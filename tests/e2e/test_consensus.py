@@ -6,12 +6,10 @@ import pytest
 from datetime import timedelta
 
 from bot.clock import FixedClock
-from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
-from storage.alliances import save_alliance
 from storage.decisions import load_decision
-from tests.e2e.conftest import with_alliance, CHANNEL, HOME, PARTNER, RunningBot, eventually
+from tests.e2e.conftest import crowded_alliance, with_alliance, CHANNEL, HOME, RunningBot, eventually
 
 
 @pytest.fixture
@@ -148,13 +146,7 @@ def test_a_decision_needs_the_alliance_and_a_proposal(bot: RunningBot) -> None:
 def test_a_burst_of_concurrent_votes_loses_nothing_and_ends_at_the_final_tally(bot: RunningBot) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    people = [f"UA{i:03d}" for i in range(20)] + [f"UB{i:03d}" for i in range(20)]
-    for user in people:
-        bot.slack.add_user(user, HOME if user.startswith("UA") else PARTNER, user.lower(), tz="UTC")
-    bot.slack.add_channel("C0BURST", "burst", members=people, is_ext_shared=True)
-    setup = Alliance("C0BURST", "Burst", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
-    with bot.services.db.write() as session:
-        save_alliance(session, bot.services.default_installation_id, setup, by_user="UA000", now=bot.services.clock.now())
+    people = crowded_alliance(bot, "C0BURST", 20)
     bot.person("UA000").run("/consensus", "Approve the 2027 budget", channel="C0BURST")
     eventually(lambda: bot.slack.messages("C0BURST"), what="the decision")
     ts = bot.slack.messages("C0BURST")[0].ts

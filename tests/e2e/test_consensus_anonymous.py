@@ -11,11 +11,8 @@ from sqlalchemy import MetaData, select
 
 from bot.views.consensus_export import export_record
 from storage.decisions import decision_history
-from tests.e2e.conftest import with_alliance, CHANNEL, HOME, RunningBot, eventually
+from tests.e2e.conftest import crowded_alliance, with_alliance, CHANNEL, HOME, RunningBot, eventually
 from tests.e2e.test_consensus import decision_text, stored
-from bot.domain.alliance import Alliance, MemberMapping, Partner
-from storage.alliances import save_alliance
-from tests.e2e.conftest import PARTNER
 
 VOTERS = ("UMARIA", "ULEE", "UKENJI", "UANNA")
 LEVELS = ("support", "accept", "wont_block", "block", "consensus_vote_")
@@ -170,13 +167,7 @@ def test_an_anonymous_burst_counts_every_ballot_once(bot2: RunningBot) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     bot = bot2
-    people = [f"UA{i:03d}" for i in range(12)] + [f"UB{i:03d}" for i in range(12)]
-    for user in people:
-        bot.slack.add_user(user, HOME if user.startswith("UA") else PARTNER, user.lower(), tz="UTC")
-    bot.slack.add_channel("C0ANON", "anon", members=people, is_ext_shared=True)
-    setup = Alliance("C0ANON", "Anon", MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))
-    with bot.services.db.write() as session:
-        save_alliance(session, bot.services.default_installation_id, setup, by_user="UA000", now=bot.services.clock.now())
+    people = crowded_alliance(bot, "C0ANON", 12)
     bot.person("UA000").run("/consensus", "", channel="C0ANON")
     eventually(lambda: bot.slack.open_views("UA000"), what="the form")
     bot.person("UA000").submit_view({"Proposal": "Adopt the shared data room", "Voting": ANONYMOUS_CHOICE})
