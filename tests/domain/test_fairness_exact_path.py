@@ -31,7 +31,8 @@ def test_exact_counts_equal_brute_force(seed: int) -> None:
                     for _ in range(groups)]
     multiplicity = [rng.randint(1, 3) for _ in range(groups)]
     heuristic = improve(base, sizes, vector_lists, multiplicity)
-    counts = exact_counts(base, sizes, vector_lists, multiplicity, heuristic)
-    assert counts is not None
+    exact = exact_counts(base, sizes, vector_lists, multiplicity, heuristic, budget_s=60)
+    assert exact is not None and exact.optimal
+    counts = exact.counts
     assert [sum(c.values()) for c in counts] == multiplicity
     assert _official(_cum_of(base, counts), sizes) == brute(base, sizes, vector_lists, multiplicity)

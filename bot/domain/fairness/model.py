@@ -189,6 +189,7 @@ class SeriesPlan:
     ledger_qp: Mapping[str, int]
     carried_qp: Mapping[str, int]
     night_rule_bit: bool  # track B forbade a night slot somewhere (False: same schedule space as A)
+    optimal: bool = False  # the exact path proved no schedule of the planned occurrences has a smaller max_cum
 
     @property
     def starts_utc(self) -> tuple[datetime, ...]:

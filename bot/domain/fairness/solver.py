@@ -9,6 +9,7 @@ counts are laid out in date order keeping the running ledger balanced.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -108,11 +109,11 @@ def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping
     prepared = prepare(problem)
     carried, held = _carried(problem, carried_qp), dict(fixed or {})
     plan = _plan(prepared, track, carried, held)
-    if track is Track.A:
+    if track is Track.A and not plan.optimal:
         # Track B's schedules are track A schedules too; the search can land on a better one from there.
         night_free = _plan(prepared, Track.B, carried, held)
         if (night_free.max_cum_qp, night_free.total_qp) < (plan.max_cum_qp, plan.total_qp):
-            plan = SeriesPlan(Track.A, night_free.occurrences, night_free.ledger_qp, night_free.carried_qp, False)
+            plan = SeriesPlan(Track.A, night_free.occurrences, night_free.ledger_qp, night_free.carried_qp, False, False)
     return plan
 
 
@@ -179,10 +180,15 @@ def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict
     group_keys = list(groups)
     vector_lists = [pareto(list(options[key]), sizes) for key in group_keys]
     multiplicity = [len(groups[key]) for key in group_keys]
-    counts = improve(base, sizes, vector_lists, multiplicity)
-    if len(base) <= EXACT_MAX_CLASSES and sum(multiplicity) <= EXACT_MAX_OCCURRENCES:
-        counts = min((c for c in (exact_counts(base, sizes, vector_lists, multiplicity, counts), counts) if c is not None),
-                     key=lambda c: _official(_cum_of(base, c), sizes))
+    small = len(base) <= EXACT_MAX_CLASSES and sum(multiplicity) <= EXACT_MAX_OCCURRENCES
+    # A small series goes to the exact DP with the local search's result as its bound; the squeeze
+    # (the slow part of the heuristic) is only needed when the DP gives up.
+    counts = improve(base, sizes, vector_lists, multiplicity, budget_s=0 if small else SQUEEZE_BUDGET_S)
+    exact = exact_counts(base, sizes, vector_lists, multiplicity, counts) if small else None
+    if exact is not None:
+        counts = exact.counts
+    elif small:
+        counts = squeeze(base, sizes, vector_lists, counts, SQUEEZE_BUDGET_S)
     # Lay the counts out in date order: each occurrence takes, from what its group has left, the
     # vector keeping the running ledger most balanced.
     left = [dict(c) for c in counts]
@@ -199,10 +205,11 @@ def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict
         left[g][best] -= 1
         running = [r + p for r, p in zip(running, best)]
         choice[k] = options[group_keys[g]][best]
-    return _series(prepared, track, carried, choice, fixed)
+    return _series(prepared, track, carried, choice, fixed, optimal=exact is not None and exact.max_cum_optimal)
 
 
-def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: dict[int, int], fixed: dict[int, datetime]) -> SeriesPlan:
+def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: dict[int, int], fixed: dict[int, datetime],
+            optimal: bool = False) -> SeriesPlan:
     ledger = dict(carried)
     planned = []
     for k in range(len(prepared.tables)):
@@ -211,60 +218,135 @@ def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: d
             ledger[person.participant_id] += person.pain_qp
         planned.append(PlannedOccurrence(k, slot, dict(ledger), k in fixed))
     bites = track is Track.B and any(table.night_rule_bites() for table in prepared.tables)
-    return SeriesPlan(track, tuple(planned), ledger, dict(carried), bites)
+    return SeriesPlan(track, tuple(planned), ledger, dict(carried), bites, optimal)
 
 
 EXACT_MAX_CLASSES = 8
 EXACT_MAX_OCCURRENCES = 16
-EXACT_MAX_STATES = 1500
+EXACT_MAX_STATES = 60_000
 EXACT_MAX_SECONDS = 0.3
 
 
+class GaveUp(Exception):
+    """The exact DP ran past its clock or state budget (not: there is no solution)."""
+
+
+@dataclass
+class Exact:
+    """What the exact path established: the counts to use, and how far they are proven."""
+
+    counts: list[dict[Vector, int]]
+    max_cum_optimal: bool  # no schedule has a smaller max_cum
+    optimal: bool  # and none with that max_cum has a smaller total
+
+
 def exact_counts(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
-                 heuristic: list[dict[Vector, int]]) -> list[dict[Vector, int]] | None:
-    """Small series solved exactly: DP over non-dominated (Pareto-pruned) cumulative vectors no worse
-    than the heuristic's max_cum; None when a layer grows past EXACT_MAX_STATES or the DP runs past
-    EXACT_MAX_SECONDS (a good heuristic bound lets it get further, so the clock also caps it)."""
-    cum = list(base)
-    for counts in heuristic:
-        for v, m in counts.items():
-            cum = [c + m * p for c, p in zip(cum, v)]
-    upper = max(cum)
-    return _dp(base, sizes, vector_lists, multiplicity, upper, time.perf_counter() + EXACT_MAX_SECONDS)
+                 heuristic: list[dict[Vector, int]], budget_s: float = EXACT_MAX_SECONDS) -> Exact | None:
+    """Small series solved exactly from the heuristic's result H, within `budget_s`: first the DP under
+    max_cum <= H - 1 (cheap: few states fit), whose best state is the optimum whenever it finds one; when
+    none fits, H's max_cum is optimal and the DP under <= H then looks for the least total. None when
+    the first step gives up (past EXACT_MAX_STATES or the clock)."""
+    deadline = time.perf_counter() + budget_s
+    upper = max(_cum_of(base, heuristic))
+    try:
+        better = _dp(base, sizes, vector_lists, multiplicity, upper - 1, deadline)
+    except GaveUp:
+        return None
+    if better is not None:
+        return Exact(better, True, True)
+    try:
+        best = _dp(base, sizes, vector_lists, multiplicity, upper, deadline)
+    except GaveUp:
+        return Exact(heuristic, True, False)
+    return Exact(best or heuristic, True, best is not None)
+
+
+def _bound_weights(d: int) -> list[tuple[int, ...]]:
+    """0/1 weights of the sums the DP also bounds: every class alone, and groups of classes (all of them
+    for up to 5 classes; pairs, everyone but one, and everyone beyond). A group of c classes can carry
+    at most c * upper between them, which cuts states that each class's own bound lets through."""
+    if d <= 5:
+        chosen = [subset for size in range(1, d + 1) for subset in itertools.combinations(range(d), size)]
+    else:
+        chosen = ([(c,) for c in range(d)] + list(itertools.combinations(range(d), 2))
+                  + [tuple(x for x in range(d) if x != c) for c in range(d)] + [tuple(range(d))])
+    return [tuple(int(c in subset) for c in range(d)) for subset in chosen]
 
 
 def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
         upper: int, deadline: float = math.inf) -> list[dict[Vector, int]] | None:
-    stages = [g for g, m in enumerate(multiplicity) for _ in range(m)]
-    rest = [[0] * len(base) for _ in range(len(stages) + 1)]
+    """The lexicographic optimum when its max_cum is at most `upper`, else None; GaveUp past the deadline
+    or EXACT_MAX_STATES. States are cumulative vectors, extended by the bounded group sums and packed into
+    one integer with a guard bit per field, so growing a state is one addition and checking every bound
+    is one subtraction and one mask; a state beaten on one class by another equal elsewhere is dropped."""
+    d = len(base)
+    weights = _bound_weights(d)
+    # Big groups first: the bounds on what the rest must still add are then tight sooner.
+    order = sorted(range(len(vector_lists)), key=lambda g: (-multiplicity[g], -len(vector_lists[g])))
+    stages = [g for g in order for _ in range(multiplicity[g])]
+
+    def fields(v: Sequence[int]) -> list[int]:
+        return [sum(x for x, w in zip(v, weight) if w) for weight in weights]
+
+    field_lists = [[fields(v) for v in vectors] for vectors in vector_lists]
+    # rest[k][f]: the least field f must still grow from stage k on.
+    rest = [[0] * len(weights) for _ in range(len(stages) + 1)]
     for k in range(len(stages) - 1, -1, -1):
-        rest[k] = [r + min(v[c] for v in vector_lists[stages[k]]) for c, r in enumerate(rest[k + 1])]
-    layers: list[dict[Vector, tuple[Vector, Vector] | None]] = [{tuple(base): None}]
+        rest[k] = [r + min(fv[f] for fv in field_lists[stages[k]]) for f, r in enumerate(rest[k + 1])]
+    limit = [sum(weight) * upper for weight in weights]
+    top = max(limit[f] + max((fv[f] for fl in field_lists for fv in fl), default=0) for f in range(len(weights)))
+    bits = top.bit_length() + 1
+    guard = sum(1 << (bits * f + bits - 1) for f in range(len(weights)))
+
+    def pack(values: Sequence[int]) -> int:
+        return sum(value << (bits * f) for f, value in enumerate(values))
+
+    packed = [[pack(fv) for fv in fl] for fl in field_lists]
+    root = pack(fields(base))
+    if any(b > upper for b in base):
+        return None
+    field_mask = (1 << bits) - 1
+    keep = [sum(field_mask << (bits * c) for c in range(d) if c != axis) for axis in range(d)]
+    layers: list[dict[int, tuple[int, int]]] = [{root: (root, -1)}]
     for k, g in enumerate(stages):
-        need = rest[k + 1]
-        grown: dict[Vector, tuple[Vector, Vector] | None] = {}
-        for state in layers[-1]:
-            if time.perf_counter() > deadline:
-                return None
-            for v in vector_lists[g]:
-                new = tuple(x + p for x, p in zip(state, v))
-                if new not in grown and all(x + r <= upper for x, r in zip(new, need)):
-                    grown[new] = (state, v)
-        if not grown:
+        caps = [lim - r for lim, r in zip(limit, rest[k + 1])]
+        if min(caps) < 0:
             return None
-        states = list(grown)
-        if len(states) > EXACT_MAX_STATES:
+        # A field fits when its guard bit survives (cap | guard) - state.
+        cap = pack(caps) | guard
+        grown: dict[int, tuple[int, int]] = {}
+        vectors = packed[g]
+        for n, state in enumerate(layers[-1]):
+            if not n & 255 and time.perf_counter() > deadline:
+                raise GaveUp
+            for j, v in enumerate(vectors):
+                new = state + v
+                if new not in grown and (cap - new) & guard == guard:
+                    grown[new] = (state, j)
+        survivors: Any = grown.keys()
+        for axis in range(d):
+            shift, rest_mask = bits * axis, keep[axis]
+            best: dict[int, int] = {}
+            for state in survivors:
+                key = state & rest_mask
+                other = best.get(key)
+                if other is None or (state >> shift) & field_mask < (other >> shift) & field_mask:
+                    best[key] = state
+            survivors = best.values()
+        if not survivors:
             return None
-        # Dominated states never help: both objectives are monotone and every state sees the same future.
-        states = pareto(states, sizes)
-        if time.perf_counter() > deadline:
-            return None
-        layers.append({state: grown[state] for state in states})
-    state = min(layers[-1], key=lambda st: _official(st, sizes))
+        if len(survivors) > EXACT_MAX_STATES:
+            raise GaveUp
+        layers.append({state: grown[state] for state in survivors})
+
+    def unpack(state: int) -> list[int]:
+        return [(state >> (bits * c)) & field_mask for c in range(d)]
+
+    state = min(layers[-1], key=lambda st: _official(unpack(st), sizes))
     counts: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
     for k in range(len(stages), 0, -1):
-        previous, v = layers[k][state]  # type: ignore[misc]
-        counts[stages[k - 1]][v] += 1
+        previous, j = layers[k][state]
+        counts[stages[k - 1]][vector_lists[stages[k - 1]][j]] += 1
         state = previous
     return counts
 
@@ -449,13 +531,20 @@ def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]],
         cum = _pairs(cum, counts, vector_lists, sizes)
         cum = _descend(cum, counts, vector_lists, sizes, _official)
         results.append((_official(cum, sizes), cum, counts))
-    value, cum, counts = min(results, key=lambda item: item[0])
-    if budget_s > 0:
-        cum, squeezed = _squeeze(cum, counts, vector_lists, sizes, time.perf_counter() + budget_s)
-        for key in (_key, _official):
-            cum = _descend(cum, squeezed, vector_lists, sizes, key)
-        cum = _pairs(cum, squeezed, vector_lists, sizes)
-        cum = _descend(cum, squeezed, vector_lists, sizes, _official)
-        if _official(cum, sizes) < value:
-            counts = squeezed
-    return counts
+    _, _, counts = min(results, key=lambda item: item[0])
+    return squeeze(base, sizes, vector_lists, counts, budget_s)
+
+
+def squeeze(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], counts: list[dict[Vector, int]],
+            budget_s: float) -> list[dict[Vector, int]]:
+    """`counts` squeezed on the smoothed max within `budget_s` and polished, or `counts` when that is no better."""
+    cum = _cum_of(base, counts)
+    if budget_s <= 0:
+        return counts
+    value = _official(cum, sizes)
+    cum, squeezed = _squeeze(cum, counts, vector_lists, sizes, time.perf_counter() + budget_s)
+    for key in (_key, _official):
+        cum = _descend(cum, squeezed, vector_lists, sizes, key)
+    cum = _pairs(cum, squeezed, vector_lists, sizes)
+    cum = _descend(cum, squeezed, vector_lists, sizes, _official)
+    return squeezed if _official(cum, sizes) < value else counts
