@@ -24,6 +24,12 @@ from bot.domain.fairness.pain import Table, build_tables, person_classes
 
 Vector = tuple[int, ...]
 
+# The exact path: series this small go to the DP, which gives up past these many states or seconds.
+EXACT_MAX_CLASSES = 8
+EXACT_MAX_OCCURRENCES = 16
+EXACT_MAX_STATES = 60_000
+EXACT_MAX_SECONDS = 0.3
+
 
 @dataclass
 class Prepared:
@@ -106,12 +112,15 @@ def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping
     Online use: pass the occurrences already held in `fixed` (and earlier series' pain in
     `carried_qp`); the rest is re-planned from the pain already carried.
     """
+    started = time.perf_counter()
     prepared = prepare(problem)
     carried, held = _carried(problem, carried_qp), dict(fixed or {})
     plan = _plan(prepared, track, carried, held)
     if track is Track.A and not plan.optimal:
         # Track B's schedules are track A schedules too; the search can land on a better one from there.
-        night_free = _plan(prepared, Track.B, carried, held)
+        # Its exact DP only gets what is left of the first one's budget, so a small series stays fast.
+        left = max(0.0, EXACT_MAX_SECONDS - (time.perf_counter() - started))
+        night_free = _plan(prepared, Track.B, carried, held, exact_budget_s=left)
         if (night_free.max_cum_qp, night_free.total_qp) < (plan.max_cum_qp, plan.total_qp):
             plan = SeriesPlan(Track.A, night_free.occurrences, night_free.ledger_qp, night_free.carried_qp, False, False)
     return plan
@@ -147,7 +156,8 @@ def _index_of(prepared: Prepared, k: int, start: datetime) -> int:
     raise UserError(f"fixed start of occurrence {k} is not a candidate start of its window", field=f"fixed[{k}]")
 
 
-def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict[int, datetime]) -> SeriesPlan:
+def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict[int, datetime],
+          exact_budget_s: float = EXACT_MAX_SECONDS) -> SeriesPlan:
     problem = prepared.problem
     for k in fixed:
         if not 0 <= k < len(prepared.tables):
@@ -184,7 +194,7 @@ def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict
     # A small series goes to the exact DP with the local search's result as its bound; the squeeze
     # (the slow part of the heuristic) is only needed when the DP gives up.
     counts = improve(base, sizes, vector_lists, multiplicity, budget_s=0 if small else SQUEEZE_BUDGET_S)
-    exact = exact_counts(base, sizes, vector_lists, multiplicity, counts) if small else None
+    exact = exact_counts(base, sizes, vector_lists, multiplicity, counts, exact_budget_s) if small else None
     if exact is not None:
         counts = exact.counts
     elif small:
@@ -221,10 +231,6 @@ def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: d
     return SeriesPlan(track, tuple(planned), ledger, dict(carried), bites, optimal)
 
 
-EXACT_MAX_CLASSES = 8
-EXACT_MAX_OCCURRENCES = 16
-EXACT_MAX_STATES = 60_000
-EXACT_MAX_SECONDS = 0.3
 
 
 class GaveUp(Exception):
