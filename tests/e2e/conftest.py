@@ -92,7 +92,7 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         transport = HttpTransport(slack, f"http://127.0.0.1:{server.effective_port}/slack/events")  # type: ignore[union-attr]
-        stops.append(lambda: stop_waitress(server))
+        stops.append(lambda: stop_waitress(server, thread))
 
     def stop() -> None:
         for step in stops:
@@ -113,11 +113,18 @@ def close_socket_mode(handler: SocketModeHandler, slack: SlackDouble) -> None:
     handler.close()
 
 
-def stop_waitress(server: Any) -> None:
-    """Let running requests finish, then close every socket so the server loop ends."""
+def stop_waitress(server: Any, thread: threading.Thread | None = None) -> None:
+    """Let running requests finish, then close every socket from the server's own loop thread (closing
+    them from here raced its select() on a closed descriptor), so the loop ends with an empty map."""
     server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
-    for channel in list(server._map.values()):
-        channel.close()
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.trigger.pull_trigger(close_all)
+    if thread is not None:
+        thread.join(timeout=5)
 
 
 @pytest.fixture(params=["socket", "http"])

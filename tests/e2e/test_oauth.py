@@ -55,7 +55,8 @@ class OAuthBot:
         self.services: Services = build_services(load_settings(env, dotenv=None), db=database, update_interval=0.25)
         edge = SlackHttpEdge(build_app(self.services), database, self.services.clock, SECRET, self.services.oauth_flow)
         self.server = waitress.create_server(edge, host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=self.server.run, daemon=True).start()
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
 
     def install(self) -> str:
@@ -74,7 +75,7 @@ class OAuthBot:
         return Person(self.slack, HttpTransport(self.slack, self.url + "/slack/events"), user_id)
 
     def stop(self) -> None:
-        stop_waitress(self.server)
+        stop_waitress(self.server, self.thread)
         self.services.listener_executor.shutdown(wait=True)
         self.services.coalescer.close()
 
