@@ -53,5 +53,6 @@ def render_table(plan: SeriesPlan) -> str:
         lines.append(f"{occurrence.k:>3}  {occurrence.slot.start_utc:%Y-%m-%d %H:%M}  " + "  ".join(cells))
     lines.append(f"{'':>3}  {'cumulative pain':<17}  " + "  ".join(f"{plan.ledger_qp[i] / 4:<{width}g}" for i in ids))
     lines.append(f"max_cum {plan.max_cum_qp / 4:g}  total {plan.total_qp / 4:g}  track {plan.track.value}"
-                 + ("" if plan.night_rule_bit or plan.track is Track.A else " (same as A: the night rule never bites)"))
+                 + ("" if plan.night_rule_bit or plan.track is Track.A else " (same as A: the night rule never bites)")
+                 + ("  (max_cum proven optimal)" if plan.optimal else ""))
     return "\n".join(lines)
