@@ -170,7 +170,19 @@ def is_fixed_local_series(meeting: Meeting) -> bool:
     if meeting.recurrence in (Recurrence.MONTHLY, Recurrence.QUARTERLY) and first.day > 28:
         return False  # an RRULE skips months without that day; our series clamps to the month's end
     days = series_days(first.date(), meeting.recurrence, len(live))
-    return all(o.starts_at == local_instant(d, first.time().replace(tzinfo=None), meeting.zone) for o, d in zip(live, days))
+    at = first.time().replace(tzinfo=None)
+    return all(o.starts_at == local_instant(d, at, meeting.zone) and _unambiguous(d, at, tz) for o, d in zip(live, days))
+
+
+def _unambiguous(day: date, at: time, tz: pytz.BaseTzInfo) -> bool:
+    # A wall time in a DST gap or fold is read differently by calendar clients (RFC 5545 says: the
+    # offset before the gap; vobject and some clients take the one after), so such a series gets
+    # one VEVENT per occurrence in UTC instead of an RRULE.
+    try:
+        tz.localize(datetime.combine(day, at), is_dst=None)
+    except (pytz.AmbiguousTimeError, pytz.NonExistentTimeError):
+        return False
+    return True
 
 
 def moved_start(day_text: str, clock_text: str, zone: str, today: date, now: datetime) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 import vobject
 from dateutil.rrule import rrulestr
@@ -118,6 +118,9 @@ ZONES = ("America/New_York", "America/Sao_Paulo", "America/St_Johns", "Europe/Lo
 
 
 @settings(max_examples=25, deadline=None)
+# Found by this test: 03:00 on 2026-09-27 does not exist in Chatham (02:45 -> 03:45); the two parsers
+# read such a wall time differently, so the series must not be an RRULE.
+@example(zone="Pacific/Chatham", first=date(2026, 8, 27), at=time(3, 0), recurrence=Recurrence.MONTHLY, count=2)
 @given(zone=st.sampled_from(ZONES), first=st.dates(date(2026, 1, 1), date(2030, 12, 1)),
        at=st.times().map(lambda t: time(t.hour, t.minute // 15 * 15)),
        recurrence=st.sampled_from([Recurrence.WEEKLY, Recurrence.BIWEEKLY, Recurrence.MONTHLY]), count=st.integers(2, 12))
