@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.scheduler import Sender, consensus, digests, meetings, milestones
+from bot.scheduler import Sender, consensus, digests, invites, meetings, milestones
 from bot.scheduler import actions as action_items
 from storage.db import Database
 from storage.dedupe import forget_expired_signatures, forget_old_events
@@ -21,7 +21,7 @@ EVENT_MEMORY = timedelta(days=1)
 def build_senders(services: Services) -> Mapping[str, Sender]:
     """Senders by due-work kind; each feature adds its own kinds as it lands."""
     return {**consensus.senders(services), **action_items.senders(services), **meetings.senders(services),
-            **milestones.senders(services), **digests.senders(services)}
+            **invites.senders(services), **milestones.senders(services), **digests.senders(services)}
 
 
 def housekeeping(db: Database, clock: Clock) -> None:

@@ -9,9 +9,9 @@ from bot.domain.errors import UserError
 from bot.domain.meeting_plans import pain_at
 from bot.domain.meeting_requests import Cadence, ExternalMeeting, parse_cadence
 from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence, WorkingHours, moved_start, new_uid
+from bot.scheduler.invites import send_invite
 from bot.scheduler.meetings import schedule_cadence, schedule_meeting, unschedule_meeting, unschedule_occurrence
 from bot.slack_edge.payloads import CommandCall
-from bot.views import calendar
 from bot.views import meetings as views
 from storage.meetings import (
     cancel_meeting,
@@ -66,15 +66,6 @@ def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
         return views.confirmed_message(current, zones)
 
     services.coalescer.request(meeting.channel_id, meeting.message_ts, build)
-
-
-def send_invite(services: Services, installation_id: int, meeting: Meeting, update: str, cancel: tuple[int, ...] | None = None) -> None:
-    """Upload the meeting's .ics to its channel."""
-    names = {m.user_id: m.name for m in services.directory.users(installation_id, list(dict.fromkeys((meeting.organizer_id, *meeting.participant_ids))))}
-    content = calendar.meeting_calendar(meeting, services.clock.now(), names=names, cancel=cancel)
-    filename = f"{''.join(c if c.isalnum() else '-' for c in meeting.title.lower())[:40].strip('-') or 'meeting'}.ics"
-    services.gateway.upload_file(meeting.channel_id, filename, content, title=f"{meeting.title} ({update})",
-                                 initial_comment=views.invite_comment(meeting, update))
 
 
 def register_external(services: Services, installation_id: int, channel_id: str, organizer: str, added: ExternalMeeting) -> None:

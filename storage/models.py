@@ -90,7 +90,7 @@ class PartnerRow(Base):
 
 
 class SlackUserRow(Base):
-    """Cached `users.info` answers: who a member is, their home team and time zone."""
+    """Cached `users.info` answers: who a member is, their home team, time zone and (when Slack shares it) email."""
 
     __tablename__ = "slack_users"
     __table_args__ = (UniqueConstraint("installation_id", "user_id", name="uq_slack_users_user"),)
@@ -107,6 +107,8 @@ class SlackUserRow(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # A workspace admin or owner (users.info is_admin/is_owner): may close or revise any decision.
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # profile.email: only with the users:read.email scope, and for another org's people only if it shares it.
+    email: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class ProcessedEventRow(Base):

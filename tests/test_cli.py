@@ -46,7 +46,7 @@ def test_db_upgrade_migrates_a_new_sqlite_file(tmp_path: Path) -> None:
     env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}
     result = alliancebot("db", "upgrade", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "revision 0007_scale" in result.stdout
+    assert "revision 0008_user_email" in result.stdout
     assert (tmp_path / "alliancebot.db").exists()
 
 

@@ -29,7 +29,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.history": {"channels:history", "groups:history", "im:history"},
     "conversations.replies": {"channels:history", "groups:history", "im:history"},
     "conversations.open": {"im:write"},
-    "users.info": {"users:read"},
+    # users:read.email adds profile.email, for mailto: attendees in meeting invites.
+    "users.info": {"users:read", "users:read.email"},
     "team.info": {"team:read"},
     "views.open": set(),
     "views.update": set(),

@@ -31,6 +31,7 @@ class Member:
     is_bot: bool = False
     deleted: bool = False
     is_admin: bool = False  # a workspace admin or owner
+    email: str | None = None  # only with users:read.email, and only if the person's org shares it
 
 
 @dataclass(frozen=True)

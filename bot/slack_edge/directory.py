@@ -1,7 +1,8 @@
-"""Who is in a channel, with each member's home team and time zone (users.info, cached)."""
+"""Who is in a channel, with each member's home team, time zone and email (users.info, cached)."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -14,16 +15,31 @@ from storage.users import cached_members, save_members
 
 logger = logging.getLogger(__name__)
 CACHE_AGE = timedelta(hours=12)
+# One @, no spaces, a dot in the domain: enough to keep a blank or odd value out of a mailto: URI.
+PLAUSIBLE_EMAIL = re.compile(r"[^@\s<>\",;]+@[^@\s<>\",;]+\.[^@\s<>\",;.]+")
+MAX_EMAIL = 254
+
+
+def plausible_email(value: Any) -> str | None:
+    """The address if `value` looks like one, else None."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if len(value) <= MAX_EMAIL and PLAUSIBLE_EMAIL.fullmatch(value) else None
 
 
 def member_from_user(user: dict[str, Any]) -> Member:
-    """Read a `users.info` user object; `tz` stays None when Slack has none (never guessed)."""
+    """Read a `users.info` user object; `tz` stays None when Slack has none (never guessed).
+
+    `profile.email` comes only with the users:read.email scope, and for a Slack Connect person of
+    another organisation only if that organisation shares it; otherwise `email` stays None.
+    """
     profile = user.get("profile") or {}
     name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user.get("name") or user["id"]
     return Member(
         user_id=user["id"], team_id=user.get("team_id") or profile.get("team") or "", name=name,
         tz=user.get("tz") or None, is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT", deleted=bool(user.get("deleted")),
-        is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        is_admin=bool(user.get("is_admin") or user.get("is_owner")), email=plausible_email(profile.get("email")),
     )
 
 

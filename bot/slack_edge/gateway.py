@@ -239,9 +239,13 @@ class SlackGateway:
         target = self.call("files.getUploadURLExternal", filename=filename, length=len(content))
         request = Request(str(target["upload_url"]), data=content, method="POST",
                           headers={"Content-Type": "application/octet-stream"})
-        with urlopen(request, timeout=self.client.timeout) as answer:  # noqa: S310 - Slack's own upload URL
-            if answer.status != 200:
-                raise SlackCallError("files.upload", f"http_{answer.status}", "transient")
+        try:
+            with urlopen(request, timeout=self.client.timeout) as answer:  # noqa: S310 - Slack's own upload URL
+                if answer.status != 200:
+                    raise SlackCallError("files.upload", f"http_{answer.status}", "transient")
+        except (URLError, socket.timeout, TimeoutError, ConnectionError, HTTPException) as error:
+            # Nothing is shared before files.completeUploadExternal: trying the whole upload again is safe.
+            raise SlackCallError("files.upload", type(error).__name__, "transient") from error
         params: dict[str, Any] = {"files": [{"id": target["file_id"], "title": title or filename}], "channel_id": channel}
         if initial_comment:
             params["initial_comment"] = initial_comment

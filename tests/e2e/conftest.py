@@ -48,8 +48,9 @@ def slack() -> Iterator[SlackDouble]:
     double = SlackDouble(signing_secret=SECRET, team_id=HOME, team_name="Alpha Pharma")
     double.start()
     double.add_team(PARTNER, "Beta Bio", domain="betabio")
-    double.add_user("UMARIA", HOME, "maria", real_name="Maria Silva", tz="America/New_York")
-    double.add_user("ULEE", HOME, "lee", real_name="Lee Meier", tz="Europe/Zurich")
+    # Alpha Pharma's own people come with their addresses; Beta Bio does not share its members' with other orgs.
+    double.add_user("UMARIA", HOME, "maria", real_name="Maria Silva", tz="America/New_York", email="maria@alphapharma.example")
+    double.add_user("ULEE", HOME, "lee", real_name="Lee Meier", tz="Europe/Zurich", email="lee@alphapharma.example")
     double.add_user("UKENJI", PARTNER, "kenji", real_name="Kenji Sato", tz="Asia/Tokyo")
     double.add_user("UANNA", PARTNER, "anna", real_name="Anna Berg", tz=None)
     double.add_channel(CHANNEL, "alpha-beta-alliance", members=["UMARIA", "ULEE", "UKENJI", "UANNA", "UBOT"], is_ext_shared=True)

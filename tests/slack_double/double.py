@@ -12,7 +12,7 @@ from tests.slack_double.socket_mode import SocketModeServer
 from tests.slack_double.state import Channel, Fault, Grant, Message, RecordedCall, Team, User, Workspace
 from tests.slack_double.web_api import DoubleServer, WebApi
 
-DEFAULT_SCOPES = ("channels:read", "chat:write", "commands", "groups:read", "im:write", "team:read", "users:read")
+DEFAULT_SCOPES = ("channels:read", "chat:write", "commands", "groups:read", "im:write", "team:read", "users:read", "users:read.email")
 FAULT_KINDS = {"ratelimited", "server_error", "unavailable", "timeout", "error", "empty_body", "reset_after_commit"}
 
 
@@ -77,10 +77,10 @@ class SlackDouble:
             self.ws.teams[team_id] = Team(team_id, name, domain or "".join(ch for ch in name.lower() if ch.isalnum()))
 
     def add_user(self, user_id: str, team_id: str, name: str, real_name: str | None = None, tz: str | None = "America/New_York",
-                 is_bot: bool = False, deleted: bool = False, is_admin: bool = False) -> None:
-        """A person; tz=None means users.info carries no tz fields; is_admin: a workspace admin."""
+                 is_bot: bool = False, deleted: bool = False, is_admin: bool = False, email: str | None = None) -> None:
+        """A person; tz=None means users.info carries no tz fields; is_admin: a workspace admin; email=None: none shared."""
         with self.ws.lock:
-            self.ws.users[user_id] = User(user_id, team_id, name, real_name or name.title(), tz, is_bot, deleted, is_admin)
+            self.ws.users[user_id] = User(user_id, team_id, name, real_name or name.title(), tz, is_bot, deleted, is_admin, email)
 
     def add_channel(self, channel_id: str, name: str, members: list[str] | None = None, is_private: bool = False,
                     is_ext_shared: bool = False, bot_is_member: bool = True, archived: bool = False) -> None:

@@ -39,9 +39,14 @@ class User:
     is_bot: bool = False
     deleted: bool = False
     is_admin: bool = False
+    email: str | None = None
 
-    def to_api(self) -> dict[str, Any]:
-        """The `users.info` user object, with tz fields only when the person has a zone."""
+    def to_api(self, with_email: bool = True) -> dict[str, Any]:
+        """The `users.info` user object, with tz fields only when the person has a zone.
+
+        Slack puts `profile.email` in only for a token with users:read.email (`with_email`), and
+        for a person of another organisation only if it shares addresses (an email set here).
+        """
         user: dict[str, Any] = {
             "id": self.user_id, "team_id": self.team_id, "name": self.name, "deleted": self.deleted, "color": "9f69e7",
             "real_name": self.real_name, "is_bot": self.is_bot, "is_app_user": False, "is_admin": self.is_admin, "is_owner": False,
@@ -49,6 +54,8 @@ class User:
             "profile": {"real_name": self.real_name, "real_name_normalized": self.real_name, "display_name": self.name,
                         "display_name_normalized": self.name, "team": self.team_id},
         }
+        if with_email and self.email and not self.is_bot:
+            user["profile"]["email"] = self.email
         if self.tz:
             now = datetime.now(ZoneInfo(self.tz))
             offset = now.utcoffset()

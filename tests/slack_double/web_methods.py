@@ -55,7 +55,7 @@ class WebMethods:
         user = self.ws.users.get(str(p.get("user")))
         if user is None:
             raise SlackError("user_not_found")
-        return {"user": user.to_api()}
+        return {"user": user.to_api(with_email="users:read.email" in self.double.scopes)}
 
     # -- conversations --------------------------------------------------------------------------
     def channel(self, channel_id: Any, *, need_member: bool = True) -> Channel:
