@@ -65,11 +65,13 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
     """The proposal to store and show: 2–4 options with each person's pain per occurrence, and the summary."""
     problem = problem_for(request, hours, organizer)
     carried = {u: int(qp) for u, qp in ledger.items() if u in request.participant_ids}
+    proven = False
     if request.count == 1:
         options = [_slot([o.start_utc], [o], carried, False)
                    for o in propose_slots(problem, track=Track.B, carried_qp=carried, count=SINGLE_OPTIONS + 1)]
     else:
         rotation = plan_series(problem, track=Track.B, carried_qp=carried)
+        proven = rotation.optimal
         options = [_from_plan(rotation, carried, True)]
         zone = hours[organizer].tz if organizer in hours else "UTC"
         # The solver prepares every candidate of every window per call: ask about the first window
@@ -109,6 +111,8 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
         if best_fixed > rotated:
             summary += (f" The rotation keeps the worst cumulative pain at {rotated / 4:g} points, against {best_fixed / 4:g} "
                         f"at the best fixed time ({100 * (best_fixed - rotated) / best_fixed:.0f}% less).")
+    if proven:
+        summary += " No other schedule of this series keeps the worst cumulative pain lower (checked exhaustively)."
     if carried:
         summary += " Pain already carried in this alliance counts."
     return {"slots": options, "ledger_before": carried, "summary": summary, "track": "B"}

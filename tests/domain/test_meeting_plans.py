@@ -39,3 +39,9 @@ def test_a_series_offers_the_rotation_first_and_fixed_times_for_comparison() -> 
     assert rotation["rotating"] and len(rotation["starts"]) == 6
     assert all(not f["rotating"] for f in fixed)
     assert all(rotation["max_cum_qp"] <= f["max_cum_qp"] for f in fixed)
+    # Three people over six weeks: the exact path proves the rotation, and the proposal says so.
+    assert "No other schedule of this series keeps the worst cumulative pain lower" in proposal["summary"]
+
+
+def test_a_single_meeting_claims_no_proof() -> None:
+    assert "checked exhaustively" not in propose(request(), HOURS, {}, "UBOS")["summary"]
