@@ -126,7 +126,7 @@ def test_achieved_with_payment_and_move_date_flows(alliance: RunningBot) -> None
     bot = alliance
     maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
     db, installation = bot.services.db, bot.services.default_installation_id
-    due = bot.services.clock.now().date() + timedelta(days=7)
+    due = bot.services.clock.now().date() + timedelta(days=8)  # its 7-day nudge is tomorrow 09:00, whatever the hour now
     maria.run("/milestone", f"add Tech transfer {due.isoformat()} payment 2000000 CHF out", channel=CHANNEL)
     eventually(lambda: milestones(bot), what="the milestone")
     nudge_at = min(r.due_at for r in pending(bot))
