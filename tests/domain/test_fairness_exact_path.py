@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 
 import pytest
 
@@ -36,3 +37,24 @@ def test_exact_counts_equal_brute_force(seed: int) -> None:
     counts = exact.counts
     assert [sum(c.values()) for c in counts] == multiplicity
     assert _official(_cum_of(base, counts), sizes) == brute(base, sizes, vector_lists, multiplicity)
+
+
+def test_neighbourhood_search_re_solves_a_few_occurrences_at_a_time_and_never_worsens() -> None:
+    from bot.domain.fairness.solver import neighbourhoods
+
+    vectors = [[(0, 8), (8, 0)]]
+    lopsided = [{(0, 8): 6, (8, 0): 0}]  # one person carries all six meetings
+    better = neighbourhoods([0, 0], [1, 1], vectors, lopsided, deadline=time.perf_counter() + 5, size=2)
+    assert _cum_of([0, 0], better) == [24, 24] and sum(better[0].values()) == 6
+    # From a bad start on random groups: never worse, and every group keeps its number of occurrences.
+    rng = random.Random(3)
+    for _ in range(20):
+        sizes = [1, 2, 1]
+        vector_lists = [pareto([tuple(rng.choice([0, 4, 8, 12, 40]) for _ in range(3)) for _ in range(4)], sizes) for _ in range(3)]
+        multiplicity = [2, 2, 2]
+        start = [dict.fromkeys(v, 0) for v in vector_lists]
+        for g, v in enumerate(vector_lists):
+            start[g][v[-1]] = 2
+        found = neighbourhoods([0, 0, 0], sizes, vector_lists, start, deadline=time.perf_counter() + 5, size=4)
+        assert [sum(c.values()) for c in found] == multiplicity
+        assert _official(_cum_of([0, 0, 0], found), sizes) <= _official(_cum_of([0, 0, 0], start), sizes)

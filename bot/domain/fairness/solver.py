@@ -3,14 +3,18 @@
 Interchangeable people (same zone, hours, days, limits and carried pain) form one class, and
 occurrences whose candidate starts score identically form one group, so a series becomes the
 aggregated integer programme of MEETING-FAIRNESS.md: how many occurrences of each group use each
-non-dominated pain vector. A greedy start is improved by local search on those counts, then the
-counts are laid out in date order keeping the running ledger balanced.
+non-dominated pain vector. A greedy start is improved by local search on those counts and a
+smoothed-max squeeze; a small series (at most 8 classes and 16 occurrences) is then solved exactly
+by a DP over cumulative vectors, or, when that runs out of time, improved a few occurrences at a
+time by the same DP and tried again. The counts are laid out in date order keeping the running
+ledger balanced.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 import itertools
 import math
+import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +33,9 @@ EXACT_MAX_CLASSES = 8
 EXACT_MAX_OCCURRENCES = 16
 EXACT_MAX_STATES = 60_000
 EXACT_MAX_SECONDS = 0.3
+EXACT_FIRST_SECONDS = 0.2  # the first try; after a neighbourhood search it gets what is left
+NEIGHBOURHOOD_SECONDS = 0.1
+SMALL_PLAN_SECONDS = 0.42  # everything a small series' plan_series may spend, both passes of track A included
 
 
 @dataclass
@@ -115,12 +122,11 @@ def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping
     started = time.perf_counter()
     prepared = prepare(problem)
     carried, held = _carried(problem, carried_qp), dict(fixed or {})
-    plan = _plan(prepared, track, carried, held)
+    plan = _plan(prepared, track, carried, held, small_deadline=started + SMALL_PLAN_SECONDS)
     if track is Track.A and not plan.optimal:
         # Track B's schedules are track A schedules too; the search can land on a better one from there.
-        # Its exact DP only gets what is left of the first one's budget, so a small series stays fast.
-        left = max(0.0, EXACT_MAX_SECONDS - (time.perf_counter() - started))
-        night_free = _plan(prepared, Track.B, carried, held, exact_budget_s=left)
+        # A small series' second pass only gets what is left of its time, so it stays fast.
+        night_free = _plan(prepared, Track.B, carried, held, small_deadline=started + SMALL_PLAN_SECONDS)
         if (night_free.max_cum_qp, night_free.total_qp) < (plan.max_cum_qp, plan.total_qp):
             plan = SeriesPlan(Track.A, night_free.occurrences, night_free.ledger_qp, night_free.carried_qp, False, False)
     return plan
@@ -157,7 +163,7 @@ def _index_of(prepared: Prepared, k: int, start: datetime) -> int:
 
 
 def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict[int, datetime],
-          exact_budget_s: float = EXACT_MAX_SECONDS) -> SeriesPlan:
+          small_deadline: float = math.inf) -> SeriesPlan:
     problem = prepared.problem
     for k in fixed:
         if not 0 <= k < len(prepared.tables):
@@ -191,14 +197,22 @@ def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict
     vector_lists = [pareto(list(options[key]), sizes) for key in group_keys]
     multiplicity = [len(groups[key]) for key in group_keys]
     small = len(base) <= EXACT_MAX_CLASSES and sum(multiplicity) <= EXACT_MAX_OCCURRENCES
-    # A small series goes to the exact DP with the local search's result as its bound; the squeeze
-    # (the slow part of the heuristic) is only needed when the DP gives up.
-    counts = improve(base, sizes, vector_lists, multiplicity, budget_s=0 if small else SQUEEZE_BUDGET_S)
-    exact = exact_counts(base, sizes, vector_lists, multiplicity, counts, exact_budget_s) if small else None
+    # The heuristic first; a small series then goes to the exact DP with its result as the bound (the
+    # better the bound, the fewer states), all within the series' time.
+    squeeze_s = SQUEEZE_BUDGET_S if not small else max(0.0, min(SQUEEZE_BUDGET_S, small_deadline - time.perf_counter()))
+    counts = improve(base, sizes, vector_lists, multiplicity, budget_s=squeeze_s)
+    exact = None
+    if small:
+        time_left = small_deadline - time.perf_counter()
+        exact = exact_counts(base, sizes, vector_lists, multiplicity, counts, min(EXACT_FIRST_SECONDS, time_left))
+        if exact is None:
+            # Re-solving a few occurrences at a time exactly tightens the bound; then the DP tries again with it.
+            until = min(time.perf_counter() + NEIGHBOURHOOD_SECONDS, small_deadline)
+            counts = neighbourhoods(base, sizes, vector_lists, counts, until)
+            time_left = small_deadline - time.perf_counter()
+            exact = exact_counts(base, sizes, vector_lists, multiplicity, counts, time_left)
     if exact is not None:
         counts = exact.counts
-    elif small:
-        counts = squeeze(base, sizes, vector_lists, counts, SQUEEZE_BUDGET_S)
     # Lay the counts out in date order: each occurrence takes, from what its group has left, the
     # vector keeping the running ledger most balanced.
     left = [dict(c) for c in counts]
@@ -265,6 +279,51 @@ def exact_counts(base: list[int], sizes: list[int], vector_lists: list[list[Vect
     except GaveUp:
         return Exact(heuristic, True, False)
     return Exact(best or heuristic, True, best is not None)
+
+
+NEIGHBOURHOOD_SIZE = 5
+NEIGHBOURHOOD_PATIENCE = 50  # tries in a row that change nothing before the search stops
+
+
+def neighbourhoods(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], counts: list[dict[Vector, int]],
+                   deadline: float, size: int = NEIGHBOURHOOD_SIZE) -> list[dict[Vector, int]]:
+    """Large-neighbourhood search for a series the exact DP cannot finish: free `size` occurrences (one
+    that loads someone at the top, the rest at random), re-solve just those exactly with the DP under
+    the current max_cum, keep the result when (max_cum, total) improves; until the deadline or
+    NEIGHBOURHOOD_PATIENCE tries in a row change nothing. Seeded, so a plan does not change between runs given the time."""
+    rng = random.Random(0)
+    counts = [dict(c) for c in counts]
+    units = [(g, v) for g, c in enumerate(counts) for v, m in c.items() for _ in range(m)]
+    if len(units) <= size:
+        return counts
+    cum = _cum_of(base, counts)
+    best, stale = _official(cum, sizes), 0
+    while stale < NEIGHBOURHOOD_PATIENCE and time.perf_counter() < deadline:
+        top = max(cum)
+        loaded = [i for i, (_, v) in enumerate(units) if any(v[c] for c in range(len(cum)) if cum[c] == top)]
+        first = rng.choice(loaded) if loaded else rng.randrange(len(units))
+        freed = {first, *rng.sample([i for i in range(len(units)) if i != first], size - 1)}
+        rest = list(cum)
+        for i in freed:
+            rest = [r - p for r, p in zip(rest, units[i][1])]
+        groups = sorted({units[i][0] for i in freed})
+        multiplicity = [sum(1 for i in freed if units[i][0] == g) for g in groups]
+        try:
+            found = _dp(rest, sizes, [vector_lists[g] for g in groups], multiplicity, top, deadline)
+        except GaveUp:
+            break
+        new_cum = _cum_of(rest, found) if found is not None else cum
+        value = _official(new_cum, sizes)
+        if found is None or value >= best:
+            stale += 1
+            continue
+        kept = [u for i, u in enumerate(units) if i not in freed]
+        units = kept + [(groups[j], v) for j, sub in enumerate(found) for v, m in sub.items() for _ in range(m)]
+        cum, best, stale = new_cum, value, 0
+    result: list[dict[Vector, int]] = [dict.fromkeys(vectors, 0) for vectors in vector_lists]
+    for g, v in units:
+        result[g][v] += 1
+    return result
 
 
 def _bound_weights(d: int) -> list[tuple[int, ...]]:
