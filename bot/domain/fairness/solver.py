@@ -4,7 +4,7 @@ Interchangeable people (same zone, hours, days, limits and carried pain) form on
 occurrences whose candidate starts score identically form one group, so a series becomes the
 aggregated integer programme of MEETING-FAIRNESS.md: how many occurrences of each group use each
 non-dominated pain vector. A greedy start is improved by local search on those counts and a
-smoothed-max squeeze; a small series (at most 8 classes and 16 occurrences) is then solved exactly
+smoothed-max squeeze; a small series (at most 12 classes and 16 occurrences) is then solved exactly
 by a DP over cumulative vectors, or, when that runs out of time, improved a few occurrences at a
 time by the same DP and tried again. The counts are laid out in date order keeping the running
 ledger balanced.
@@ -29,9 +29,10 @@ from bot.domain.fairness.pain import Table, build_tables, person_classes
 Vector = tuple[int, ...]
 
 # The exact path: series this small go to the DP, which gives up past these many states or seconds.
-EXACT_MAX_CLASSES = 8
+EXACT_MAX_CLASSES = 12
 EXACT_MAX_OCCURRENCES = 16
 EXACT_MAX_STATES = 60_000
+GROWN_MAX_STATES = 8 * EXACT_MAX_STATES  # before the dominance filter
 EXACT_MAX_SECONDS = 0.3
 EXACT_FIRST_SECONDS = 0.2  # the first try; after a neighbourhood search it gets what is left
 NEIGHBOURHOOD_SECONDS = 0.1
@@ -126,7 +127,10 @@ def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping
     if track is Track.A and not plan.optimal:
         # Track B's schedules are track A schedules too; the search can land on a better one from there.
         # A small series' second pass only gets what is left of its time, so it stays fast.
-        night_free = _plan(prepared, Track.B, carried, held, small_deadline=started + SMALL_PLAN_SECONDS)
+        try:
+            night_free = _plan(prepared, Track.B, carried, held, small_deadline=started + SMALL_PLAN_SECONDS, optional=True)
+        except NoTimeLeft:
+            return plan
         if (night_free.max_cum_qp, night_free.total_qp) < (plan.max_cum_qp, plan.total_qp):
             plan = SeriesPlan(Track.A, night_free.occurrences, night_free.ledger_qp, night_free.carried_qp, False, False)
     return plan
@@ -163,7 +167,7 @@ def _index_of(prepared: Prepared, k: int, start: datetime) -> int:
 
 
 def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict[int, datetime],
-          small_deadline: float = math.inf) -> SeriesPlan:
+          small_deadline: float = math.inf, optional: bool = False) -> SeriesPlan:
     problem = prepared.problem
     for k in fixed:
         if not 0 <= k < len(prepared.tables):
@@ -197,6 +201,8 @@ def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict
     vector_lists = [pareto(list(options[key]), sizes) for key in group_keys]
     multiplicity = [len(groups[key]) for key in group_keys]
     small = len(base) <= EXACT_MAX_CLASSES and sum(multiplicity) <= EXACT_MAX_OCCURRENCES
+    if optional and small and time.perf_counter() >= small_deadline:
+        raise NoTimeLeft  # a second opinion the small series has no time left for
     # The heuristic first; a small series then goes to the exact DP with its result as the bound (the
     # better the bound, the fewer states), all within the series' time.
     squeeze_s = SQUEEZE_BUDGET_S if not small else max(0.0, min(SQUEEZE_BUDGET_S, small_deadline - time.perf_counter()))
@@ -245,6 +251,10 @@ def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: d
     return SeriesPlan(track, tuple(planned), ledger, dict(carried), bites, optimal)
 
 
+
+
+class NoTimeLeft(Exception):
+    """An optional pass of a small series found its time already spent."""
 
 
 class GaveUp(Exception):
@@ -382,7 +392,7 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
         grown: dict[int, tuple[int, int]] = {}
         vectors = packed[g]
         for n, state in enumerate(layers[-1]):
-            if not n & 255 and time.perf_counter() > deadline:
+            if not n & 255 and (time.perf_counter() > deadline or len(grown) > GROWN_MAX_STATES):
                 raise GaveUp
             for j, v in enumerate(vectors):
                 new = state + v
@@ -390,6 +400,8 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
                     grown[new] = (state, j)
         survivors: Any = grown.keys()
         for axis in range(d):
+            if time.perf_counter() > deadline:
+                raise GaveUp
             shift, rest_mask = bits * axis, keep[axis]
             best: dict[int, int] = {}
             for state in survivors:
