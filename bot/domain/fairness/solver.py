@@ -167,8 +167,10 @@ def _index_of(prepared: Prepared, k: int, start: datetime) -> int:
 
 
 def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict[int, datetime],
-          small_deadline: float = math.inf, optional: bool = False) -> SeriesPlan:
+          small_deadline: float | None = None, optional: bool = False) -> SeriesPlan:
     problem = prepared.problem
+    if small_deadline is None:
+        small_deadline = time.perf_counter() + SMALL_PLAN_SECONDS
     for k in fixed:
         if not 0 <= k < len(prepared.tables):
             raise UserError(f"fixed occurrence {k} does not exist", field="fixed")
