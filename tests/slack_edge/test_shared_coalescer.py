@@ -40,3 +40,42 @@ def test_two_processes_coalescers_end_at_the_latest_state(database: Database) ->
             worker.close()
     assert sent[-1] == 40, "the message ends at the latest tally"
     assert len(sent) < 40, "bursts coalesce across workers"
+
+
+def test_a_request_counted_just_before_a_render_does_not_keep_the_message_updating(database: Database) -> None:
+    """The race: a request is counted in the database after the coalescer took the message for a round
+    but before it read the count, and marks the message dirty in memory only after that. The round's
+    render covers it and lets go; the dirty flag brings one more round, which finds nothing requested.
+    That round must end the updates (it used to find no row, fail to let go, and update every
+    min_interval for ever: a burst left messages being re-sent until the next vote)."""
+    from bot.slack_edge.installation_context import current_installation
+    from storage.message_renders import note_request
+
+    sent: list[str] = []
+    coalescer = UpdateCoalescer(lambda _c, _t, text, _b: sent.append(text), min_interval=0.02, db=database,
+                                clock_utc=SystemClock())
+    hold = coalescer._hold
+    counted = threading.Event()
+
+    def hold_then_count_another(channel: str, ts: str, *, note: bool) -> bool:
+        held = hold(channel, ts, note=note)
+        if not note and not counted.is_set():  # the round has the message and has not read the count yet
+            counted.set()
+            with database.write() as session:
+                note_request(session, current_installation.get() or 0, channel, ts)
+        return held
+
+    def render() -> tuple[str, list]:
+        if len(sent) == 0:
+            with coalescer._lock:  # the same request now reaches the in-memory queue
+                coalescer._pending[("C1", "1.0")].dirty = True
+        return "tally", []
+
+    coalescer._hold = hold_then_count_another  # type: ignore[method-assign]
+    try:
+        coalescer.request("C1", "1.0", render)
+        assert coalescer.flush(3), "the updates stop once the message shows everything requested"
+        time.sleep(0.2)
+        assert 1 <= len(sent) <= 2
+    finally:
+        coalescer.close(1)
