@@ -37,3 +37,23 @@ def test_a_channel_the_bot_cannot_see_is_a_clear_error(slack: SlackDouble) -> No
     with pytest.raises(SlackCallError) as refused:
         gateway.upload_file("C0NOWHERE", "jsc.ics", b"x")
     assert refused.value.error == "channel_not_found"
+
+
+def test_a_failed_byte_upload_is_transient_and_shares_nothing(slack: SlackDouble) -> None:
+    import socket
+
+    gateway = SlackGateway(WebClient(token=slack.bot_token, base_url=slack.api_url, retry_handlers=[]))
+    with socket.socket() as probe:  # a port nobody listens on: the upload URL refuses the connection
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}/upload/F0DEAD"
+    real_call = gateway.call
+
+    def call(method: str, **params: object) -> object:
+        answer = real_call(method, **params)
+        return {**answer, "upload_url": dead} if method == "files.getUploadURLExternal" else answer  # type: ignore[dict-item]
+
+    gateway.call = call  # type: ignore[method-assign]
+    with pytest.raises(SlackCallError) as failed:
+        gateway.upload_file(CHANNEL, "jsc.ics", b"x")
+    assert failed.value.category == "transient"  # nothing was shared yet, so the whole upload may be tried again
+    assert slack.messages(CHANNEL) == [] and "files.completeUploadExternal" not in [c.method for c in slack.calls()]
