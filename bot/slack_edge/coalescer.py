@@ -149,7 +149,11 @@ class UpdateCoalescer:
         if self._db is not None:
             from storage.message_renders import requested
 
-            self._hold(*key, note=False)  # renew the hold for this round
+            if not self._hold(*key, note=False):  # renew the hold for this round
+                # Nothing is outstanding (an earlier round covered it), or another worker took the
+                # message over after our hold lapsed: it renders the newest state, so sending here
+                # could only race it.
+                return True
             with self._db.read() as session:
                 seen = requested(session, current_installation.get() or 0, *key)
         text, blocks = render()
