@@ -302,7 +302,8 @@ def neighbourhoods(base: list[int], sizes: list[int], vector_lists: list[list[Ve
     """Large-neighbourhood search for a series the exact DP cannot finish: free `size` occurrences (one
     that loads someone at the top, the rest at random), re-solve just those exactly with the DP under
     the current max_cum, keep the result when (max_cum, total) improves; until the deadline or
-    NEIGHBOURHOOD_PATIENCE tries in a row change nothing. Seeded, so a plan does not change between runs given the time."""
+    NEIGHBOURHOOD_PATIENCE tries in a row change nothing. Seeded: the same series and the same time
+    give the same plan."""
     rng = random.Random(0)
     counts = [dict(c) for c in counts]
     units = [(g, v) for g, c in enumerate(counts) for v, m in c.items() for _ in range(m)]
