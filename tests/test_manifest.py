@@ -65,7 +65,7 @@ def registered() -> dict[str, set[str]]:
 
 def methods_used() -> set[str]:
     """Web API methods the application calls."""
-    known = set(json.loads(sample_path("openapi", "slack_web_openapi_v2.json").read_text())["paths"])
+    known = set(json.loads(sample_path("openapi", "web_api_methods.json").read_text())["paths"])
     known |= {"/apps.connections.open", "/files.getUploadURLExternal", "/files.completeUploadExternal"}
     found: set[str] = set()
     for folder in ("bot", "handlers"):

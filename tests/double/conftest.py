@@ -15,7 +15,7 @@ CHANNEL = "C0DOUBLE"
 
 
 def sample(path: str) -> Any:
-    """A recorded Slack payload from the shared samples folder (skip when the folder is absent)."""
+    """A recorded Slack payload from tests/fixtures/slack/."""
     return json.loads(sample_path(*path.split("/")).read_text())
 
 

@@ -1,4 +1,4 @@
-"""Pieces of the payloads Slack sends to apps, in Slack's own shapes (see slack-samples/)."""
+"""Pieces of the payloads Slack sends to apps, in Slack's own shapes (see tests/fixtures/slack/)."""
 from __future__ import annotations
 
 import copy

@@ -1,7 +1,7 @@
 """oauth.v2.access: exchanging an install's code for a bot token, and refreshing rotating tokens.
 
 As Slack documents it (docs.slack.dev/authentication/installing-with-oauth, .../using-token-rotation)
-and as the recorded answers in slack-samples show: the app authenticates with its client id and
+and as the recorded answers in tests/fixtures/slack show: the app authenticates with its client id and
 secret (HTTP Basic, or form fields); a code works once; with token rotation on, the answer carries
 `refresh_token` and `expires_in` (12 h), and a refresh returns a new access token and a new refresh
 token while the old refresh token stops working.
