@@ -5,19 +5,13 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from bot.settings import ConfigError, Settings, load_settings
+from bot.settings import ConfigError, Settings, StoreSettings, load_settings, load_store_settings
+from bot.startup import NOT_DONE, Failure, open_migrated_database, verify_slack
 
 logger = logging.getLogger("alliancebot")
-
-
-class Failure(Exception):
-    """A one-line reason to stop, with the exit status to stop with."""
-
-    def __init__(self, message: str, status: int = 1) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def configure_logging(level: str) -> None:
@@ -78,16 +72,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return print_manifest(args.http_url)
         if args.command == "meetings":
             return plan_meetings(args)
+        if args.command in ("db", "export", "alliance"):
+            # Database-only commands: DATABASE_URL is all they read; no Slack token is needed.
+            store = load_store_settings()
+            configure_logging(store.log_level)
+            if args.command == "db":
+                return db_upgrade(store)
+            if args.command == "export" and args.export_command == "decisions":
+                return export_decisions(store, args.format, args.channel, args.output, args.installation)
+            return retention(store, args)
         settings = load_settings()
         configure_logging(settings.log_level)
-        if args.command == "db":
-            return db_upgrade(settings)
         if args.command == "check":
             return check(settings)
-        if args.command == "export" and args.export_command == "decisions":
-            return export_decisions(settings, args.format, args.channel, args.output, args.installation)
-        if args.command in ("export", "alliance"):
-            return retention(settings, args)
         from bot.runner import run_bot, run_scheduler
 
         if args.command == "scheduler":
@@ -118,100 +115,90 @@ def print_manifest(http_url: str | None) -> int:
     return 0
 
 
-def open_migrated_database(settings: Settings) -> object:
-    """Open the database and apply migrations, turning connection problems into one line."""
-    from storage.db import open_database
-    from storage.migrate import upgrade
-
-    try:
-        db = open_database(settings.database_url)
-        upgrade(db)
-        return db
-    except Exception as error:  # the driver's errors vary; the operator needs one clear line
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise Failure(f"DATABASE_URL: cannot open or migrate the database ({reason[:200]})", 2) from error
-
-
-def db_upgrade(settings: Settings) -> int:
+def db_upgrade(store: StoreSettings) -> int:
     """`alliancebot db upgrade`."""
     from storage.migrate import current_revision
 
-    db = open_migrated_database(settings)
-    print(f"database is at revision {current_revision(db)}")  # type: ignore[arg-type]
+    db = open_migrated_database(store.database_url)
+    try:
+        print(f"database is at revision {current_revision(db)}")
+    finally:
+        db.dispose()
     return 0
 
 
 def check(settings: Settings) -> int:
-    """`alliancebot check`: settings are valid and Slack accepts the token."""
-    from bot.app import web_client
-    from bot.slack_edge.gateway import SlackCallError, SlackGateway
+    """`alliancebot check`: the settings are valid, Slack accepts every token the mode uses, and the
+    database answers (it is not migrated or changed: `db upgrade` or `run` does that)."""
+    from storage.migrate import database_status
 
+    identity = verify_slack(settings)
+    mode = "OAuth (HTTP)" if settings.oauth else "Socket Mode" if settings.socket_mode else "HTTP"
+    if identity:
+        print(f"ok: bot {identity.get('user')} ({identity.get('user_id')}) in {identity.get('team')} ({identity.get('team_id')}); {mode}")
+    else:
+        print(f"ok: {mode}; each workspace's bot token is checked when it installs")
+    if settings.socket_mode:
+        print("ok: SLACK_APP_TOKEN opens Socket Mode connections (apps.connections.open)")
     try:
-        identity = SlackGateway(web_client(settings)).auth_test()
-    except SlackCallError as error:
-        raise Failure(explain_slack_failure(error.error, settings), 2) from error
-    mode = "Socket Mode" if settings.socket_mode else "HTTP"
-    print(f"ok: bot {identity.get('user')} ({identity.get('user_id')}) in {identity.get('team')} ({identity.get('team_id')}); {mode}")
+        status = database_status(settings.database_url)
+    except Exception as error:  # the driver's errors vary; the operator needs one clear line
+        from bot.startup import first_line
+
+        raise Failure(f"DATABASE_URL: cannot open the database ({first_line(error)})") from error
+    print(f"ok: database {status}")
     return 0
 
 
-def explain_slack_failure(code: str, settings: Settings) -> str:
-    """One line telling the operator what a failed auth.test means."""
-    if code in ("invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"):
-        return f"SLACK_BOT_TOKEN was refused by Slack ({code}): copy the current Bot User OAuth Token from the app's OAuth & Permissions page"
-    return f"cannot reach Slack at SLACK_API_URL={settings.api_url} ({code}); check the network or the URL"
-
-
-def export_decisions(settings: Settings, fmt: str, channel: str | None, output: str | None, installation: str | None) -> int:
+def export_decisions(store: StoreSettings, fmt: str, channel: str | None, output: str | None, installation: str | None) -> int:
     """`alliancebot export decisions`: anonymous decisions come out without names next to votes."""
-    from bot.views.consensus_export import export_record, to_csv, to_json
-    from storage.db import Database
-    from bot.retention import RetentionError, pick_installation
-    from storage.decisions import decision_history
+    from bot import retention as commands
 
-    if channel is not None and not (channel[:1] in "CGD" and channel[1:].isalnum() and len(channel) > 1):
-        raise Failure(f"--channel: {channel!r} is not a Slack channel id (like C0123ABC)", 2)
-    db = open_migrated_database(settings)
-    assert isinstance(db, Database)
-    try:
-        ref = pick_installation(db, installation)
-    except RetentionError as error:
-        raise Failure(str(error), 1) from error
-    with db.read() as session:
-        records = [export_record(decision, rounds) for decision, rounds in decision_history(session, ref.id, channel)]
-    text = to_json(records) if fmt == "json" else to_csv(records)
-    if output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    except OSError as error:
-        raise Failure(f"--output: cannot write {output} ({error.strerror or error})", 2) from error
-    print(f"exported {len(records)} decisions to {output}", file=sys.stderr)
-    return 0
+    target = output or "-"
+
+    def export(db: Any) -> str:
+        count = commands.export_decisions(db, fmt=fmt, channel=channel, output=target, installation=installation)
+        return f"exported {count} decisions to {target}"
+
+    return _retention_command(store, export, data_on_stdout=target == "-")
 
 
-def retention(settings: Settings, args: argparse.Namespace) -> int:
+def retention(store: StoreSettings, args: argparse.Namespace) -> int:
     """`alliancebot export` and `alliancebot alliance delete`."""
     from bot import retention as commands
 
-    if args.command == "export" and not args.output:
-        raise Failure("--output: name the JSON file to write (or - for standard output)", 2)
-    db = open_migrated_database(settings)
+    def export(db: Any) -> str:
+        return f"exported {_rows(commands.export(db, output=args.output, channel=args.channel, installation=args.installation))} to {args.output}"
+
+    def delete(db: Any) -> str:
+        deleted = commands.delete(db, channel=args.channel, installation=args.installation, yes=args.yes)
+        return f"deleted {_rows(deleted)} of the alliance in {args.channel}"
+
+    if args.command == "alliance":
+        return _retention_command(store, delete)
+    if not args.output:
+        raise Failure("--output: name the JSON file to write (or - for standard output)")
+    return _retention_command(store, export, data_on_stdout=args.output == "-")
+
+
+def _rows(counts: dict[str, int]) -> str:
+    """'12 rows: 1 decisions, 11 votes'."""
+    return f"{sum(counts.values())} rows: " + (", ".join(f"{n} {table}" for table, n in counts.items()) or "nothing")
+
+
+def _retention_command(store: StoreSettings, command: Callable[[Any], str], data_on_stdout: bool = False) -> int:
+    """Run an export or delete on the migrated database and print its one-line summary (on standard
+    error when the data itself goes to standard output); its mistakes become one line."""
+    from bot.retention import RetentionError
+
+    db = open_migrated_database(store.database_url)
     try:
-        if args.command == "export":
-            totals = commands.export(db, output=args.output, channel=args.channel, installation=args.installation)  # type: ignore[arg-type]
-            if args.output != "-":
-                print(f"exported {sum(totals.values())} rows to {args.output}: " + (", ".join(f"{n} {t}" for t, n in totals.items()) or "nothing"))
-            return 0
-        deleted = commands.delete(db, channel=args.channel, installation=args.installation, yes=args.yes)  # type: ignore[arg-type]
-        print(f"deleted {sum(deleted.values())} rows of the alliance in {args.channel}: " + ", ".join(f"{n} {t}" for t, n in deleted.items()))
+        print(command(db), file=sys.stderr if data_on_stdout else sys.stdout)
         return 0
-    except commands.RetentionError as error:
-        raise Failure(str(error), 1) from error
+    except RetentionError as error:
+        raise Failure(str(error), NOT_DONE if error.declined else 2) from error
     finally:
-        db.dispose()  # type: ignore[attr-defined]
+        db.dispose()
 
 
 def plan_meetings(args: argparse.Namespace) -> int:
@@ -221,7 +208,7 @@ def plan_meetings(args: argparse.Namespace) -> int:
     try:
         text, warnings = plan_file(args.instance, track=args.track, online=args.online, table=args.table)
     except PlanError as error:
-        raise Failure(str(error), 2) from error
+        raise Failure(str(error)) from error
     for warning in warnings:
         print(f"alliancebot: warning: {warning}", file=sys.stderr)
     print(text)

@@ -19,7 +19,17 @@ EXPORT_FORMAT = "alliancebot-export/1"
 
 
 class RetentionError(Exception):
-    """An operator mistake, told in one line."""
+    """An operator mistake told in one line; `declined` when nothing was wrong but the operator said no."""
+
+    def __init__(self, message: str, *, declined: bool = False) -> None:
+        super().__init__(message)
+        self.declined = declined
+
+
+def check_channel_id(channel: str | None) -> None:
+    """A --channel value must look like a Slack conversation id (C…, G… or D…)."""
+    if channel is not None and not (len(channel) > 1 and channel[0] in "CGD" and channel[1:].isalnum() and channel.isupper()):
+        raise RetentionError(f"--channel {channel}: not a Slack channel id (like C0123ABCD)")
 
 
 def pick_installation(db: Database, wanted: str | None) -> InstallationRef:
@@ -45,6 +55,7 @@ def _installation_json(ref: InstallationRef) -> dict[str, Any]:
 
 def export(db: Database, *, output: str, channel: str | None, installation: str | None, clock: Clock | None = None) -> dict[str, int]:
     """Write the alliance's (or, without a channel, every alliance's) data as JSON; rows per table."""
+    check_channel_id(channel)
     ref = pick_installation(db, installation)
     with db.read() as session:
         channels = [channel] if channel else alliance_channels(session, ref.id)
@@ -54,7 +65,7 @@ def export(db: Database, *, output: str, channel: str | None, installation: str 
     document = {"format": EXPORT_FORMAT, "exported_at": (clock or SystemClock()).now().isoformat(),
                 "installation": _installation_json(ref),
                 "alliances": [{"channel_id": data.channel_id, "tables": data.tables} for data in found]}
-    _write(output, document)
+    write_private(output, json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
     totals: dict[str, int] = {}
     for data in found:
         for name, count in data.counts().items():
@@ -63,18 +74,39 @@ def export(db: Database, *, output: str, channel: str | None, installation: str 
     return totals
 
 
-def _write(output: str, document: dict[str, Any]) -> None:
-    """Write atomically and readable by the owner only: the file holds confidential alliance data."""
-    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+def export_decisions(db: Database, *, fmt: str, channel: str | None, output: str, installation: str | None) -> int:
+    """Every consensus decision (of one channel's alliance, or all) as CSV or JSON; how many.
+    Anonymous decisions come out as their views show them: no names next to votes."""
+    from bot.views.consensus_export import export_record, to_csv, to_json
+    from storage.decisions import decision_history
+
+    check_channel_id(channel)
+    ref = pick_installation(db, installation)
+    with db.read() as session:
+        if channel and channel not in alliance_channels(session, ref.id):
+            raise RetentionError(f"--channel {channel}: no alliance data for this channel in {ref.team_id or ref.enterprise_id}")
+        records = [export_record(decision, rounds) for decision, rounds in decision_history(session, ref.id, channel)]
+    write_private(output, to_json(records) if fmt == "json" else to_csv(records))
+    return len(records)
+
+
+def write_private(output: str, text: str) -> None:
+    """Write `text` to standard output (`-`) or atomically to a file only its owner can read: every
+    export holds confidential alliance data."""
     if output == "-":
         sys.stdout.write(text)
         return
     target = Path(output)
     if not target.parent.is_dir():
         raise RetentionError(f"--output {output}: the folder {target.parent} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=".alliancebot-export-", dir=target.parent)
+    if target.is_dir():
+        raise RetentionError(f"--output {output}: is a folder; name a file")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        handle, temporary = tempfile.mkstemp(prefix=".alliancebot-export-", dir=target.parent)  # mode 0600
+    except OSError as error:
+        raise RetentionError(f"--output {output}: cannot write there ({error.strerror or error})") from error
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
         os.replace(temporary, target)
     except BaseException:
@@ -86,6 +118,7 @@ def delete(db: Database, *, channel: str, installation: str | None, yes: bool, s
            stdout: TextIO | None = None) -> dict[str, int]:
     """Delete the alliance in `channel`, after confirmation (or --yes); rows deleted per table."""
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    check_channel_id(channel)
     ref = pick_installation(db, installation)
     with db.read() as session:
         counts = alliance_data(session, ref.id, channel).counts()
@@ -99,7 +132,7 @@ def delete(db: Database, *, channel: str, installation: str | None, yes: bool, s
         stdout.write(f"Delete every row of the alliance in {channel} ({workspace}): {summary}?\nType the channel id to confirm: ")
         stdout.flush()
         if stdin.readline().strip() != channel:
-            raise RetentionError("not confirmed; nothing was deleted")
+            raise RetentionError("not confirmed; nothing was deleted", declined=True)
     with db.write() as session:
         deleted = delete_alliance(session, ref.id, channel)
     logger.info("deleted the alliance in %s of installation %s: %s", channel, ref.id, deleted)

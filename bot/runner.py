@@ -12,7 +12,7 @@ from types import FrameType
 from typing import Any
 
 from bot.app import Services, build_app, build_services
-from bot.cli import Failure, explain_slack_failure, open_migrated_database
+from bot.startup import Failure, explain_slack_failure, open_migrated_database
 from bot.jobs import build_senders, housekeeping
 from bot.scheduler import Scheduler
 from bot.scheduler.leadership import Leadership
@@ -25,7 +25,7 @@ HTTP_THREADS = 16
 
 def start_services(settings: Settings) -> Services:
     """Migrate the database and connect to Slack, or fail with one line."""
-    db = open_migrated_database(settings)
+    db = open_migrated_database(settings.database_url)
     try:
         return build_services(settings, db=db)  # type: ignore[arg-type]
     except SlackCallError as error:

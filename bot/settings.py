@@ -1,12 +1,16 @@
 """Settings, read once from the environment (and a `.env` file) and checked before anything starts."""
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///alliancebot.db"
@@ -57,23 +61,26 @@ class Settings:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse a `.env` file: KEY=VALUE lines, optional quotes and `export`, # comments."""
-    values: dict[str, str] = {}
+    """The `.env` file's values, read by python-dotenv (comments, quotes, `export `, `${VAR}`).
+
+    A line that python-dotenv cannot parse is an error naming the line; python-dotenv alone would
+    only log a warning and drop it, and a setting the operator wrote would silently be missing.
+    """
     if not path.is_file():
-        return values
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        line = line.removeprefix("export ").strip()
-        key, sep, value = line.partition("=")
-        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()):
-            raise ConfigError(f"{path}:{number}", "is not a KEY=VALUE line", "fix or remove that line")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
+        return {}
+    text = path.read_text(encoding="utf-8")
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise ConfigError(f"{path}:{binding.original.line}", "is not a KEY=VALUE line", "fix or remove that line")
+    values = dotenv_values(stream=io.StringIO(text), interpolate=True)
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def read_environment(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> dict[str, str]:
+    """The settings' sources merged: the `.env` file, then the real environment, which wins."""
+    env: dict[str, str] = read_dotenv(dotenv) if dotenv else {}
+    env.update(os.environ if environ is None else environ)
+    return env
 
 
 def _optional(env: Mapping[str, str], name: str) -> str | None:
@@ -81,10 +88,44 @@ def _optional(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
+@dataclass(frozen=True)
+class StoreSettings:
+    """What the database-only commands need (db upgrade, export, alliance delete): no Slack token."""
+
+    database_url: str
+    log_level: str
+
+    def __repr__(self) -> str:
+        return f"StoreSettings(database={self.database_url.split('://', 1)[0]}, log_level={self.log_level})"
+
+
+def load_store_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> StoreSettings:
+    """DATABASE_URL and the log level, checked; the Slack settings are neither read nor required."""
+    env = read_environment(environ, dotenv)
+    return StoreSettings(database_url=_database_url(env), log_level=_log_level(env))
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+    if not re.match(r"^(sqlite|postgresql|postgres)(\+\w+)?://", database_url):
+        raise ConfigError(
+            "DATABASE_URL",
+            "is not a SQLite or PostgreSQL URL",
+            "use sqlite:///alliancebot.db or postgresql+psycopg://user@host:5432/dbname",
+        )
+    return database_url
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    log_level = (env.get("ALLIANCEBOT_LOG_LEVEL", "").strip() or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise ConfigError("ALLIANCEBOT_LOG_LEVEL", f"is {log_level!r}", f"use one of {', '.join(LOG_LEVELS)}")
+    return log_level
+
+
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
     """Read and check settings; the real environment wins over the `.env` file."""
-    env: dict[str, str] = dict(read_dotenv(dotenv)) if dotenv else {}
-    env.update(os.environ if environ is None else environ)
+    env = read_environment(environ, dotenv)
 
     client_id, client_secret = _optional(env, "SLACK_CLIENT_ID"), _optional(env, "SLACK_CLIENT_SECRET")
     encryption_key, redirect_uri = _oauth_settings(env, client_id, client_secret)
@@ -117,17 +158,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
     if not api_url.endswith("/"):
         api_url += "/"
 
-    database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
-    if not re.match(r"^(sqlite|postgresql|postgres)(\+\w+)?://", database_url):
-        raise ConfigError(
-            "DATABASE_URL",
-            "is not a SQLite or PostgreSQL URL",
-            "use sqlite:///alliancebot.db or postgresql+psycopg://user@host:5432/dbname",
-        )
-
-    log_level = (env.get("ALLIANCEBOT_LOG_LEVEL", "").strip() or "INFO").upper()
-    if log_level not in LOG_LEVELS:
-        raise ConfigError("ALLIANCEBOT_LOG_LEVEL", f"is {log_level!r}", f"use one of {', '.join(LOG_LEVELS)}")
+    database_url, log_level = _database_url(env), _log_level(env)
 
     return Settings(
         bot_token=bot_token,

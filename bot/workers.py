@@ -16,7 +16,7 @@ import socket
 import time
 from types import FrameType
 
-from bot.cli import Failure, open_migrated_database
+from bot.startup import MISTAKE, Failure, open_migrated_database, verify_slack
 from bot.settings import Settings
 
 logger = logging.getLogger("alliancebot")
@@ -25,10 +25,13 @@ RESPAWN_PAUSE = 1.0
 
 def serve_workers(settings: Settings, *, host: str, port: int, workers: int, with_scheduler: bool) -> int:
     """Bind, fork `workers` HTTP workers, keep them running until SIGTERM/SIGINT."""
+    # What would stop every worker at start stops the supervisor instead, with the same one line and
+    # status 2 as `run`: a refused token or unreachable Slack, a database that cannot be opened.
+    verify_slack(settings, socket_mode=False)
+    db = open_migrated_database(settings.database_url)
+    db.dispose()  # no connection may cross the fork
     if settings.database_url.startswith("sqlite") and workers > 1:
         logger.warning("several workers on SQLite serialise every write; use PostgreSQL (DATABASE_URL) in production")
-    db = open_migrated_database(settings)
-    db.dispose()  # type: ignore[attr-defined]  # no connection may cross the fork
     try:
         listen = socket.create_server((host, port), backlog=2048)
     except OSError as error:
@@ -36,6 +39,7 @@ def serve_workers(settings: Settings, *, host: str, port: int, workers: int, wit
     listen.set_inheritable(True)
     children: dict[int, int] = {}
     stopping = False
+    failed = 0
 
     def spawn(slot: int) -> None:
         pid = os.fork()
@@ -62,12 +66,23 @@ def serve_workers(settings: Settings, *, host: str, port: int, workers: int, wit
         except InterruptedError:
             continue
         slot = children.pop(pid, None)
-        if slot is not None and not stopping:
-            logger.error("worker %s exited (status %s); starting a new one", pid, status)
-            time.sleep(RESPAWN_PAUSE)
-            spawn(slot)
+        code = os.waitstatus_to_exitcode(status)
+        if slot is None or stopping:
+            continue
+        if code == MISTAKE:
+            # A setting or token problem (the worker logged its line): a new worker would fail the
+            # same way, so stop them all rather than restart one every second for ever.
+            logger.error("worker %s stopped on a setting or token problem; stopping all workers", pid)
+            stop(signal.SIGTERM, None)
+            failed = MISTAKE
+            continue
+        logger.error("worker %s exited (status %s); starting a new one", pid, code)
+        time.sleep(RESPAWN_PAUSE)
+        spawn(slot)
     listen.close()
     logger.info("all workers stopped")
+    if failed:
+        raise Failure("a worker could not start (see the line above); fix the setting and run again", failed)
     return 0
 
 

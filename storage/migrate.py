@@ -33,3 +33,36 @@ def current_revision(db: Database) -> str | None:
 
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest migration this code ships."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def database_status(url: str) -> str:
+    """What `alliancebot check` says of the database at `url`: it answers, and how far it is migrated.
+    Nothing is created or changed (a SQLite file that does not exist yet is reported, not made)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        path = Path(parsed.database)
+        if not path.exists():
+            if not path.parent.is_dir():
+                raise FileNotFoundError(f"the folder {path.parent} does not exist")
+            return f"{path} does not exist yet; `alliancebot run` or `alliancebot db upgrade` creates it"
+    from storage.db import open_database
+
+    db = open_database(url)
+    try:
+        current, head = current_revision(db), head_revision()
+    finally:
+        db.dispose()
+    if current == head:
+        return f"answers, at revision {current} (current)"
+    return f"answers, at revision {current or 'none'}; `alliancebot run` or `alliancebot db upgrade` migrates it to {head}"

@@ -34,7 +34,7 @@ def populated(tmp_path: Path) -> dict[str, str]:
             cast_vote(session, decision, Vote("UB1", "Beta", Level.ACCEPT, "Supply in Q3"), NOW)
             close_decision(session, decision_id, Outcome.QUALIFIED, NOW + timedelta(hours=30))
     db.dispose()
-    return {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "DATABASE_URL": sqlite_url(tmp_path)}
+    return {"DATABASE_URL": sqlite_url(tmp_path)}  # a database-only command needs no Slack token
 
 
 def test_export_as_json_and_csv(tmp_path: Path) -> None:
@@ -65,3 +65,26 @@ def test_operator_mistakes_are_one_line_and_non_zero(tmp_path: Path) -> None:
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     bad_format = alliancebot("export", "decisions", "--format", "xml", env=env, cwd=tmp_path)
     assert bad_format.returncode == 2 and "invalid choice" in bad_format.stderr
+
+
+def test_a_channel_without_an_alliance_is_the_same_mistake_for_both_exports(tmp_path: Path) -> None:
+    env = populated(tmp_path)
+    decisions = alliancebot("export", "decisions", "--channel", "C0NONE", env=env, cwd=tmp_path)
+    everything = alliancebot("export", "--channel", "C0NONE", "--output", "x.json", env=env, cwd=tmp_path)
+    for result in (decisions, everything):
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip() == "alliancebot: --channel C0NONE: no alliance data for this channel in T1"
+        assert result.stdout == ""
+
+
+def test_every_export_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    env = populated(tmp_path)
+    (tmp_path / "old.csv").write_text("an older export\n")
+    (tmp_path / "old.csv").chmod(0o644)
+    for args, name in ((("export", "decisions", "--output", "old.csv"), "old.csv"),
+                       (("export", "decisions", "--format", "json", "--output", "new.json"), "new.json"),
+                       (("export", "--output", "all.json"), "all.json")):
+        result = alliancebot(*args, env=env, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+    assert "Proposal in C1" in (tmp_path / "old.csv").read_text()

@@ -35,7 +35,7 @@ TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "
 IDEMPOTENT = frozenset({
     "auth.test", "chat.update", "chat.delete", "chat.getPermalink", "conversations.members", "conversations.info",
     "conversations.history", "conversations.replies", "conversations.open", "users.info", "team.info", "views.update", "views.publish",
-    "files.getUploadURLExternal",
+    "files.getUploadURLExternal", "apps.connections.open",
 })
 
 

@@ -111,15 +111,55 @@ def test_a_refused_bot_token_stops_start_up_with_one_line(slack: SlackDouble, tm
     assert "SLACK_BOT_TOKEN was refused by Slack" in out and "Traceback" not in out
 
 
-def test_check_reports_the_bot_and_the_mode(slack: SlackDouble, tmp_path: Path) -> None:
+def check(slack: SlackDouble, tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
-    env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_APP_TOKEN": slack.app_token, "SLACK_API_URL": slack.api_url})
-    result = subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_APP_TOKEN": slack.app_token, "SLACK_API_URL": slack.api_url, **overrides})
+    return subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_check_tries_every_token_the_mode_uses_and_the_database(slack: SlackDouble, tmp_path: Path) -> None:
+    result = check(slack, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "ok: bot alliancebot (UBOT) in Alpha Pharma (T0ALPHA); Socket Mode" in result.stdout
-    env["SLACK_BOT_TOKEN"] = "xoxb-wrong"
-    result = subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in result.stderr
+    assert "ok: SLACK_APP_TOKEN opens Socket Mode connections" in result.stdout
+    assert "alliancebot.db does not exist yet" in result.stdout and not (tmp_path / "alliancebot.db").exists()
+    assert len(slack.calls("apps.connections.open")) == 1
+
+    refused = check(slack, tmp_path, SLACK_BOT_TOKEN="xoxb-wrong")
+    assert refused.returncode == 2 and "SLACK_BOT_TOKEN was refused by Slack (invalid_auth)" in refused.stderr
+    # An app-level token Slack does not know (or a bot token where an app-level one belongs).
+    for token, code in (("xapp-1-unknown", "invalid_auth"),):
+        refused = check(slack, tmp_path, SLACK_APP_TOKEN=token)
+        assert refused.returncode == 2, refused.stdout
+        assert refused.stderr.strip() == (f"alliancebot: SLACK_APP_TOKEN was refused by Slack ({code}): create an app-level token "
+                                          "with the connections:write scope on the app's Basic Information page")
+    slack.revoke_token(slack.app_token)
+    revoked = check(slack, tmp_path)
+    assert revoked.returncode == 2 and "SLACK_APP_TOKEN was refused by Slack (token_revoked)" in revoked.stderr
+
+    # HTTP mode has no app-level token to try; a database that cannot be opened is one line too.
+    http = check(slack, tmp_path, SLACK_APP_TOKEN="", SLACK_SIGNING_SECRET=SECRET,
+                 DATABASE_URL=f"sqlite:///{tmp_path}/no/such/folder/x.db")
+    assert http.returncode == 2 and "ok: bot alliancebot (UBOT) in Alpha Pharma (T0ALPHA); HTTP" in http.stdout
+    assert http.stderr.strip().startswith("alliancebot: DATABASE_URL: cannot open the database") and len(http.stderr.strip().splitlines()) == 1
+
+
+def test_run_with_several_workers_stops_with_one_line_on_a_refused_token_or_unreachable_slack(slack: SlackDouble, tmp_path: Path) -> None:
+    slack.revoke_token(slack.bot_token)
+    process = start(slack, tmp_path, "--http", "--workers", "2", "--port", str(free_port()), socket_mode=False)
+    out, _ = process.communicate(timeout=60)
+    assert process.returncode == 2, out
+    assert out.strip().splitlines() == ["alliancebot: SLACK_BOT_TOKEN was refused by Slack (token_revoked): copy the current Bot User "
+                                        "OAuth Token from the app's OAuth & Permissions page"]
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env.update({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"})
+    unreachable = subprocess.run([sys.executable, "-m", "bot", "run", "--http", "--workers", "2", "--port", str(free_port())],
+                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert unreachable.returncode == 2, unreachable.stderr
+    assert "cannot reach Slack at SLACK_API_URL" in unreachable.stderr and "Traceback" not in unreachable.stderr
+    assert "starting a new one" not in unreachable.stderr
 
 
 def test_the_scheduler_runs_alone_and_stops_on_sigterm(slack: SlackDouble, tmp_path: Path) -> None:
