@@ -47,6 +47,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 
 @pytest.fixture
+def pg_database_fixture() -> Iterator[Database]:
+    """A migrated PostgreSQL schema (skips without TEST_DATABASE_URL): for what only a PostgreSQL
+    deployment does, such as several processes on one database (SQLite serves one process)."""
+    yield from pg_database()
+
+
+@pytest.fixture
 def pg_url() -> str:
     """The PostgreSQL URL for tests that start processes against it."""
     if not PG_URL:

@@ -151,12 +151,6 @@ def bot2(request: pytest.FixtureRequest, slack: SlackDouble, tmp_path: Path) -> 
         databases.close()
 
 
-@pytest.fixture
-def pg_database_fixture() -> Iterator[Database]:
-    """A migrated PostgreSQL schema (skips without TEST_DATABASE_URL): for multi-process deployments."""
-    yield from pg_database()
-
-
 def with_alliance(bot: RunningBot, channel: str = CHANNEL, name: str = "Alpha–Beta", by_user: str = "UMARIA") -> RunningBot:
     """Set up a channel's Alpha–Beta alliance (partners by Slack team), as /alliance setup would."""
     setup = Alliance(channel, name, MemberMapping.SLACK_TEAM, (Partner("Alpha Pharma", HOME), Partner("Beta Bio", PARTNER)))

@@ -72,9 +72,8 @@ def wait_for(check, timeout: float, what: str):  # type: ignore[no-untyped-def]
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def test_standby_takes_over_when_the_active_scheduler_is_killed(database: Database, tmp_path: Path) -> None:
-    if database.dialect != "postgresql":
-        pytest.skip("failover is between processes on one PostgreSQL database")
+def test_standby_takes_over_when_the_active_scheduler_is_killed(pg_database_fixture: Database, tmp_path: Path) -> None:
+    database = pg_database_fixture  # several processes on one database: a PostgreSQL deployment
     from datetime import datetime, timezone
 
     inst = installation(database)

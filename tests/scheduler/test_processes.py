@@ -30,9 +30,8 @@ with open(out, "w") as record:
 """
 
 
-def test_two_processes_share_the_work_without_doubles(database: Database, tmp_path: Path) -> None:
-    if database.dialect != "postgresql":
-        pytest.skip("SQLite serves one process; several schedulers are a PostgreSQL deployment")
+def test_two_processes_share_the_work_without_doubles(pg_database_fixture: Database, tmp_path: Path) -> None:
+    database = pg_database_fixture  # several processes on one database: a PostgreSQL deployment
     inst = installation(database)
     with database.write() as session:
         for i in range(500):

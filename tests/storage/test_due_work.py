@@ -220,9 +220,8 @@ with open(out, "w") as record:
 """
 
 
-def test_two_processes_claim_and_send_every_row_exactly_once(database: Database, tmp_path: Path) -> None:
-    if database.dialect != "postgresql":
-        pytest.skip("SQLite serves one process; several schedulers are a PostgreSQL deployment")
+def test_two_processes_claim_and_send_every_row_exactly_once(pg_database_fixture: Database, tmp_path: Path) -> None:
+    database = pg_database_fixture  # several processes on one database: a PostgreSQL deployment
     inst = installation(database)
     add_many(database, inst, 500, kind="reminder")
     url = database.engine.url.render_as_string(hide_password=False)
