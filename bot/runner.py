@@ -12,7 +12,7 @@ from types import FrameType
 from typing import Any
 
 from bot.app import Services, build_app, build_services
-from bot.startup import Failure, explain_slack_failure, open_migrated_database
+from bot.startup import Failure, explain_slack_failure, first_line, open_migrated_database, verify_slack
 from bot.jobs import build_senders, housekeeping
 from bot.scheduler import Scheduler
 from bot.scheduler.leadership import Leadership
@@ -49,7 +49,7 @@ def on_stop_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
 
 
 def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool, workers: int = 1,
-            listen: socket.socket | None = None) -> int:
+            listen: socket.socket | None = None, health_port: int | None = None) -> int:
     """`alliancebot run`: serve Slack until SIGTERM, then finish in-flight work and stop."""
     started = time.monotonic()
     if force_http and not settings.signing_secret:
@@ -66,7 +66,7 @@ def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_
         if scheduler:
             scheduler.start()
         if settings.socket_mode and not force_http:
-            serve_socket_mode(app, services, started)
+            serve_socket_mode(app, services, started, (host, health_port) if health_port is not None else None)
         else:
             serve_http(app, services, host, port, started, listen)
     finally:
@@ -79,23 +79,64 @@ def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_
     return 0
 
 
-def serve_socket_mode(app: Any, services: Services, started: float) -> None:
+def serve_socket_mode(app: Any, services: Services, started: float, health: tuple[str, int] | None = None) -> None:
     """Connect over Socket Mode (apps.connections.open through SLACK_API_URL) and wait for a stop signal."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from bot.slack_edge.socket_mode import SocketModeConnection
 
+    settings = services.settings
+    verify_slack(settings)  # a refused app-level token is one line and status 2, not retries for ever
     stop = threading.Event()
     on_stop_signals(lambda _signum, _frame: stop.set())
-    handler = SocketModeHandler(app, services.settings.app_token)
+    connection = SocketModeConnection(app, settings.app_token or "", settings.api_url)
     try:
-        handler.connect()
-    except SlackCallError as error:
-        raise Failure(f"SLACK_APP_TOKEN was refused by Slack ({error.error})", 2) from error
+        connection.connect()
     except Exception as error:
-        reason = getattr(getattr(error, "response", None), "data", None) or type(error).__name__
-        raise Failure(f"SLACK_APP_TOKEN: could not open a Socket Mode connection ({reason}); create an app-level token with connections:write", 2) from error
+        connection.close()
+        raise Failure(f"SLACK_APP_TOKEN: could not open a Socket Mode connection ({first_line(error)})", 2) from error
+    health_server = serve_health(services, connection, health) if health else None
     logger.info("connected to Slack over Socket Mode in %.2fs", time.monotonic() - started)
-    stop.wait()
-    handler.close()
+    try:
+        stop.wait()
+    finally:
+        if health_server is not None:
+            health_server.close()
+        connection.close()
+
+
+def serve_health(services: Services, connection: Any, where: tuple[str, int]) -> Any:
+    """Serve /healthz (database and Socket Mode connection) on `where` in a thread; returns a closer."""
+    import waitress
+
+    from bot.slack_edge.health import HealthApp
+
+    host, port = where
+    try:
+        server = waitress.create_server(HealthApp(services.db, connection), host=host, port=port, threads=2, ident="alliancebot")
+    except OSError as error:
+        raise Failure(f"--health-port {port}: cannot listen on {host}:{port} ({error.strerror})", 2) from error
+    thread = threading.Thread(target=server.run, name="health", daemon=True)
+    thread.start()
+    logger.info("health check at http://%s:%s/healthz", host, server.effective_port)  # type: ignore[union-attr]
+
+    class Closer:
+        def close(self) -> None:
+            stop_waitress(server, thread)
+
+    return Closer()
+
+
+def stop_waitress(server: Any, thread: threading.Thread | None = None) -> None:
+    """Let running requests finish, then close every socket from the server's own loop thread (closing
+    them from here raced its select() on a closed descriptor), so the loop ends with an empty map."""
+    server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+
+    def close_all() -> None:
+        for channel in list(server._map.values()):
+            channel.close()
+
+    server.trigger.pull_trigger(close_all)
+    if thread is not None:
+        thread.join(timeout=5)
 
 
 def serve_http(app: Any, services: Services, host: str, port: int, started: float, listen: socket.socket | None = None) -> None:

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-import os
 import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -15,12 +13,12 @@ from slack_bolt import App, BoltRequest
 
 from bot.clock import Clock
 from storage.db import Database
+from bot.slack_edge.health import HEALTH_PATH, reply_health
 from bot.slack_edge.signatures import SignatureBook
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 WINDOW = 300  # seconds; Slack's own limit for request timestamps
 MAX_BODY = 1_000_000
 _REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 500: "Internal Server Error"}
@@ -57,7 +55,7 @@ class SlackHttpEdge:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
         if path == HEALTH_PATH and method in ("GET", "HEAD"):
-            return self._health(start_response)
+            return reply_health(start_response, self.db)
         if self.oauth_flow is not None and method == "GET" and path in (self.oauth_flow.install_path, self.oauth_flow.redirect_uri_path):
             return self._oauth(environ, start_response, path)
         if path != EVENTS_PATH:
@@ -97,14 +95,6 @@ class SlackHttpEdge:
         if path == self.oauth_flow.install_path:
             return _bolt_reply(start_response, self.oauth_flow.handle_installation(request))
         return _bolt_reply(start_response, self.oauth_flow.handle_callback(request))
-
-    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
-        try:
-            self.db.ping()
-        except Exception as error:
-            logger.warning("health check: database unavailable (%s)", type(error).__name__)
-            return _reply(start_response, "503 Service Unavailable", json.dumps({"ok": False, "database": "unavailable"}).encode(), "application/json")
-        return _reply(start_response, "200 OK", json.dumps({"ok": True, "pid": os.getpid()}).encode(), "application/json")
 
 
 def _bolt_reply(start_response: StartResponse, response: Any) -> Iterable[bytes]:

@@ -1,4 +1,4 @@
-"""A real Bolt app reached through the double: Socket Mode (SocketModeHandler) and signed HTTP."""
+"""A real Bolt app reached through the double: Socket Mode (the bot's own SocketModeConnection) and signed HTTP."""
 from __future__ import annotations
 
 import json
@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from slack_bolt import App, BoltRequest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.signature import SignatureVerifier
 from websockets.sync.client import connect
 
+from bot.slack_edge.socket_mode import SocketModeConnection
 from tests.double.conftest import sample, web
 from tests.slack_double import HttpTransport, Person, SignedHttpClient, SlackDouble, SocketModeTransport
 
@@ -114,7 +114,7 @@ def serve_http(app: App) -> ThreadingHTTPServer:
 
 @pytest.fixture(scope="module")
 def setup() -> Iterator[Setup]:
-    """One double and one Bolt app for the module (Bolt's Socket Mode shutdown takes ~3 s, so share it)."""
+    """One double and one Bolt app for the module."""
     with SlackDouble() as slack:
         slack.add_team("T0BETA", "Beta Bio", domain="betabio")
         slack.add_user("UMARIA", slack.team_id, "maria")
@@ -122,7 +122,7 @@ def setup() -> Iterator[Setup]:
         slack.add_channel(CHANNEL, "alpha-beta", members=["UMARIA", "UKENJI"], is_ext_shared=True)
         seen: dict[str, list[Any]] = {}
         app = build_app(slack, seen)
-        handler = SocketModeHandler(app, slack.app_token)
+        handler = SocketModeConnection(app, slack.app_token, slack.api_url)
         handler.connect()
         server = serve_http(app)
         assert slack.socket.wait_connected(5)

@@ -11,13 +11,13 @@ from typing import Any, TypeVar
 import pytest
 import waitress
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import Services, build_app, build_services
 from bot.domain.alliance import Alliance, MemberMapping, Partner
-from bot.runner import HTTP_THREADS
+from bot.runner import HTTP_THREADS, stop_waitress
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
+from bot.slack_edge.socket_mode import SocketModeConnection
 from storage.alliances import save_alliance
 from storage.db import Database
 from tests.conftest import migrated_sqlite, pg_database
@@ -83,11 +83,11 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
     app = build_app(services)
     stops: list[Callable[[], None]] = []
     if mode == "socket":
-        handler = SocketModeHandler(app, settings.app_token)
-        handler.connect()
+        connection = SocketModeConnection(app, settings.app_token or "", settings.api_url)
+        connection.connect()
         slack.socket.wait_connected(5)
         transport: Any = SocketModeTransport(slack)
-        stops.append(lambda: close_socket_mode(handler, slack))
+        stops.append(connection.close)
     else:
         server = waitress.create_server(SlackHttpEdge(app, database, services.clock, SECRET), host="127.0.0.1", port=0, threads=HTTP_THREADS)
         thread = threading.Thread(target=server.run, daemon=True)
@@ -102,30 +102,6 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
         services.coalescer.close()
 
     return RunningBot(services, app, transport, slack), stop
-
-
-def close_socket_mode(handler: SocketModeHandler, slack: SlackDouble) -> None:
-    """Close the app's connection without waiting out slack_sdk's 3-second receive timeout."""
-    client = handler.client
-    client.auto_reconnect_enabled = False
-    slack.socket.hard_close()  # wakes the client's blocked recv(), which otherwise holds the lock close() needs
-    client.closed = True
-    client.message_queue.put(None)  # wakes the message processor out of its 1-second queue wait
-    handler.close()
-
-
-def stop_waitress(server: Any, thread: threading.Thread | None = None) -> None:
-    """Let running requests finish, then close every socket from the server's own loop thread (closing
-    them from here raced its select() on a closed descriptor), so the loop ends with an empty map."""
-    server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
-
-    def close_all() -> None:
-        for channel in list(server._map.values()):
-            channel.close()
-
-    server.trigger.pull_trigger(close_all)
-    if thread is not None:
-        thread.join(timeout=5)
 
 
 @pytest.fixture(params=["socket", "http"])

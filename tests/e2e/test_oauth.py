@@ -26,7 +26,8 @@ from storage.installation_tokens import load_tokens
 from storage.models import InstallationTokenRow
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
-from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually, stop_waitress
+from bot.runner import stop_waitress
+from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually
 from tests.slack_double import HttpTransport, Person, SlackDouble
 from tests.slack_double.payloads import event_envelope
 

@@ -45,6 +45,7 @@ class SocketModeServer:
         self.envelopes: list[dict[str, Any]] = []
         self._connections: list[ServerConnection] = []
         self._waiting: dict[str, tuple[threading.Event, list[Any]]] = {}
+        self._acked_at: dict[str, float] = {}
         self._lock = threading.Condition()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -105,6 +106,8 @@ class SocketModeServer:
         with self._lock:
             waiter = self._waiting.get(envelope_id)
         if waiter is not None:
+            with self._lock:
+                self._acked_at.setdefault(envelope_id, time.monotonic())
             waiter[1].append(data.get("payload"))
             waiter[0].set()
 
@@ -146,9 +149,47 @@ class SocketModeServer:
         latency = time.monotonic() - started
         with self._lock:
             self._waiting.pop(envelope_id, None)
+            self._acked_at.pop(envelope_id, None)
             self.envelopes.append(envelope)
             self.acks.append(AckRecord(envelope_id, envelope_type, acked, latency))
         return AckResult(acked, latency, box[0] if box else None)
+
+    def send_burst(self, deliveries: list[tuple[str, dict[str, Any]]], timeout: float = 30.0) -> list[AckResult]:
+        """Deliver many envelopes at once, as Slack does when many people click together: every frame
+        is written to the connection back to back (a few milliseconds for hundreds of large ones),
+        then the acks are awaited. Each latency runs from when its own frame was written."""
+        if not self.wait_connected(timeout):
+            raise AssertionError("no app is connected over Socket Mode")
+        waiters: list[tuple[dict[str, Any], threading.Event, list[Any]]] = []
+        with self._lock:
+            connection = self._connections[-1]
+            for envelope_type, payload in deliveries:
+                envelope = {"envelope_id": str(uuid.uuid4()), "type": envelope_type, "payload": payload,
+                            "accepts_response_payload": envelope_type != "events_api", "retry_attempt": 0, "retry_reason": ""}
+                event, box = threading.Event(), list[Any]()
+                self._waiting[envelope["envelope_id"]] = (event, box)
+                waiters.append((envelope, event, box))
+        frames = [json.dumps(envelope) for envelope, _, _ in waiters]
+        sent_at: list[float] = []
+        for frame in frames:
+            sent_at.append(time.monotonic())
+            try:
+                connection.send(frame)
+            except ConnectionClosed:
+                break  # the rest never left; they count as not acked
+        deadline = time.monotonic() + timeout
+        results: list[AckResult] = []
+        for index, (envelope, event, box) in enumerate(waiters):
+            acked = index < len(sent_at) and event.wait(max(0.0, deadline - time.monotonic()))
+            latency = (self._acked_at.get(envelope["envelope_id"], time.monotonic()) - sent_at[index]) if index < len(sent_at) else 0.0
+            results.append(AckResult(bool(acked), latency, box[0] if box else None))
+        with self._lock:
+            for (envelope, _, _), result in zip(waiters, results):
+                self._waiting.pop(envelope["envelope_id"], None)
+                self._acked_at.pop(envelope["envelope_id"], None)
+                self.envelopes.append(envelope)
+                self.acks.append(AckRecord(envelope["envelope_id"], envelope["type"], result.acked, result.latency))
+        return results
 
     def disconnect(self, reason: str = "refresh_requested") -> None:
         """Ask connected apps to reconnect, as Slack does before it recycles a connection."""
