@@ -103,10 +103,9 @@ class SocketModeConnection:
     def status(self) -> dict[str, Any]:
         """For the health endpoint: connected or not, and for how long."""
         now = time.monotonic()
-        if self.alive() and self._up_since is not None:
-            return {"socket_mode": "connected", "for_seconds": round(now - self._up_since, 1)}
-        since = self._down_since if self._down_since is not None else now
-        return {"socket_mode": "reconnecting", "for_seconds": round(now - since, 1)}
+        if self.alive():
+            return {"socket_mode": "connected", "for_seconds": round(now - (self._up_since or now), 1)}
+        return {"socket_mode": "reconnecting", "for_seconds": round(now - (self._down_since or now), 1)}
 
     def close(self) -> None:
         """Close the connection, let envelopes being handled finish, and stop the loop thread."""

@@ -201,9 +201,9 @@ def test_message_shortcuts_carry_the_message(setup: Setup) -> None:
 
 def test_bolt_reconnects_after_a_disconnect_frame(setup: Setup) -> None:
     slack = setup.slack
-    before = len(slack.calls("apps.connections.open"))
+    before = slack.socket.opened
     slack.socket.disconnect(reason="refresh_requested")
-    eventually(lambda: len(slack.calls("apps.connections.open")) > before)
+    eventually(lambda: slack.socket.opened > before and slack.socket.connected == 1)
     assert Person(slack, SocketModeTransport(slack), "UMARIA").run("/ping", channel=CHANNEL).payload == {"text": "pong"}
 
 
@@ -248,3 +248,30 @@ def test_raw_socket_protocol_hello_acks_timeouts_and_hard_close() -> None:
         assert not late.acked and not slack.socket.acks[-1].acked
         slack.socket.hard_close()
         eventually(lambda: slack.socket.connected == 0, timeout=2)
+
+
+def test_a_connection_url_opens_one_connection_only() -> None:
+    from websockets.exceptions import InvalidStatus
+
+    with SlackDouble() as slack:
+        url = slack.socket.new_link()
+        with connect(url) as ws:
+            assert json.loads(ws.recv(timeout=2))["type"] == "hello"
+        for used_or_made_up in (url, slack.socket.url + "?ticket=made-up", slack.socket.url):
+            with pytest.raises(InvalidStatus) as refused:
+                connect(used_or_made_up)
+            assert refused.value.response.status_code == 401
+
+
+def test_a_cut_network_leaves_the_connection_open_but_silent() -> None:
+    with SlackDouble() as slack, connect(slack.socket.new_link(), ping_interval=None, close_timeout=0.2) as ws:
+        ws.recv(timeout=2)  # hello
+        assert slack.socket.wait_connected(2)
+        slack.socket.cut_network()
+        assert slack.socket.connected == 1  # Slack's side knows nothing either
+        pong = ws.ping()
+        assert not pong.wait(1.0)  # no pong comes back, and nothing says the connection is gone
+        with pytest.raises(TimeoutError):
+            ws.recv(timeout=0.5)
+        with connect(slack.socket.new_link()) as fresh:  # a new connection is not affected
+            assert json.loads(fresh.recv(timeout=2))["type"] == "hello"

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -160,6 +161,38 @@ def test_run_with_several_workers_stops_with_one_line_on_a_refused_token_or_unre
     assert unreachable.returncode == 2, unreachable.stderr
     assert "cannot reach Slack at SLACK_API_URL" in unreachable.stderr and "Traceback" not in unreachable.stderr
     assert "starting a new one" not in unreachable.stderr
+
+
+def test_socket_mode_health_says_when_the_connection_to_slack_is_down(slack: SlackDouble, tmp_path: Path) -> None:
+    port = free_port()
+    process = start(slack, tmp_path, "--health-port", str(port), socket_mode=True)
+
+    def health() -> tuple[int, dict]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+        except OSError:
+            return 0, {}
+
+    try:
+        slack.socket.wait_connected(30)
+        status, body = eventually(lambda: (h := health())[0] == 200 and h, timeout=30, what="healthy")
+        assert body["socket_mode"] == "connected" and body["ok"] is True
+        # Slack cannot hand out a new connection for a while (apps.connections.open fails), and the
+        # open one drops: the health check says so until a new connection is up.
+        slack.inject("apps.connections.open", "server_error", times=1000)
+        slack.socket.hard_close()
+        status, body = eventually(lambda: (h := health())[0] == 503 and h, timeout=30, what="unhealthy")
+        assert body["socket_mode"] == "reconnecting" and body["ok"] is False
+        slack.ws.faults.clear()
+        eventually(lambda: health()[0] == 200, timeout=60, what="healthy again")
+        assert Person(slack, SocketModeTransport(slack), "UMARIA").run("/alliance", "help", channel=CHANNEL).acked
+    finally:
+        out = stop(process)
+    assert process.returncode == 0, out
+    assert "Socket Mode: reconnected to Slack after" in out and "Traceback" not in out, out
 
 
 def test_the_scheduler_runs_alone_and_stops_on_sigterm(slack: SlackDouble, tmp_path: Path) -> None:

@@ -23,6 +23,8 @@ class Transport(Protocol):
 
     def deliver(self, kind: Kind, payload: dict[str, Any]) -> AckResult: ...
 
+    def deliver_burst(self, kind: Kind, payloads: list[dict[str, Any]], timeout: float = 30.0) -> list[AckResult]: ...
+
 
 class SocketModeTransport:
     """Deliveries as Socket Mode envelopes over the double's WebSocket server."""
@@ -35,12 +37,23 @@ class SocketModeTransport:
         """Send one envelope and wait for its ack."""
         return self.double.socket.send(kind, payload, timeout=self.timeout)
 
+    def deliver_burst(self, kind: Kind, payloads: list[dict[str, Any]], timeout: float = 30.0) -> list[AckResult]:
+        """Every envelope written to the connection back to back, then the acks awaited."""
+        return self.double.socket.send_burst([(kind, payload) for payload in payloads], timeout=timeout)
+
 
 class HttpTransport:
     """Deliveries as signed HTTP requests to the app's endpoint (e.g. /slack/events)."""
 
     def __init__(self, double: SlackDouble, app_url: str) -> None:
         self.client = SignedHttpClient(app_url, double.signing_secret)
+
+    def deliver_burst(self, kind: Kind, payloads: list[dict[str, Any]], timeout: float = 30.0) -> list[AckResult]:
+        """Every request at once, as Slack sends many people's clicks: each on its own connection."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(64, max(1, len(payloads)))) as pool:
+            return list(pool.map(lambda payload: self.deliver(kind, payload), payloads))
 
     def deliver(self, kind: Kind, payload: dict[str, Any]) -> AckResult:
         """POST in the wire format of `kind`; acked means HTTP 200, as Slack counts it."""
@@ -108,6 +121,12 @@ class Person:
 
     def click(self, button_text: str, channel: str | None = None, message_ts: str | None = None, home: bool = False) -> AckResult:
         """Click the button showing `button_text` on the newest message that has one (or the open modal, or Home)."""
+        return self.transport.deliver("interactive", self.click_payload(button_text, channel, message_ts, home))
+
+    def click_payload(self, button_text: str, channel: str | None = None, message_ts: str | None = None,
+                      home: bool = False) -> dict[str, Any]:
+        """The block_actions payload Slack would send for that click (with the whole current message), not sent:
+        for bursts, where many people's clicks leave together (`deliver_burst`)."""
         seen: list[str] = []
         for kind, surface in self._surfaces(channel, message_ts, home):
             blocks = surface.blocks if kind == "message" else surface.get("blocks", [])
@@ -117,7 +136,7 @@ class Person:
                     action = {"action_id": element.get("action_id"), "block_id": block.get("block_id"), "text": element["text"],
                               "type": "button", "action_ts": now_ts()}
                     action.update({k: element[k] for k in ("value", "style", "url") if k in element})
-                    return self._act(kind, surface, action)
+                    return self._action_payload(kind, surface, action)
         where = f"channel {channel}" if channel else ("the Home tab" if home else "the open modal or Home tab")
         raise AssertionError(f"no button {button_text!r} in {where}; buttons seen: {seen}")
 
@@ -143,6 +162,10 @@ class Person:
 
     def _act(self, kind: str, surface: Any, action: dict[str, Any]) -> AckResult:
         """Send block_actions for `action` on a message or a view, as Slack builds it."""
+        return self.transport.deliver("interactive", self._action_payload(kind, surface, action))
+
+    def _action_payload(self, kind: str, surface: Any, action: dict[str, Any]) -> dict[str, Any]:
+        """block_actions for `action` on a message or a view, as Slack builds it."""
         d = self.double
         payload: dict[str, Any] = {"type": "block_actions", "user": user_obj(d, self.user_id), "api_app_id": d.app_id,
                                    "token": VERIFICATION_TOKEN, "trigger_id": d.issue_trigger(self.user_id), "team": team_obj(d),
@@ -161,7 +184,7 @@ class Person:
             payload["container"] = {"type": "view", "view_id": surface["id"]}
             payload["view"] = view_for_payload(surface, state_values(surface.get("blocks", []), submission=False))
         payload["actions"] = [action]
-        return self.transport.deliver("interactive", payload)
+        return payload
 
     def message_shortcut(self, callback_id: str, channel: str, message_ts: str) -> AckResult:
         """Run a message shortcut ("More actions" on a message)."""
