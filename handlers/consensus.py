@@ -107,6 +107,15 @@ def register(app: App, services: Services) -> None:
         text, blocks = views.nudged_message(len(waiting), queued)
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
+    @app.action(Action.WHO_HAS_NOT_VOTED)
+    @guard
+    def who_has_not_voted(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        """Anyone in the channel sees the full list of who has not voted, privately."""
+        ack()
+        decision = find(services, context["installation_id"], views.decision_id_from(body["actions"][0].get("value")))
+        text, blocks = views.not_voted_list(decision)
+        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
     @app.action(Action.RECORD_ASSUMPTIONS)
     @guard
     def record_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:

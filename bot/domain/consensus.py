@@ -256,6 +256,16 @@ class Decision:
         """Who has voted in the current round (in anonymous mode, from the ballots)."""
         return self.ballots if self.anonymous else tuple(v.voter_id for v in self.votes)
 
+    def not_voted_by_partner(self) -> tuple[tuple[str | None, tuple[str, ...]], ...]:
+        """Who has not voted in the current round, grouped by the partner they speak for (the
+        alliance's order, then anyone not mapped to a partner); partners with nobody left are omitted."""
+        voted = set(self.voted_ids)
+        groups: dict[str | None, list[str]] = {partner: [] for partner in (*self.partners, None)}
+        for user, partner in self.deciders:
+            if user not in voted:
+                groups.setdefault(partner, []).append(user)
+        return tuple((partner, tuple(users)) for partner, users in groups.items() if users)
+
     def everyone_voted(self) -> bool:
         """True when every decider has voted in the current round."""
         voted = set(self.voted_ids)

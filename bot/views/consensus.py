@@ -55,6 +55,13 @@ def _counts(tally: PartnerTally) -> str:
     return " · ".join(f"{LABELS[level]} {tally.count(level)}" for level in Level)
 
 
+# The decision message names at most this many of those who have not voted; the rest are counted
+# per partner, so that the message (which Slack puts into every click's payload) does not grow
+# with the number of deciders.
+NAMES_SHOWN = 10
+MENTIONS_PER_SECTION = 150
+
+
 def decision_message(decision: Decision, now: datetime) -> Message:
     """The decision as everyone in the channel sees it, updated in place as votes come in."""
     tally, verdict = decision.tally(), decision.verdict()
@@ -78,16 +85,15 @@ def decision_message(decision: Decision, now: datetime) -> Message:
                               f" · {bk.duration(elapsed(decision.rounds, now).total_seconds())} since round 1 began"))
     out.append(bk.section(_tally_text(decision)))
     if decision.status == "open":
-        if decision.anonymous:
-            waiting = f"{len(tally.not_voted)} of {len(decision.decider_ids)}" if tally.not_voted else "everyone has voted"
-        else:
-            waiting = bk.mention_list(list(tally.not_voted), 15) if tally.not_voted else "everyone has voted"
-        out.append(bk.context(f"Not voted yet: {waiting}"))
+        out.append(bk.context(f"Not voted yet: {_waiting(decision)}"))
         if verdict.outcome is Outcome.NO_CONSENSUS and not decision.anonymous:
             out.append(bk.section(":no_entry: Blocked: " + "; ".join(bk.escape(c) for c in verdict.blocking_concerns)[:2800]))
         buttons = [{"type": "button", "action_id": VOTE_ACTIONS[level], "text": bk.plain(LABELS[level], 75), "value": button_value(decision.id),
                     **({"style": "primary"} if level is Level.SUPPORT else {"style": "danger"} if level is Level.BLOCK else {})}
                    for level in Level]
+        if not decision.anonymous and len(tally.not_voted) > NAMES_SHOWN:
+            buttons.append({"type": "button", "action_id": Action.WHO_HAS_NOT_VOTED, "text": bk.plain("Who hasn't voted?", 75),
+                            "value": button_value(decision.id)})
         buttons.append({"type": "button", "action_id": Action.NUDGE, "text": bk.plain("Remind non-voters", 75), "value": button_value(decision.id)})
         buttons.append({"type": "button", "action_id": Action.CLOSE_DECISION, "text": bk.plain("Close decision", 75), "value": button_value(decision.id)})
         out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": buttons})
@@ -100,6 +106,48 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         elif decision.outcome in (Outcome.FULL, Outcome.QUALIFIED):
             out.extend(_assumptions_blocks(decision))
     return f"{title}: {decision.proposal[:200]}", out
+
+
+def _waiting(decision: Decision) -> str:
+    """Who has not voted, in a line whose length does not grow with the team: up to NAMES_SHOWN
+    mentions, then how many more per partner (the full list is a click away). Anonymous decisions
+    show only counts, as the tally does."""
+    not_voted = decision.tally().not_voted
+    if not not_voted:
+        return "everyone has voted"
+    if decision.anonymous:
+        return f"{len(not_voted)} of {len(decision.decider_ids)}"
+    shown = " ".join(f"<@{user}>" for user in not_voted[:NAMES_SHOWN])
+    if len(not_voted) <= NAMES_SHOWN:
+        return shown
+    rest: dict[str | None, int] = {}
+    for user in not_voted[NAMES_SHOWN:]:
+        partner = decision.partner_of(user)
+        rest[partner] = rest.get(partner, 0) + 1
+    per_partner = ", ".join(f"{bk.escape(partner) if partner else 'not mapped'} {count}" for partner, count in rest.items())
+    return f"{shown} and {len(not_voted) - NAMES_SHOWN} more ({per_partner})"
+
+
+def not_voted_list(decision: Decision) -> Message:
+    """The full list of who has not voted, by partner, for the person who asked (ephemeral)."""
+    if decision.anonymous:
+        text = "This decision is anonymous: only how many of each partner have voted is shown."
+        return text, [bk.section(text)]
+    groups = decision.not_voted_by_partner()
+    if not groups:
+        text = "Everyone has voted."
+        return text, [bk.section(text)]
+    total = sum(len(users) for _, users in groups)
+    blocks: list[dict[str, Any]] = [bk.section(f"*Not voted yet in round {decision.round_number}* ({total} of {len(decision.decider_ids)}):")]
+    for partner, users in groups:
+        heading = f"*{bk.escape(partner) if partner else 'Not mapped to a partner'}* ({len(users)})"
+        # Sections hold 3000 characters: about 150 mentions each; a message holds 50 blocks.
+        for start in range(0, len(users), MENTIONS_PER_SECTION):
+            part = " ".join(f"<@{user}>" for user in users[start:start + MENTIONS_PER_SECTION])
+            blocks.append(bk.section(f"{heading}\n{part}" if start == 0 else part))
+    if len(blocks) > 50:
+        blocks = [*blocks[:49], bk.context("The list goes on; remind them all with *Remind non-voters*.")]
+    return f"{total} people have not voted yet.", blocks
 
 
 def _tally_text(decision: Decision) -> str:

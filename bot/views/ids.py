@@ -105,6 +105,7 @@ class Action(StrEnum):
     CLOSE_DECISION = "consensus_close"
     REVISE = "consensus_revise"
     NUDGE = "consensus_remind_non_voters"
+    WHO_HAS_NOT_VOTED = "consensus_who_has_not_voted"
     REVISED_PROPOSAL = "revised_proposal_input"
     PROPOSAL = "proposal_input"
     BACKGROUND = "background_input"

@@ -258,3 +258,27 @@ def test_auto_close_when_everyone_has_voted(alliance: RunningBot) -> None:
     kenji.click("Support", channel=CHANNEL)
     eventually(lambda: "Full consensus" in decision_text(bot), what="the automatic close")
     assert stored(bot).status == "closed"
+
+
+def test_the_decision_message_does_not_grow_with_the_team_and_the_full_list_is_a_click_away(bot2: RunningBot) -> None:
+    import json
+
+    bot = bot2
+    sizes = {}
+    for channel, per_partner in (("C0SMALL", 6), ("C0LARGE", 150)):
+        people = crowded_alliance(bot, channel, per_partner)
+        bot.person(people[0]).run("/consensus", f"Approve the supply plan for {channel}", channel=channel)
+        message = eventually(lambda: bot.slack.messages(channel), what="the decision")[0]
+        sizes[channel] = len(json.dumps(message.blocks))
+    large = bot.slack.messages("C0LARGE")[0]
+    assert sizes["C0LARGE"] - sizes["C0SMALL"] < 300, sizes  # ten names and two counts, whatever the team
+    waiting = next(e["text"] for b in large.blocks if b["type"] == "context" for e in b["elements"] if "Not voted yet" in e["text"])
+    assert waiting.count("<@") == 10 and "and 290 more (Alpha Pharma 140, Beta Bio 150)" in waiting
+
+    # Anyone, of either partner, sees the whole list privately.
+    bot.person("UB007").click("Who hasn't voted?", channel="C0LARGE", message_ts=large.ts)
+    answer = eventually(lambda: [m for m in bot.slack.ephemerals("C0LARGE", "UB007") if "Not voted yet" in str(m.blocks)],
+                        what="the full list")[-1]
+    text = json.dumps(answer.blocks)
+    assert all(f"<@{user}>" in text for user in [f"UA{i:03d}" for i in range(150)] + [f"UB{i:03d}" for i in range(150)])
+    assert "*Alpha Pharma* (150)" in text and "*Beta Bio* (150)" in text
