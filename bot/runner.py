@@ -14,6 +14,7 @@ from typing import Any
 from bot.app import Services, build_app, build_services
 from bot.startup import Failure, explain_slack_failure, first_line, open_migrated_database, verify_slack
 from bot.jobs import build_senders, housekeeping
+from handlers.consensus import catch_up_messages
 from bot.scheduler import Scheduler
 from bot.scheduler.leadership import Leadership
 from bot.settings import ConfigError, Settings
@@ -61,6 +62,9 @@ def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_
         return serve_workers(settings, host=host, port=port, workers=workers, with_scheduler=with_scheduler)
     services = start_services(settings)
     app = build_app(services)
+    caught_up = catch_up_messages(services)
+    if caught_up:
+        logger.info("bringing %d decision message(s) up to date with the stored votes", caught_up)
     scheduler = make_scheduler(services) if with_scheduler else None
     try:
         if scheduler:

@@ -19,7 +19,7 @@ from bot.domain.commands import split_command
 from bot.domain.errors import FormErrors, UserError
 from bot.slack_edge.directory import member_from_user
 from bot.slack_edge.errors import answer_errors, form_or_errors
-from bot.slack_edge.payloads import Actor, CommandCall, state_values
+from bot.slack_edge.payloads import Actor, CommandCall, list_field, state_values, text_field
 from bot.views import alliance as views
 from bot.views.ids import Block, Callback, Command, partner_block
 from bot.views.metadata import ChannelRef
@@ -67,11 +67,15 @@ def register(app: App, services: Services) -> None:
             return
         actor = Actor.from_interaction(body)
         values = state_values(view)
-        drafts = [PartnerDraft(values.get(partner_block(n, "name")) or "", values.get(partner_block(n, "team")),
-                               tuple(values.get(partner_block(n, "members")) or ())) for n in range(1, 5)]
-        mapping = MemberMapping(values.get(Block.ALLIANCE_MAPPING) or MemberMapping.SLACK_TEAM)
+        drafts = [PartnerDraft(text_field(values, partner_block(n, "name")), text_field(values, partner_block(n, "team")) or None,
+                               list_field(values, partner_block(n, "members"))) for n in range(1, 5)]
+        chosen = text_field(values, Block.ALLIANCE_MAPPING) or MemberMapping.SLACK_TEAM.value
+        if chosen not in {option.value for option in MemberMapping}:
+            ack(response_action="errors", errors={Block.ALLIANCE_MAPPING: "Choose one of the options."})
+            return
+        mapping = MemberMapping(chosen)
         try:
-            alliance = build_alliance(ref.channel_id, values.get(Block.ALLIANCE_NAME) or "", mapping, drafts)
+            alliance = build_alliance(ref.channel_id, text_field(values, Block.ALLIANCE_NAME), mapping, drafts)
         except FormErrors as errors:
             ack(response_action="errors", errors={views.field_block(k): v for k, v in errors.errors.items()})
             return

@@ -59,6 +59,19 @@ def state_values(view: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def text_field(values: Mapping[str, Any], block_id: str) -> str:
+    """A text field of `state_values`: "" when absent or not text (a forged payload can put a
+    multi-select's list where a text input was)."""
+    value = values.get(block_id)
+    return value if isinstance(value, str) else ""
+
+
+def list_field(values: Mapping[str, Any], block_id: str) -> tuple[str, ...]:
+    """A multi-select field of `state_values`: () when absent or not a list of text."""
+    value = values.get(block_id)
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     """`value` when it is a JSON object, else an empty one."""
     return value if isinstance(value, Mapping) else {}
