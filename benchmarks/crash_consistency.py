@@ -160,10 +160,13 @@ class VoteFigures:
     doubled: int
     acked_not_stored: int
     seconds: float
+    forms: int = 0  # of the clicks, Block votes sent with their concern from the form
+    message_caught_up: bool = False  # after the last restart, the message shows every stored vote
 
     def line(self) -> str:
-        return (f"bot kill -9 x{self.kills} during vote bursts: {self.clicks} clicks, {self.acked} acked, {self.stored} votes stored, "
-                f"{self.doubled} doubled, {self.acked_not_stored} acked but lost ({self.seconds:.1f} s)")
+        return (f"bot kill -9 x{self.kills} during vote bursts: {self.clicks} votes ({self.forms} Block forms), {self.acked} acked, "
+                f"{self.stored} votes stored, {self.doubled} doubled, {self.acked_not_stored} acked but lost, message "
+                f"{'caught up' if self.message_caught_up else 'NOT caught up'} after restart ({self.seconds:.1f} s)")
 
 
 def start_bot(slack: SlackDouble, url: str, port: int) -> subprocess.Popen[bytes]:
@@ -197,8 +200,37 @@ def click(slack: SlackDouble, client: SignedHttpClient, voter: str, decision_id:
         return False  # the bot died under this request
 
 
+def submit_block(slack: SlackDouble, client: SignedHttpClient, voter: str, form: dict[str, Any]) -> bool:
+    """Submit the Block form (the concern modal the bot opens) with a concern, as Slack sends it."""
+    concern = next(b for b in form["blocks"] if b.get("type") == "input")
+    state = {concern["block_id"]: {concern["element"]["action_id"]: {"type": "plain_text_input", "value": f"Concern of {voter}"}}}
+    payload: dict[str, Any] = {
+        "type": "view_submission", "team": {"id": HOME if int(voter[3:]) % 2 else PARTNER, "domain": "x"},
+        "user": {"id": voter, "username": voter.lower(), "team_id": HOME if int(voter[3:]) % 2 else PARTNER},
+        "api_app_id": slack.app_id, "token": "x", "trigger_id": slack.issue_trigger(voter),
+        "view": {**form, "id": f"V{voter}", "team_id": HOME, "app_installed_team_id": HOME, "state": {"values": state}},
+        "response_urls": [], "is_enterprise_install": False, "enterprise": None}
+    try:
+        return client.interactive(payload).status == 200
+    except OSError:
+        return False  # the bot died under this request
+
+
+def tally_shown(slack: SlackDouble, ts: str) -> int:
+    """How many votes the decision message says were cast ("n/m voted" per partner, added up)."""
+    import re
+
+    message = next(m for m in slack.messages(CHANNEL) if m.ts == ts)
+    return sum(int(n) for n in re.findall(r"\((\d+)/\d+ voted\)", json.dumps(message.blocks)))
+
+
 def vote_crashes(url: str, voters: int, bursts: int, rng: random.Random) -> VoteFigures:
-    """Bursts of votes at `alliancebot run --http`, killed mid-burst and restarted; votes never doubled."""
+    """Bursts of votes at `alliancebot run --http`, killed mid-burst and restarted; votes never doubled.
+    Every third vote is a Block sent from the concern form (the vote is in the form's submission)."""
+    from bot.domain.consensus import Level
+    from bot.views.consensus import concern_modal
+    from storage.decisions import load_decision
+
     started = time.monotonic()
     slack = double()
     try:
@@ -216,6 +248,10 @@ def vote_crashes(url: str, voters: int, bursts: int, rng: random.Random) -> Vote
             decision_id = create_decision(session, installation_id=inst, channel_id=CHANNEL, creator_id=people[0], proposal=Proposal("Crash"),
                                           deciders=[(p, "Alpha" if int(p[3:]) % 2 else "Beta") for p in people], partners=["Alpha", "Beta"], now=now)
             set_message(session, decision_id, ts)
+            decision = load_decision(session, inst, decision_id)
+        assert decision is not None
+        form = concern_modal(decision, Level.BLOCK)
+        blockers = set(people[::3])
         clicks, acked, kills = 0, set(), 0
         per_burst = max(1, voters // bursts)
         for burst in range(bursts):
@@ -224,7 +260,8 @@ def vote_crashes(url: str, voters: int, bursts: int, rng: random.Random) -> Vote
             client = SignedHttpClient(f"http://127.0.0.1:{port}/slack/events", SECRET, timeout=5)
             group = people[burst * per_burst:(burst + 1) * per_burst]
             with ThreadPoolExecutor(16) as pool:
-                futures = {voter: pool.submit(click, slack, client, voter, decision_id, ts) for voter in group}
+                futures = {voter: (pool.submit(submit_block, slack, client, voter, form) if voter in blockers
+                                   else pool.submit(click, slack, client, voter, decision_id, ts)) for voter in group}
                 time.sleep(rng.uniform(0.05, 0.6))
                 bot.send_signal(signal.SIGKILL)
                 bot.wait()
@@ -233,10 +270,24 @@ def vote_crashes(url: str, voters: int, bursts: int, rng: random.Random) -> Vote
             acked.update(voter for voter, future in futures.items() if future.result())
         with db.read() as session:
             stored = list(session.scalars(select(VoteRow.voter_id)))
+            levels = dict(session.execute(select(VoteRow.voter_id, VoteRow.level)).all())
         db.dispose()
         counts = Counter(stored)
-        return VoteFigures(clicks, len(acked), kills, len(counts), sum(n > 1 for n in counts.values()),
-                           len(acked - set(counts)), time.monotonic() - started)
+        wrong_level = sum(1 for voter, level in levels.items() if (level == Level.BLOCK.value) != (voter in blockers))
+        # Restarted once more, nobody clicking: the message must come to show every stored vote.
+        port = free_port()
+        bot = start_bot(slack, url, port)
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and tally_shown(slack, ts) != len(counts):
+                time.sleep(0.1)
+            caught_up = tally_shown(slack, ts) == len(counts)
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            bot.wait(timeout=30)
+        return VoteFigures(clicks, len(acked), kills, len(counts), sum(n > 1 for n in counts.values()) + wrong_level,
+                           len(acked - set(counts)), time.monotonic() - started, forms=len(blockers & set(people[:clicks])),
+                           message_caught_up=caught_up)
     finally:
         slack.stop()
 

@@ -1,7 +1,8 @@
 """`/consensus`: start a decision, vote with a level (and a concern), close it with an outcome."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import logging
+from datetime import date, datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -11,10 +12,8 @@ from bot.domain.consensus import (
     Decision,
     Level,
     Proposal,
-    Vote,
     check_assumptions,
     check_start,
-    ANONYMOUS_FINAL,
     check_can_close,
     check_can_nudge,
     check_can_revise,
@@ -29,13 +28,14 @@ from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
+from bot.slack_edge.installation_context import bound_installation
 from handlers.consensus_votes import ACK_WAIT, QueuedVote, VoteQueue
 from storage.alliances import get_alliance
 from storage.decisions import (
-    cast_vote,
     channel_decisions,
     close_decision,
     create_decision,
+    decisions_to_catch_up,
     load_decision,
     record_assumptions,
     set_message,
@@ -44,6 +44,8 @@ from storage.decisions import (
 
 if TYPE_CHECKING:
     from bot.app import Services
+
+logger = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
@@ -89,8 +91,15 @@ def register(app: App, services: Services) -> None:
         form = form_or_errors(ack, Block.CONCERN, read)
         if form is None:
             return
+        # Stored before the form closes: a vote the person saw accepted survives a crash right after.
+        vote = QueuedVote(context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2], body, None, in_form=True)
+        if not queue.put(vote).wait(ACK_WAIT):
+            logger.warning("a vote from the concern form was not stored within %.1fs; not acknowledged", ACK_WAIT)
+            return
+        if vote.refusal:
+            ack(response_action="errors", errors={Block.CONCERN: vote.refusal[0].message})
+            return
         ack()
-        record_vote(services, context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2])
 
     register_revisions(app, services)
 
@@ -255,9 +264,16 @@ def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
         try:
             actor = Actor.from_interaction(body)
             decision_id = views.decision_id_from(body["actions"][0].get("value"))
-            if level is Level.SUPPORT:
-                queue.put(QueuedVote(context["installation_id"], decision_id, actor, level, None, body, respond)).wait(ACK_WAIT)
-                return
+        except Exception:
+            ack()  # a click that cannot be read is answered, not left to time out
+            raise
+        if level is Level.SUPPORT:
+            if queue.put(QueuedVote(context["installation_id"], decision_id, actor, level, None, body, respond)).wait(ACK_WAIT):
+                ack()
+            else:
+                logger.warning("a Support vote was not stored within %.1fs; not acknowledged", ACK_WAIT)
+            return
+        try:
             decision = find(services, context["installation_id"], decision_id)
             check_can_vote(decision, actor.user_id)
         finally:
@@ -300,19 +316,16 @@ def start_decision(services: Services, installation_id: int, channel_id: str, cr
         set_message(session, decision_id, ts)
 
 
-def record_vote(services: Services, installation_id: int, decision_id: int, actor: Actor, level: Level, concern: str | None) -> None:
-    """Store the vote (a repeat changes nothing) and refresh the message."""
-    with services.db.write() as session:
-        decision = load_decision(session, installation_id, decision_id)
-        if decision is None:
-            raise UserError("I cannot find this decision any more.")
-        partner = check_can_vote(decision, actor.user_id)
-        if cast_vote(session, decision, Vote(actor.user_id, partner, level, concern), services.clock.now()) == "final":
-            raise UserError(ANONYMOUS_FINAL)
-        voted = load_decision(session, installation_id, decision_id)
-        if voted is not None and voted.auto_close and voted.everyone_voted():
-            close_decision(session, decision_id, voted.closing_verdict().outcome, services.clock.now())
-    refresh(services, installation_id, decision_id)
+def catch_up_messages(services: Services) -> int:
+    """At start-up: have every decision message show what is stored. A vote committed just before
+    the process died (and acknowledged) may not have reached the message; without this it would
+    show the old tally until somebody clicked again. Updates are coalesced and rate-limited as usual."""
+    with services.db.read() as session:
+        found = decisions_to_catch_up(session, services.clock.now() - timedelta(days=1))
+    for installation_id, decision_id in found:
+        with bound_installation(installation_id):
+            refresh(services, installation_id, decision_id)
+    return len(found)
 
 
 def refresh(services: Services, installation_id: int, decision_id: int) -> None:

@@ -1,4 +1,4 @@
-"""Support clicks are stored in batches (group commit) and acked once their batch is committed.
+"""Votes are stored in batches (group commit) and acked once their batch is committed.
 
 A burst of clicks on one decision (300 people within a second) used to hold every listener thread
 in its own write transaction, each loading the whole decision again; acks queued behind them and
@@ -6,7 +6,12 @@ took seconds. Acking first and storing after was fast but lost acknowledged vote
 was killed in between (docs/reliability.md). Now a click is queued and its listener waits for one
 drain thread, which stores everything queued so far in one transaction per decision, wakes the
 waiting listeners (who ack), and asks once for the message to be refreshed. Refusals (closed
-decision, not a decider, anonymous vote already cast) reach the person as an ephemeral answer.
+decision, not a decider, anonymous vote already cast) reach the person as an ephemeral answer, or
+for a vote sent from the concern form, as an error shown in the form.
+
+A vote not committed within ACK_WAIT is not acknowledged at all: Slack then tells the person it
+did not go through (it may still be stored a moment later, and a second click changes nothing).
+Acknowledging it anyway would tell Slack it was received when a crash could still lose it.
 """
 from __future__ import annotations
 
@@ -31,9 +36,8 @@ logger = logging.getLogger(__name__)
 # Short transactions: on SQLite every writer (e.g. the HTTP edge's replay check before an ack)
 # queues on one lock, so a batch must not hold it long.
 MAX_BATCH = 50
-# A listener acks when its vote is committed, or after this long (Slack allows 3 s; the vote is
-# then stored a moment later, as before).
-ACK_WAIT = 2.0
+# A listener acks when its vote is committed; past this, it does not ack (Slack allows 3 s).
+ACK_WAIT = 2.5
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,9 @@ class QueuedVote:
     body: dict[str, Any]
     respond: Callable[..., Any] | None
     stored: threading.Event = field(default_factory=threading.Event, compare=False)
+    # From the concern form: a refusal is shown in the form (the listener reads it), not sent apart.
+    in_form: bool = False
+    refusal: list[UserError] = field(default_factory=list, compare=False)
 
 
 class VoteQueue:
@@ -95,6 +102,10 @@ class VoteQueue:
                     try:
                         self._store([vote])
                     except Exception as error:
+                        if vote.in_form:
+                            vote.refusal.append(error if isinstance(error, UserError) else UserError("Your vote could not be stored; please try again."))
+                            vote.stored.set()
+                            continue
                         vote.stored.set()
                         with bound_installation(vote.installation_id):
                             self._answer(error, vote.body, vote.respond)
@@ -125,6 +136,9 @@ class VoteQueue:
                 voted = load_decision(session, *key) if key in touched and decision is not None and decision.auto_close else None
                 if voted is not None and voted.status == "open" and voted.auto_close and voted.everyone_voted():
                     close_decision(session, voted.id, voted.closing_verdict().outcome, services.clock.now())
+        for vote, problem in refused:
+            if vote.in_form:
+                vote.refusal.append(problem)
         for vote in batch:
             vote.stored.set()
         # One drain thread serves every workspace: bind each refresh and answer to its own (OAuth mode).
@@ -132,5 +146,7 @@ class VoteQueue:
             with bound_installation(installation_id):
                 self._refresh(services, installation_id, decision_id)
         for vote, problem in refused:
+            if vote.in_form:
+                continue
             with bound_installation(vote.installation_id):
                 self._answer(problem, vote.body, vote.respond)

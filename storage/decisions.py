@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -215,6 +215,15 @@ def channel_decisions(session: Session, installation_id: int, channel_id: str, *
                                          DecisionRow.status == ("open" if open_ones else "closed"))
     query = query.order_by(DecisionRow.id if open_ones else DecisionRow.closed_at.desc()).limit(limit)
     return load_decisions(session, installation_id, list(session.scalars(query)))
+
+
+def decisions_to_catch_up(session: Session, closed_since: datetime) -> list[tuple[int, int]]:
+    """(installation, decision) of every decision with a message that may still change or have
+    changed lately: the open ones and those closed since `closed_since`."""
+    query = (select(DecisionRow.installation_id, DecisionRow.id)
+             .where(DecisionRow.message_ts.is_not(None), or_(DecisionRow.status == "open", DecisionRow.closed_at >= closed_since))
+             .order_by(DecisionRow.id))
+    return [(installation_id, decision_id) for installation_id, decision_id in session.execute(query)]
 
 
 def record_assumptions(session: Session, decision_id: int, assumptions: Sequence[str], review_at: datetime | None) -> None:
