@@ -39,8 +39,8 @@ DP_SETUP_UNITS = 256  # what any DP call costs beyond its vectors' fields
 # Work budgets, in units of `Work` (one unit is one elementary step of a search, see there).
 EXACT_MAX_WORK = 1_800_000
 EXACT_FIRST_WORK = 1_200_000  # the first try; after a neighbourhood search it gets what is left
-NEIGHBOURHOOD_WORK = 500_000
-SMALL_PLAN_WORK = 2_000_000  # everything a small series' plan_series may spend, both passes of track A included
+NEIGHBOURHOOD_WORK = 400_000
+SMALL_PLAN_WORK = 1_800_000  # everything a small series' plan_series may spend, both passes of track A included
 
 
 class Work:
