@@ -397,10 +397,11 @@ def _bound_weights(d: int) -> list[tuple[int, ...]]:
 def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
         upper: int, work: Work | None = None) -> list[dict[Vector, int]] | None:
     """The lexicographic optimum when its max_cum is at most `upper`, else None; GaveUp once `work` is
-    spent (each state grown by each vector, each state through each axis of the filter: one unit) or
-    past EXACT_MAX_STATES. States are cumulative vectors, extended by the bounded group sums and packed into
-    one integer with a guard bit per field, so growing a state is one addition and checking every bound
-    is one subtraction and one mask; a state beaten on one class by another equal elsewhere is dropped."""
+    spent (one unit per state grown by each vector and per state through each axis of the filter, and
+    the set-up) or past EXACT_MAX_STATES. States are cumulative vectors, extended by the bounded group
+    sums and packed into one integer with a guard bit per field, so growing a state is one addition and
+    checking every bound is one subtraction and one mask; a state beaten on one class by another equal
+    elsewhere is dropped."""
     d = len(base)
     weights = _bound_weights(d)
     # Big groups first: the bounds on what the rest must still add are then tight sooner.
