@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 
 import pytest
 
@@ -32,7 +31,7 @@ def test_exact_counts_equal_brute_force(seed: int) -> None:
                     for _ in range(groups)]
     multiplicity = [rng.randint(1, 3) for _ in range(groups)]
     heuristic = improve(base, sizes, vector_lists, multiplicity)
-    exact = exact_counts(base, sizes, vector_lists, multiplicity, heuristic, budget_s=60)
+    exact = exact_counts(base, sizes, vector_lists, multiplicity, heuristic, budget=10**9)
     assert exact is not None and exact.optimal
     counts = exact.counts
     assert [sum(c.values()) for c in counts] == multiplicity
@@ -44,7 +43,7 @@ def test_neighbourhood_search_re_solves_a_few_occurrences_at_a_time_and_never_wo
 
     vectors = [[(0, 8), (8, 0)]]
     lopsided = [{(0, 8): 6, (8, 0): 0}]  # one person carries all six meetings
-    better = neighbourhoods([0, 0], [1, 1], vectors, lopsided, deadline=time.perf_counter() + 5, size=2)
+    better = neighbourhoods([0, 0], [1, 1], vectors, lopsided, budget=10**9, size=2)
     assert _cum_of([0, 0], better) == [24, 24] and sum(better[0].values()) == 6
     # From a bad start on random groups: never worse, and every group keeps its number of occurrences.
     rng = random.Random(3)
@@ -55,6 +54,6 @@ def test_neighbourhood_search_re_solves_a_few_occurrences_at_a_time_and_never_wo
         start = [dict.fromkeys(v, 0) for v in vector_lists]
         for g, v in enumerate(vector_lists):
             start[g][v[-1]] = 2
-        found = neighbourhoods([0, 0, 0], sizes, vector_lists, start, deadline=time.perf_counter() + 5, size=4)
+        found = neighbourhoods([0, 0, 0], sizes, vector_lists, start, budget=10**9, size=4)
         assert [sum(c.values()) for c in found] == multiplicity
         assert _official(_cum_of([0, 0, 0], found), sizes) <= _official(_cum_of([0, 0, 0], start), sizes)

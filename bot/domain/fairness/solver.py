@@ -5,9 +5,12 @@ occurrences whose candidate starts score identically form one group, so a series
 aggregated integer programme of MEETING-FAIRNESS.md: how many occurrences of each group use each
 non-dominated pain vector. A greedy start is improved by local search on those counts and a
 smoothed-max squeeze; a small series (at most 12 classes and 16 occurrences) is then solved exactly
-by a DP over cumulative vectors, or, when that runs out of time, improved a few occurrences at a
-time by the same DP and tried again. The counts are laid out in date order keeping the running
+by a DP over cumulative vectors, or, when that runs out of its budget, improved a few occurrences at
+a time by the same DP and tried again. The counts are laid out in date order keeping the running
 ledger balanced.
+
+Every budget is counted in work (`Work`), never in seconds, so the same input gives the same plan
+on any machine, however fast or busy; only the time it takes varies.
 """
 from __future__ import annotations
 
@@ -15,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 import itertools
 import math
 import random
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,15 +30,57 @@ from bot.domain.fairness.pain import Table, build_tables, person_classes
 
 Vector = tuple[int, ...]
 
-# The exact path: series this small go to the DP, which gives up past these many states or seconds.
+# The exact path: series this small go to the DP, which gives up past these many states or work units.
 EXACT_MAX_CLASSES = 12
 EXACT_MAX_OCCURRENCES = 16
 EXACT_MAX_STATES = 60_000
 GROWN_MAX_STATES = 8 * EXACT_MAX_STATES  # before the dominance filter
-EXACT_MAX_SECONDS = 0.3
-EXACT_FIRST_SECONDS = 0.2  # the first try; after a neighbourhood search it gets what is left
-NEIGHBOURHOOD_SECONDS = 0.1
-SMALL_PLAN_SECONDS = 0.42  # everything a small series' plan_series may spend, both passes of track A included
+DP_SETUP_UNITS = 256  # what any DP call costs beyond its vectors' fields
+# Work budgets, in units of `Work` (one unit is one elementary step of a search, see there).
+EXACT_MAX_WORK = 1_800_000
+EXACT_FIRST_WORK = 1_200_000  # the first try; after a neighbourhood search it gets what is left
+NEIGHBOURHOOD_WORK = 400_000
+SMALL_PLAN_WORK = 1_800_000  # everything a small series' plan_series may spend, both passes of track A included
+
+
+class Work:
+    """A budget of work, counted in units that each take about the same time (0.1–0.3 µs on the 2-core
+    machine of docs/benchmarks.md): in the exact DP, one state grown by one vector, one state through
+    one axis of the dominance filter, and half a unit per field and class of each vector it sets up;
+    in the squeeze, one coordinate of one candidate move weighed; in the neighbourhood search, one per
+    occurrence per try besides its DPs. Never seconds: the same input gives the same plan on any
+    machine, however fast or busy it is.
+
+    `share(units)` is a part of this budget for one phase: at most `units`, and never more than is left
+    here; what the part spends is spent here too."""
+
+    __slots__ = ("left", "_parent")
+
+    def __init__(self, units: int, parent: Work | None = None) -> None:
+        self.left = units if parent is None else min(units, parent.left)
+        self._parent = parent
+
+    @classmethod
+    def of(cls, budget: int | Work) -> Work:
+        """`budget` itself when it is a Work, else a fresh budget of that many units."""
+        return budget if isinstance(budget, Work) else cls(budget)
+
+    def share(self, units: int) -> Work:
+        """A part of this budget of at most `units`."""
+        return Work(units, self)
+
+    def spend(self, units: int) -> bool:
+        """Spend `units`; whether the budget still holds (False once it has run out)."""
+        work: Work | None = self
+        while work is not None:
+            work.left -= units
+            work = work._parent
+        return self.left >= 0
+
+    @property
+    def spent(self) -> bool:
+        """Nothing is left."""
+        return self.left <= 0
 
 
 @dataclass
@@ -120,16 +164,16 @@ def plan_series(problem: Problem, *, track: Track = Track.B, carried_qp: Mapping
     Online use: pass the occurrences already held in `fixed` (and earlier series' pain in
     `carried_qp`); the rest is re-planned from the pain already carried.
     """
-    started = time.perf_counter()
     prepared = prepare(problem)
     carried, held = _carried(problem, carried_qp), dict(fixed or {})
-    plan = _plan(prepared, track, carried, held, small_deadline=started + SMALL_PLAN_SECONDS)
+    work = Work(SMALL_PLAN_WORK)
+    plan = _plan(prepared, track, carried, held, work)
     if track is Track.A and not plan.optimal:
         # Track B's schedules are track A schedules too; the search can land on a better one from there.
-        # A small series' second pass only gets what is left of its time, so it stays fast.
+        # A small series' second pass only gets what is left of its budget, so it stays fast.
         try:
-            night_free = _plan(prepared, Track.B, carried, held, small_deadline=started + SMALL_PLAN_SECONDS, optional=True)
-        except NoTimeLeft:
+            night_free = _plan(prepared, Track.B, carried, held, work, optional=True)
+        except NoWorkLeft:
             return plan
         if (night_free.max_cum_qp, night_free.total_qp) < (plan.max_cum_qp, plan.total_qp):
             plan = SeriesPlan(Track.A, night_free.occurrences, night_free.ledger_qp, night_free.carried_qp, False, False)
@@ -167,10 +211,12 @@ def _index_of(prepared: Prepared, k: int, start: datetime) -> int:
 
 
 def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict[int, datetime],
-          small_deadline: float | None = None, optional: bool = False) -> SeriesPlan:
+          work: Work | None = None, optional: bool = False) -> SeriesPlan:
+    """`work`: what a small series may still spend (SMALL_PLAN_WORK when None); larger series only
+    spend SQUEEZE_WORK on their squeeze."""
     problem = prepared.problem
-    if small_deadline is None:
-        small_deadline = time.perf_counter() + SMALL_PLAN_SECONDS
+    if work is None:
+        work = Work(SMALL_PLAN_WORK)
     for k in fixed:
         if not 0 <= k < len(prepared.tables):
             raise UserError(f"fixed occurrence {k} does not exist", field="fixed")
@@ -203,22 +249,18 @@ def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict
     vector_lists = [pareto(list(options[key]), sizes) for key in group_keys]
     multiplicity = [len(groups[key]) for key in group_keys]
     small = len(base) <= EXACT_MAX_CLASSES and sum(multiplicity) <= EXACT_MAX_OCCURRENCES
-    if optional and small and time.perf_counter() >= small_deadline:
-        raise NoTimeLeft  # a second opinion the small series has no time left for
+    if optional and small and work.spent:
+        raise NoWorkLeft  # a second opinion the small series has no budget left for
     # The heuristic first; a small series then goes to the exact DP with its result as the bound (the
-    # better the bound, the fewer states), all within the series' time.
-    squeeze_s = SQUEEZE_BUDGET_S if not small else max(0.0, min(SQUEEZE_BUDGET_S, small_deadline - time.perf_counter()))
-    counts = improve(base, sizes, vector_lists, multiplicity, budget_s=squeeze_s)
+    # better the bound, the fewer states), all within the series' budget.
+    counts = improve(base, sizes, vector_lists, multiplicity, work.share(SQUEEZE_WORK) if small else SQUEEZE_WORK)
     exact = None
     if small:
-        time_left = small_deadline - time.perf_counter()
-        exact = exact_counts(base, sizes, vector_lists, multiplicity, counts, min(EXACT_FIRST_SECONDS, time_left))
+        exact = exact_counts(base, sizes, vector_lists, multiplicity, counts, work.share(EXACT_FIRST_WORK))
         if exact is None:
             # Re-solving a few occurrences at a time exactly tightens the bound; then the DP tries again with it.
-            until = min(time.perf_counter() + NEIGHBOURHOOD_SECONDS, small_deadline)
-            counts = neighbourhoods(base, sizes, vector_lists, counts, until)
-            time_left = small_deadline - time.perf_counter()
-            exact = exact_counts(base, sizes, vector_lists, multiplicity, counts, time_left)
+            counts = neighbourhoods(base, sizes, vector_lists, counts, work.share(NEIGHBOURHOOD_WORK))
+            exact = exact_counts(base, sizes, vector_lists, multiplicity, counts, work)
     if exact is not None:
         counts = exact.counts
     # Lay the counts out in date order: each occurrence takes, from what its group has left, the
@@ -255,12 +297,12 @@ def _series(prepared: Prepared, track: Track, carried: dict[str, int], choice: d
 
 
 
-class NoTimeLeft(Exception):
-    """An optional pass of a small series found its time already spent."""
+class NoWorkLeft(Exception):
+    """An optional pass of a small series found its work budget already spent."""
 
 
 class GaveUp(Exception):
-    """The exact DP ran past its clock or state budget (not: there is no solution)."""
+    """The exact DP ran past its work or state budget (not: there is no solution)."""
 
 
 @dataclass
@@ -273,21 +315,21 @@ class Exact:
 
 
 def exact_counts(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
-                 heuristic: list[dict[Vector, int]], budget_s: float = EXACT_MAX_SECONDS) -> Exact | None:
-    """Small series solved exactly from the heuristic's result H, within `budget_s`: first the DP under
-    max_cum <= H - 1 (cheap: few states fit), whose best state is the optimum whenever it finds one; when
-    none fits, H's max_cum is optimal and the DP under <= H then looks for the least total. None when
-    the first step gives up (past EXACT_MAX_STATES or the clock)."""
-    deadline = time.perf_counter() + budget_s
+                 heuristic: list[dict[Vector, int]], budget: int | Work = EXACT_MAX_WORK) -> Exact | None:
+    """Small series solved exactly from the heuristic's result H, within `budget` (work units): first the
+    DP under max_cum <= H - 1 (cheap: few states fit), whose best state is the optimum whenever it finds
+    one; when none fits, H's max_cum is optimal and the DP under <= H then looks for the least total.
+    None when the first step gives up (past EXACT_MAX_STATES or the budget)."""
+    work = Work.of(budget)
     upper = max(_cum_of(base, heuristic))
     try:
-        better = _dp(base, sizes, vector_lists, multiplicity, upper - 1, deadline)
+        better = _dp(base, sizes, vector_lists, multiplicity, upper - 1, work)
     except GaveUp:
         return None
     if better is not None:
         return Exact(better, True, True)
     try:
-        best = _dp(base, sizes, vector_lists, multiplicity, upper, deadline)
+        best = _dp(base, sizes, vector_lists, multiplicity, upper, work)
     except GaveUp:
         return Exact(heuristic, True, False)
     return Exact(best or heuristic, True, best is not None)
@@ -298,12 +340,13 @@ NEIGHBOURHOOD_PATIENCE = 50  # tries in a row that change nothing before the sea
 
 
 def neighbourhoods(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], counts: list[dict[Vector, int]],
-                   deadline: float, size: int = NEIGHBOURHOOD_SIZE) -> list[dict[Vector, int]]:
+                   budget: int | Work, size: int = NEIGHBOURHOOD_SIZE) -> list[dict[Vector, int]]:
     """Large-neighbourhood search for a series the exact DP cannot finish: free `size` occurrences (one
     that loads someone at the top, the rest at random), re-solve just those exactly with the DP under
-    the current max_cum, keep the result when (max_cum, total) improves; until the deadline or
-    NEIGHBOURHOOD_PATIENCE tries in a row change nothing. Seeded: the same series and the same time
-    give the same plan."""
+    the current max_cum, keep the result when (max_cum, total) improves; until `budget` (work units:
+    the DPs' own and one per occurrence per try) is spent or NEIGHBOURHOOD_PATIENCE tries in a row
+    change nothing. Seeded: the same series gives the same plan."""
+    work = Work.of(budget)
     rng = random.Random(0)
     counts = [dict(c) for c in counts]
     units = [(g, v) for g, c in enumerate(counts) for v, m in c.items() for _ in range(m)]
@@ -311,7 +354,7 @@ def neighbourhoods(base: list[int], sizes: list[int], vector_lists: list[list[Ve
         return counts
     cum = _cum_of(base, counts)
     best, stale = _official(cum, sizes), 0
-    while stale < NEIGHBOURHOOD_PATIENCE and time.perf_counter() < deadline:
+    while stale < NEIGHBOURHOOD_PATIENCE and work.spend(len(units)):
         top = max(cum)
         loaded = [i for i, (_, v) in enumerate(units) if any(v[c] for c in range(len(cum)) if cum[c] == top)]
         first = rng.choice(loaded) if loaded else rng.randrange(len(units))
@@ -322,7 +365,7 @@ def neighbourhoods(base: list[int], sizes: list[int], vector_lists: list[list[Ve
         groups = sorted({units[i][0] for i in freed})
         multiplicity = [sum(1 for i in freed if units[i][0] == g) for g in groups]
         try:
-            found = _dp(rest, sizes, [vector_lists[g] for g in groups], multiplicity, top, deadline)
+            found = _dp(rest, sizes, [vector_lists[g] for g in groups], multiplicity, top, work)
         except GaveUp:
             break
         new_cum = _cum_of(rest, found) if found is not None else cum
@@ -352,11 +395,13 @@ def _bound_weights(d: int) -> list[tuple[int, ...]]:
 
 
 def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
-        upper: int, deadline: float = math.inf) -> list[dict[Vector, int]] | None:
-    """The lexicographic optimum when its max_cum is at most `upper`, else None; GaveUp past the deadline
-    or EXACT_MAX_STATES. States are cumulative vectors, extended by the bounded group sums and packed into
-    one integer with a guard bit per field, so growing a state is one addition and checking every bound
-    is one subtraction and one mask; a state beaten on one class by another equal elsewhere is dropped."""
+        upper: int, work: Work | None = None) -> list[dict[Vector, int]] | None:
+    """The lexicographic optimum when its max_cum is at most `upper`, else None; GaveUp once `work` is
+    spent (one unit per state grown by each vector and per state through each axis of the filter, and
+    the set-up) or past EXACT_MAX_STATES. States are cumulative vectors, extended by the bounded group
+    sums and packed into one integer with a guard bit per field, so growing a state is one addition and
+    checking every bound is one subtraction and one mask; a state beaten on one class by another equal
+    elsewhere is dropped."""
     d = len(base)
     weights = _bound_weights(d)
     # Big groups first: the bounds on what the rest must still add are then tight sooner.
@@ -366,6 +411,9 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
     def fields(v: Sequence[int]) -> list[int]:
         return [sum(x for x, w in zip(v, weight) if w) for weight in weights]
 
+    # Setting up (every vector's fields, packed) costs about half a unit per field and class of each vector.
+    if work is not None and not work.spend(DP_SETUP_UNITS + len(weights) * d * sum(map(len, vector_lists)) // 2):
+        raise GaveUp
     field_lists = [[fields(v) for v in vectors] for vectors in vector_lists]
     # rest[k][f]: the least field f must still grow from stage k on.
     rest = [[0] * len(weights) for _ in range(len(stages) + 1)]
@@ -394,8 +442,11 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
         cap = pack(caps) | guard
         grown: dict[int, tuple[int, int]] = {}
         vectors = packed[g]
-        for n, state in enumerate(layers[-1]):
-            if not n & 255 and (time.perf_counter() > deadline or len(grown) > GROWN_MAX_STATES):
+        layer = layers[-1]
+        for n, state in enumerate(layer):
+            # Every 256 states: the bounds, and the work of the next (up to) 256 paid in advance.
+            if not n & 255 and (len(grown) > GROWN_MAX_STATES
+                                or work is not None and not work.spend(min(256, len(layer) - n) * len(vectors))):
                 raise GaveUp
             for j, v in enumerate(vectors):
                 new = state + v
@@ -403,7 +454,7 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
                     grown[new] = (state, j)
         survivors: Any = grown.keys()
         for axis in range(d):
-            if time.perf_counter() > deadline:
+            if work is not None and not work.spend(len(survivors)):
                 raise GaveUp
             shift, rest_mask = bits * axis, keep[axis]
             best: dict[int, int] = {}
@@ -548,22 +599,24 @@ def _greedy(base: list[int], sizes: list[int], vector_lists: list[list[Vector]],
     return cum, counts
 
 
-SQUEEZE_BUDGET_S = 0.12
+SQUEEZE_WORK = 1_000_000  # work units (one per coordinate of a candidate move) per squeeze
 SQUEEZE_TEMPERATURES = (16.0, 8.0, 4.0, 2.0, 1.0)
 
 
 def _squeeze(cum: list[int], counts: list[dict[Vector, int]], vector_lists: list[list[Vector]], sizes: list[int],
-             deadline: float) -> tuple[list[int], list[dict[Vector, int]]]:
+             budget: int | Work) -> tuple[list[int], list[dict[Vector, int]]]:
     """Re-optimise one occurrence at a time against the rest of the series on a smoothed max
     (sum of size * exp((cum - top) / t), a log-sum-exp surrogate of max_cum, for falling t): every
     used vector of every group is replaced by the candidate lowering the surrogate most, until no
-    move helps. Keeps the best (max_cum, total) seen, so the result is never worse than the input."""
+    move helps or `budget` is spent (checked after each sweep; one work unit per coordinate of each
+    candidate weighed). Keeps the best (max_cum, total) seen, so the result is never worse than the input."""
+    work = Work.of(budget)
     best_value, best_cum, best_counts = _official(cum, sizes), list(cum), [dict(c) for c in counts]
     cum, counts = list(cum), [dict(c) for c in counts]
     n = len(cum)
     for t in SQUEEZE_TEMPERATURES:
         improved = True
-        while improved and time.perf_counter() < deadline:
+        while improved and not work.spent:
             improved = False
             top = max(cum)
             e = [s * math.exp((c - top) / t) for s, c in zip(sizes, cum)]
@@ -571,6 +624,7 @@ def _squeeze(cum: list[int], counts: list[dict[Vector, int]], vector_lists: list
                 for a in [v for v, m in counts[g].items() if m > 0]:
                     if counts[g][a] <= 0:
                         continue
+                    work.spend(len(vectors) * n)
                     best_delta, best_b = -1e-9, None
                     for b in vectors:
                         if b is a:
@@ -599,10 +653,11 @@ def _squeeze(cum: list[int], counts: list[dict[Vector, int]], vector_lists: list
 
 
 def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], multiplicity: list[int],
-            budget_s: float = SQUEEZE_BUDGET_S) -> list[dict[Vector, int]]:
+            budget: int | Work = SQUEEZE_WORK) -> list[dict[Vector, int]]:
     """Counts per group and vector: greedy starts, local search on (max, people at max, total) and on the
     leximin order, then a polish on the official (max_cum, total); then the best is squeezed (one
-    occurrence at a time on a smoothed max, within `budget_s`) and polished again; the best result wins."""
+    occurrence at a time on a smoothed max, within `budget` work units) and polished again; the best
+    result wins."""
     results = []
     for start_key in (_key, _official):
         cum, counts = _greedy(base, sizes, vector_lists, multiplicity, start_key)
@@ -612,17 +667,19 @@ def improve(base: list[int], sizes: list[int], vector_lists: list[list[Vector]],
         cum = _descend(cum, counts, vector_lists, sizes, _official)
         results.append((_official(cum, sizes), cum, counts))
     _, _, counts = min(results, key=lambda item: item[0])
-    return squeeze(base, sizes, vector_lists, counts, budget_s)
+    return squeeze(base, sizes, vector_lists, counts, budget)
 
 
 def squeeze(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], counts: list[dict[Vector, int]],
-            budget_s: float) -> list[dict[Vector, int]]:
-    """`counts` squeezed on the smoothed max within `budget_s` and polished, or `counts` when that is no better."""
+            budget: int | Work) -> list[dict[Vector, int]]:
+    """`counts` squeezed on the smoothed max within `budget` work units and polished, or `counts` when
+    that is no better."""
+    work = Work.of(budget)
     cum = _cum_of(base, counts)
-    if budget_s <= 0:
+    if work.spent:
         return counts
     value = _official(cum, sizes)
-    cum, squeezed = _squeeze(cum, counts, vector_lists, sizes, time.perf_counter() + budget_s)
+    cum, squeezed = _squeeze(cum, counts, vector_lists, sizes, work)
     for key in (_key, _official):
         cum = _descend(cum, squeezed, vector_lists, sizes, key)
     cum = _pairs(cum, squeezed, vector_lists, sizes)
