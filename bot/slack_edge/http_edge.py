@@ -14,7 +14,8 @@ from slack_bolt import App, BoltRequest
 from bot.clock import Clock
 from storage.db import Database
 from bot.slack_edge.health import HEALTH_PATH, reply_health
-from bot.slack_edge.signatures import SignatureBook
+from bot.slack_edge.first_seen import FirstSeen
+from storage.dedupe import remember_signature
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class SlackHttpEdge:
         self.db = db
         self.clock = clock
         self.secret = signing_secret
-        self.signatures = SignatureBook(db)
+        self.signatures = FirstSeen(db, remember_signature)
         # OAuth mode: Bolt's install flow at /slack/install and /slack/oauth_redirect (browser GETs, unsigned).
         self.oauth_flow = oauth_flow
 

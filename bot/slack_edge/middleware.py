@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ from slack_bolt import BoltResponse
 from slack_bolt.context import BoltContext
 
 from bot.slack_edge.errors import where_to_answer
+from bot.slack_edge.first_seen import FirstSeen
 from bot.slack_edge.installation_context import bind_installation
 from storage.dedupe import remember_event
 from storage.installations import find_installation
@@ -19,14 +21,29 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def installation_middleware(services: Services) -> Callable[..., Any]:
+# Which installation a workspace is changes only on install and uninstall; a burst of clicks from
+# one workspace should not read it from the database once per click.
+INSTALLATION_CACHE_SECONDS = 60.0
+
+
+def installation_middleware(services: Services, clock: Callable[[], float] = time.monotonic) -> Callable[..., Any]:
     """Put `installation_id` in the context; every query downstream is scoped by it."""
+    known: dict[tuple[str | None, str | None], tuple[int, float]] = {}
+
+    def lookup(enterprise_id: str | None, team_id: str | None) -> int | None:
+        cached = known.get((enterprise_id, team_id))
+        if cached is not None and clock() - cached[1] < INSTALLATION_CACHE_SECONDS:
+            return cached[0]
+        with services.db.read() as session:
+            found = find_installation(session, enterprise_id=enterprise_id, team_id=team_id)
+        if found is not None:
+            known[(enterprise_id, team_id)] = (found, clock())
+        return found
 
     def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
         installation_id = services.default_installation_id
         if context.team_id or context.enterprise_id:
-            with services.db.read() as session:
-                found = find_installation(session, enterprise_id=context.enterprise_id, team_id=context.team_id)
+            found = lookup(context.enterprise_id, context.team_id)
             installation_id = found if found is not None else installation_id
         context["installation_id"] = installation_id
         # The gateway picks this installation's token (OAuth mode) for every call the request makes.
@@ -54,12 +71,12 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 def event_dedupe_middleware(services: Services) -> Callable[..., Any]:
     """Run each delivery once: Slack retries events up to 3 times over ~5 minutes, and Socket Mode may deliver an envelope twice."""
 
+    seen = FirstSeen(services.db, remember_event)  # a burst's deliveries share one transaction
+
     def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         key = delivery_key(body)
         if key:
-            with services.db.write() as session:
-                first = remember_event(session, key, services.clock.now())
-            if not first:
+            if not seen.remember(key, services.clock.now()):
                 logger.info("event %s already handled; acknowledging the redelivery", key)
                 return BoltResponse(status=200, body="")
         return next()

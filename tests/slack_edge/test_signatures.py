@@ -4,14 +4,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
-from bot.slack_edge.signatures import SignatureBook
+from bot.slack_edge.first_seen import FirstSeen
+from storage.dedupe import remember_signature
 from storage.db import Database
 
 LATER = datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=10)
 
 
 def test_concurrent_requests_share_transactions_and_replays_are_refused(database: Database) -> None:
-    book = SignatureBook(database)
+    book = FirstSeen(database, remember_signature)
     keys = [f"sig{i % 60}" for i in range(180)]  # every signature arrives three times, all at once
     with ThreadPoolExecutor(24) as pool:
         fresh = list(pool.map(lambda key: (key, book.remember(key, LATER)), keys))

@@ -1,49 +1,58 @@
-"""Group commit for the HTTP edge's replay check: concurrent requests share one write transaction.
+"""Group commit for "have we seen this before?": concurrent requests share one write transaction.
 
-Every signed request must be recorded before its ack (an exact replay is refused, across
-processes too), which made each request one write transaction. Under a burst (300 clicks in a
-second) those transactions queued on SQLite's single writer (p99 ~240 ms before any listener
-ran). Now the first waiting request thread writes the signatures of every request that arrived
-meanwhile in one transaction and hands each its answer; the check is exactly as strict as before.
+Two checks run before a request's ack and must be recorded across processes: the HTTP edge's
+replay check (a request signature is accepted once) and the delivery dedupe (an event id or a
+trigger id is handled once, whatever Slack redelivers). Each used to be one write transaction per
+request; under a burst (300 clicks in a second) they queued on SQLite's single writer (p99
+~240 ms for signatures alone, before any listener ran). Now the first waiting request thread
+records the keys of every request that arrived meanwhile in one transaction and hands each its
+answer; each check is exactly as strict as before.
 """
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from storage.db import Database
-from storage.dedupe import remember_signature
 
 MAX_BATCH = 200
+
+
+Record = Callable[[Session, str, datetime], bool]
 
 
 @dataclass
 class _Entry:
     key: str
-    expires_at: datetime
+    when: datetime
     lead: bool = False
     done: bool = False
     fresh: bool = False
     error: BaseException | None = None
 
 
-class SignatureBook:
-    """`remember(key, expires_at)` is True the first time a signature is seen, as one shared transaction.
+class FirstSeen:
+    """`remember(key, when)` is True the first time `key` is seen; `record(session, key, when)`
+    stores one key (INSERT … ON CONFLICT DO NOTHING) and says whether it was new.
 
     One waiting thread at a time writes; it writes one batch (its own entry and whatever waits
     with it), then hands the lead to the oldest waiter, so no request waits for others' batches
     after its own answer is known."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, record: Record) -> None:
         self._db = db
+        self._record = record
         self._changed = threading.Condition()
         self._pending: list[_Entry] = []
         self._writing = False
 
-    def remember(self, key: str, expires_at: datetime) -> bool:
-        """Record the signature (with whatever else is waiting); False for a replay."""
-        entry = _Entry(key, expires_at)
+    def remember(self, key: str, when: datetime) -> bool:
+        """Record the key (with whatever else is waiting); False when it was seen before."""
+        entry = _Entry(key, when)
         with self._changed:
             self._pending.append(entry)
             if not self._writing:
@@ -61,7 +70,7 @@ class SignatureBook:
     def _write(self, batch: list[_Entry]) -> None:
         try:
             with self._db.write() as session:
-                results = [remember_signature(session, e.key, e.expires_at) for e in batch]
+                results = [self._record(session, e.key, e.when) for e in batch]
             for e, fresh in zip(batch, results):
                 e.fresh = fresh
         except BaseException as error:  # every request of the batch is told; none is acked unrecorded
