@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 # Bolt's default pool has 5 threads: a few slow listeners (Slack 429 waits, lock waits) would
 # make later requests miss Slack's 3-second ack. Work after the ack runs on these threads.
-LISTENER_THREADS = 32
+LISTENER_THREADS = 64
 WEB_API_TIMEOUT = 10
 # Slack allows about one chat.update per second per message (50 a minute per workspace).
 UPDATE_INTERVAL = 1.2
@@ -135,7 +135,9 @@ def build_app(services: Services) -> App:
         listener_executor=services.listener_executor,
         logger=logging.getLogger("slack_bolt.App"),
     )
-    app.use(event_dedupe_middleware(services))
+    from handlers.consensus import dedupes_itself
+
+    app.use(event_dedupe_middleware(services, dedupes_itself))
     app.use(installation_middleware(services))
     app.use(answer_without_response_url(services))
     app.error(error_handler(services))

@@ -29,6 +29,7 @@ from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
 from bot.slack_edge.installation_context import bound_installation
+from bot.slack_edge.middleware import delivery_key
 from handlers.consensus_votes import ACK_WAIT, QueuedVote, VoteQueue
 from storage.alliances import get_alliance
 from storage.decisions import (
@@ -92,7 +93,8 @@ def register(app: App, services: Services) -> None:
         if form is None:
             return
         # Stored before the form closes: a vote the person saw accepted survives a crash right after.
-        vote = QueuedVote(context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2], body, None, in_form=True)
+        vote = QueuedVote(context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2], body, None, in_form=True,
+                          delivery=delivery_key(body))
         if not queue.put(vote).wait(ACK_WAIT):
             logger.warning("a vote from the concern form was not stored within %.1fs; not acknowledged", ACK_WAIT)
             return
@@ -268,7 +270,8 @@ def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
             ack()  # a click that cannot be read is answered, not left to time out
             raise
         if level is Level.SUPPORT:
-            if queue.put(QueuedVote(context["installation_id"], decision_id, actor, level, None, body, respond)).wait(ACK_WAIT):
+            vote = QueuedVote(context["installation_id"], decision_id, actor, level, None, body, respond, delivery=delivery_key(body))
+            if queue.put(vote).wait(ACK_WAIT):
                 ack()
             else:
                 logger.warning("a Support vote was not stored within %.1fs; not acknowledged", ACK_WAIT)
@@ -281,6 +284,21 @@ def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
         services.gateway.open_view(body["trigger_id"], views.concern_modal(decision, level))
 
     return on_click
+
+
+def dedupes_itself(body: dict[str, Any]) -> bool:
+    """Support clicks and concern forms record their delivery with the vote (consensus_votes.py)."""
+    if body.get("type") == "view_submission":
+        return _get(body, "view", "callback_id") == Callback.VOTE_CONCERN
+    actions = body.get("actions") if body.get("type") == "block_actions" else None
+    return isinstance(actions, list) and len(actions) == 1 and isinstance(actions[0], dict) and \
+        actions[0].get("action_id") == views.VOTE_ACTIONS[Level.SUPPORT]
+
+
+def _get(body: dict[str, Any], *path: str) -> Any:
+    for part in path:
+        body = body.get(part) if isinstance(body, dict) else None  # type: ignore[assignment]
+    return body
 
 
 def find(services: Services, installation_id: int, decision_id: int) -> Decision:
@@ -328,9 +346,10 @@ def catch_up_messages(services: Services) -> int:
     return len(found)
 
 
-def refresh(services: Services, installation_id: int, decision_id: int) -> None:
-    """Ask for the decision message to show the latest committed state (bursts coalesce)."""
-    decision = find(services, installation_id, decision_id)
+def refresh(services: Services, installation_id: int, decision_id: int, known: Decision | None = None) -> None:
+    """Ask for the decision message to show the latest committed state (bursts coalesce). `known`:
+    the decision as the caller loaded it, for where its message is (the render reads it afresh)."""
+    decision = known if known is not None else find(services, installation_id, decision_id)
     if decision.message_ts:
         services.coalescer.request(decision.channel_id, decision.message_ts,
                                    lambda: views.decision_message(find(services, installation_id, decision_id), services.clock.now()))

@@ -22,12 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.consensus import ANONYMOUS_FINAL, Level, Vote, check_can_vote
+from bot.domain.consensus import ANONYMOUS_FINAL, Decision, Level, Vote, check_can_vote
 from bot.domain.errors import UserError
 from bot.slack_edge.errors import error_handler
 from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.payloads import Actor
 from storage.decisions import cast_votes, close_decision, load_decision
+from storage.dedupe import remember_event
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -54,6 +55,9 @@ class QueuedVote:
     stored: threading.Event = field(default_factory=threading.Event, compare=False)
     # From the concern form: a refusal is shown in the form (the listener reads it), not sent apart.
     in_form: bool = False
+    # What identifies this delivery (middleware.delivery_key): recorded with the vote, so that a
+    # redelivery of the same click or form changes nothing (see event_dedupe_middleware).
+    delivery: str | None = None
     refusal: list[UserError] = field(default_factory=list, compare=False)
 
 
@@ -64,7 +68,7 @@ class VoteQueue:
     never queue behind them. Its executor's thread is joined at interpreter exit, so a clean
     shutdown stores what was queued."""
 
-    def __init__(self, services: Services, refresh: Callable[[Services, int, int], None]) -> None:
+    def __init__(self, services: Services, refresh: Callable[[Services, int, int, Decision | None], None]) -> None:
         self._services = services
         self._refresh = refresh
         self._answer = error_handler(services)
@@ -112,16 +116,18 @@ class VoteQueue:
 
     def _store(self, batch: list[QueuedVote]) -> None:
         refused: list[tuple[QueuedVote, UserError]] = []
-        touched: dict[tuple[int, int], None] = {}
+        touched: dict[tuple[int, int], Decision] = {}
         services = self._services
         with services.db.write() as session:
             # In id order: two workers draining batches that touch the same decisions lock their rows
             # in the same order instead of deadlocking (PostgreSQL aborted one, and the batch was
             # then stored vote by vote, slowly, under the 50-user load benchmark).
-            for key in sorted(dict.fromkeys((v.installation_id, v.decision_id) for v in batch)):
+            now = services.clock.now()
+            fresh = [v for v in batch if v.delivery is None or remember_event(session, v.delivery, now)]
+            for key in sorted(dict.fromkeys((v.installation_id, v.decision_id) for v in fresh)):
                 decision = load_decision(session, *key)
                 valid: list[tuple[QueuedVote, Vote]] = []
-                for vote in (v for v in batch if (v.installation_id, v.decision_id) == key):
+                for vote in (v for v in fresh if (v.installation_id, v.decision_id) == key):
                     try:
                         if decision is None:
                             raise UserError("I cannot find this decision any more.")
@@ -132,7 +138,7 @@ class VoteQueue:
                     continue
                 results = cast_votes(session, decision, [v for _, v in valid], services.clock.now())
                 refused += [(queued, UserError(ANONYMOUS_FINAL)) for (queued, _), result in zip(valid, results) if result == "final"]
-                touched[key] = None
+                touched[key] = decision
                 voted = load_decision(session, *key) if key in touched and decision is not None and decision.auto_close else None
                 if voted is not None and voted.status == "open" and voted.auto_close and voted.everyone_voted():
                     close_decision(session, voted.id, voted.closing_verdict().outcome, services.clock.now())
@@ -142,9 +148,9 @@ class VoteQueue:
         for vote in batch:
             vote.stored.set()
         # One drain thread serves every workspace: bind each refresh and answer to its own (OAuth mode).
-        for installation_id, decision_id in touched:
+        for (installation_id, decision_id), decision in touched.items():
             with bound_installation(installation_id):
-                self._refresh(services, installation_id, decision_id)
+                self._refresh(services, installation_id, decision_id, decision)
         for vote, problem in refused:
             if vote.in_form:
                 continue

@@ -1,11 +1,12 @@
 """Repository for consensus decisions, their rounds and votes; votes are upserts under a unique key."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -162,21 +163,30 @@ def _cast_anonymous(conn: Any, dialect: Any, round_id: int, vote: Vote, _now: da
 
 
 def _cast_named(conn: Any, dialect: Any, round_id: int, vote: Vote, now: datetime) -> str:
-    insert = dialect.insert(VOTES).values(round_id=round_id, voter_id=vote.voter_id, partner=vote.partner,
-                                          level=vote.level.value, concern=vote.concern, changes=0, updated_at=now)
+    changes = conn.execute(_named_vote_statement(dialect.__name__), {
+        "round_id": round_id, "voter_id": vote.voter_id, "partner": vote.partner, "level": vote.level.value,
+        "concern": vote.concern, "changes": 0, "updated_at": now}).scalar()
+    if changes is None:
+        return "unchanged"
+    return "new" if changes == 0 else "changed"
+
+
+@functools.lru_cache(maxsize=None)
+def _named_vote_statement(dialect_name: str) -> Any:
+    """The vote upsert, built once per dialect with bound parameters (building it per vote was most
+    of a burst's storing time)."""
+    dialect = postgresql if dialect_name.endswith("postgresql") else sqlite
+    insert = dialect.insert(VOTES).values({name: bindparam(name) for name in
+                                           ("round_id", "voter_id", "partner", "level", "concern", "changes", "updated_at")})
     # One row per (round, voter) under a unique constraint: concurrent clicks cannot add a second
     # vote, and the last one wins. An identical click updates nothing.
     excluded = insert.excluded
-    statement = insert.on_conflict_do_update(
+    return insert.on_conflict_do_update(
         index_elements=["round_id", "voter_id"],
         set_={"level": excluded.level, "concern": excluded.concern, "partner": excluded.partner,
               "changes": VOTES.c.changes + 1, "updated_at": excluded.updated_at},
         where=(VOTES.c.level != excluded.level) | (VOTES.c.concern.is_distinct_from(excluded.concern)),
     ).returning(VOTES.c.changes)
-    changes = conn.execute(statement).scalar()
-    if changes is None:
-        return "unchanged"
-    return "new" if changes == 0 else "changed"
 
 
 def close_decision(session: Session, decision_id: int, outcome: Outcome, now: datetime) -> bool:

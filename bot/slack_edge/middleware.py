@@ -68,14 +68,19 @@ def delivery_key(body: dict[str, Any]) -> str | None:
     return f"trigger:{str(trigger)[:56]}" if isinstance(trigger, str) and trigger else None
 
 
-def event_dedupe_middleware(services: Services) -> Callable[..., Any]:
-    """Run each delivery once: Slack retries events up to 3 times over ~5 minutes, and Socket Mode may deliver an envelope twice."""
+def event_dedupe_middleware(services: Services, listener_dedupes: Callable[[dict[str, Any]], bool] = lambda body: False,
+                            ) -> Callable[..., Any]:
+    """Run each delivery once: Slack retries events up to 3 times over ~5 minutes, and Socket Mode may deliver an envelope twice.
+
+    Deliveries for which `listener_dedupes(body)` is true are left to their listener, which records
+    the delivery key in the same transaction as its own write (votes do): one transaction fewer
+    before the ack, and a delivery whose work was lost in a crash is not mistaken for a duplicate."""
 
     seen = FirstSeen(services.db, remember_event)  # a burst's deliveries share one transaction
 
     def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         key = delivery_key(body)
-        if key:
+        if key and not listener_dedupes(body):
             if not seen.remember(key, services.clock.now()):
                 logger.info("event %s already handled; acknowledging the redelivery", key)
                 return BoltResponse(status=200, body="")

@@ -32,7 +32,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 logger = logging.getLogger("alliancebot")
 
 PING_INTERVAL = 5.0  # seconds between pings; a connection with no pong for 4 of them is replaced
-DISPATCH_THREADS = 16  # envelopes handed to Bolt at once (each thread is held only until the ack)
+DISPATCH_THREADS = 64  # envelopes handed to Bolt at once; a thread is held only until its ack (a vote waits for its group commit)
 WATCH_INTERVAL = 0.5
 
 

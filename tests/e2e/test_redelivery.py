@@ -101,3 +101,19 @@ def test_a_duplicated_click_and_form_count_once(alliance: tuple[RunningBot, Reco
     assert rows(bot, DecisionRow) == 1
     with bot.services.db.read() as session:
         assert session.scalar(select(VoteRow.changes)) == 0
+
+
+def test_a_duplicated_concern_form_counts_once(alliance: tuple[RunningBot, Recording]) -> None:
+    bot, recording = alliance
+    maria, anna = bot.person("UMARIA"), bot.person("UANNA")
+    maria.run("/consensus", "Share the assay data weekly", channel=CHANNEL)
+    eventually(lambda: any("weekly" in str(m.blocks) for m in bot.slack.messages(CHANNEL)), what="the decision")
+    anna.click("Block", channel=CHANNEL)
+    eventually(lambda: bot.slack.open_views("UANNA"), what="the concern form")
+    anna.submit_view({"Which interest of yours is not addressed?": "Weekly is too often for our QA"})
+    for attempt in (1, 2):
+        assert recording.redeliver(attempt=attempt).acked
+    eventually(lambda: rows(bot, VoteRow) == 1, what="the vote")
+    with bot.services.db.read() as session:
+        vote = session.execute(select(VoteRow.level, VoteRow.changes)).one()
+    assert tuple(vote) == ("block", 0)  # stored once; the redeliveries changed nothing
