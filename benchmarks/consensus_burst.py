@@ -67,7 +67,7 @@ def final_tally_shown(slack: SlackDouble, ts: str, per_partner: int) -> bool:
 
 
 def run(mode: str, backend: str, users: int, workdir: Path, threads: int = 48) -> str:
-    slack = SlackDouble(signing_secret=SECRET)
+    slack = SlackDouble(signing_secret=SECRET, clock=time.monotonic)
     slack.start()
     slack.add_team(PARTNER, "Beta Bio")
     people = [f"UA{i:04d}" for i in range(users // 2)] + [f"UB{i:04d}" for i in range(users - users // 2)]

@@ -78,7 +78,7 @@ while scheduler.tick():
 
 def double() -> SlackDouble:
     """A Slack with one alliance channel and the people in it."""
-    slack = SlackDouble(signing_secret=SECRET, team_id=HOME).start()
+    slack = SlackDouble(signing_secret=SECRET, team_id=HOME, clock=time.monotonic).start()
     slack.add_team(PARTNER, "Beta Bio")
     slack.add_channel(CHANNEL, "crash", members=[])
     return slack

@@ -51,7 +51,7 @@ class WebApi(WebMethods, ViewAndFileMethods, OAuthMethods):
 
     def rate_limited(self, method: str, params: dict[str, Any]) -> int | None:
         """Seconds to wait when `method` is over a budget, else None (and the call is counted in each)."""
-        now = time.monotonic()
+        now = self.double.clock()
         windows: list[tuple[deque[float], int, float]] = []
         workspace = self.ws.workspace_limits.get(method)
         if workspace:
