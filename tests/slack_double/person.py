@@ -5,6 +5,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from tests.slack_double.clock import PATIENCE
 from tests.slack_double.http_client import SignedHttpClient
 from tests.slack_double.payloads import (MULTI, TEXT_INPUTS, VALUE_FIELDS, VERIFICATION_TOKEN, event_envelope, message_obj, now_ts,
                                          state_values, stateful_elements, team_obj, user_obj, view_for_payload)
@@ -27,7 +28,7 @@ class Transport(Protocol):
 class SocketModeTransport:
     """Deliveries as Socket Mode envelopes over the double's WebSocket server."""
 
-    def __init__(self, double: SlackDouble, timeout: float = 5.0) -> None:
+    def __init__(self, double: SlackDouble, timeout: float = PATIENCE) -> None:
         self.double = double
         self.timeout = timeout
 
