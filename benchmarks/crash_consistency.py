@@ -134,6 +134,9 @@ def scheduler_crashes(url: str, items: int, kills: int, rng: random.Random, paus
             time.sleep(rng.uniform(0.8, 2.0))  # start-up takes most of a second; then it is sending
             worker.send_signal(signal.SIGKILL)
             worker.wait()
+            # A post the killed scheduler had sent lands in Slack even so, however long the double
+            # takes over it: let it land before the next scheduler looks for it.
+            slack.settle()
             offset += 360  # past the killed scheduler's 5-minute lease
         final = subprocess.run([sys.executable, "-c", WORKER, url, slack.api_url, slack.bot_token, str(offset), "0"], cwd=ROOT,
                                capture_output=True, text=True, timeout=600)

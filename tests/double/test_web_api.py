@@ -209,6 +209,11 @@ def test_injected_faults_play_in_order(slack: SlackDouble) -> None:
     slack.inject("chat.postMessage", "reset_after_commit")
     client.chat_postMessage(channel=CHANNEL, text="twice")
     assert [m.text for m in slack.messages(CHANNEL)] == ["committed", "twice", "twice"]
+    slack.inject("chat.postMessage", "timeout")  # no delay: the answer waits until the client gives up...
+    with pytest.raises(Exception):  # the client's own timeout
+        web(slack, timeout=0.5, retry_handlers=[]).chat_postMessage(channel=CHANNEL, text="late")
+    slack.settle()
+    assert [m.text for m in slack.messages(CHANNEL)][-1] == "late"  # ...and the post is carried out after it did
     with pytest.raises(ValueError):
         slack.inject("auth.test", "nonsense")
 

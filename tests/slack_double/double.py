@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tests.slack_double.clock import ManualClock
+from tests.slack_double.clock import PATIENCE, ManualClock
 from tests.slack_double.socket_mode import SocketModeServer
 from tests.slack_double.state import Channel, Fault, Grant, Message, RecordedCall, Team, User, Workspace
 from tests.slack_double.web_api import DoubleServer, WebApi
@@ -67,6 +67,15 @@ class SlackDouble:
         if not isinstance(self.clock, ManualClock):
             raise TypeError("advance() needs the double's own ManualClock; this one runs in real time")
         self.clock.advance(seconds)
+
+    def settle(self, timeout: float = PATIENCE) -> None:
+        """Wait until every Web API request that reached the double has been carried out and answered.
+
+        A call whose client gave up (a timeout) may still be in progress here; after settle() it
+        has taken effect, so what a test checks next does not depend on how fast the machine is.
+        """
+        if not self._server.settle(timeout):
+            raise AssertionError(f"the double was still handling requests after {timeout:.0f} s")
 
     def __enter__(self) -> SlackDouble:
         return self.start()
@@ -134,12 +143,20 @@ class SlackDouble:
             self.ws.revoked.add(token)
 
     # -- faults -----------------------------------------------------------------------------------
-    def inject(self, method: str, kind: str, times: int = 1, retry_after: int = 1, error: str = "not_in_channel", delay: float = 0.0) -> None:
-        """Make the next `times` calls of `method` fail the way `kind` says (faults queue in injection order)."""
+    def inject(self, method: str, kind: str, times: int = 1, retry_after: int = 1, error: str = "not_in_channel",
+               delay: float | None = None) -> None:
+        """Make the next `times` calls of `method` fail the way `kind` says (faults queue in injection order).
+
+        A "timeout" holds the answer for `delay` seconds or until the client gives up and hangs up,
+        whichever comes first, and only then carries the call out (as a slow Slack might, after the
+        client stopped waiting). Without `delay` it waits for the client: every client times out,
+        however slow the machine, and none waits longer than its own timeout.
+        """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
+        hold = (PATIENCE if delay is None else delay) if kind == "timeout" else 0.0
         with self.ws.lock:
-            self.ws.faults.setdefault(method, deque()).extend(Fault(kind, retry_after, error, delay) for _ in range(times))
+            self.ws.faults.setdefault(method, deque()).extend(Fault(kind, retry_after, error, hold) for _ in range(times))
 
     def take_fault(self, method: str) -> Fault | None:
         """The next queued fault for `method`, if any."""
