@@ -169,21 +169,26 @@ class VoteFigures:
                 f"{self.doubled} doubled, {self.acked_not_stored} acked but lost ({self.seconds:.1f} s)")
 
 
-def start_bot(slack: SlackDouble, url: str, port: int) -> subprocess.Popen[bytes]:
+def start_bot(slack: SlackDouble, url: str) -> tuple[subprocess.Popen[bytes], int]:
+    """`alliancebot run --http` on a free port, once it answers /healthz (another port if the one found free was taken meanwhile)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "ALLIANCEBOT_"))}
     env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
                 "DATABASE_URL": url, "ALLIANCEBOT_LOG_LEVEL": "WARNING"})
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the bot did not come up within 60 s")
+    for _ in range(5):
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"],
+                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                    return process, port
+            except OSError:
+                time.sleep(0.05)
+        if process.poll() is None:
+            process.kill()
+            raise RuntimeError("the bot did not come up within 60 s")
+    raise RuntimeError("the bot exited at start five times (no free port?)")
 
 
 def click(slack: SlackDouble, client: SignedHttpClient, voter: str, decision_id: int, message_ts: str) -> bool:
@@ -222,13 +227,17 @@ def vote_crashes(url: str, voters: int, bursts: int, rng: random.Random) -> Vote
         clicks, acked, kills = 0, set(), 0
         per_burst = max(1, voters // bursts)
         for burst in range(bursts):
-            port = free_port()
-            bot = start_bot(slack, url, port)
+            bot, port = start_bot(slack, url)
             client = SignedHttpClient(f"http://127.0.0.1:{port}/slack/events", SECRET, timeout=5)
             group = people[burst * per_burst:(burst + 1) * per_burst]
             with ThreadPoolExecutor(16) as pool:
                 futures = {voter: pool.submit(click, slack, client, voter, decision_id, ts) for voter in group}
-                time.sleep(rng.uniform(0.05, 0.6))
+                # Mid-burst on any machine: once the first click was acknowledged (a slow machine
+                # may take longer than the whole pause to get there), then a random while later.
+                deadline = time.monotonic() + 60
+                while not any(f.done() and f.result() for f in futures.values()) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(rng.uniform(0.0, 0.5))
                 bot.send_signal(signal.SIGKILL)
                 bot.wait()
                 kills += 1
