@@ -234,7 +234,7 @@ def test_short_ids_stay_unique_when_people_capture_at_the_same_moment(bot2: Runn
     for n in range(3):
         for person in people:
             person.run("/action", f"Item {n} from {person.user_id}", channel=CHANNEL)
-    eventually(lambda: len(items(bot)) == 12, timeout=15, what="twelve items")
+    eventually(lambda: len(items(bot)) == 12, what="twelve items")
     assert sorted(i.ref for i in items(bot)) == sorted(f"A-{n}" for n in range(1, 13))
 
 
