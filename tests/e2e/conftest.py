@@ -139,6 +139,9 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
     services = build_services(settings, db=database, update_interval=0.25)
     services.listener_executor.shutdown()
     services.listener_executor = TrackedExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    # The app gives up on a Slack call after WEB_API_TIMEOUT (10 s): here Slack is the double, and
+    # only as slow as the machine; a call it answers late is no fault these tests look for.
+    services.gateway.client.timeout = int(PATIENCE)
     app = build_app(services)
     stops: list[Callable[[], None]] = []
     if mode == "socket":

@@ -9,6 +9,7 @@ from slack_sdk.web import WebClient
 from bot.slack_edge.blockkit import BlockKitError
 from bot.slack_edge.gateway import DeliveryUncertain, RetryPolicy, SlackCallError, SlackGateway
 from tests.slack_double import SlackDouble
+from tests.slack_double.clock import PATIENCE
 
 CHANNEL = "C0GW"
 
@@ -40,7 +41,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 def gateway(slack: SlackDouble, sleeps: Sleeps) -> SlackGateway:
-    client = WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=2, retry_handlers=[])
+    client = WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=int(PATIENCE), retry_handlers=[])
     return SlackGateway(client, RetryPolicy(attempts=4), sleep=sleeps)
 
 
