@@ -91,7 +91,7 @@ def healthy(base: str) -> bool:
     try:
         with urllib.request.urlopen(base + "/healthz", timeout=PATIENCE) as response:
             return response.status == 200 and json.load(response)["ok"] is True
-    except OSError:
+    except (OSError, ValueError, KeyError, TypeError):  # not up yet, or not ours
         return False
 
 

@@ -30,7 +30,7 @@ def health(base: str) -> int | None:
     try:
         with urllib.request.urlopen(base + "/healthz", timeout=PATIENCE) as response:
             return int(json.load(response)["pid"])
-    except OSError:
+    except (OSError, ValueError, KeyError, TypeError):  # not up yet, or not ours
         return None
 
 
