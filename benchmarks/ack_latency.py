@@ -25,7 +25,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run(mode: str, requests: int, concurrency: int, workdir: Path) -> str:
-    slack = SlackDouble(signing_secret=SECRET)
+    slack = SlackDouble(signing_secret=SECRET, clock=time.monotonic)
     slack.start()
     users = [f"U{i:04d}" for i in range(requests)]
     for user in users:

@@ -24,7 +24,7 @@ CHANNEL = "C0BENCH"
 
 
 def run(items: int, concurrency: int, workdir: Path) -> str:
-    slack = SlackDouble(signing_secret=SECRET)
+    slack = SlackDouble(signing_secret=SECRET, clock=time.monotonic)
     slack.start()
     users = [f"U{i:04d}" for i in range(items)]
     for user in users:

@@ -78,7 +78,7 @@ while scheduler.tick():
 
 def double() -> SlackDouble:
     """A Slack with one alliance channel and the people in it."""
-    slack = SlackDouble(signing_secret=SECRET, team_id=HOME).start()
+    slack = SlackDouble(signing_secret=SECRET, team_id=HOME, clock=time.monotonic).start()
     slack.add_team(PARTNER, "Beta Bio")
     slack.add_channel(CHANNEL, "crash", members=[])
     return slack
@@ -134,6 +134,9 @@ def scheduler_crashes(url: str, items: int, kills: int, rng: random.Random, paus
             time.sleep(rng.uniform(0.8, 2.0))  # start-up takes most of a second; then it is sending
             worker.send_signal(signal.SIGKILL)
             worker.wait()
+            # A post the killed scheduler had sent lands in Slack even so, however long the double
+            # takes over it: let it land before the next scheduler looks for it.
+            slack.settle()
             offset += 360  # past the killed scheduler's 5-minute lease
         final = subprocess.run([sys.executable, "-c", WORKER, url, slack.api_url, slack.bot_token, str(offset), "0"], cwd=ROOT,
                                capture_output=True, text=True, timeout=600)
@@ -169,21 +172,26 @@ class VoteFigures:
                 f"{'caught up' if self.message_caught_up else 'NOT caught up'} after restart ({self.seconds:.1f} s)")
 
 
-def start_bot(slack: SlackDouble, url: str, port: int) -> subprocess.Popen[bytes]:
+def start_bot(slack: SlackDouble, url: str) -> tuple[subprocess.Popen[bytes], int]:
+    """`alliancebot run --http` on a free port, once it answers /healthz (another port if the one found free was taken meanwhile)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "ALLIANCEBOT_"))}
     env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
                 "DATABASE_URL": url, "ALLIANCEBOT_LOG_LEVEL": "WARNING"})
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"],
-                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=0.5):
-                return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("the bot did not come up within 60 s")
+    for _ in range(5):
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--port", str(port), "--host", "127.0.0.1", "--no-scheduler"],
+                                   cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5):
+                    return process, port
+            except OSError:
+                time.sleep(0.05)
+        if process.poll() is None:
+            process.kill()
+            raise RuntimeError("the bot did not come up within 60 s")
+    raise RuntimeError("the bot exited at start five times (no free port?)")
 
 
 def click(slack: SlackDouble, client: SignedHttpClient, voter: str, decision_id: int, message_ts: str) -> bool:
@@ -255,14 +263,18 @@ def vote_crashes(url: str, voters: int, bursts: int, rng: random.Random) -> Vote
         clicks, acked, kills = 0, set(), 0
         per_burst = max(1, voters // bursts)
         for burst in range(bursts):
-            port = free_port()
-            bot = start_bot(slack, url, port)
+            bot, port = start_bot(slack, url)
             client = SignedHttpClient(f"http://127.0.0.1:{port}/slack/events", SECRET, timeout=5)
             group = people[burst * per_burst:(burst + 1) * per_burst]
             with ThreadPoolExecutor(16) as pool:
                 futures = {voter: (pool.submit(submit_block, slack, client, voter, form) if voter in blockers
                                    else pool.submit(click, slack, client, voter, decision_id, ts)) for voter in group}
-                time.sleep(rng.uniform(0.05, 0.6))
+                # Mid-burst on any machine: once the first vote was acknowledged (a slow machine
+                # may take longer than the whole pause to get there), then a random while later.
+                deadline = time.monotonic() + 60
+                while not any(f.done() and f.result() for f in futures.values()) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                time.sleep(rng.uniform(0.0, 0.5))
                 bot.send_signal(signal.SIGKILL)
                 bot.wait()
                 kills += 1
@@ -275,10 +287,9 @@ def vote_crashes(url: str, voters: int, bursts: int, rng: random.Random) -> Vote
         counts = Counter(stored)
         wrong_level = sum(1 for voter, level in levels.items() if (level == Level.BLOCK.value) != (voter in blockers))
         # Restarted once more, nobody clicking: the message must come to show every stored vote.
-        port = free_port()
-        bot = start_bot(slack, url, port)
+        bot, _ = start_bot(slack, url)
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while time.monotonic() < deadline and tally_shown(slack, ts) != len(counts):
                 time.sleep(0.1)
             caught_up = tally_shown(slack, ts) == len(counts)

@@ -99,7 +99,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800.0)
     args = parser.parse_args()
 
-    slack = SlackDouble(signing_secret=SECRET)
+    slack = SlackDouble(signing_secret=SECRET, clock=time.monotonic)
     slack.start()
     channels = channel_ids(args.channels)
     for channel in channels:

@@ -66,7 +66,7 @@ def run(pg_url: str, users: int, seconds: float, workers: int, think: float = 0.
     url = schema.enter_context(scratch_schema(pg_url, "load"))
     db = Database(make_engine(url))
     upgrade(db)
-    slack = SlackDouble(signing_secret=SECRET)
+    slack = SlackDouble(signing_secret=SECRET, clock=time.monotonic)
     slack.start()
     slack.add_team(PARTNER, "Beta Bio")
     people = [f"U{i:04d}" for i in range(users)]

@@ -50,7 +50,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=60)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    slack = SlackDouble()
+    slack = SlackDouble(clock=time.monotonic)
     slack.start()
     people = [f"U{i:04d}" for i in range(args.people)]
     for index, user in enumerate(people):

@@ -129,10 +129,10 @@ def serve_health(services: Services, connection: Any, where: tuple[str, int]) ->
     return Closer()
 
 
-def stop_waitress(server: Any, thread: threading.Thread | None = None) -> None:
+def stop_waitress(server: Any, thread: threading.Thread | None = None, timeout: float = 5.0) -> None:
     """Let running requests finish, then close every socket from the server's own loop thread (closing
     them from here raced its select() on a closed descriptor), so the loop ends with an empty map."""
-    server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
+    server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
 
     def close_all() -> None:
         for channel in list(server._map.values()):
@@ -140,7 +140,7 @@ def stop_waitress(server: Any, thread: threading.Thread | None = None) -> None:
 
     server.trigger.pull_trigger(close_all)
     if thread is not None:
-        thread.join(timeout=5)
+        thread.join(timeout=timeout)
 
 
 def serve_http(app: Any, services: Services, host: str, port: int, started: float, listen: socket.socket | None = None) -> None:

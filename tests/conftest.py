@@ -6,9 +6,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from storage.db import Database, make_engine, normalise_url, scratch_schema
 from storage.migrate import upgrade
+
+# Property tests may not depend on the machine's speed either (issue #15): Hypothesis' default
+# 200 ms deadline per example and its too_slow health check fail a test on a loaded machine that
+# is merely slow. derandomize: the examples come from a seed fixed per test, so a run passes or
+# fails the same way every time (a property violation found is reproduced, not a one-off); and no
+# example database, whose replays would make one run depend on the last. Loaded here, before any
+# test module is imported, so @settings(...) in a module and tests/trust_profiles.py inherit it;
+# `--hypothesis-profile=default` gives Hypothesis' own randomised exploration for a deeper look.
+settings.register_profile("alliancebot", deadline=None, derandomize=True, database=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("alliancebot")
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP_REASON = "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"

@@ -27,7 +27,7 @@ def web(double: SlackDouble, token: str | None = None, **kwargs: Any) -> WebClie
 @pytest.fixture
 def slack() -> Iterator[SlackDouble]:
     """A double with two people and a channel of 250 members (plus the bot)."""
-    with SlackDouble(trigger_ttl=0.5) as double:
+    with SlackDouble() as double:
         double.add_user("UMARIA", double.team_id, "maria", tz="Europe/Zurich")
         double.add_user("UANON", double.team_id, "anon", tz=None)
         double.add_channel(CHANNEL, "double", members=["UMARIA", "UANON"] + [f"U{i:04d}" for i in range(248)])

@@ -17,6 +17,7 @@ from websockets.sync.client import connect
 from bot.slack_edge.socket_mode import SocketModeConnection
 from tests.double.conftest import sample, web
 from tests.slack_double import HttpTransport, Person, SignedHttpClient, SlackDouble, SocketModeTransport
+from tests.slack_double.clock import PATIENCE
 
 CHANNEL = "C0SHARED"
 FORM = {"type": "modal", "callback_id": "form", "title": {"type": "plain_text", "text": "Form"},
@@ -27,8 +28,8 @@ HOME = {"type": "home", "blocks": [{"type": "actions", "elements": [
     {"type": "button", "text": {"type": "plain_text", "text": "Refresh"}, "action_id": "refresh"}]}]}
 
 
-def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Poll until `check` is truthy (the app's work after its ack is asynchronous)."""
+def eventually(check: Callable[[], Any], timeout: float = PATIENCE) -> Any:
+    """Poll until `check` is truthy (the app's work after its ack is asynchronous); `timeout` only bounds a broken app."""
     deadline = time.monotonic() + timeout
     while not (result := check()):
         assert time.monotonic() < deadline, "timed out"
@@ -125,7 +126,7 @@ def setup() -> Iterator[Setup]:
         handler = SocketModeConnection(app, slack.app_token, slack.api_url)
         handler.connect()
         server = serve_http(app)
-        assert slack.socket.wait_connected(5)
+        assert slack.socket.wait_connected()
         yield Setup(slack, f"http://127.0.0.1:{server.server_address[1]}/slack/events", seen)
         server.shutdown()
         handler.close()
@@ -135,7 +136,7 @@ def test_bolt_connects_through_apps_connections_open_and_acks_commands(setup: Se
     slack = setup.slack
     assert slack.calls("apps.connections.open")[0].token == slack.app_token
     ack = Person(slack, SocketModeTransport(slack), "UMARIA").run("/ping", channel=CHANNEL)
-    assert ack.acked and ack.payload == {"text": "pong"} and ack.latency < 3
+    assert ack.acked and ack.payload == {"text": "pong"}
     envelope = slack.socket.envelopes[-1]
     assert set(sample("socket_mode/envelope.slash_commands.json")) <= set(envelope)
     assert envelope["accepts_response_payload"] is True and (envelope["retry_attempt"], envelope["retry_reason"]) == (0, "")
@@ -234,20 +235,20 @@ def test_signatures_are_the_ones_slack_sdk_verifies() -> None:
 
 def test_raw_socket_protocol_hello_acks_timeouts_and_hard_close() -> None:
     with SlackDouble() as slack, connect(slack.socket.new_link()) as ws:
-        hello = json.loads(ws.recv(timeout=2))
+        hello = json.loads(ws.recv(timeout=PATIENCE))
         assert set(sample("socket_mode/hello.json")) <= set(hello) and hello["connection_info"]["app_id"] == slack.app_id
-        assert slack.socket.wait_connected(2)
+        assert slack.socket.wait_connected()
 
         def answer() -> None:
-            envelope = json.loads(ws.recv(timeout=2))
+            envelope = json.loads(ws.recv(timeout=PATIENCE))
             ws.send(json.dumps({"envelope_id": envelope["envelope_id"], "payload": {"ok": 1}}))
 
         threading.Thread(target=answer).start()
         assert slack.socket.send("interactive", {"type": "shortcut"}).payload == {"ok": 1}
-        late = slack.socket.send("events_api", {"type": "event_callback"}, timeout=0.2)
+        late = slack.socket.send("events_api", {"type": "event_callback"}, timeout=0.2)  # nobody will answer it
         assert not late.acked and not slack.socket.acks[-1].acked
         slack.socket.hard_close()
-        eventually(lambda: slack.socket.connected == 0, timeout=2)
+        eventually(lambda: slack.socket.connected == 0)
 
 
 def test_a_connection_url_opens_one_connection_only() -> None:
@@ -256,7 +257,7 @@ def test_a_connection_url_opens_one_connection_only() -> None:
     with SlackDouble() as slack:
         url = slack.socket.new_link()
         with connect(url) as ws:
-            assert json.loads(ws.recv(timeout=2))["type"] == "hello"
+            assert json.loads(ws.recv(timeout=PATIENCE))["type"] == "hello"
         for used_or_made_up in (url, slack.socket.url + "?ticket=made-up", slack.socket.url):
             with pytest.raises(InvalidStatus) as refused:
                 connect(used_or_made_up)
@@ -265,8 +266,8 @@ def test_a_connection_url_opens_one_connection_only() -> None:
 
 def test_a_cut_network_leaves_the_connection_open_but_silent() -> None:
     with SlackDouble() as slack, connect(slack.socket.new_link(), ping_interval=None, close_timeout=0.2) as ws:
-        ws.recv(timeout=2)  # hello
-        assert slack.socket.wait_connected(2)
+        ws.recv(timeout=PATIENCE)  # hello
+        assert slack.socket.wait_connected()
         slack.socket.cut_network()
         assert slack.socket.connected == 1  # Slack's side knows nothing either
         pong = ws.ping()
@@ -274,4 +275,4 @@ def test_a_cut_network_leaves_the_connection_open_but_silent() -> None:
         with pytest.raises(TimeoutError):
             ws.recv(timeout=0.5)
         with connect(slack.socket.new_link()) as fresh:  # a new connection is not affected
-            assert json.loads(fresh.recv(timeout=2))["type"] == "hello"
+            assert json.loads(fresh.recv(timeout=PATIENCE))["type"] == "hello"

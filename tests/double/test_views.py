@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -63,8 +62,10 @@ def test_triggers_are_single_use_and_expire(slack: SlackDouble) -> None:
     trigger = slack.issue_trigger("UMARIA")
     client.views_open(trigger_id=trigger, view=MODAL)
     assert error_of(lambda: client.views_open(trigger_id=trigger, view=MODAL)) == "expired_trigger_id"
-    late = slack.issue_trigger("UMARIA")
-    time.sleep(0.6)  # the fixture's trigger_ttl is 0.5 s (Slack's is 3 s)
+    in_time, late = slack.issue_trigger("UMARIA"), slack.issue_trigger("UMARIA")
+    slack.advance(2.9)  # a trigger_id lasts 3 s, on the double's clock
+    assert client.views_open(trigger_id=in_time, view=MODAL)["ok"]
+    slack.advance(0.2)
     assert error_of(lambda: client.views_open(trigger_id=late, view=MODAL)) == "expired_trigger_id"
     assert error_of(lambda: client.views_open(trigger_id="12.34.made-up", view=MODAL)) == "invalid_arguments"
     assert "invalid `trigger_id`" in slack.calls()[-1].response["response_metadata"]["messages"][0]

@@ -173,8 +173,15 @@ def test_rate_limit_bucket_is_per_channel_for_post_message(slack: SlackDouble) -
     with pytest.raises(SlackApiError) as caught:
         client.chat_postMessage(channel=CHANNEL, text="3")
     assert (caught.value.response.status_code, caught.value.response["error"]) == (429, "ratelimited")
-    assert 58 <= int(caught.value.response.headers["Retry-After"]) <= 60
+    assert caught.value.response.headers["Retry-After"] == "60"  # no time has passed on the double's clock
     assert client.chat_postMessage(channel="C0OTHER", text="ok")["ok"]
+    slack.advance(59.5)
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_postMessage(channel=CHANNEL, text="3")
+    assert caught.value.response.headers["Retry-After"] == "1"  # whole seconds, rounded up
+    slack.advance(0.5)
+    assert client.chat_postMessage(channel=CHANNEL, text="3")["ok"]
+    assert [m.text for m in slack.messages(CHANNEL)] == ["1", "2", "3"]
 
 
 def test_injected_faults_play_in_order(slack: SlackDouble) -> None:
@@ -202,6 +209,11 @@ def test_injected_faults_play_in_order(slack: SlackDouble) -> None:
     slack.inject("chat.postMessage", "reset_after_commit")
     client.chat_postMessage(channel=CHANNEL, text="twice")
     assert [m.text for m in slack.messages(CHANNEL)] == ["committed", "twice", "twice"]
+    slack.inject("chat.postMessage", "timeout")  # no delay: the answer waits until the client gives up...
+    with pytest.raises(Exception):  # the client's own timeout
+        web(slack, timeout=0.5, retry_handlers=[]).chat_postMessage(channel=CHANNEL, text="late")
+    slack.settle()
+    assert [m.text for m in slack.messages(CHANNEL)][-1] == "late"  # ...and the post is carried out after it did
     with pytest.raises(ValueError):
         slack.inject("auth.test", "nonsense")
 
@@ -227,7 +239,7 @@ def test_a_workspace_wide_limit_on_post_message_spans_channels(slack: SlackDoubl
         client.chat_postMessage(channel="C0OTHER", text="3")
     assert (caught.value.response.status_code, caught.value.response.headers["Retry-After"]) == (429, "2")
     assert [m.text for m in slack.messages("C0OTHER")] == ["2"]  # the refused call changed nothing
-    time.sleep(2.05)
+    slack.advance(2.0)  # the window, on the double's clock
     assert client.chat_postMessage(channel="C0OTHER", text="3")["ok"]
 
 

@@ -12,16 +12,18 @@ import pytest
 import waitress
 from slack_bolt import App
 
-from bot.app import Services, build_app, build_services
+from bot.app import LISTENER_THREADS, Services, build_app, build_services
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.runner import HTTP_THREADS, stop_waitress
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
 from bot.slack_edge.socket_mode import SocketModeConnection
+from bot.slack_edge.installation_context import ContextThreadPoolExecutor
 from storage.alliances import save_alliance
 from storage.db import Database
 from tests.conftest import migrated_sqlite, pg_database
 from tests.slack_double import HttpTransport, Person, SlackDouble, SocketModeTransport
+from tests.slack_double.clock import PATIENCE
 
 SECRET = "e2e-signing-secret-0123456789abcdef"
 CHANNEL = "C0ALLIANCE"
@@ -30,8 +32,12 @@ HOME, PARTNER = "T0ALPHA", "T0BETA"
 T = TypeVar("T")
 
 
-def eventually(check: Callable[[], T], timeout: float = 5.0, what: str = "condition") -> T:
-    """Poll until `check` returns something truthy (work after the ack is asynchronous)."""
+def eventually(check: Callable[[], T], timeout: float = PATIENCE, what: str = "condition") -> T:
+    """Poll until `check` returns something truthy (work after the ack is asynchronous).
+
+    Returns as soon as it does; `timeout` is only reached when the app is broken, so it is generous
+    (a loaded machine is many times slower than an idle one, and no test may fail for that).
+    """
     deadline = time.monotonic() + timeout
     while True:
         result = check()
@@ -58,6 +64,36 @@ def slack() -> Iterator[SlackDouble]:
     double.stop()
 
 
+class TrackedExecutor(ContextThreadPoolExecutor):
+    """The app's listener pool, counting the tasks not finished yet, so a test can wait until the app is idle."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._unfinished = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        with self._idle:
+            self._unfinished += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._finished()
+            raise
+        future.add_done_callback(lambda _: self._finished())
+        return future
+
+    def _finished(self) -> None:
+        with self._idle:
+            self._unfinished -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """True once no listener is queued or running (False after `timeout` seconds)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._unfinished == 0, timeout)
+
+
 @dataclass
 class RunningBot:
     """The app under test and the ways to reach it."""
@@ -71,6 +107,27 @@ class RunningBot:
         """Someone in Slack who can type commands, click and fill in forms."""
         return Person(self.slack, self.transport, user_id)
 
+    def settle(self, timeout: float = PATIENCE) -> None:
+        """Wait until the app has finished everything it started: listeners, message updates, calls to Slack.
+
+        A test that checks something did *not* happen checks it after settle(), not after a sleep
+        that a slow machine may not outlast (and a fast one wastes).
+        """
+        executor = self.services.listener_executor
+        assert isinstance(executor, TrackedExecutor), "settle() needs the bot started by start_bot()"
+        deadline = time.monotonic() + timeout
+
+        def left() -> float:
+            return max(0.0, deadline - time.monotonic())
+
+        while True:
+            if not (executor.wait_idle(left()) and self.services.coalescer.flush(left())):
+                raise AssertionError(f"the app was still busy after {timeout:.0f} s")
+            self.slack.settle(left())
+            # Nothing the app was doing may have started anything new meanwhile.
+            if executor.wait_idle(0) and self.services.coalescer.flush(0):
+                return
+
 
 def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[RunningBot, Callable[[], None]]:
     """Start the real app the way `alliancebot run` does, in this process."""
@@ -80,12 +137,17 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
     settings = load_settings(env, dotenv=None)
     # A short update interval keeps tests quick; bursts still coalesce (the burst test checks it).
     services = build_services(settings, db=database, update_interval=0.25)
+    services.listener_executor.shutdown()
+    services.listener_executor = TrackedExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    # The app gives up on a Slack call after WEB_API_TIMEOUT (10 s): here Slack is the double, and
+    # only as slow as the machine; a call it answers late is no fault these tests look for.
+    services.gateway.client.timeout = int(PATIENCE)
     app = build_app(services)
     stops: list[Callable[[], None]] = []
     if mode == "socket":
         connection = SocketModeConnection(app, settings.app_token or "", settings.api_url)
         connection.connect()
-        slack.socket.wait_connected(5)
+        assert slack.socket.wait_connected(), "the app did not connect over Socket Mode"
         transport: Any = SocketModeTransport(slack)
         stops.append(connection.close)
     else:
@@ -93,7 +155,7 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         transport = HttpTransport(slack, f"http://127.0.0.1:{server.effective_port}/slack/events")  # type: ignore[union-attr]
-        stops.append(lambda: stop_waitress(server, thread))
+        stops.append(lambda: stop_waitress(server, thread, timeout=PATIENCE))
 
     def stop() -> None:
         for step in stops:

@@ -1,6 +1,7 @@
 """Alliance members capture action items anywhere in Slack and are reminded at 09:00 their time."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
 import pytz
@@ -43,6 +44,25 @@ def reminder_at(bot: RunningBot, item_id: int, label: str, user: str, version: i
         found = state_of(session, key)
     assert found is not None, key
     return found.due_at
+
+
+def ahead(bot: RunningBot, fits: Callable[[int], date]) -> date:
+    """`fits(year)` for the first year from this one where that day is still days ahead (tests must not expire)."""
+    year = bot.services.clock.now().year
+    while fits(year) < bot.services.clock.now().date() + timedelta(days=3):
+        year += 1
+    return fits(year)
+
+
+def friday_before_new_york_springs_forward(year: int) -> date:
+    """The Friday before the second Sunday of March (New York's DST change; Zurich's is two or three weeks later)."""
+    first_sunday = 1 + (6 - date(year, 3, 1).weekday()) % 7
+    return date(year, 3, first_sunday + 7) - timedelta(days=2)
+
+
+def a_friday_in_january(year: int) -> date:
+    """The first Friday from 4 January: winter in Europe, a weekend before the next working day."""
+    return date(year, 1, 4) + timedelta(days=(4 - date(year, 1, 4).weekday()) % 7)
 
 
 def tick_at(bot: RunningBot, instant: datetime) -> None:
@@ -139,30 +159,36 @@ def test_capture_by_modal_and_by_message_shortcut_links_back(bot2: RunningBot) -
 
 def test_reminders_at_nine_in_each_owners_zone_across_a_dst_change(bot2: RunningBot) -> None:
     bot = bot2
-    # Friday 2027-03-12: New York springs forward on Sunday the 14th, so the overdue DM on Monday
-    # is an hour earlier in UTC; Zurich changes two weeks later; Tokyo has no DST.
-    due = date(2027, 3, 12)
+    # The Friday before New York springs forward (2027-03-12, say: Sunday the 14th), so the overdue
+    # DM on Monday is an hour earlier in UTC; Zurich changes two or three weeks later; Tokyo has no
+    # DST. The next such Friday still ahead, so that the test does not expire with the date.
+    due = ahead(bot, friday_before_new_york_springs_forward)
+    monday = due + timedelta(days=3)
+
+    def utc(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, datetime.min.time().replace(hour=hour, minute=minute), tzinfo=timezone.utc)
+
     bot.person("UMARIA").run("/action", f"Sign the amendment <@UMARIA|maria> <@ULEE|lee> <@UKENJI|kenji> by {due}", channel=CHANNEL)
     eventually(lambda: item_messages(bot), what="the item")
     [item] = items(bot)
-    expected = {("UMARIA", "due"): datetime(2027, 3, 12, 14, 0), ("UMARIA", "overdue"): datetime(2027, 3, 15, 13, 0),
-                ("ULEE", "due"): datetime(2027, 3, 12, 8, 0), ("ULEE", "overdue"): datetime(2027, 3, 15, 8, 0),
-                ("UKENJI", "due"): datetime(2027, 3, 12, 0, 0), ("UKENJI", "overdue"): datetime(2027, 3, 15, 0, 0)}
+    expected = {("UMARIA", "due"): utc(due, 14), ("UMARIA", "overdue"): utc(monday, 13),
+                ("ULEE", "due"): utc(due, 8), ("ULEE", "overdue"): utc(monday, 8),
+                ("UKENJI", "due"): utc(due, 0), ("UKENJI", "overdue"): utc(monday, 0)}
     for (user, label), at in expected.items():
-        assert reminder_at(bot, item.id, label, user) == at.replace(tzinfo=timezone.utc), (user, label)
+        assert reminder_at(bot, item.id, label, user) == at, (user, label)
 
-    tick_at(bot, datetime(2027, 3, 12, 0, 1, tzinfo=timezone.utc))
+    tick_at(bot, utc(due, 0, 1))
     assert len(dms(bot, "UKENJI")) == 1 and not dms(bot, "ULEE") and not dms(bot, "UMARIA")
     assert "is due today" in dms(bot, "UKENJI")[0]
-    tick_at(bot, datetime(2027, 3, 12, 13, 59, tzinfo=timezone.utc))
+    tick_at(bot, utc(due, 13, 59))
     assert len(dms(bot, "ULEE")) == 1 and not dms(bot, "UMARIA")
-    tick_at(bot, datetime(2027, 3, 12, 14, 0, tzinfo=timezone.utc))
-    tick_at(bot, datetime(2027, 3, 12, 14, 1, tzinfo=timezone.utc))  # a second tick sends nothing again
+    tick_at(bot, utc(due, 14))
+    tick_at(bot, utc(due, 14, 1))  # a second tick sends nothing again
     assert [len(dms(bot, u)) for u in ("UMARIA", "ULEE", "UKENJI")] == [1, 1, 1]
-    tick_at(bot, datetime(2027, 3, 15, 13, 0, tzinfo=timezone.utc))  # Monday, past the weekend
+    tick_at(bot, utc(monday, 13))  # Monday, past the weekend
     assert [len(dms(bot, u)) for u in ("UMARIA", "ULEE", "UKENJI")] == [2, 2, 2]
     assert "is overdue" in dms(bot, "UMARIA")[-1]
-    tick_at(bot, datetime(2027, 3, 30, 9, 0, tzinfo=timezone.utc))  # after that: the digest, not more DMs
+    tick_at(bot, utc(monday + timedelta(days=15), 9))  # after that: the digest, not more DMs
     assert [len(dms(bot, u)) for u in ("UMARIA", "ULEE", "UKENJI")] == [2, 2, 2]
 
     # Done from the reminder DM: the DM shows it done, and so does the channel message.
@@ -234,7 +260,7 @@ def test_short_ids_stay_unique_when_people_capture_at_the_same_moment(bot2: Runn
     for n in range(3):
         for person in people:
             person.run("/action", f"Item {n} from {person.user_id}", channel=CHANNEL)
-    eventually(lambda: len(items(bot)) == 12, timeout=15, what="twelve items")
+    eventually(lambda: len(items(bot)) == 12, what="twelve items")
     assert sorted(i.ref for i in items(bot)) == sorted(f"A-{n}" for n in range(1, 13))
 
 
@@ -246,8 +272,10 @@ def test_an_owner_without_a_zone_is_reminded_at_nine_in_the_alliances_zone(bot2:
         save_alliance(session, bot.services.default_installation_id, setup, by_user="UMARIA", now=bot.services.clock.now())
         # save_alliance does not store time_zone yet (there is no way to set it in /alliance today).
         session.execute(update(AllianceRow).where(AllianceRow.channel_id == CHANNEL).values(time_zone=ZURICH))
-    bot.person("UMARIA").run("/action", "Countersign the SOW <@UANNA|anna> by 2027-01-08", channel=CHANNEL)  # Anna has no tz
+    friday = ahead(bot, a_friday_in_january)  # e.g. 2027-01-08; still ahead, so that the test does not expire
+    bot.person("UMARIA").run("/action", f"Countersign the SOW <@UANNA|anna> by {friday}", channel=CHANNEL)  # Anna has no tz
     eventually(lambda: item_messages(bot), what="the item")
     [item] = items(bot)
-    assert reminder_at(bot, item.id, "due", "UANNA") == datetime(2027, 1, 8, 8, 0, tzinfo=timezone.utc)  # 09:00 CET
-    assert reminder_at(bot, item.id, "overdue", "UANNA") == datetime(2027, 1, 11, 8, 0, tzinfo=timezone.utc)  # Monday
+    nine_cet = datetime.min.time().replace(hour=8)
+    assert reminder_at(bot, item.id, "due", "UANNA") == datetime.combine(friday, nine_cet, tzinfo=timezone.utc)  # 09:00 CET
+    assert reminder_at(bot, item.id, "overdue", "UANNA") == datetime.combine(friday + timedelta(days=3), nine_cet, tzinfo=timezone.utc)  # Monday

@@ -22,7 +22,7 @@ def test_setup_from_an_empty_channel_to_a_mapped_alliance(bot: RunningBot) -> No
 
     # Nothing set up yet: /alliance says so and points to setup.
     ack = maria.run("/alliance", "", channel=CHANNEL)
-    assert ack.acked and ack.latency < 3
+    assert ack.acked  # within Slack's 3 s is for benchmarks/ack_latency.py to show, not for a test to time
     eventually(lambda: "/alliance setup" in ephemeral_text(bot, "UMARIA"), what="the 'not set up' answer")
 
     # /alliance setup opens the form at once, then fills it with the two organisations found.

@@ -97,7 +97,7 @@ def test_anonymous_votes_cannot_be_linked_to_anyone(alliance2: RunningBot, caplo
     eventually(lambda: len(stored(bot).ballots) == 2, what="round 2 ballots")
     maria.click("Close decision", channel=CHANNEL, message_ts=round_two.ts)
     eventually(lambda: stored(bot).status == "closed", what="the close")
-    assert bot.services.coalescer.flush()
+    bot.settle()  # every update and call made, so the checks below see all of them
 
     secrets = (*LEVELS, *concerns)
     # 1. Every column of every row of every table.

@@ -31,7 +31,7 @@ def test_a_changed_time_zone_is_picked_up_and_a_redelivery_is_processed_once(bot
     # that the redelivery is not processed again.
     again = bot.transport.deliver("events_api", user_change(bot, "America/Chicago", "Ev0TZ1"))
     assert again.acked
-    time.sleep(0.3)
+    bot.settle()
     assert cached_tz(bot, "UKENJI") == "Europe/Paris"
 
 
@@ -57,7 +57,7 @@ def test_http_replays_and_slack_retries(slack: SlackDouble, database: Database) 
                 "trigger_id": slack.issue_trigger("UMARIA"), "response_url": slack.issue_response_url("UMARIA", CHANNEL)}
         for variant in ({"forged": True}, {"stale_seconds": 301}, {"timestamp": "abc"}, {"timestamp": "1e9"}, {"tamper": True}, {"signature": ""}):
             assert client.command(form, **variant).status == 401, variant
-        time.sleep(0.3)
+        running.settle()
         assert len(slack.ephemerals()) == before
         assert client.command(form, stale_seconds=299).status == 200
         eventually(lambda: len(slack.ephemerals()) == before + 1, what="the in-window answer")

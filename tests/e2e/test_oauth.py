@@ -28,6 +28,7 @@ from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
 from bot.runner import stop_waitress
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually
+from tests.slack_double.clock import PATIENCE
 from tests.slack_double import HttpTransport, Person, SlackDouble
 from tests.slack_double.payloads import event_envelope
 
@@ -42,7 +43,7 @@ class NoRedirects(urllib.request.HTTPRedirectHandler):
 def get(url: str, cookie: str = "") -> tuple[int, dict[str, str], str]:
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
-        with urllib.request.build_opener(NoRedirects).open(request, timeout=10) as response:
+        with urllib.request.build_opener(NoRedirects).open(request, timeout=PATIENCE) as response:
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read().decode()
@@ -54,6 +55,7 @@ class OAuthBot:
                "SLACK_API_URL": slack.api_url, "ALLIANCEBOT_ENCRYPTION_KEY": KEY}
         self.slack = slack
         self.services: Services = build_services(load_settings(env, dotenv=None), db=database, update_interval=0.25)
+        self.services.gateway.client.timeout = int(PATIENCE)  # the double is only as slow as the machine (see e2e/conftest.py)
         edge = SlackHttpEdge(build_app(self.services), database, self.services.clock, SECRET, self.services.oauth_flow)
         self.server = waitress.create_server(edge, host="127.0.0.1", port=0, threads=8)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -76,7 +78,7 @@ class OAuthBot:
         return Person(self.slack, HttpTransport(self.slack, self.url + "/slack/events"), user_id)
 
     def stop(self) -> None:
-        stop_waitress(self.server, self.thread)
+        stop_waitress(self.server, self.thread, timeout=PATIENCE)
         self.services.listener_executor.shutdown(wait=True)
         self.services.coalescer.close()
 

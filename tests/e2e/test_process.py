@@ -7,24 +7,45 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import CHANNEL, SECRET, eventually
-from tests.slack_double import HttpTransport, Person, SlackDouble, SocketModeTransport
+from tests.slack_double import HttpTransport, Person, SignedHttpClient, SlackDouble, SocketModeTransport
+from tests.slack_double.clock import PATIENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
+    """A port free now; another process may take it before ours binds it (see start_listening)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def start_listening(launch: Callable[[int], subprocess.Popen[str]], healthy: Callable[[str], bool],
+                    attempts: int = 5) -> tuple[subprocess.Popen[str], str]:
+    """Start a process serving HTTP on a free port and wait until `healthy(base_url)`.
+
+    A port found free can be taken by another process before ours binds it (other tests run on
+    this machine too): then the process stops with "cannot listen", and we try another port.
+    """
+    for _ in range(attempts):
+        port = free_port()
+        process = launch(port)
+        base = f"http://127.0.0.1:{port}"
+        eventually(lambda: process.poll() is not None or healthy(base), what=f"the process to answer on {base}")
+        if process.poll() is None:
+            return process, base
+        out, _ = process.communicate(timeout=PATIENCE)
+        if "cannot listen" not in out:
+            raise AssertionError(f"the process stopped before it answered:\n{out}")
+    raise AssertionError(f"no free port after {attempts} attempts")
 
 
 def start(slack: SlackDouble, tmp_path: Path, *args: str, socket_mode: bool) -> subprocess.Popen[str]:
@@ -39,7 +60,7 @@ def start(slack: SlackDouble, tmp_path: Path, *args: str, socket_mode: bool) -> 
 
 def stop(process: subprocess.Popen[str]) -> str:
     process.send_signal(signal.SIGTERM)
-    out, _ = process.communicate(timeout=20)
+    out, _ = process.communicate(timeout=PATIENCE)
     return out
 
 
@@ -56,10 +77,10 @@ def slack() -> Iterator[SlackDouble]:
 def test_socket_mode_process_connects_through_slack_api_url_answers_and_stops_cleanly(slack: SlackDouble, tmp_path: Path) -> None:
     process = start(slack, tmp_path, socket_mode=True)
     try:
-        slack.socket.wait_connected(30)
+        assert slack.socket.wait_connected(), "the process did not connect over Socket Mode"
         assert slack.calls("apps.connections.open"), "Socket Mode must ask SLACK_API_URL for its WebSocket URL"
         ack = Person(slack, SocketModeTransport(slack), "UMARIA").run("/alliance", "help", channel=CHANNEL)
-        assert ack.acked and ack.latency < 3
+        assert ack.acked  # within Slack's 3 s is for benchmarks/startup.py and ack_latency.py to show
         eventually(lambda: slack.ephemerals(CHANNEL, "UMARIA"), what="the help answer")
     finally:
         out = stop(process)
@@ -67,35 +88,34 @@ def test_socket_mode_process_connects_through_slack_api_url_answers_and_stops_cl
     assert "Traceback" not in out and "stopped" in out
 
 
-def test_http_process_serves_health_and_signed_requests_and_refuses_forgeries(slack: SlackDouble, tmp_path: Path) -> None:
-    port = free_port()
-    process = start(slack, tmp_path, "--port", str(port), "--host", "127.0.0.1", socket_mode=False)
-    base = f"http://127.0.0.1:{port}"
+def healthy(base: str) -> bool:
     try:
-        def healthy() -> bool:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=1) as response:
-                    return response.status == 200 and json.load(response)["ok"] is True
-            except OSError:
-                return False
+        with urllib.request.urlopen(base + "/healthz", timeout=PATIENCE) as response:
+            return response.status == 200 and json.load(response)["ok"] is True
+    except (OSError, ValueError, KeyError, TypeError):  # not up yet, or not ours
+        return False
 
-        eventually(healthy, timeout=30, what="/healthz")
+
+def test_http_process_serves_health_and_signed_requests_and_refuses_forgeries(slack: SlackDouble, tmp_path: Path) -> None:
+    process, base = start_listening(
+        lambda port: start(slack, tmp_path, "--port", str(port), "--host", "127.0.0.1", socket_mode=False), healthy)
+    try:
         transport = HttpTransport(slack, base + "/slack/events")
         ack = Person(slack, transport, "UMARIA").run("/alliance", "help", channel=CHANNEL)
         assert ack.acked
         eventually(lambda: slack.ephemerals(CHANNEL, "UMARIA"), what="the help answer")
-        from tests.slack_double import SignedHttpClient
-
         client = SignedHttpClient(base + "/slack/events", SECRET)
         form = {"command": "/alliance", "text": "help confidential-canary-7f3e", "user_id": "UMARIA", "channel_id": CHANNEL, "team_id": slack.team_id,
-                "trigger_id": "1.2.3", "response_url": slack.api_url}
+                "trigger_id": slack.issue_trigger("UMARIA", CHANNEL), "response_url": slack.issue_response_url("UMARIA", CHANNEL)}
         assert client.command(form, forged=True).status == 401
         assert client.command(form, stale_seconds=301).status == 401
         assert client.command(form, timestamp="abc").status == 401
         assert client.command(form, tamper=True).status == 401
+        # Nothing ran for the refused ones: the same command, signed, is answered once, and alone.
         before = len(slack.ephemerals(CHANNEL, "UMARIA"))
-        time.sleep(0.3)
-        assert len(slack.ephemerals(CHANNEL, "UMARIA")) == before  # nothing ran for the refused ones
+        assert client.command(form).status == 200
+        eventually(lambda: len(slack.ephemerals(CHANNEL, "UMARIA")) > before, what="the answer to the signed command")
+        assert len(slack.ephemerals(CHANNEL, "UMARIA")) == before + 1
     finally:
         out = stop(process)
     assert process.returncode == 0, out
@@ -107,7 +127,7 @@ def test_http_process_serves_health_and_signed_requests_and_refuses_forgeries(sl
 def test_a_refused_bot_token_stops_start_up_with_one_line(slack: SlackDouble, tmp_path: Path) -> None:
     slack.revoke_token(slack.bot_token)
     process = start(slack, tmp_path, socket_mode=True)
-    out, _ = process.communicate(timeout=30)
+    out, _ = process.communicate(timeout=PATIENCE)
     assert process.returncode == 2
     assert "SLACK_BOT_TOKEN was refused by Slack" in out and "Traceback" not in out
 
@@ -115,7 +135,7 @@ def test_a_refused_bot_token_stops_start_up_with_one_line(slack: SlackDouble, tm
 def check(slack: SlackDouble, tmp_path: Path, **overrides: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_APP_TOKEN": slack.app_token, "SLACK_API_URL": slack.api_url, **overrides})
-    return subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run([sys.executable, "-m", "bot", "check"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=PATIENCE)
 
 
 def test_check_tries_every_token_the_mode_uses_and_the_database(slack: SlackDouble, tmp_path: Path) -> None:
@@ -148,7 +168,7 @@ def test_check_tries_every_token_the_mode_uses_and_the_database(slack: SlackDoub
 def test_run_with_several_workers_stops_with_one_line_on_a_refused_token_or_unreachable_slack(slack: SlackDouble, tmp_path: Path) -> None:
     slack.revoke_token(slack.bot_token)
     process = start(slack, tmp_path, "--http", "--workers", "2", "--port", str(free_port()), socket_mode=False)
-    out, _ = process.communicate(timeout=60)
+    out, _ = process.communicate(timeout=PATIENCE)
     assert process.returncode == 2, out
     assert out.strip().splitlines() == ["alliancebot: SLACK_BOT_TOKEN was refused by Slack (token_revoked): copy the current Bot User "
                                         "OAuth Token from the app's OAuth & Permissions page"]
@@ -157,7 +177,7 @@ def test_run_with_several_workers_stops_with_one_line_on_a_refused_token_or_unre
     env.update({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": f"http://127.0.0.1:{free_port()}/api/",
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"})
     unreachable = subprocess.run([sys.executable, "-m", "bot", "run", "--http", "--workers", "2", "--port", str(free_port())],
-                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+                                 cwd=tmp_path, env=env, capture_output=True, text=True, timeout=2 * PATIENCE)
     assert unreachable.returncode == 2, unreachable.stderr
     assert "cannot reach Slack at SLACK_API_URL" in unreachable.stderr and "Traceback" not in unreachable.stderr
     assert "starting a new one" not in unreachable.stderr
@@ -169,7 +189,7 @@ def test_socket_mode_health_says_when_the_connection_to_slack_is_down(slack: Sla
 
     def health() -> tuple[int, dict]:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=PATIENCE) as answer:
                 return answer.status, json.loads(answer.read())
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read())
@@ -177,17 +197,17 @@ def test_socket_mode_health_says_when_the_connection_to_slack_is_down(slack: Sla
             return 0, {}
 
     try:
-        slack.socket.wait_connected(30)
-        status, body = eventually(lambda: (h := health())[0] == 200 and h, timeout=30, what="healthy")
+        assert slack.socket.wait_connected()
+        status, body = eventually(lambda: (h := health())[0] == 200 and h, what="healthy")
         assert body["socket_mode"] == "connected" and body["ok"] is True
         # Slack cannot hand out a new connection for a while (apps.connections.open fails), and the
         # open one drops: the health check says so until a new connection is up.
         slack.inject("apps.connections.open", "server_error", times=1000)
         slack.socket.hard_close()
-        status, body = eventually(lambda: (h := health())[0] == 503 and h, timeout=30, what="unhealthy")
+        status, body = eventually(lambda: (h := health())[0] == 503 and h, what="unhealthy")
         assert body["socket_mode"] == "reconnecting" and body["ok"] is False
         slack.ws.faults.clear()
-        eventually(lambda: health()[0] == 200, timeout=60, what="healthy again")
+        eventually(lambda: health()[0] == 200, what="healthy again")
         assert Person(slack, SocketModeTransport(slack), "UMARIA").run("/alliance", "help", channel=CHANNEL).acked
     finally:
         out = stop(process)

@@ -80,7 +80,7 @@ def test_a_duplicated_command_starts_one_decision(alliance: tuple[RunningBot, Re
     bot.person("UMARIA").run("/consensus", "Extend the research term by a year", channel=CHANNEL)
     assert recording.redeliver().acked
     eventually(lambda: rows(bot, DecisionRow) == 1, what="the decision")
-    time.sleep(0.5)
+    bot.settle()
     assert rows(bot, DecisionRow) == 1
     assert sum("Extend the research term" in str(m.blocks) for m in bot.slack.messages(CHANNEL)) == 1
 
@@ -97,8 +97,8 @@ def test_a_duplicated_click_and_form_count_once(alliance: tuple[RunningBot, Reco
     for attempt in (1, 2):
         assert recording.redeliver(attempt=attempt).acked
     eventually(lambda: rows(bot, VoteRow) == 1, what="the vote")
-    time.sleep(0.5)
-    assert rows(bot, DecisionRow) == 1
+    bot.settle()
+    assert rows(bot, DecisionRow) == 1 and rows(bot, VoteRow) == 1
     with bot.services.db.read() as session:
         assert session.scalar(select(VoteRow.changes)) == 0
 

@@ -50,11 +50,11 @@ def test_three_hundred_clicks_arriving_together_are_all_acked_and_counted(socket
     payloads = [bot.person(user).click_payload("Support", channel=BURST_CHANNEL, message_ts=ts) for user in people]
     assert all(payload["message"]["ts"] == ts and payload["message"]["blocks"] for payload in payloads)
 
-    acks = bot.transport.deliver_burst("interactive", payloads, timeout=60)
+    acks = bot.transport.deliver_burst("interactive", payloads)
 
     assert sum(ack.acked for ack in acks) == 300
-    assert eventually(lambda: len(votes(bot)) == 300 and votes(bot), timeout=60, what="300 stored votes") == dict.fromkeys(people, "support")
-    eventually(lambda: "Support 150" in str(bot.slack.messages(BURST_CHANNEL)[0].blocks), timeout=60, what="the final tally")
+    assert eventually(lambda: len(votes(bot)) == 300 and votes(bot), what="300 stored votes") == dict.fromkeys(people, "support")
+    eventually(lambda: "Support 150" in str(bot.slack.messages(BURST_CHANNEL)[0].blocks), what="the final tally")
     assert bot.slack.socket.opened == 1  # one connection took it all
 
 
@@ -72,12 +72,12 @@ def test_a_connection_dropped_mid_burst_loses_no_acked_click_and_the_rest_can_be
 
     acked = {user for user, ack in zip(people, results) if ack.acked}
     assert acked <= set(votes(bot))  # acknowledged means stored
-    eventually(lambda: bot.slack.socket.opened == 2 and bot.slack.socket.connected == 1, timeout=30, what="a new connection")
+    eventually(lambda: bot.slack.socket.opened == 2 and bot.slack.socket.connected == 1, what="a new connection")
     # Those whose click was not acknowledged saw an error in Slack and click again.
     retried = [bot.person(user).click("Support", channel=BURST_CHANNEL, message_ts=ts) for user in people if user not in acked]
     assert all(ack.acked for ack in retried)
-    assert eventually(lambda: len(votes(bot)) == 120 and votes(bot), timeout=30, what="every vote") == dict.fromkeys(people, "support")
-    eventually(lambda: "Support 60" in str(bot.slack.messages(BURST_CHANNEL)[0].blocks), timeout=30, what="the final tally")
+    assert eventually(lambda: len(votes(bot)) == 120 and votes(bot), what="every vote") == dict.fromkeys(people, "support")
+    eventually(lambda: "Support 60" in str(bot.slack.messages(BURST_CHANNEL)[0].blocks), what="the final tally")
 
 
 def test_a_connection_that_goes_quiet_is_replaced_within_seconds_with_one_log_line(
@@ -90,9 +90,9 @@ def test_a_connection_that_goes_quiet_is_replaced_within_seconds_with_one_log_li
         assert slack.socket.wait_connected(5) and connection.alive()
         caplog.set_level(logging.INFO, logger="alliancebot")
         slack.socket.cut_network()  # nothing arrives either way; nothing is closed
-        eventually(lambda: not connection.alive(), timeout=30, what="the quiet connection noticed")
+        eventually(lambda: not connection.alive(), what="the quiet connection noticed")
         assert connection.status()["socket_mode"] == "reconnecting"
-        eventually(lambda: slack.socket.opened == 2 and connection.alive(), timeout=30, what="a new connection")
+        eventually(lambda: slack.socket.opened == 2 and connection.alive(), what="a new connection")
         lines = eventually(lambda: [r.getMessage() for r in caplog.records if r.name == "alliancebot" and "Socket Mode" in r.getMessage()],
                            what="the log line")
         assert len(lines) == 1 and lines[0].startswith("Socket Mode: reconnected to Slack after"), lines
@@ -107,7 +107,7 @@ def test_slack_asking_to_reconnect_moves_to_a_new_connection_quietly(socket_bot:
     bot = socket_bot
     caplog.set_level(logging.INFO, logger="alliancebot")
     bot.slack.socket.disconnect(reason="refresh_requested")
-    eventually(lambda: bot.slack.socket.opened == 2 and bot.slack.socket.connected == 1, timeout=30, what="the new connection")
+    eventually(lambda: bot.slack.socket.opened == 2 and bot.slack.socket.connected == 1, what="the new connection")
     people, _ = open_decision(bot, 2)
     assert bot.person(people[0]).click("Support", channel=BURST_CHANNEL).acked
     lines = eventually(lambda: [r for r in caplog.records if r.name == "alliancebot" and "Socket Mode" in r.getMessage()], what="the log line")

@@ -6,7 +6,6 @@ install), and its own alliance in a Slack Connect channel with the same id as Al
 from __future__ import annotations
 
 import copy
-import time
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +87,7 @@ def test_another_workspace_can_neither_see_nor_vote_in_nor_export_an_alliance(tw
         assert gina.click(button, channel=CHANNEL).acked
         eventually(lambda: len(bot.slack.ephemerals(CHANNEL, "UGINA")) > before, what=f"the answer to {button}")
         assert "cannot find this decision" in str(bot.slack.ephemerals(CHANNEL, "UGINA")[-1].text)
-    time.sleep(0.3)
+    bot.settle()
     found = lookup(bot, alpha, alpha_decision)
     assert found is not None and found.votes == () and found.status == "open"
 

@@ -18,8 +18,9 @@ from storage.db import Database
 from storage.decisions import load_decision
 from storage.models import InstallationRow
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually
-from tests.e2e.test_process import free_port
+from tests.e2e.test_process import start_listening
 from tests.slack_double import HttpTransport, Person, SlackDouble
+from tests.slack_double.clock import PATIENCE
 
 ROOT = Path(__file__).resolve().parents[2]
 VOTERS = ("UMARIA", "ULEE", "UKENJI", "UANNA")
@@ -27,21 +28,23 @@ VOTERS = ("UMARIA", "ULEE", "UKENJI", "UANNA")
 
 def health(base: str) -> int | None:
     try:
-        with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+        with urllib.request.urlopen(base + "/healthz", timeout=PATIENCE) as response:
             return int(json.load(response)["pid"])
-    except OSError:
+    except (OSError, ValueError, KeyError, TypeError):  # not up yet, or not ours
         return None
 
 
 def test_two_workers_share_one_decision_without_losing_votes(slack: SlackDouble, pg_database_fixture: Database, tmp_path: Path) -> None:
     database = pg_database_fixture
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
                 "DATABASE_URL": database.engine.url.render_as_string(hide_password=False), "PYTHONUNBUFFERED": "1"})
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--workers", "2", "--port", str(port), "--host", "127.0.0.1"],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
+
+    def launch(port: int) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--workers", "2", "--port", str(port), "--host", "127.0.0.1"],
+                                cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    process, base = start_listening(launch, lambda base: health(base) is not None)
     try:
         pids = set()
         def both_up() -> bool:
@@ -49,7 +52,7 @@ def test_two_workers_share_one_decision_without_losing_votes(slack: SlackDouble,
             if pid:
                 pids.add(pid)
             return len(pids) == 2
-        eventually(both_up, timeout=60, what="both workers answering /healthz")
+        eventually(both_up, what="both workers answering /healthz")
 
         with database.write() as session:
             installation_id = session.scalar(select(InstallationRow.id))
@@ -58,7 +61,7 @@ def test_two_workers_share_one_decision_without_losing_votes(slack: SlackDouble,
         transport = HttpTransport(slack, base + "/slack/events")
         people = {user: Person(slack, transport, user) for user in VOTERS}
         assert people["UMARIA"].run("/consensus", "Share the Phase 2 CRO", channel=CHANNEL).acked
-        eventually(lambda: any("Share the Phase 2 CRO" in str(m.blocks) for m in slack.messages(CHANNEL)), timeout=15, what="the decision")
+        eventually(lambda: any("Share the Phase 2 CRO" in str(m.blocks) for m in slack.messages(CHANNEL)), what="the decision")
 
         # Everyone votes at once (twice: a repeated click changes nothing), landing on either worker.
         with ThreadPoolExecutor(len(VOTERS)) as pool:
@@ -68,14 +71,14 @@ def test_two_workers_share_one_decision_without_losing_votes(slack: SlackDouble,
             with database.read() as session:
                 decision = load_decision(session, installation_id, 1)
             return decision is not None and sorted(v.level.value for v in decision.votes) == ["support"] * 4
-        eventually(all_votes, timeout=15, what="every vote stored")
+        eventually(all_votes, what="every vote stored")
 
         def message_caught_up() -> bool:
             text = str([m.blocks for m in slack.messages(CHANNEL) if "Share the Phase 2 CRO" in str(m.blocks)][-1])
             return "*Alpha Pharma* (2/2 voted): Support 2" in text and "*Beta Bio* (2/2 voted): Support 2" in text
-        eventually(message_caught_up, timeout=20, what="the message to show every vote")
+        eventually(message_caught_up, what="the message to show every vote")
     finally:
         process.send_signal(signal.SIGTERM)
-        out, _ = process.communicate(timeout=30)
+        out, _ = process.communicate(timeout=PATIENCE)
     assert process.returncode == 0, out
     assert "Traceback" not in out, out

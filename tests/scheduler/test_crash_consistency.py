@@ -49,7 +49,6 @@ def test_after_a_restart_the_decision_message_shows_votes_stored_just_before_the
     from bot.domain.alliance import Alliance, MemberMapping, Partner
     from bot.domain.consensus import Level, Proposal, Vote
     from benchmarks.crash_consistency import CHANNEL, HOME, PARTNER, double, installation, migrated, start_bot, tally_shown
-    from benchmarks.startup import free_port
     from storage.alliances import save_alliance
     from storage.decisions import cast_votes, create_decision, load_decision, set_message
 
@@ -75,7 +74,7 @@ def test_after_a_restart_the_decision_message_shows_votes_stored_just_before_the
         db.dispose()
         assert tally_shown(slack, ts) == 0  # the message never heard of them
 
-        bot = start_bot(slack, empty_url, free_port())
+        bot, _ = start_bot(slack, empty_url)
         try:
             eventually(lambda: tally_shown(slack, ts) == 4, timeout=60, what="the message caught up")
         finally:

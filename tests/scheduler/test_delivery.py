@@ -15,6 +15,7 @@ from bot.slack_edge.gateway import RetryPolicy, SlackGateway
 from storage.db import Database
 from storage.due_work import ClaimedWork, claim_due
 from tests.slack_double import SlackDouble
+from tests.slack_double.clock import PATIENCE
 from tests.storage.helpers import T0, installation, state
 from tests.scheduler.test_runner import add
 
@@ -30,7 +31,7 @@ def slack() -> Iterator[SlackDouble]:
 
 
 def gateway(slack: SlackDouble) -> SlackGateway:
-    client = WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=5, retry_handlers=[])
+    client = WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=int(PATIENCE), retry_handlers=[])
     return SlackGateway(client, RetryPolicy(attempts=2, base_delay=0.01), sleep=lambda _s: None)
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
@@ -15,6 +14,7 @@ from bot.scheduler.work import RATE_LIMIT_RETRY
 from bot.slack_edge.gateway import SlackCallError
 from storage.db import Database
 from storage.due_work import ClaimedWork, claim_due, enqueue
+from tests.slack_double.clock import PATIENCE
 from tests.storage.helpers import T0, add_many, installation, state
 
 SECRET = "Confidential: Q3 milestone payment to Partner B"
@@ -176,7 +176,7 @@ def test_two_schedulers_on_one_database_send_every_row_once(database: Database) 
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(PATIENCE)
     assert len(recorder.sent) == 300 and set(recorder.sent.values()) == {1}
     assert sum(counts) == 300
 
@@ -241,8 +241,8 @@ def test_start_ticks_at_once_even_with_a_long_interval_and_stop_stops_the_thread
                           worker="w1", interval=3600, housekeeping=housekept.set)
     scheduler.start()
     try:
-        assert recorder.event.wait(5)
-        assert housekept.wait(5)
+        assert recorder.event.wait(PATIENCE)
+        assert housekept.wait(PATIENCE)
         assert scheduler.running and aps_threads()
     finally:
         scheduler.stop()
@@ -256,11 +256,13 @@ def test_the_interval_job_keeps_sending_until_stopped(database: Database) -> Non
     scheduler.start()
     try:
         add(database, "while-running", datetime.now(timezone.utc))
-        assert recorder.event.wait(5)
+        assert recorder.event.wait(PATIENCE)
     finally:
         scheduler.stop()
+    # Nothing may tick any more: no scheduler thread is left to do it (a sleep of a few intervals
+    # would prove nothing on a machine slow enough not to tick in it).
+    assert not scheduler.running and not aps_threads()
     add(database, "after-stop", datetime.now(timezone.utc) - timedelta(seconds=1))
-    time.sleep(0.3)  # six intervals: nothing may tick any more
     assert recorder.sent == {"while-running": 1}
     assert state(database, "after-stop").status == "pending"
 
@@ -272,9 +274,9 @@ def test_run_forever_returns_when_told_to_stop(database: Database) -> None:
     scheduler = Scheduler(database, {"note": recorder}, clock=FixedClock(T0), worker="w1", interval=0.05)
     runner = threading.Thread(target=scheduler.run_forever, args=(stop,))
     runner.start()
-    assert recorder.event.wait(5)
+    assert recorder.event.wait(PATIENCE)
     stop.set()
-    runner.join(5)
+    runner.join(PATIENCE)
     assert not runner.is_alive() and not scheduler.running
 
 
@@ -286,21 +288,22 @@ def test_stop_waits_for_the_send_in_flight_and_releases_the_rest(database: Datab
 
     def slow(work: ClaimedWork) -> Outcome:
         started.set()
-        assert proceed.wait(5)
+        assert proceed.wait(PATIENCE)
         sent.append(work.key)
         return Sent()
 
     scheduler = Scheduler(database, {"note": slow}, clock=FixedClock(T0), worker="w1")
     runner = threading.Thread(target=scheduler.tick)
     runner.start()
-    assert started.wait(5)
+    assert started.wait(PATIENCE)
     stopper = threading.Thread(target=scheduler.stop)
     stopper.start()
-    stopper.join(0.2)
+    stopper.join(0.2)  # gives a stop() that does not wait the time to return; a slow machine only gives it less
     assert stopper.is_alive(), "stop() must wait for the send in flight"
     proceed.set()
-    runner.join(5)
-    stopper.join(5)
+    runner.join(PATIENCE)
+    stopper.join(PATIENCE)
+    assert not runner.is_alive() and not stopper.is_alive()
     assert sent == ["s:0"]
     assert [state(database, f"s:{i}").status for i in range(3)] == ["sent", "pending", "pending"]
     assert [state(database, f"s:{i}").attempts for i in range(3)] == [1, 0, 0]

@@ -5,9 +5,10 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from tests.slack_double.clock import PATIENCE, ManualClock
 from tests.slack_double.socket_mode import SocketModeServer
 from tests.slack_double.state import Channel, Fault, Grant, Message, RecordedCall, Team, User, Workspace
 from tests.slack_double.web_api import DoubleServer, WebApi
@@ -17,12 +18,19 @@ FAULT_KINDS = {"ratelimited", "server_error", "unavailable", "timeout", "error",
 
 
 class SlackDouble:
-    """A Web API server and a Socket Mode server on loopback, sharing one Slack state."""
+    """A Web API server and a Socket Mode server on loopback, sharing one Slack state.
+
+    Slack's time limits (trigger_id, response_url, rate-limit windows) run on `clock`: by default a
+    ManualClock, so in tests they pass only when the test calls `advance()`, never because
+    the machine is slow; benchmarks pass `clock=time.monotonic` to be held to them in real time.
+    """
 
     def __init__(self, signing_secret: str = "s3cret", bot_token: str = "xoxb-test-1", app_token: str = "xapp-test-1",
                  team_id: str = "T0ALPHA", team_name: str = "Alpha Pharma", bot_user_id: str = "UBOT", app_id: str = "A0BOT",
                  trigger_ttl: float = 3.0, scopes: Iterable[str] = DEFAULT_SCOPES, team_domain: str | None = None,
-                 client_id: str = "1111.2222", client_secret: str = "client-s3cret", token_rotation: bool = False) -> None:
+                 client_id: str = "1111.2222", client_secret: str = "client-s3cret", token_rotation: bool = False,
+                 clock: Callable[[], float] | None = None) -> None:
+        self.clock: Callable[[], float] = clock if clock is not None else ManualClock()
         self.signing_secret = signing_secret
         self.client_id, self.client_secret, self.token_rotation = client_id, client_secret, token_rotation
         self.bot_token = bot_token
@@ -53,6 +61,21 @@ class SlackDouble:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def advance(self, seconds: float) -> None:
+        """Let `seconds` pass on the double's clock (for Slack's time limits; needs the default ManualClock)."""
+        if not isinstance(self.clock, ManualClock):
+            raise TypeError("advance() needs the double's own ManualClock; this one runs in real time")
+        self.clock.advance(seconds)
+
+    def settle(self, timeout: float = PATIENCE) -> None:
+        """Wait until every Web API request that reached the double has been carried out and answered.
+
+        A call whose client gave up (a timeout) may still be in progress here; after settle() it
+        has taken effect, so what a test checks next does not depend on how fast the machine is.
+        """
+        if not self._server.settle(timeout):
+            raise AssertionError(f"the double was still handling requests after {timeout:.0f} s")
 
     def __enter__(self) -> SlackDouble:
         return self.start()
@@ -120,12 +143,20 @@ class SlackDouble:
             self.ws.revoked.add(token)
 
     # -- faults -----------------------------------------------------------------------------------
-    def inject(self, method: str, kind: str, times: int = 1, retry_after: int = 1, error: str = "not_in_channel", delay: float = 0.0) -> None:
-        """Make the next `times` calls of `method` fail the way `kind` says (faults queue in injection order)."""
+    def inject(self, method: str, kind: str, times: int = 1, retry_after: int = 1, error: str = "not_in_channel",
+               delay: float | None = None) -> None:
+        """Make the next `times` calls of `method` fail the way `kind` says (faults queue in injection order).
+
+        A "timeout" holds the answer for `delay` seconds or until the client gives up and hangs up,
+        whichever comes first, and only then carries the call out (as a slow Slack might, after the
+        client stopped waiting). Without `delay` it waits for the client: every client times out,
+        however slow the machine, and none waits longer than its own timeout.
+        """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULT_KINDS)}")
+        hold = (PATIENCE if delay is None else delay) if kind == "timeout" else 0.0
         with self.ws.lock:
-            self.ws.faults.setdefault(method, deque()).extend(Fault(kind, retry_after, error, delay) for _ in range(times))
+            self.ws.faults.setdefault(method, deque()).extend(Fault(kind, retry_after, error, hold) for _ in range(times))
 
     def take_fault(self, method: str) -> Fault | None:
         """The next queued fault for `method`, if any."""
@@ -193,11 +224,11 @@ class SlackDouble:
     def issue_trigger(self, user: str, channel: str | None = None) -> str:
         """A fresh trigger_id, valid for `trigger_ttl` seconds and one use."""
         with self.ws.lock:
-            return self.ws.issue_trigger(user, channel)
+            return self.ws.issue_trigger(user, channel, issued=self.clock())
 
     def issue_response_url(self, user: str, channel: str | None, message_ts: str | None = None) -> str:
         """A response_url on this server; `message_ts` is the message replace/delete_original acts on."""
         key = uuid.uuid4().hex
         with self.ws.lock:
-            self.ws.response_urls[key] = Grant(user, channel, time.monotonic(), message_ts=message_ts)
+            self.ws.response_urls[key] = Grant(user, channel, self.clock(), message_ts=message_ts)
         return f"{self.base_url}/response/{key}"

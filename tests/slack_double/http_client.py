@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from tests.slack_double.clock import PATIENCE
+
 
 @dataclass
 class HttpResult:
@@ -25,7 +27,7 @@ class HttpResult:
 class SignedHttpClient:
     """Posts Slack's wire formats to `app_url` with X-Slack-Signature and X-Slack-Request-Timestamp."""
 
-    def __init__(self, app_url: str, signing_secret: str, timeout: float = 10.0) -> None:
+    def __init__(self, app_url: str, signing_secret: str, timeout: float = PATIENCE) -> None:
         self.app_url = app_url
         self.secret = signing_secret
         self.timeout = timeout

@@ -5,6 +5,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from tests.slack_double.clock import PATIENCE
 from tests.slack_double.http_client import SignedHttpClient
 from tests.slack_double.payloads import (MULTI, TEXT_INPUTS, VALUE_FIELDS, VERIFICATION_TOKEN, event_envelope, message_obj, now_ts,
                                          state_values, stateful_elements, team_obj, user_obj, view_for_payload)
@@ -23,13 +24,13 @@ class Transport(Protocol):
 
     def deliver(self, kind: Kind, payload: dict[str, Any]) -> AckResult: ...
 
-    def deliver_burst(self, kind: Kind, payloads: list[dict[str, Any]], timeout: float = 30.0) -> list[AckResult]: ...
+    def deliver_burst(self, kind: Kind, payloads: list[dict[str, Any]], timeout: float = PATIENCE) -> list[AckResult]: ...
 
 
 class SocketModeTransport:
     """Deliveries as Socket Mode envelopes over the double's WebSocket server."""
 
-    def __init__(self, double: SlackDouble, timeout: float = 5.0) -> None:
+    def __init__(self, double: SlackDouble, timeout: float = PATIENCE) -> None:
         self.double = double
         self.timeout = timeout
 
@@ -37,7 +38,7 @@ class SocketModeTransport:
         """Send one envelope and wait for its ack."""
         return self.double.socket.send(kind, payload, timeout=self.timeout)
 
-    def deliver_burst(self, kind: Kind, payloads: list[dict[str, Any]], timeout: float = 30.0) -> list[AckResult]:
+    def deliver_burst(self, kind: Kind, payloads: list[dict[str, Any]], timeout: float = PATIENCE) -> list[AckResult]:
         """Every envelope written to the connection back to back, then the acks awaited."""
         return self.double.socket.send_burst([(kind, payload) for payload in payloads], timeout=timeout)
 
@@ -48,7 +49,7 @@ class HttpTransport:
     def __init__(self, double: SlackDouble, app_url: str) -> None:
         self.client = SignedHttpClient(app_url, double.signing_secret)
 
-    def deliver_burst(self, kind: Kind, payloads: list[dict[str, Any]], timeout: float = 30.0) -> list[AckResult]:
+    def deliver_burst(self, kind: Kind, payloads: list[dict[str, Any]], timeout: float = PATIENCE) -> list[AckResult]:
         """Every request at once, as Slack sends many people's clicks: each on its own connection."""
         from concurrent.futures import ThreadPoolExecutor
 

@@ -14,13 +14,19 @@ from typing import TYPE_CHECKING, Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
+from tests.slack_double.clock import PATIENCE
+
 if TYPE_CHECKING:
     from tests.slack_double.double import SlackDouble
 
 
 @dataclass
 class AckResult:
-    """How the app answered a delivery: in time or not, how fast, and with what payload."""
+    """How the app answered a delivery: whether it acked, after how long, and with what payload.
+
+    `latency` is for benchmarks, which hold it to Slack's 3 seconds; tests check only that the
+    ack came (issue #15: no test asserts on timing).
+    """
 
     acked: bool
     latency: float
@@ -222,8 +228,8 @@ class SocketModeServer:
         waiter[1].append(data.get("payload"))
         waiter[0].set()
 
-    def wait_connected(self, timeout: float = 5.0) -> bool:
-        """True once an app holds an open connection."""
+    def wait_connected(self, timeout: float = PATIENCE) -> bool:
+        """True once an app holds an open connection (False after `timeout` seconds without one)."""
         deadline = time.monotonic() + timeout
         with self._lock:
             while not self._connections:
@@ -240,8 +246,11 @@ class SocketModeServer:
             return len(self._connections)
 
     def send(self, envelope_type: str, payload: dict[str, Any], retry_attempt: int = 0, retry_reason: str = "",
-             timeout: float = 5.0) -> AckResult:
-        """Deliver an envelope to one connection and wait for the ack with the same envelope_id."""
+             timeout: float = PATIENCE) -> AckResult:
+        """Deliver an envelope to the newest connection and wait for the ack with the same envelope_id.
+
+        The wait ends as soon as the ack arrives; `timeout` only bounds an app that never acks.
+        """
         if not self.wait_connected(timeout):
             raise AssertionError("no app is connected over Socket Mode")
         envelope_id = str(uuid.uuid4())
@@ -265,7 +274,7 @@ class SocketModeServer:
             self.acks.append(AckRecord(envelope_id, envelope_type, acked, latency))
         return AckResult(acked, latency, box[0] if box else None)
 
-    def send_burst(self, deliveries: list[tuple[str, dict[str, Any]]], timeout: float = 30.0) -> list[AckResult]:
+    def send_burst(self, deliveries: list[tuple[str, dict[str, Any]]], timeout: float = PATIENCE) -> list[AckResult]:
         """Deliver many envelopes at once, as Slack does when many people click together: every frame
         is written to the connection back to back (a few milliseconds for hundreds of large ones),
         then the acks are awaited. Each latency runs from when its own frame was written."""

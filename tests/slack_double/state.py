@@ -172,11 +172,11 @@ class Workspace:
         self._ids += 1
         return f"{prefix}0{self._ids:08X}"
 
-    def issue_trigger(self, user: str, channel: str | None = None) -> str:
-        """A trigger_id for a payload the double sends (Slack's form: digits.digits.hex)."""
+    def issue_trigger(self, user: str, channel: str | None = None, *, issued: float) -> str:
+        """A trigger_id for a payload the double sends (Slack's form: digits.digits.hex), issued at `issued` on the double's clock."""
         self._ids += 1
         trigger = f"{self._ids}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
-        self.triggers[trigger] = Grant(user, channel, time.monotonic())
+        self.triggers[trigger] = Grant(user, channel, issued)
         return trigger
 
     def dm_channel(self, user_id: str) -> Channel:

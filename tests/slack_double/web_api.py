@@ -4,6 +4,9 @@ from __future__ import annotations
 import base64
 import json
 import math
+import select
+import socket
+import threading
 import time
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,7 +54,7 @@ class WebApi(WebMethods, ViewAndFileMethods, OAuthMethods):
 
     def rate_limited(self, method: str, params: dict[str, Any]) -> int | None:
         """Seconds to wait when `method` is over a budget, else None (and the call is counted in each)."""
-        now = time.monotonic()
+        now = self.double.clock()
         windows: list[tuple[deque[float], int, float]] = []
         workspace = self.ws.workspace_limits.get(method)
         if workspace:
@@ -163,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
             params.setdefault("client_secret", client_secret)
         fault = double.take_fault(method)
         if fault is not None and fault.kind == "timeout":
-            time.sleep(fault.delay)
+            self._hold(fault.delay)
         status, answer, headers = double.api.answer(method, params, token, fault)
         if fault is not None and fault.kind == "empty_body":
             self._send(200, b"", content_type="text/html")
@@ -171,8 +174,29 @@ class Handler(BaseHTTPRequestHandler):
             # The call took effect; the client never learns it did.
             self.close_connection = True
             self.connection.shutdown(2)
+        elif fault is not None and fault.kind == "timeout":
+            try:
+                self._send(status, answer, headers)
+            except OSError:
+                self.close_connection = True  # the client stopped waiting and hung up
         else:
             self._send(status, answer, headers)
+
+    def _hold(self, seconds: float) -> None:
+        """Answer nothing for `seconds`, or until the client hangs up, whichever comes first."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.connection], [], [], left)
+            if not readable:
+                continue
+            try:
+                if not self.connection.recv(1, socket.MSG_PEEK):
+                    return  # end of stream: the client stopped waiting
+            except OSError:
+                return  # reset: the client is gone
+            # More bytes from the client (it never sends any while it waits): just wait the rest.
+            time.sleep(max(0.0, deadline - time.monotonic()))
+            return
 
     def _send(self, status: int, answer: dict[str, Any] | bytes, headers: dict[str, str] | None = None,
               content_type: str | None = None) -> None:
@@ -198,3 +222,42 @@ class DoubleServer(ThreadingHTTPServer):
     def __init__(self, double: SlackDouble) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.double = double
+        # Connections accepted and not yet finished; accepting and counting happen under one lock,
+        # so settle() sees a connection either still waiting to be accepted or counted here.
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        with self._idle:
+            request = super().get_request()
+            self._busy += 1
+        return request
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._done()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._done()
+
+    def _done(self) -> None:
+        with self._idle:
+            self._busy -= 1
+            self._idle.notify_all()
+
+    def settle(self, timeout: float) -> bool:
+        """True once no connection is being handled or waiting to be accepted; False after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._busy or select.select([self.socket], [], [], 0)[0]:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(min(left, 0.01))
+        return True

@@ -45,7 +45,7 @@ class ViewAndFileMethods:
         grant = self.ws.triggers.get(str(trigger or ""))
         if grant is None:
             raise _invalid_trigger()
-        if grant.uses >= 1 or time.monotonic() - grant.issued > self.double.trigger_ttl:
+        if grant.uses >= 1 or self.double.clock() - grant.issued > self.double.trigger_ttl:
             raise SlackError("expired_trigger_id")
         grant.uses += 1
         return grant.user
@@ -169,7 +169,7 @@ class ViewAndFileMethods:
                 return 404, {"ok": False, "error": "invalid_url"}
             if grant.uses >= RESPONSE_URL_USES:
                 return 404, {"ok": False, "error": "used_url"}
-            if time.monotonic() - grant.issued > RESPONSE_URL_TTL:
+            if self.double.clock() - grant.issued > RESPONSE_URL_TTL:
                 return 404, {"ok": False, "error": "expired_url"}
             try:
                 data = json.loads(body or b"{}")

@@ -9,6 +9,7 @@ from slack_sdk.web import WebClient
 from bot.slack_edge.blockkit import BlockKitError
 from bot.slack_edge.gateway import DeliveryUncertain, RetryPolicy, SlackCallError, SlackGateway
 from tests.slack_double import SlackDouble
+from tests.slack_double.clock import PATIENCE
 
 CHANNEL = "C0GW"
 
@@ -40,7 +41,7 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture
 def gateway(slack: SlackDouble, sleeps: Sleeps) -> SlackGateway:
-    client = WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=2, retry_handlers=[])
+    client = WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=int(PATIENCE), retry_handlers=[])
     return SlackGateway(client, RetryPolicy(attempts=4), sleep=sleeps)
 
 
@@ -113,12 +114,20 @@ def test_channel_members_follow_every_page(gateway: SlackGateway, slack: SlackDo
 
 
 def test_timeouts_retry_reads_but_never_posts(slack: SlackDouble, sleeps: Sleeps) -> None:
-    quick = SlackGateway(WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=0.3, retry_handlers=[]), RetryPolicy(attempts=3), sleep=sleeps)
-    slack.inject("users.info", "timeout", delay=0.6)
+    # The double holds a "timeout" fault's answer until the client gives up: every such call times
+    # out, and the client's timeout is still long enough for the ordinary answer to the retry.
+    quick = SlackGateway(WebClient(token=slack.bot_token, base_url=slack.api_url, timeout=1, retry_handlers=[]), RetryPolicy(attempts=3), sleep=sleeps)
+    slack.inject("users.info", "timeout")
     assert quick.user_info("UMARIA")["id"] == "UMARIA"
-    slack.inject("chat.postMessage", "timeout", delay=0.6)
+    assert len(sleeps.waits) == 1  # a read is retried after a backoff
+    slack.settle()
+    assert len(slack.calls("users.info")) == 2
+    slack.inject("chat.postMessage", "timeout")
     with pytest.raises(DeliveryUncertain):
         quick.post_message(CHANNEL, "slow")
+    slack.settle()
+    assert [m.text for m in slack.messages(CHANNEL)] == ["slow"]  # it did reach Slack: a retry would have doubled it
+    assert len(slack.calls("chat.postMessage")) == 1
     slack.inject("chat.postMessage", "empty_body")
     with pytest.raises(DeliveryUncertain):
         quick.post_message(CHANNEL, "empty")

@@ -7,17 +7,22 @@ import time
 from bot.clock import SystemClock
 from bot.slack_edge.coalescer import UpdateCoalescer
 from storage.db import Database
+from tests.slack_double.clock import PATIENCE
 
 
 def test_two_processes_coalescers_end_at_the_latest_state(database: Database) -> None:
     state = {"votes": 0}
     sent: list[int] = []
     lock = threading.Lock()
+    burst_over = threading.Event()
 
     def render() -> tuple[str, list]:
         return str(state["votes"]), []
 
     def send(_channel: str, _ts: str, text: str, _blocks: list) -> None:
+        # Slack answers the first updates only once the burst is over, so they are in flight during
+        # all of it, however slow the machine: the votes meanwhile must end up in few more updates.
+        assert burst_over.wait(PATIENCE)
         time.sleep(0.01)  # a chat.update round trip, so the workers overlap
         with lock:
             sent.append(int(text))
@@ -30,11 +35,12 @@ def test_two_processes_coalescers_end_at_the_latest_state(database: Database) ->
                 state["votes"] = vote
             workers[vote % 2].request("C1", "1.0", render)
             time.sleep(0.003)
-        deadline = time.monotonic() + 10
+        burst_over.set()
+        deadline = time.monotonic() + PATIENCE
         while (not sent or sent[-1] != 40) and time.monotonic() < deadline:
             time.sleep(0.02)
         for worker in workers:
-            worker.flush(5)
+            assert worker.flush(PATIENCE)
     finally:
         for worker in workers:
             worker.close()
@@ -74,8 +80,8 @@ def test_a_request_counted_just_before_a_render_does_not_keep_the_message_updati
     coalescer._hold = hold_then_count_another  # type: ignore[method-assign]
     try:
         coalescer.request("C1", "1.0", render)
-        assert coalescer.flush(3), "the updates stop once the message shows everything requested"
-        time.sleep(0.2)
+        # Nothing left pending means nothing more will be sent (the bug kept the message pending for ever).
+        assert coalescer.flush(PATIENCE), "the updates stop once the message shows everything requested"
         assert 1 <= len(sent) <= 2
     finally:
         coalescer.close(1)

@@ -198,12 +198,12 @@ def test_four_threads_claim_and_send_every_row_exactly_once(database: Database) 
 
 
 WORKER = r"""
-import sys, time
+import os, sys, time
 from datetime import datetime, timezone
 from storage.db import open_database
 from storage.due_work import claim_due, mark_sent
 
-url, out, name = sys.argv[1:4]
+url, out, other, name = sys.argv[1:5]
 db = open_database(url)
 db.ping()
 print("ready", flush=True)
@@ -212,9 +212,15 @@ now = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
 with open(out, "w") as record:
     while claimed := claim_due(db, now=now, worker=name, limit=5):
         for work in claimed:
+            first = record.tell() == 0
             record.write(work.key + "\n")
             record.flush()
             time.sleep(0.001)  # a Slack round trip
+            # Both take a share whatever the machine's speed: after its first send, each waits (up
+            # to a minute) for the other to send one too, so neither can take all the work alone.
+            deadline = time.monotonic() + 60
+            while first and not (os.path.exists(other) and os.path.getsize(other)) and time.monotonic() < deadline:
+                time.sleep(0.01)
             if not mark_sent(db, work, now=now, result={}):
                 sys.exit(3)
 """
@@ -227,7 +233,7 @@ def test_two_processes_claim_and_send_every_row_exactly_once(pg_database_fixture
     url = database.engine.url.render_as_string(hide_password=False)
     outs = [tmp_path / f"p{i}.txt" for i in range(2)]
     root = Path(__file__).resolve().parents[2]
-    processes = [subprocess.Popen([sys.executable, "-c", WORKER, url, str(out), f"p{i}"], cwd=root, text=True,
+    processes = [subprocess.Popen([sys.executable, "-c", WORKER, url, str(out), str(outs[1 - i]), f"p{i}"], cwd=root, text=True,
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE) for i, out in enumerate(outs)]
     for process in processes:
         assert process.stdout is not None and process.stdout.readline() == "ready\n"
