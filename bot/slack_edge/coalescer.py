@@ -64,6 +64,7 @@ class UpdateCoalescer:
         self._pending: dict[tuple[str, str], _Pending] = {}
         self._queue: list[tuple[float, tuple[str, str]]] = []
         self._last_sent: dict[tuple[str, str], float] = {}
+        self._watches: dict[tuple[str, str], tuple[Render, contextvars.Context]] = {}
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="update-coalescer", daemon=True)
         self._thread.start()
@@ -72,7 +73,10 @@ class UpdateCoalescer:
         """Ask for message (channel, ts) to show what `render` returns, soon."""
         key = (channel, ts)
         if self._db is not None and not self._hold(channel, ts, note=True):
-            return  # another process is updating this message; it will render our change too
+            # Another process is updating this message and will render our change too, unless it
+            # died holding it (a crash, a restart): look again once its hold may have lapsed.
+            self._watch(key, render)
+            return
         with self._lock:
             now = self._clock()
             item = self._pending.get(key)
@@ -86,6 +90,30 @@ class UpdateCoalescer:
             item.render = render
             if item.running:
                 item.dirty = True
+
+    def _watch(self, key: tuple[str, str], render: Render) -> None:
+        """Check back on a message held by another process after HOLD: if that process has let go
+        (nothing outstanding) there is nothing to do; if its hold lapsed with a render still
+        outstanding, it died, and this process takes the message over. Watches are not updates
+        waiting to be sent: flush() does not wait for them."""
+        with self._lock:
+            if key not in self._watches:
+                heapq.heappush(self._queue, (self._clock() + self.HOLD.total_seconds(), key))
+            self._watches[key] = (render, contextvars.copy_context())
+            self._lock.notify()
+
+    def _check_watch(self, key: tuple[str, str]) -> None:
+        with self._lock:
+            render, context = self._watches.pop(key)
+        if context.run(self._outstanding, key):
+            context.run(self.request, key[0], key[1], render)
+
+    def _outstanding(self, key: tuple[str, str]) -> bool:
+        from storage.message_renders import requested
+
+        assert self._db is not None
+        with self._db.read() as session:
+            return requested(session, current_installation.get() or 0, *key) > 0
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until no update is pending or running; True when everything was sent."""
@@ -112,15 +140,30 @@ class UpdateCoalescer:
                 while not self._closed and (not self._queue or self._queue[0][0] > self._clock()):
                     wait = self._queue[0][0] - self._clock() if self._queue else None
                     self._lock.wait(wait)
-                if self._closed and not self._queue:
-                    return
+                if self._closed and not self._pending:
+                    return  # watches are dropped at close: the next process's start-up catch-up covers them
                 if not self._queue:
                     continue
                 _, key = heapq.heappop(self._queue)
-                item = self._pending[key]
-                item.running = True
-                item.dirty = False
-                render = item.render
+                item = self._pending.get(key)
+                if item is None or (item.due > self._clock() and not self._closed):
+                    if item is None and key in self._watches:
+                        watched = True
+                    else:
+                        continue  # a watch entry for a key that is pending again, or stale
+                else:
+                    watched = False
+                if not watched:
+                    item.running = True
+                    item.dirty = False
+                    render = item.render
+            if watched:
+                try:
+                    self._check_watch(key)
+                except Exception:
+                    logger.exception("checking on message %s in %s failed", key[1], key[0])
+                continue
+            assert item is not None
             caught_up = True
             try:
                 caught_up = item.context.run(self._render_and_send, key, render)

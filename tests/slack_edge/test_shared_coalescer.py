@@ -85,3 +85,28 @@ def test_a_request_counted_just_before_a_render_does_not_keep_the_message_updati
         assert 1 <= len(sent) <= 2
     finally:
         coalescer.close(1)
+
+
+def test_a_message_held_by_a_process_that_died_is_taken_over_once_its_hold_lapses(database: Database) -> None:
+    """A worker (or the previous run of the bot) died while it held the message with an update
+    outstanding: the update is not left undone; another process takes over after the hold."""
+    from datetime import datetime, timedelta, timezone
+
+    from storage.message_renders import hold, note_request
+
+    with database.write() as session:
+        note_request(session, 0, "C1", "1.0")
+        now = datetime.now(timezone.utc)
+        assert hold(session, 0, "C1", "1.0", holder="dead-host:4711:1", now=now, until=now + timedelta(seconds=1))
+    sent: list[str] = []
+    worker = UpdateCoalescer(lambda _c, _t, text, _b: sent.append(text), min_interval=0.02, db=database, clock_utc=SystemClock())
+    worker.HOLD = timedelta(seconds=1)
+    try:
+        worker.request("C1", "1.0", lambda: ("12 votes", []))
+        assert worker.flush(PATIENCE)  # a watch is not an update waiting to be sent
+        deadline = time.monotonic() + PATIENCE
+        while not sent and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        worker.close()
+    assert sent == ["12 votes"]
