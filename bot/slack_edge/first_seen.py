@@ -14,15 +14,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy.orm import Session
+from typing import Any
 
 from storage.db import Database
 
 MAX_BATCH = 200
 
 
-Record = Callable[[Session, str, datetime], bool]
+Record = Callable[[Any, str, datetime], bool]  # (session, key, when) -> new; storage.dedupe has them
 
 
 @dataclass
