@@ -232,6 +232,30 @@ def tally_shown(slack: SlackDouble, ts: str) -> int:
     return sum(int(n) for n in re.findall(r"\((\d+)/\d+ voted\)", json.dumps(message.blocks)))
 
 
+def partner_of(voter: str) -> str:
+    """Odd-numbered people speak for Alpha, even-numbered ones for Beta."""
+    return "Alpha" if int(voter[3:]) % 2 else "Beta"
+
+
+def open_decision(slack: SlackDouble, url: str, people: list[str], proposal: str) -> tuple[Database, int, int, str]:
+    """People in the channel (of both companies), the alliance set up, one decision with its message
+    posted: (database, installation, decision, message ts)."""
+    for person in people:
+        slack.add_user(person, HOME if partner_of(person) == "Alpha" else PARTNER, person.lower())
+        slack.join(CHANNEL, person)
+    db = migrated(url)
+    inst = installation(db)
+    ts = str(WebClient(token=slack.bot_token, base_url=slack.api_url).chat_postMessage(channel=CHANNEL, text="Decision")["ts"])
+    now = datetime.now(timezone.utc)
+    with db.write() as session:
+        save_alliance(session, inst, Alliance(CHANNEL, "A–B", MemberMapping.SLACK_TEAM, (Partner("Alpha", HOME), Partner("Beta", PARTNER))),
+                      by_user=people[0], now=now)
+        decision_id = create_decision(session, installation_id=inst, channel_id=CHANNEL, creator_id=people[0], proposal=Proposal(proposal),
+                                      deciders=[(p, partner_of(p)) for p in people], partners=["Alpha", "Beta"], now=now)
+        set_message(session, decision_id, ts)
+    return db, inst, decision_id, ts
+
+
 def vote_crashes(url: str, voters: int, bursts: int, rng: random.Random) -> VoteFigures:
     """Bursts of votes at `alliancebot run --http`, killed mid-burst and restarted; votes never doubled.
     Every third vote is a Block sent from the concern form (the vote is in the form's submission)."""
@@ -243,19 +267,8 @@ def vote_crashes(url: str, voters: int, bursts: int, rng: random.Random) -> Vote
     slack = double()
     try:
         people = [f"UVO{n:05d}" for n in range(voters)]
-        for person in people:
-            slack.add_user(person, HOME if int(person[3:]) % 2 else PARTNER, person.lower())
-            slack.join(CHANNEL, person)
-        db = migrated(url)
-        inst = installation(db)
-        ts = str(WebClient(token=slack.bot_token, base_url=slack.api_url).chat_postMessage(channel=CHANNEL, text="Decision")["ts"])
-        now = datetime.now(timezone.utc)
-        with db.write() as session:
-            save_alliance(session, inst, Alliance(CHANNEL, "A–B", MemberMapping.SLACK_TEAM, (Partner("Alpha", HOME), Partner("Beta", PARTNER))),
-                          by_user=people[0], now=now)
-            decision_id = create_decision(session, installation_id=inst, channel_id=CHANNEL, creator_id=people[0], proposal=Proposal("Crash"),
-                                          deciders=[(p, "Alpha" if int(p[3:]) % 2 else "Beta") for p in people], partners=["Alpha", "Beta"], now=now)
-            set_message(session, decision_id, ts)
+        db, inst, decision_id, ts = open_decision(slack, url, people, "Crash")
+        with db.read() as session:
             decision = load_decision(session, inst, decision_id)
         assert decision is not None
         form = concern_modal(decision, Level.BLOCK)

@@ -13,6 +13,7 @@ import pytest
 from benchmarks.crash_consistency import scheduler_crashes, vote_crashes
 from tests.conftest import pg_database
 from tests.e2e.conftest import eventually
+from tests.slack_double.clock import PATIENCE
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -44,45 +45,26 @@ def test_after_a_restart_the_decision_message_shows_votes_stored_just_before_the
     between the two: the restarted bot brings the message up to date without anyone clicking."""
     from datetime import datetime, timezone
 
-    from slack_sdk.web import WebClient
-
-    from bot.domain.alliance import Alliance, MemberMapping, Partner
-    from bot.domain.consensus import Level, Proposal, Vote
-    from benchmarks.crash_consistency import CHANNEL, HOME, PARTNER, double, installation, migrated, start_bot, tally_shown
-    from storage.alliances import save_alliance
-    from storage.decisions import cast_votes, create_decision, load_decision, set_message
+    from bot.domain.consensus import Level, Vote
+    from benchmarks.crash_consistency import double, open_decision, partner_of, start_bot, tally_shown
+    from storage.decisions import cast_votes, load_decision
 
     slack = double()
     try:
         people = [f"UVO{n:05d}" for n in range(6)]
-        for person in people:
-            slack.add_user(person, HOME if n_odd(person) else PARTNER, person.lower())
-            slack.join(CHANNEL, person)
-        db = migrated(empty_url)
-        inst = installation(db)
-        ts = str(WebClient(token=slack.bot_token, base_url=slack.api_url).chat_postMessage(channel=CHANNEL, text="Decision")["ts"])
-        now = datetime.now(timezone.utc)
+        db, inst, decision_id, ts = open_decision(slack, empty_url, people, "Restart")
         with db.write() as session:
-            save_alliance(session, inst, Alliance(CHANNEL, "A–B", MemberMapping.SLACK_TEAM, (Partner("Alpha", HOME), Partner("Beta", PARTNER))),
-                          by_user=people[0], now=now)
-            decision_id = create_decision(session, installation_id=inst, channel_id=CHANNEL, creator_id=people[0], proposal=Proposal("Restart"),
-                                          deciders=[(p, "Alpha" if n_odd(p) else "Beta") for p in people], partners=["Alpha", "Beta"], now=now)
-            set_message(session, decision_id, ts)
             decision = load_decision(session, inst, decision_id)
             assert decision is not None
-            cast_votes(session, decision, [Vote(p, "Alpha" if n_odd(p) else "Beta", Level.SUPPORT) for p in people[:4]], now)
+            cast_votes(session, decision, [Vote(p, partner_of(p), Level.SUPPORT) for p in people[:4]], datetime.now(timezone.utc))
         db.dispose()
         assert tally_shown(slack, ts) == 0  # the message never heard of them
 
         bot, _ = start_bot(slack, empty_url)
         try:
-            eventually(lambda: tally_shown(slack, ts) == 4, timeout=60, what="the message caught up")
+            eventually(lambda: tally_shown(slack, ts) == 4, what="the message caught up")
         finally:
             bot.terminate()
-            bot.wait(timeout=30)
+            bot.wait(timeout=PATIENCE)
     finally:
         slack.stop()
-
-
-def n_odd(person: str) -> bool:
-    return int(person[3:]) % 2 == 1
