@@ -47,6 +47,9 @@ class Services:
     # OAuth (multi-workspace) mode only: tokens by installation, and the install flow.
     vault: TokenVault | None = None
     oauth_flow: Any = None
+    # How long a vote's listener waits for its commit before it gives up acknowledging it (Slack
+    # allows 3 s in all). Tests on a loaded machine raise it: they check the ack comes, not how fast.
+    vote_ack_wait: float = 2.5
 
     @property
     def bot_user_id(self) -> str:

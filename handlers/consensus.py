@@ -30,7 +30,7 @@ from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
 from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.middleware import delivery_key
-from handlers.consensus_votes import ACK_WAIT, QueuedVote, VoteQueue
+from handlers.consensus_votes import QueuedVote, VoteQueue
 from storage.alliances import get_alliance
 from storage.decisions import (
     channel_decisions,
@@ -95,8 +95,8 @@ def register(app: App, services: Services) -> None:
         # Stored before the form closes: a vote the person saw accepted survives a crash right after.
         vote = QueuedVote(context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2], body, None, in_form=True,
                           delivery=delivery_key(body))
-        if not queue.put(vote).wait(ACK_WAIT):
-            logger.warning("a vote from the concern form was not stored within %.1fs; not acknowledged", ACK_WAIT)
+        if not queue.put(vote).wait(services.vote_ack_wait):
+            logger.warning("a vote from the concern form was not stored within %.1fs; not acknowledged", services.vote_ack_wait)
             return
         if vote.refusal:
             ack(response_action="errors", errors={Block.CONCERN: vote.refusal[0].message})
@@ -271,10 +271,10 @@ def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
             raise
         if level is Level.SUPPORT:
             vote = QueuedVote(context["installation_id"], decision_id, actor, level, None, body, respond, delivery=delivery_key(body))
-            if queue.put(vote).wait(ACK_WAIT):
+            if queue.put(vote).wait(services.vote_ack_wait):
                 ack()
             else:
-                logger.warning("a Support vote was not stored within %.1fs; not acknowledged", ACK_WAIT)
+                logger.warning("a Support vote was not stored within %.1fs; not acknowledged", services.vote_ack_wait)
             return
         try:
             decision = find(services, context["installation_id"], decision_id)

@@ -9,7 +9,7 @@ waiting listeners (who ack), and asks once for the message to be refreshed. Refu
 decision, not a decider, anonymous vote already cast) reach the person as an ephemeral answer, or
 for a vote sent from the concern form, as an error shown in the form.
 
-A vote not committed within ACK_WAIT is not acknowledged at all: Slack then tells the person it
+A vote not committed within `Services.vote_ack_wait` (2.5 s) is not acknowledged at all: Slack then tells the person it
 did not go through (it may still be stored a moment later, and a second click changes nothing).
 Acknowledging it anyway would tell Slack it was received when a crash could still lose it.
 """
@@ -37,8 +37,6 @@ logger = logging.getLogger(__name__)
 # Short transactions: on SQLite every writer (e.g. the HTTP edge's replay check before an ack)
 # queues on one lock, so a batch must not hold it long.
 MAX_BATCH = 50
-# A listener acks when its vote is committed; past this, it does not ack (Slack allows 3 s).
-ACK_WAIT = 2.5
 
 
 @dataclass(frozen=True)

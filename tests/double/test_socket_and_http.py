@@ -16,6 +16,7 @@ from websockets.sync.client import connect
 
 from bot.slack_edge.socket_mode import SocketModeConnection
 from tests.double.conftest import sample, web
+from tests.e2e.conftest import patient
 from tests.slack_double import HttpTransport, Person, SignedHttpClient, SlackDouble, SocketModeTransport
 from tests.slack_double.clock import PATIENCE
 
@@ -122,7 +123,7 @@ def setup() -> Iterator[Setup]:
         slack.add_user("UKENJI", "T0BETA", "kenji", tz="Asia/Tokyo")
         slack.add_channel(CHANNEL, "alpha-beta", members=["UMARIA", "UKENJI"], is_ext_shared=True)
         seen: dict[str, list[Any]] = {}
-        app = build_app(slack, seen)
+        app = patient(build_app(slack, seen))
         handler = SocketModeConnection(app, slack.app_token, slack.api_url)
         handler.connect()
         server = serve_http(app)

@@ -27,7 +27,7 @@ from storage.models import InstallationTokenRow
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
 from bot.runner import stop_waitress
-from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually
+from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually, patient
 from tests.slack_double.clock import PATIENCE
 from tests.slack_double import HttpTransport, Person, SlackDouble
 from tests.slack_double.payloads import event_envelope
@@ -56,7 +56,8 @@ class OAuthBot:
         self.slack = slack
         self.services: Services = build_services(load_settings(env, dotenv=None), db=database, update_interval=0.25)
         self.services.gateway.client.timeout = int(PATIENCE)  # the double is only as slow as the machine (see e2e/conftest.py)
-        edge = SlackHttpEdge(build_app(self.services), database, self.services.clock, SECRET, self.services.oauth_flow)
+        self.services.vote_ack_wait = PATIENCE
+        edge = SlackHttpEdge(patient(build_app(self.services)), database, self.services.clock, SECRET, self.services.oauth_flow)
         self.server = waitress.create_server(edge, host="127.0.0.1", port=0, threads=8)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
