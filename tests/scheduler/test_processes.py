@@ -1,15 +1,12 @@
 """Two scheduler processes on one PostgreSQL database never send the same row twice."""
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections import Counter
 from pathlib import Path
 
 
 from storage.db import Database
 from storage.due_work import enqueue
-from tests.storage.helpers import T0, installation
+from tests.storage.helpers import T0, installation, two_workers_send_once
 
 WORKER = r"""
 import os, sys, time
@@ -45,19 +42,4 @@ def test_two_processes_share_the_work_without_doubles(pg_database_fixture: Datab
     with database.write() as session:
         for i in range(500):
             enqueue(session, installation_id=inst, kind="note", key=f"n:{i}", due_at=T0, payload={}, now=T0)
-    url = database.engine.url.render_as_string(hide_password=False)
-    root = Path(__file__).resolve().parents[2]
-    outs = [tmp_path / f"w{i}.txt" for i in range(2)]
-    processes = [subprocess.Popen([sys.executable, "-c", WORKER, url, str(out), str(outs[1 - i]), f"proc{i}"], cwd=root, text=True,
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE) for i, out in enumerate(outs)]
-    for process in processes:
-        assert process.stdout is not None and process.stdout.readline() == "ready\n"
-    for process in processes:
-        assert process.stdin is not None
-        process.stdin.write("go\n")
-        process.stdin.close()
-    for process in processes:
-        assert process.wait(timeout=120) == 0
-    sent = Counter(line for out in outs for line in out.read_text().split())
-    assert len(sent) == 500 and set(sent.values()) == {1}
-    assert all(out.read_text() for out in outs), "both processes should have taken a share"
+    two_workers_send_once(WORKER, database, tmp_path, 500)

@@ -1,8 +1,6 @@
 """Due work is enqueued once, claimed by one worker at a time, and sent exactly once, on both databases."""
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
@@ -13,7 +11,7 @@ import pytest
 from storage.db import Database
 from storage.due_work import cancel, cancel_prefix, claim_due, enqueue, mark_failed, mark_sent, release, reschedule, retry_later
 from storage.installations import ensure_installation
-from tests.storage.helpers import T0, add_many, installation, state
+from tests.storage.helpers import T0, add_many, installation, state, two_workers_send_once
 
 MINUTE = timedelta(minutes=1)
 
@@ -230,21 +228,7 @@ def test_two_processes_claim_and_send_every_row_exactly_once(pg_database_fixture
     database = pg_database_fixture  # several processes on one database: a PostgreSQL deployment
     inst = installation(database)
     add_many(database, inst, 500, kind="reminder")
-    url = database.engine.url.render_as_string(hide_password=False)
-    outs = [tmp_path / f"p{i}.txt" for i in range(2)]
-    root = Path(__file__).resolve().parents[2]
-    processes = [subprocess.Popen([sys.executable, "-c", WORKER, url, str(out), str(outs[1 - i]), f"p{i}"], cwd=root, text=True,
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE) for i, out in enumerate(outs)]
-    for process in processes:
-        assert process.stdout is not None and process.stdout.readline() == "ready\n"
-    for process in processes:
-        assert process.stdin is not None
-        process.stdin.write("go\n")
-        process.stdin.close()
-    assert [p.wait(timeout=120) for p in processes] == [0, 0]
-    sent = Counter(line for out in outs for line in out.read_text().split())
-    assert len(sent) == 500 and set(sent.values()) == {1}
-    assert all(out.read_text() for out in outs), "both processes should have taken a share"
+    two_workers_send_once(WORKER, database, tmp_path, 500)
 
 
 def test_claims_refuse_naive_times(database: Database) -> None:
