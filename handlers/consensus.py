@@ -92,8 +92,13 @@ def register(app: App, services: Services) -> None:
         form = form_or_errors(ack, Block.CONCERN, read)
         if form is None:
             return
+        try:
+            actor = Actor.from_interaction(body)
+        except Exception:
+            ack()  # a submission that cannot be read is answered, not left to time out
+            raise
         # Stored before the form closes: a vote the person saw accepted survives a crash right after.
-        vote = QueuedVote(context["installation_id"], form[0], Actor.from_interaction(body), form[1], form[2], body, None, in_form=True,
+        vote = QueuedVote(context["installation_id"], form[0], actor, form[1], form[2], body, None, in_form=True,
                           delivery=delivery_key(body))
         if not queue.put(vote).wait(services.vote_ack_wait):
             logger.warning("a vote from the concern form was not stored within %.1fs; not acknowledged", services.vote_ack_wait)

@@ -97,6 +97,11 @@ def answer_errors(services: Services) -> Callable[[Callable[..., Any]], Callable
             try:
                 return listener(**kwargs)
             except Exception as error:
+                ack = kwargs.get("ack")
+                if ack is not None and getattr(ack, "response", None) is None:
+                    # It failed before acknowledging (a payload it could not read): answer Slack
+                    # now rather than leave it waiting out its 3 s; the person is told below.
+                    ack()
                 handle(error, kwargs.get("body") or {}, kwargs.get("respond"))
                 return None
 

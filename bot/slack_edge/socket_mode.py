@@ -52,12 +52,13 @@ class SocketModeConnection:
         # slack_sdk logs every step of a reconnection at INFO; the operator gets our one line instead.
         sdk_logger = logging.getLogger("alliancebot.socket_mode.sdk")
         sdk_logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
-        self.client: SocketModeClient = self._run(self._make_client(app_token, api_url, sdk_logger), timeout=10)
+        self.client: _Client = self._run(self._make_client(app_token, api_url, sdk_logger), timeout=10)
 
     async def _make_client(self, app_token: str, api_url: str, sdk_logger: logging.Logger) -> SocketModeClient:
         # The client and its aiohttp session must be created on the loop that runs them.
-        client = SocketModeClient(app_token=app_token, logger=sdk_logger, web_client=AsyncWebClient(base_url=api_url),
-                                  ping_interval=self.ping_interval)
+        client = _Client(app_token=app_token, logger=sdk_logger, web_client=AsyncWebClient(base_url=api_url),
+                         ping_interval=self.ping_interval)
+        client.on_connected = self._on_connected
         client.socket_mode_request_listeners.append(self._on_request)
         return client
 
@@ -75,22 +76,23 @@ class SocketModeConnection:
         self._up_since = time.monotonic()
         asyncio.run_coroutine_threadsafe(self._watch(), self._loop)
 
+    def _on_connected(self, previous_was_open: bool, first: bool) -> None:
+        """Called on the loop as soon as a new connection is up: one log line per replacement."""
+        now = time.monotonic()
+        if not first:
+            if previous_was_open:
+                logger.info("Socket Mode: moved to a new connection (Slack asked us to)")
+            else:
+                gap = now - self._down_since if self._down_since is not None else 0.0
+                logger.warning("Socket Mode: reconnected to Slack after %.1fs without a connection", gap)
+        self._down_since, self._up_since = None, now
+
     async def _watch(self) -> None:
-        """One log line when the connection goes and one when a new one is up; nothing while it is fine."""
-        session = self.client.current_session
+        """Notes when the connection went down (for the reconnect line and /healthz); silent otherwise."""
         while not self.client.closed:
             await asyncio.sleep(WATCH_INTERVAL)
-            current = self.client.current_session
-            open_now = current is not None and not current.closed and not self.client.stale
-            now = time.monotonic()
-            if open_now and current is not session:
-                if self._down_since is not None:
-                    logger.warning("Socket Mode: reconnected to Slack after %.1fs without a connection", now - self._down_since)
-                else:
-                    logger.info("Socket Mode: moved to a new connection (Slack asked us to)")
-                session, self._down_since, self._up_since = current, None, now
-            elif not open_now and self._down_since is None:
-                self._down_since, self._up_since = now, None
+            if not self.alive() and self._down_since is None:
+                self._down_since, self._up_since = time.monotonic(), None
 
     def alive(self) -> bool:
         """True while a connection is open and Slack answered a ping in the last four intervals."""
@@ -117,6 +119,20 @@ class SocketModeConnection:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._loop.close()
+
+
+class _Client(SocketModeClient):
+    """slack_sdk's aiohttp client, telling us each time a new connection is up, and whether the one
+    it replaced was still open (Slack's `disconnect`) or had closed or gone quiet (a drop)."""
+
+    on_connected: Any = None
+
+    async def connect(self) -> None:
+        previous = self.current_session
+        previous_was_open = previous is not None and not previous.closed and not self.stale
+        await super().connect()
+        if self.on_connected is not None and self.current_session is not previous and self.current_session is not None:
+            self.on_connected(previous_was_open, previous is None)
 
 
 async def _finish_tasks() -> None:
