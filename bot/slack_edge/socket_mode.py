@@ -109,15 +109,19 @@ class SocketModeConnection:
             return {"socket_mode": "connected", "for_seconds": round(now - (self._up_since or now), 1)}
         return {"socket_mode": "reconnecting", "for_seconds": round(now - (self._down_since or now), 1)}
 
-    def close(self) -> None:
-        """Close the connection, let envelopes being handled finish, and stop the loop thread."""
-        try:
-            self._run(self.client.close(), timeout=10)  # also closes its aiohttp session
-            self._dispatch.shutdown(wait=True)
-            self._run(_finish_tasks(), timeout=10)
-        finally:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(timeout=10)
+    def close(self, timeout: float = 10.0) -> None:
+        """Close the connection, let envelopes being handled finish, and stop the loop thread.
+        Each step is bounded by `timeout`; a step that overruns is logged and the next one runs."""
+        for step in (lambda: self._run(self.client.close(), timeout),  # also closes its aiohttp session
+                     lambda: self._dispatch.shutdown(wait=True),
+                     lambda: self._run(_finish_tasks(), timeout)):
+            try:
+                step()
+            except Exception as error:  # noqa: BLE001 - shutting down: report and go on
+                logger.warning("Socket Mode: closing did not finish cleanly (%s)", type(error).__name__)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=timeout)
+        if not self._loop.is_running():
             self._loop.close()
 
 
