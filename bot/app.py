@@ -68,9 +68,10 @@ class Services:
         self.db.dispose()
 
 
-def web_client(settings: Settings, token: str | None = None) -> WebClient:
+def web_client(settings: Settings, token: str | None = None, log: logging.Logger | None = None) -> WebClient:
     """A WebClient aimed at SLACK_API_URL; retries are the gateway's job, so none here."""
-    return WebClient(token=token or settings.bot_token, base_url=settings.api_url, timeout=WEB_API_TIMEOUT, retry_handlers=[])
+    return WebClient(token=token or settings.bot_token, base_url=settings.api_url, timeout=WEB_API_TIMEOUT, retry_handlers=[],
+                     logger=log)
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None, db: Database | None = None,

@@ -60,6 +60,9 @@ def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_
         from bot.workers import serve_workers
 
         return serve_workers(settings, host=host, port=port, workers=workers, with_scheduler=with_scheduler)
+    # Every token the mode uses, tried quietly first: a refusal or an unreachable Slack is one line
+    # and status 2, not retries logged for ever.
+    verify_slack(settings, socket_mode=not http)
     services = start_services(settings)
     app = build_app(services)
     caught_up = catch_up_messages(services)
@@ -88,7 +91,6 @@ def serve_socket_mode(app: Any, services: Services, started: float, health: tupl
     from bot.slack_edge.socket_mode import SocketModeConnection
 
     settings = services.settings
-    verify_slack(settings)  # a refused app-level token is one line and status 2, not retries for ever
     stop = threading.Event()
     on_stop_signals(lambda _signum, _frame: stop.set())
     connection = SocketModeConnection(app, settings.app_token or "", settings.api_url)
