@@ -294,7 +294,7 @@ def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
 def dedupes_itself(body: dict[str, Any]) -> bool:
     """Support clicks and concern forms record their delivery with the vote (consensus_votes.py)."""
     if body.get("type") == "view_submission":
-        return _get(body, "view", "callback_id") == Callback.VOTE_CONCERN
+        return bool(_get(body, "view", "callback_id") == Callback.VOTE_CONCERN)
     actions = body.get("actions") if body.get("type") == "block_actions" else None
     return isinstance(actions, list) and len(actions) == 1 and isinstance(actions[0], dict) and \
         actions[0].get("action_id") == views.VOTE_ACTIONS[Level.SUPPORT]

@@ -28,7 +28,8 @@ from bot.views.actions import action_item_modal
 from bot.views.home import HomeSection
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
-from handlers.meeting_changes import change, find, refresh, register_external, send_invite, set_cadence
+from bot.scheduler.invites import send_invite
+from handlers.meeting_changes import change, find, refresh, register_external, set_cadence
 from storage.db import Session
 from storage.meetings import (
     add_pain,

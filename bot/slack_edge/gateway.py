@@ -68,7 +68,7 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter for the given (1-based) failed attempt."""
         delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return delay * (0.75 + random.random() / 2)
+        return float(delay * (0.75 + random.random() / 2))
 
 
 def _is_connection_refused(error: BaseException) -> bool:

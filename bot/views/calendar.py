@@ -93,7 +93,7 @@ def meeting_calendar(meeting: Meeting, now: datetime, *, names: Mapping[str, str
     if rrule and meeting.occurrences:
         instants = [_original(o) for o in meeting.occurrences] + [o.starts_at for o in meeting.occurrences]
         calendar.subcomponents.insert(0, vtimezone(meeting.zone, min(instants), max(instants)))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def vtimezone(zone: str, first: datetime, last: datetime) -> Timezone:

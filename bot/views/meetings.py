@@ -188,7 +188,7 @@ def proposal_message(meeting: Meeting, zones: Mapping[str, str], votes: Mapping[
 
 def ledger_text(meeting: Meeting, slot: Mapping[str, Any], zones: Mapping[str, str]) -> str:
     """The pain ledger of a series: what each person carried before, and after option 1."""
-    before: Mapping[str, int] = meeting.proposal.get("ledger_before") or {}  # type: ignore[assignment]
+    before: Mapping[str, int] = meeting.proposal.get("ledger_before") or {}
     pain = slot.get("pain_qp") or {}
     rows = sorted(((u, int(before.get(u, 0)), int(before.get(u, 0)) + sum(pain.get(u, []))) for u in meeting.participant_ids if u in zones),
                   key=lambda r: -r[2])

@@ -88,7 +88,8 @@ class ZoneClock:
         """The UTC offset in force at `utc` (same answer as utc.astimezone(tz).utcoffset())."""
         if self.transitions and self.infos:
             index = max(bisect_right(self.transitions, utc.replace(tzinfo=None)) - 1, 0)
-            return self.infos[index][0]
+            offset: timedelta = self.infos[index][0]
+            return offset
         return utc.astimezone(self.tz).utcoffset() or timedelta(0)
 
     def local(self, utc: datetime) -> datetime:

@@ -57,7 +57,7 @@ class Work:
     __slots__ = ("left", "_parent")
 
     def __init__(self, units: int, parent: Work | None = None) -> None:
-        self.left = units if parent is None else min(units, parent.left)
+        self.left: int = units if parent is None else min(units, parent.left)
         self._parent = parent
 
     @classmethod
@@ -242,12 +242,12 @@ def _plan(prepared: Prepared, track: Track, carried: dict[str, int], fixed: dict
         vectors: dict[Vector, int] = {}
         for index in allowed:
             vectors.setdefault(tuple(table.slots[index].pains[c] for c in profile_cols), index)
-        key = tuple(vectors.items())
-        groups.setdefault(key, []).append(k)
-        options.setdefault(key, vectors)
+        group = tuple(vectors.items())
+        groups.setdefault(group, []).append(k)
+        options.setdefault(group, vectors)
     group_keys = list(groups)
-    vector_lists = [pareto(list(options[key]), sizes) for key in group_keys]
-    multiplicity = [len(groups[key]) for key in group_keys]
+    vector_lists = [pareto(list(options[group]), sizes) for group in group_keys]
+    multiplicity = [len(groups[group]) for group in group_keys]
     small = len(base) <= EXACT_MAX_CLASSES and sum(multiplicity) <= EXACT_MAX_OCCURRENCES
     if optional and small and work.spent:
         raise NoWorkLeft  # a second opinion the small series has no budget left for
