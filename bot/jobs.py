@@ -12,7 +12,7 @@ from storage.db import Database
 from storage.dedupe import forget_expired_signatures, forget_old_events
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 # Slack's last retry of an event comes about 5 minutes after the first delivery; keep ids a day.
 EVENT_MEMORY = timedelta(days=1)

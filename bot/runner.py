@@ -11,7 +11,8 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from bot.app import Services, build_app, build_services
+from bot.app import build_app, build_services
+from bot.services import Services
 from bot.startup import Failure, explain_slack_failure, first_line, open_migrated_database, verify_slack
 from bot.jobs import build_senders, housekeeping
 from handlers.consensus import catch_up_messages
@@ -49,17 +50,18 @@ def on_stop_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool, workers: int = 1,
-            listen: socket.socket | None = None, health_port: int | None = None) -> int:
-    """`alliancebot run`: serve Slack until SIGTERM, then finish in-flight work and stop."""
-    started = time.monotonic()
+def serves_http(settings: Settings, force_http: bool) -> bool:
+    """Whether `run` serves HTTP (no app-level token, or --http); --http needs the signing secret."""
     if force_http and not settings.signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET", "is not set (needed for --http)", "copy it from the app's Basic Information page")
-    http = not settings.socket_mode or force_http
-    if workers > 1 and http:
-        from bot.workers import serve_workers
+    return not settings.socket_mode or force_http
 
-        return serve_workers(settings, host=host, port=port, workers=workers, with_scheduler=with_scheduler)
+
+def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool,
+            listen: socket.socket | None = None, health_port: int | None = None) -> int:
+    """`alliancebot run` in one process: serve Slack until SIGTERM, then finish in-flight work and stop."""
+    started = time.monotonic()
+    http = serves_http(settings, force_http)
     # Every token the mode uses, tried quietly first: a refusal or an unreachable Slack is one line
     # and status 2, not retries logged for ever.
     verify_slack(settings, socket_mode=not http)

@@ -8,7 +8,7 @@ from slack_bolt import App
 from handlers import actions, alliances, consensus, digests, home, installs, meetings, milestones
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 FEATURES = (alliances, consensus, actions, home, meetings, milestones, digests, installs)
 

@@ -44,7 +44,7 @@ from storage.alliances import get_alliance
 from storage.db import Session
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 HOME_ITEMS = 60
 T = TypeVar("T")

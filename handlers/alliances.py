@@ -27,7 +27,7 @@ from handlers.milestones import set_zone
 from storage.alliances import get_alliance, save_alliance
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 SUBCOMMANDS = ("", "setup", "zone", "help")
 

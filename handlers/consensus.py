@@ -44,7 +44,7 @@ from storage.decisions import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 

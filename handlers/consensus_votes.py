@@ -31,7 +31,7 @@ from storage.decisions import cast_votes, close_decision, load_decision
 from storage.dedupe import remember_event
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 # Short transactions: on SQLite every writer (e.g. the HTTP edge's replay check before an ack)

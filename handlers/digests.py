@@ -15,7 +15,7 @@ from bot.views.ids import Command
 from storage.digests import digest_rule, gather, set_digest_rule
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:

@@ -26,7 +26,7 @@ from storage.meetings import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 def find(services: Services, installation_id: int, meeting_id: int) -> Meeting:

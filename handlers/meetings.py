@@ -44,7 +44,7 @@ from storage.meetings import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 HOME_DAYS, HOME_SHOWN = 14, 5
 FIELD_BLOCKS = {"title": Block.MEETING_TITLE, "duration": Block.MEETING_DURATION, "day": Block.MEETING_DAY,

@@ -44,7 +44,7 @@ from storage.milestones import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 SUBCOMMANDS = ("", "add", "list", "done", "zone", "nudges", "help")
 

@@ -20,7 +20,7 @@ from storage.digests import DEFAULT_SOURCES, DigestSources, digest_rule, gather
 from storage.due_work import ClaimedWork, cancel_prefix, enqueue
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 DIGEST = "channel_digest"
 

@@ -18,7 +18,7 @@ from storage.due_work import ClaimedWork, enqueue
 from storage.meetings import load_meeting
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 

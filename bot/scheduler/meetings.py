@@ -31,7 +31,7 @@ from storage.meetings import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 REMIND, REVIEW, CADENCE = "meeting_reminder", "meeting_review", "meeting_cadence"
 

@@ -11,7 +11,7 @@ from bot.domain.errors import UserError
 from bot.slack_edge.gateway import SlackCallError
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger("bot.errors")
 T = TypeVar("T")

@@ -16,7 +16,7 @@ from storage.dedupe import remember_event
 from storage.installations import find_installation
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 

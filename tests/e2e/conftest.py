@@ -12,7 +12,8 @@ import pytest
 import waitress
 from slack_bolt import App
 
-from bot.app import LISTENER_THREADS, Services, build_app, build_services
+from bot.app import LISTENER_THREADS, build_app, build_services
+from bot.services import Services
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.runner import HTTP_THREADS, stop_waitress
 from bot.settings import load_settings
