@@ -7,7 +7,14 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from bot.domain.fairness.model import BANDS, QUARTER, Participant, PainModel, Problem, Window
+from bot.domain.fairness.model import (
+    BANDS,
+    QUARTER,
+    PainModel,
+    Participant,
+    Problem,
+    Window,
+)
 
 DAY_MIN = 24 * 60
 
