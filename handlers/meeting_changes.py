@@ -8,7 +8,7 @@ from bot.domain.dates import local_today
 from bot.domain.errors import UserError
 from bot.domain.meeting_plans import pain_at
 from bot.domain.meeting_requests import Cadence, ExternalMeeting, parse_cadence
-from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence, WorkingHours, moved_start, new_uid
+from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, Recurrence, WorkingHours, moved_start, new_uid
 from bot.scheduler.invites import send_invite
 from bot.scheduler.meetings import schedule_cadence, schedule_meeting, unschedule_meeting, unschedule_occurrence
 from bot.slack_edge.payloads import CommandCall
@@ -74,7 +74,7 @@ def register_external(services: Services, installation_id: int, channel_id: str,
     members = tuple(m.user_id for m in services.directory.members(installation_id, channel_id) if not m.is_bot and not m.deleted)
     occurrence = MeetingOccurrence(added.title, added.starts_at, added.duration_minutes, channel_id, members)
     meeting = Meeting(0, channel_id, organizer, added.title, added.duration_minutes, members, Recurrence.NONE, 1, "confirmed",
-                      "external", new_uid(), zone=added.zone, occurrences=(occurrence,), proposal={"calendar_form": "each"})
+                      "external", new_uid(), zone=added.zone, occurrences=(occurrence,), proposal=MeetingProposal(calendar_form=CalendarForm.EACH))
     with services.db.write() as session:
         meeting_id = create_meeting(session, installation_id, meeting, now)
         stored = load_meeting(session, installation_id, meeting_id)

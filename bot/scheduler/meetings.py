@@ -89,10 +89,9 @@ def post_proposal(services: Services, installation_id: int, channel_id: str, org
         return None
     if cadence is not None and organizer in hours:
         request = replace(request, zone=hours[organizer].tz)  # the cadence's day is the organiser's day
-    proposal = propose(request, hours, ledger, organizer)
-    proposal["series"] = series
+    proposal = replace(propose(request, hours, ledger, organizer), series=series)
     if cadence is not None:
-        proposal.update(cadence=cadence[0], cadence_on=cadence[1].isoformat())
+        proposal = replace(proposal, cadence=cadence[0], cadence_on=cadence[1])
     organizer_zone = hours[organizer].tz if organizer in hours else "UTC"
     meeting = Meeting(0, channel_id, organizer, request.title, request.duration_minutes, request.participant_ids, request.recurrence,
                       request.count, "proposed", "cadence" if series else "proposed", new_uid(), 0, request.agenda, request.prereads,

@@ -10,7 +10,7 @@ from typing import Any
 from bot.domain.errors import UserError
 from bot.domain.meeting_requests import Cadence
 from bot.domain.actions import ActionItem
-from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, Recurrence, WorkingHours, local_clock, pain_marker
+from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, ProposedSlot, Recurrence, WorkingHours, local_clock, pain_marker
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback
 from bot.views.metadata import ChannelRef
@@ -114,10 +114,9 @@ def _points(qp: int) -> str:
     return f"{qp / 4:g}"
 
 
-def _slot_lines(meeting: Meeting, slot: Mapping[str, Any], zones: Mapping[str, str]) -> list[str]:
+def _slot_lines(meeting: Meeting, slot: ProposedSlot, zones: Mapping[str, str]) -> list[str]:
     """Each occurrence of a slot with each person's local clock and pain marker."""
-    starts = [datetime.fromisoformat(s) for s in slot["starts"]]
-    pain, bands = slot.get("pain_qp") or {}, slot.get("bands") or {}
+    starts, pain, bands = slot.starts, slot.pain_qp, slot.bands
 
     def marker(user: str, k: int) -> str:
         if user in bands and k < len(bands[user]):
@@ -154,7 +153,7 @@ def _tally(votes: Mapping[str, bool]) -> str:
 
 def proposal_message(meeting: Meeting, zones: Mapping[str, str], votes: Mapping[int, Mapping[str, bool]]) -> Message:
     """The proposal: 2–4 slots with everyone's local time and pain, the fairness summary and the buttons."""
-    slots: list[dict[str, Any]] = list(meeting.proposal.get("slots") or [])
+    slots = meeting.proposal.slots
     series = meeting.count > 1
     blocks = [bk.header(f"Meeting proposal: {meeting.title}"),
               bk.context(f"Proposed by <@{meeting.organizer_id}> · {meeting.duration_minutes} min · "
@@ -163,9 +162,9 @@ def proposal_message(meeting: Meeting, zones: Mapping[str, str], votes: Mapping[
                          + " · times show in your own zone; pain: :large_green_circle: none :large_yellow_circle: mild "
                            ":large_orange_circle: early/late :red_circle: night")]
     for index, slot in enumerate(slots):
-        title = f"*Option {index + 1}*" + (" (a rotation)" if series and slot.get("rotating") else "")
-        summary = (f"worst {'cumulative ' if series or meeting.proposal.get('ledger_before') else ''}pain "
-                   f"{_points(int(slot.get('max_cum_qp', 0)))} points, total {_points(int(slot.get('total_qp', 0)))}")
+        title = f"*Option {index + 1}*" + (" (a rotation)" if series and slot.rotating else "")
+        summary = (f"worst {'cumulative ' if series or meeting.proposal.ledger_before else ''}pain "
+                   f"{_points(slot.max_cum_qp)} points, total {_points(slot.total_qp)}")
         lines = _slot_lines(meeting, slot, zones)
         if index > 0 and len(lines) > OTHER_OPTION_LINES:  # the first option in full, the others in brief
             lines = lines[:OTHER_OPTION_LINES] + [f"… and {len(lines) - OTHER_OPTION_LINES} more occurrences at this time"]
@@ -180,17 +179,17 @@ def proposal_message(meeting: Meeting, zones: Mapping[str, str], votes: Mapping[
              "value": SlotRef(meeting.id, index).encode()}]})
     if slots and series:
         blocks.append(bk.section(bk.clip(ledger_text(meeting, slots[0], zones), 3000)))
-    notes = str(meeting.proposal.get("summary") or "")
+    notes = meeting.proposal.summary
     if notes:
         blocks.append(bk.context(bk.escape(notes)))
     return f"Meeting proposal: {meeting.title}", blocks
 
 
-def ledger_text(meeting: Meeting, slot: Mapping[str, Any], zones: Mapping[str, str]) -> str:
+def ledger_text(meeting: Meeting, slot: ProposedSlot, zones: Mapping[str, str]) -> str:
     """The pain ledger of a series: what each person carried before, and after option 1."""
-    before: Mapping[str, int] = meeting.proposal.get("ledger_before") or {}
-    pain = slot.get("pain_qp") or {}
-    rows = sorted(((u, int(before.get(u, 0)), int(before.get(u, 0)) + sum(pain.get(u, []))) for u in meeting.participant_ids if u in zones),
+    before = meeting.proposal.ledger_before
+    pain = slot.pain_qp
+    rows = sorted(((u, int(before.get(u, 0)), int(before.get(u, 0)) + sum(pain.get(u, ()))) for u in meeting.participant_ids if u in zones),
                   key=lambda r: -r[2])
     lines = [f"<@{u}>: {_points(after)}" + (f" (carried {_points(was)} before)" if was else "") for u, was, after in rows[:MAX_SHOWN]]
     return "*Pain ledger after option 1* (pain points, highest first)\n" + "\n".join(lines)
@@ -198,8 +197,8 @@ def ledger_text(meeting: Meeting, slot: Mapping[str, Any], zones: Mapping[str, s
 
 def confirmed_message(meeting: Meeting, zones: Mapping[str, str]) -> Message:
     """The proposal once confirmed: the chosen times, for everyone in their own zone."""
-    chosen = int(meeting.proposal.get("chosen", 0))
-    slots = meeting.proposal.get("slots") or []
+    chosen = meeting.proposal.chosen or 0
+    slots = meeting.proposal.slots
     lines = []
     for occurrence in meeting.occurrences:
         mark = " ~cancelled~" if occurrence.cancelled else (" (moved)" if occurrence.original_starts_at else "")
