@@ -19,7 +19,7 @@ from bot.domain.meeting_requests import (
     read_time,
     read_zone,
 )
-from bot.domain.meetings import CalendarForm, MeetingOccurrence, is_fixed_local_series
+from bot.domain.meetings import CalendarForm, MeetingOccurrence, MeetingStatus, is_fixed_local_series
 from bot.scheduler.meetings import post_proposal, schedule_meeting
 from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
@@ -206,7 +206,7 @@ def vote_listener(services: Services, works: bool) -> Any:
         installation_id, ref = context["installation_id"], views.SlotRef.decode(body["actions"][0].get("value"))
         user_id = Actor.from_interaction(body).user_id
         meeting = find(services, installation_id, ref.meeting_id)
-        if meeting.status != "proposed":
+        if meeting.status is not MeetingStatus.PROPOSED:
             raise UserError("This meeting is already confirmed or cancelled.")
         if user_id not in meeting.participant_ids:
             raise UserError(f"Only the participants of *{meeting.title}* mark which slots work.")

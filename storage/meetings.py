@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain.meeting_requests import Cadence
-from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, ProposedSlot, Recurrence, WorkingHours
+from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, MeetingSource, MeetingStatus, ProposedSlot, Recurrence, WorkingHours
 from storage.models import MeetingCadenceRow, MeetingOccurrenceRow, MeetingPrefsRow, MeetingRow, MeetingSlotVoteRow, PainLedgerRow
 
 ALLIANCE_TOTAL = ""  # the ledger's series key for everything a person carried in the alliance
@@ -63,7 +63,7 @@ def create_meeting(session: Session, installation_id: int, meeting: Meeting, now
     """Store a new meeting (and its occurrences when it already has them); returns its id."""
     row = MeetingRow(installation_id=installation_id, channel_id=meeting.channel_id, organizer_id=meeting.organizer_id,
                      title=meeting.title, duration_minutes=meeting.duration_minutes, participant_ids=list(meeting.participant_ids),
-                     recurrence=meeting.recurrence.value, count=meeting.count, status=meeting.status, source=meeting.source,
+                     recurrence=meeting.recurrence.value, count=meeting.count, status=meeting.status.value, source=meeting.source.value,
                      uid=meeting.uid, sequence=meeting.sequence, agenda=meeting.agenda, prereads=list(meeting.prereads),
                      reminder_target=meeting.reminder_target, zone=meeting.zone, proposal=proposal_json(meeting.proposal), created_at=now,
                      cadence_id=meeting.proposal.cadence)
@@ -89,7 +89,7 @@ def _meeting(session: Session, row: MeetingRow) -> Meeting:
                                  .order_by(MeetingOccurrenceRow.position)))
     return Meeting(id=row.id, channel_id=row.channel_id, organizer_id=row.organizer_id, title=row.title,
                    duration_minutes=row.duration_minutes, participant_ids=participants, recurrence=Recurrence(row.recurrence),
-                   count=row.count, status=row.status, source=row.source, uid=row.uid, sequence=row.sequence, agenda=row.agenda,
+                   count=row.count, status=MeetingStatus(row.status), source=MeetingSource(row.source), uid=row.uid, sequence=row.sequence, agenda=row.agenda,
                    prereads=tuple(row.prereads or ()), reminder_target=row.reminder_target, zone=row.zone,
                    occurrences=occurrences, message_ts=row.message_ts, proposal=read_proposal(row.proposal))
 
@@ -101,11 +101,11 @@ def set_meeting_message(session: Session, meeting_id: int, ts: str) -> None:
 
 def confirm_meeting(session: Session, meeting_id: int, starts: Sequence[datetime], calendar_form: CalendarForm) -> bool:
     """Fix a proposed meeting's occurrences; False when it was confirmed (or cancelled) already."""
-    row = session.scalar(select(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == "proposed").with_for_update())
+    row = session.scalar(select(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == MeetingStatus.PROPOSED.value).with_for_update())
     if row is None:
         return False
-    confirmed = session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == "proposed")
-                                .values(status="confirmed", proposal=proposal_json(replace(read_proposal(row.proposal), calendar_form=calendar_form))))
+    confirmed = session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == MeetingStatus.PROPOSED.value)
+                                .values(status=MeetingStatus.CONFIRMED.value, proposal=proposal_json(replace(read_proposal(row.proposal), calendar_form=calendar_form))))
     if not confirmed.rowcount:  # type: ignore[attr-defined]
         return False
     for position, start in enumerate(starts):
@@ -153,8 +153,8 @@ def slot_votes(session: Session, meeting_id: int) -> dict[int, dict[str, bool]]:
 
 def cancel_meeting(session: Session, meeting_id: int) -> bool:
     """Cancel a whole meeting; the calendar sequence goes up. False when it was cancelled already."""
-    result = session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status != "cancelled")
-                             .values(status="cancelled", sequence=MeetingRow.sequence + 1))
+    result = session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status != MeetingStatus.CANCELLED.value)
+                             .values(status=MeetingStatus.CANCELLED.value, sequence=MeetingRow.sequence + 1))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -184,9 +184,9 @@ def move_occurrence(session: Session, meeting_id: int, position: int, starts_at:
 def channel_meetings(session: Session, installation_id: int, channel_id: str, now: datetime, limit: int = 20) -> list[Meeting]:
     """The channel's proposed meetings and confirmed ones with an occurrence still to come."""
     rows = session.scalars(select(MeetingRow).where(MeetingRow.installation_id == installation_id, MeetingRow.channel_id == channel_id,
-                                                    MeetingRow.status.in_(("proposed", "confirmed"))).order_by(MeetingRow.id))
+                                                    MeetingRow.status.in_((MeetingStatus.PROPOSED.value, MeetingStatus.CONFIRMED.value))).order_by(MeetingRow.id))
     found = [_meeting(session, row) for row in rows]
-    live = [m for m in found if m.status == "proposed" or any(not o.cancelled and o.ends_at > now for o in m.occurrences)]
+    live = [m for m in found if m.status is MeetingStatus.PROPOSED or any(not o.cancelled and o.ends_at > now for o in m.occurrences)]
     return live[:limit]
 
 
@@ -194,7 +194,7 @@ def meetings_between(session: Session, installation_id: int, channel_id: str | N
                      user_id: str | None = None) -> list[MeetingOccurrence]:
     """Confirmed, not cancelled occurrences starting in [start, end), oldest first (digests, App Home)."""
     query = (select(MeetingRow, MeetingOccurrenceRow).join(MeetingOccurrenceRow, MeetingOccurrenceRow.meeting_id == MeetingRow.id)
-             .where(MeetingRow.installation_id == installation_id, MeetingRow.status == "confirmed",
+             .where(MeetingRow.installation_id == installation_id, MeetingRow.status == MeetingStatus.CONFIRMED.value,
                     MeetingOccurrenceRow.cancelled.is_(False), MeetingOccurrenceRow.starts_at >= start, MeetingOccurrenceRow.starts_at < end)
              .order_by(MeetingOccurrenceRow.starts_at, MeetingOccurrenceRow.id))
     if channel_id is not None:

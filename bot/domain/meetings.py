@@ -74,6 +74,22 @@ class MeetingOccurrence:
         return self.starts_at + timedelta(minutes=self.duration_minutes)
 
 
+class MeetingStatus(StrEnum):
+    """Where a meeting is: proposed -> confirmed -> cancelled (one added with /meeting add starts confirmed)."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class MeetingSource(StrEnum):
+    """Where a meeting came from."""
+
+    PROPOSED = "proposed"  # /meeting propose: the planner's options, confirmed by the organiser
+    EXTERNAL = "external"  # /meeting add: set up in another calendar, reminded here
+    CADENCE = "cadence"  # proposed by the scheduler for a standing cadence
+
+
 class CalendarForm(StrEnum):
     """How a confirmed series is written to calendars."""
 
@@ -136,8 +152,8 @@ class Meeting:
     participant_ids: tuple[str, ...]
     recurrence: Recurrence
     count: int
-    status: str  # proposed | confirmed | cancelled
-    source: str  # proposed | external | cadence
+    status: MeetingStatus
+    source: MeetingSource
     uid: str
     sequence: int = 0
     agenda: str = ""

@@ -10,7 +10,7 @@ from typing import Any
 from bot.domain.errors import UserError
 from bot.domain.meeting_requests import Cadence
 from bot.domain.actions import ActionItem
-from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, ProposedSlot, Recurrence, WorkingHours, local_clock, pain_marker
+from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, MeetingStatus, ProposedSlot, Recurrence, WorkingHours, local_clock, pain_marker
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback
 from bot.views.metadata import ChannelRef
@@ -203,10 +203,10 @@ def confirmed_message(meeting: Meeting, zones: Mapping[str, str]) -> Message:
     for occurrence in meeting.occurrences:
         mark = " ~cancelled~" if occurrence.cancelled else (" (moved)" if occurrence.original_starts_at else "")
         lines.append(f"{occurrence.index + 1}. {occurrence_token(occurrence)}{mark}")
-    if meeting.status == "cancelled" and not meeting.occurrences:
+    if meeting.status is MeetingStatus.CANCELLED and not meeting.occurrences:
         return f"Cancelled: {meeting.title}", [bk.header(f"Cancelled: {meeting.title}"),
                                                bk.section(f"<@{meeting.organizer_id}> withdrew this proposal.")]
-    state = "Cancelled" if meeting.status == "cancelled" else "Confirmed"
+    state = "Cancelled" if meeting.status is MeetingStatus.CANCELLED else "Confirmed"
     blocks = [bk.header(f"{state}: {meeting.title}"),
               bk.section(bk.clip(f"<@{meeting.organizer_id}> confirmed option {chosen + 1} · meeting `{meeting.id}` · "
                                  f"{meeting.duration_minutes} min\n" + "\n".join(lines), 3000))]
@@ -266,7 +266,7 @@ def meeting_list(meetings: Sequence[Meeting], now: datetime) -> Message:
         return "No upcoming meetings", [bk.section("No upcoming meetings in this channel. Propose one with `/meeting`.")]
     lines = []
     for meeting in meetings:
-        if meeting.status == "proposed":
+        if meeting.status is MeetingStatus.PROPOSED:
             lines.append(f"• `{meeting.id}` *{bk.escape(meeting.title)}*: proposed by <@{meeting.organizer_id}>, waiting for confirmation")
             continue
         upcoming = [o for o in meeting.occurrences if not o.cancelled and o.ends_at > now]

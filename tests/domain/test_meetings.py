@@ -10,6 +10,8 @@ from bot.domain.meeting_requests import parse_add, read_hours, read_request
 from bot.domain.meetings import (
     Meeting,
     MeetingOccurrence,
+    MeetingSource,
+    MeetingStatus,
     Recurrence,
     Reminder,
     is_fixed_local_series,
@@ -101,7 +103,7 @@ def test_prefs_read_hours_days_and_limits() -> None:
 
 def _series(starts: list[datetime], recurrence: Recurrence, zone: str) -> Meeting:
     occurrences = tuple(MeetingOccurrence("JSC", s, 50, "C1", ("U1",), 1, k) for k, s in enumerate(starts))
-    return Meeting(1, "C1", "U1", "JSC", 50, ("U1",), recurrence, len(starts), "confirmed", "proposed", "x@y", zone=zone,
+    return Meeting(1, "C1", "U1", "JSC", 50, ("U1",), recurrence, len(starts), MeetingStatus.CONFIRMED, MeetingSource.PROPOSED, "x@y", zone=zone,
                    occurrences=occurrences)
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence
+from bot.domain.meetings import Meeting, MeetingOccurrence, MeetingSource, MeetingStatus, Recurrence
 from storage.db import Database
 from storage.installations import ensure_installation
 from storage.meetings import (
@@ -22,7 +22,7 @@ from tests.storage.helpers import T0, installation
 
 def _meeting(channel: str, starts: list, participants: tuple[str, ...] = ("U1", "U2")) -> Meeting:  # type: ignore[type-arg]
     occurrences = tuple(MeetingOccurrence("JSC", s, 50, channel, participants, 0, k) for k, s in enumerate(starts))
-    return Meeting(0, channel, "U1", "JSC", 50, participants, Recurrence.WEEKLY, len(starts), "confirmed", "proposed", "u@x",
+    return Meeting(0, channel, "U1", "JSC", 50, participants, Recurrence.WEEKLY, len(starts), MeetingStatus.CONFIRMED, MeetingSource.PROPOSED, "u@x",
                    occurrences=occurrences)
 
 

@@ -10,7 +10,7 @@ import vobject
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, Recurrence, series_days
+from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, MeetingSource, MeetingStatus, Recurrence, series_days
 from bot.domain.recurrence import local_instant
 from bot.views.calendar import meeting_calendar
 
@@ -22,7 +22,7 @@ def meeting(starts: list[datetime], *, form: str, recurrence: Recurrence = Recur
     moved = moved or {}
     occurrences = tuple(MeetingOccurrence("JSC", moved.get(k, s), 50, "C1", ("UMARIA", "UKENJI"), 7, k, k in cancelled,
                                           s if k in moved else None) for k, s in enumerate(starts))
-    return Meeting(7, "C1", "UMARIA", "JSC", 50, ("UMARIA", "UKENJI"), recurrence, len(starts), "confirmed", "proposed",
+    return Meeting(7, "C1", "UMARIA", "JSC", 50, ("UMARIA", "UKENJI"), recurrence, len(starts), MeetingStatus.CONFIRMED, MeetingSource.PROPOSED,
                    "abc123@alliancebot", sequence, "1. Budget\n2. Timeline", ("https://docs.example/plan",), zone="America/New_York",
                    occurrences=occurrences, proposal=MeetingProposal(calendar_form=CalendarForm(form)))
 
