@@ -1,7 +1,6 @@
 """The decision message (proposal, per-partner tally, buttons) and the concern modal."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from datetime import datetime
@@ -10,7 +9,7 @@ from bot.domain.consensus import LABELS, MIN_ANONYMOUS_GROUP, Decision, Level, O
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
-from bot.views.metadata import ChannelRef
+from bot.views.metadata import ChannelRef, pack, unpack
 
 Message = tuple[str, list[dict[str, Any]]]
 VOTE_ACTIONS = {Level.SUPPORT: Action.VOTE_SUPPORT, Level.ACCEPT: Action.VOTE_ACCEPT,
@@ -37,18 +36,12 @@ def help_message() -> Message:
 
 def button_value(decision_id: int) -> str:
     """What a decision's buttons carry: a versioned reference to the decision."""
-    return json.dumps({"v": 1, "decision": decision_id}, separators=(",", ":"))
+    return pack(decision=decision_id)
 
 
 def decision_id_from(value: str | None) -> int:
     """Read a button value or modal metadata back; stale ones are a user-facing error."""
-    try:
-        data = json.loads(value or "")
-        if data.get("v") != 1:
-            raise ValueError("version")
-        return int(data["decision"])
-    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
-        raise UserError("This button is out of date. Ask for a fresh decision message.") from error
+    return int(unpack(value, "This button is out of date. Ask for a fresh decision message.", decision=int)["decision"])
 
 
 def _counts(tally: PartnerTally) -> str:
@@ -205,16 +198,17 @@ def concern_modal(decision: Decision, level: Level) -> dict[str, Any]:
     label = "Which interest of yours is not addressed?" if required else "Your concern (optional)"
     blocks = [bk.section(f"*{LABELS[level]}* on: {bk.escape(decision.proposal[:500])}"),
               bk.text_input(Block.CONCERN, Action.CONCERN, label, optional=not required, multiline=True, max_length=2000)]
-    metadata = json.dumps({"v": 1, "decision": decision.id, "level": level.value}, separators=(",", ":"))
+    metadata = pack(decision=decision.id, level=level.value)
     return bk.modal(Callback.VOTE_CONCERN, LABELS[level], blocks, submit="Vote", private_metadata=metadata)
 
 
 def level_from_metadata(raw: str | None) -> Level:
     """The level a concern modal was opened for."""
+    stale = "This form is out of date. Vote again from the decision message."
     try:
-        return Level(json.loads(raw or "")["level"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise UserError("This form is out of date. Vote again from the decision message.") from error
+        return Level(unpack(raw, stale, level=str)["level"])
+    except ValueError as error:  # a level this release does not know
+        raise UserError(stale) from error
 
 
 def decision_list(decisions: list[Decision]) -> Message:

@@ -1,19 +1,17 @@
 """Block Kit for meetings: the propose and prefs modals, the proposal, reminders, the review prompt and lists."""
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.errors import UserError
 from bot.domain.meeting_requests import Cadence
 from bot.domain.actions import ActionItem
 from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, MeetingStatus, ProposedSlot, Recurrence, WorkingHours, local_clock, pain_marker
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback
-from bot.views.metadata import ChannelRef
+from bot.views.metadata import ChannelRef, pack, unpack
 
 Message = tuple[str, list[dict[str, Any]]]
 RECURRENCE_LABELS = {Recurrence.NONE: "Does not repeat", Recurrence.WEEKLY: "Weekly", Recurrence.BIWEEKLY: "Every two weeks",
@@ -43,18 +41,13 @@ class SlotRef:
 
     def encode(self) -> str:
         """Serialise for a button value."""
-        return json.dumps({"v": 1, "meeting": self.meeting_id, "slot": self.slot}, separators=(",", ":"))
+        return pack(meeting=self.meeting_id, slot=self.slot)
 
     @classmethod
     def decode(cls, raw: str | None) -> SlotRef:
         """Read it back; stale values are a user-facing error."""
-        try:
-            data = json.loads(raw or "")
-            if data.get("v") != 1:
-                raise ValueError("version")
-            return cls(int(data["meeting"]), int(data.get("slot", 0)))
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise UserError("This button is out of date. Run `/meeting list` for the current meetings.") from error
+        data = unpack(raw, "This button is out of date. Run `/meeting list` for the current meetings.", meeting=int, slot=(int, 0))
+        return cls(data["meeting"], data["slot"])
 
 
 def propose_modal(channel_id: str, members: Sequence[str], today: str) -> dict[str, Any]:
@@ -253,7 +246,7 @@ def review_prompt(meeting: Meeting, occurrence: MeetingOccurrence, captured: Seq
         blocks.append(bk.section(bk.clip("*Captured during the meeting*\n" + "\n".join(lines), 3000)))
     else:
         blocks.append(bk.context("Nothing captured yet during this meeting."))
-    value = json.dumps({"v": 1, "meeting": meeting.id, "occurrence": occurrence.index}, separators=(",", ":"))
+    value = pack(meeting=meeting.id, occurrence=occurrence.index)
     blocks.append({"type": "actions", "block_id": "meeting_review", "elements": [
         {"type": "button", "action_id": Action.MEETING_ADD_ACTION, "text": bk.plain("Add an action item", 75), "value": value},
         {"type": "button", "action_id": Action.MEETING_START_DECISION, "text": bk.plain("Start a consensus decision", 75), "value": value}]})

@@ -1,19 +1,17 @@
 """Milestone messages and forms: the add modal, the list with payment totals, nudges and their buttons."""
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.domain.errors import UserError
 from bot.domain.milestones import Direction, Kind, Milestone, PaymentState, format_amount, payment_totals
 from bot.domain.recurrence import local_instant
 from bot.domain.milestones import NUDGE_AT
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.home import HomeSection
-from bot.views.metadata import ChannelRef
+from bot.views.metadata import ChannelRef, pack, unpack
 
 Message = tuple[str, list[dict[str, Any]]]
 LIST_MAX = 40
@@ -36,18 +34,12 @@ def help_message() -> Message:
 
 def button_value(milestone_id: int) -> str:
     """What a milestone's buttons and forms carry: a versioned reference."""
-    return json.dumps({"v": 1, "milestone": milestone_id}, separators=(",", ":"))
+    return pack(milestone=milestone_id)
 
 
 def milestone_id_from(value: str | None) -> int:
     """Read a button value or modal metadata back; stale ones are a user-facing error."""
-    try:
-        data = json.loads(value or "")
-        if data.get("v") != 1:
-            raise ValueError("version")
-        return int(data["milestone"])
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise UserError("This button is out of date. Run `/milestone list` for the current milestones.") from error
+    return int(unpack(value, "This button is out of date. Run `/milestone list` for the current milestones.", milestone=int)["milestone"])
 
 
 def day_token(day: date, zone: str) -> str:
