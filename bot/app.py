@@ -16,7 +16,12 @@ from bot.slack_edge.directory import MemberDirectory
 from bot.slack_edge.errors import error_handler
 from bot.slack_edge.gateway import SlackGateway
 from bot.slack_edge.installation_context import ContextThreadPoolExecutor
-from bot.slack_edge.middleware import answer_without_response_url, event_dedupe_middleware, installation_middleware
+from bot.slack_edge.middleware import (
+    answer_without_response_url,
+    event_dedupe_middleware,
+    installation_middleware,
+    services_middleware,
+)
 from bot.slack_edge.tokens import TokenVault
 from storage.db import Database, open_database
 from storage.installations import ensure_installation
@@ -104,6 +109,7 @@ def build_app(services: Services) -> App:
     )
     from handlers.consensus import dedupes_itself
 
+    app.use(services_middleware(services))
     app.use(event_dedupe_middleware(services, dedupes_itself))
     app.use(installation_middleware(services))
     app.use(answer_without_response_url(services))

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt.context import BoltContext
+
 from bot.clock import Clock
 from bot.settings import Settings
 from bot.slack_edge.coalescer import UpdateCoalescer
@@ -54,3 +56,11 @@ class Services:
         """Finish pending message updates and close database connections."""
         self.coalescer.close()
         self.db.dispose()
+
+
+def services_of(context: BoltContext) -> Services:
+    """The services a module-level listener runs on, put in Bolt's context by `services_middleware`."""
+    services = context.get("services")
+    if not isinstance(services, Services):
+        raise RuntimeError("no services in the Bolt context: register services_middleware before the listeners")
+    return services

@@ -1,4 +1,8 @@
-"""Thin Bolt listeners, one module per feature, each with `register(app, services)`."""
+"""Thin Bolt listeners, one module per feature.
+
+Features rebuilt on the use-case layer (issue 13) have module-level listeners and `register(app)`,
+which only wires ids to functions; the listeners find their services in Bolt's context. The others
+still nest their listeners in `register(app, services)` until they move."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,10 +14,13 @@ from handlers import actions, alliances, consensus, digests, home, installs, mee
 if TYPE_CHECKING:
     from bot.services import Services
 
-FEATURES = (alliances, consensus, actions, home, meetings, milestones, digests, installs)
+FEATURES = (alliances, consensus, actions, home, meetings, milestones, installs)
+MODULE_LEVEL = (digests,)
 
 
 def register_all(app: App, services: Services) -> None:
     """Register every feature's listeners."""
     for feature in FEATURES:
         feature.register(app, services)
+    for module in MODULE_LEVEL:
+        module.register(app)

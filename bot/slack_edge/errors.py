@@ -5,13 +5,11 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from bot.domain.errors import UserError
+from bot.services import Services, services_of
 from bot.slack_edge.gateway import SlackCallError
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 logger = logging.getLogger("bot.errors")
 T = TypeVar("T")
@@ -97,17 +95,36 @@ def answer_errors(services: Services) -> Callable[[Callable[..., Any]], Callable
             try:
                 return listener(**kwargs)
             except Exception as error:
-                ack = kwargs.get("ack")
-                if ack is not None and getattr(ack, "response", None) is None:
-                    # It failed before acknowledging (a payload it could not read): answer Slack
-                    # now rather than leave it waiting out its 3 s; the person is told below.
-                    ack()
-                handle(error, kwargs.get("body") or {}, kwargs.get("respond"))
+                _answer_failure(handle, error, kwargs)
                 return None
 
         return guarded
 
     return decorate
+
+
+def listener(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`answer_errors` for a module-level listener, which takes `context` and finds its services
+    there (`bot.services.services_of`): the listener can be registered, imported and tested alone."""
+
+    @functools.wraps(function)  # Bolt reads the wrapped signature to inject arguments
+    def guarded(**kwargs: Any) -> Any:
+        try:
+            return function(**kwargs)
+        except Exception as error:
+            _answer_failure(error_handler(services_of(kwargs["context"])), error, kwargs)
+            return None
+
+    return guarded
+
+
+def _answer_failure(handle: Callable[..., None], error: Exception, kwargs: dict[str, Any]) -> None:
+    ack = kwargs.get("ack")
+    if ack is not None and getattr(ack, "response", None) is None:
+        # It failed before acknowledging (a payload it could not read): answer Slack now rather
+        # than leave it waiting out its 3 s; the person is told below.
+        ack()
+    handle(error, kwargs.get("body") or {}, kwargs.get("respond"))
 
 
 def form_or_errors(ack: Callable[..., Any], block_id: str, read: Callable[[], T]) -> T | None:

@@ -26,6 +26,16 @@ logger = logging.getLogger(__name__)
 INSTALLATION_CACHE_SECONDS = 60.0
 
 
+def services_middleware(services: Services) -> Callable[..., Any]:
+    """Put the services in Bolt's context, where module-level listeners find them (`services_of`)."""
+
+    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        context["services"] = services
+        return next()
+
+    return middleware
+
+
 def installation_middleware(services: Services, clock: Callable[[], float] = time.monotonic) -> Callable[..., Any]:
     """Put `installation_id` in the context; every query downstream is scoped by it."""
     known: dict[tuple[str | None, str | None], tuple[int, float]] = {}
