@@ -122,3 +122,10 @@ def test_an_anonymous_vote_leaves_no_trace_of_the_cell_it_counted(database: Data
             places.append(session.execute(text("SELECT partner, level FROM anonymous_tallies WHERE round_id = :r ORDER BY ctid"),
                                           {"r": round_id}).all())
     assert not places or places[0] == places[1]
+
+
+def test_a_failed_statement_does_not_carry_its_parameters_into_the_log(database: Database) -> None:
+    with pytest.raises(IntegrityError) as failed:
+        with database.write() as session:
+            session.add(BallotRow(round_id=987654, voter_id="USECRETVOTER"))  # no such round
+    assert "USECRETVOTER" not in str(failed.value) and "hidden" in str(failed.value)
