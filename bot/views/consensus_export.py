@@ -19,8 +19,8 @@ from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, d
 
 CSV_COLUMNS = ("decision_id", "channel_id", "creator_id", "voting", "status", "outcome", "created_at", "closed_at", "cycle_time_hours",
                "rounds", "round", "proposal", "round_started_at", "round_ended_at", "voted", "voted_by_partner",
-               *(f"votes_{level.value}" for level in Level), "votes_by_partner", "concerns", "assumptions", "review_at", "load_votes", "load_vote_changes", "load_concerns",
-               "load_revisions", "load_reminders", "governance_load")
+               *(f"votes_{level.value}" for level in Level), "votes_by_partner", "concerns", "assumptions", "review_at",
+               "load_votes", "load_vote_changes", "load_concerns", "load_revisions", "load_reminders", "governance_load")
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -17,6 +17,7 @@ from bot.retention import export, export_decisions
 from tests.e2e.conftest import CHANNEL, RunningBot, eventually, with_alliance
 from tests.e2e.test_consensus import decision_text, stored
 from tests.e2e.test_consensus_anonymous import ANONYMOUS_CHOICE, DECIDE, SLACK_LOGGERS, VOTERS, links, vote
+from tests.test_cli import alliancebot
 
 # Who votes what, in order; Maria and Lee speak for Alpha Pharma, Kenji and Anna for Beta Bio.
 BALLOTS = (("ULEE", "Accept", "Timeline risk at the CMO"), ("UKENJI", "Block", "Beta's know-how in the assay"),
@@ -106,7 +107,14 @@ def test_nothing_shown_before_and_after_a_vote_tells_its_level(bot2: RunningBot,
             assert without_participation(shown) == without_participation(seen_before[name]), name
             assert not any(concern in shown for concern in CONCERNS), (name, shown[:300])
         assert f"<@{user}>" not in seen_after["digest"]  # the digest counts who has not voted, as the message does
-    assert without_participation(home(bot, "ULEE")) == without_participation(home(bot, "UMARIA"))  # voters' Home tabs: nothing left to vote on, nothing else
+    # The voters' Home tabs: nothing left to vote on, and nothing else.
+    assert without_participation(home(bot, "ULEE")) == without_participation(home(bot, "UMARIA"))
+    # Everyone has voted, the decision is still open: the command itself gives away no level either.
+    url = bot.services.db.engine.url.render_as_string(hide_password=False)
+    command = alliancebot("export", "decisions", "--format", "json", "--channel", CHANNEL, env={"DATABASE_URL": url}, cwd=tmp_path)
+    assert command.returncode == 0, command.stderr
+    assert json.loads(command.stdout) == exports(bot, tmp_path)["decisions"]
+    assert not any(secret in command.stdout for secret in CONCERNS) and '"votes": null' in command.stdout
 
     maria.click("Close decision", channel=CHANNEL)
     eventually(lambda: "No consensus" in decision_text(bot), what="the close")
