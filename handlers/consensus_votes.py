@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 logger = logging.getLogger(__name__)
+# One wording for a click and a concern form alike: in an anonymous decision, which of them it was
+# would tell a reader of the log whether someone chose Support.
+NOT_STORED = "a vote was not stored within %.1fs; not acknowledged"
 # Short transactions: on SQLite every writer (e.g. the HTTP edge's replay check before an ack)
 # queues on one lock, so a batch must not hold it long.
 MAX_BATCH = 50

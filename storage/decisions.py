@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -152,13 +152,19 @@ def _cast_anonymous(conn: Any, dialect: Any, round_id: int, vote: Vote, _now: da
     if conn.execute(ballot.on_conflict_do_nothing(index_elements=["round_id", "voter_id"]).returning(BALLOTS.c.id)).scalar() is None:
         return "final"
     cell = (TALLIES.c.round_id == round_id) & (TALLIES.c.partner == (vote.partner or "")) & (TALLIES.c.level == vote.level.value)
-    # Row lock on PostgreSQL (SQLite writers are already serialised) before reading the concerns.
-    counted = conn.execute(update(TALLIES).where(cell).values(count=TALLIES.c.count + 1).returning(TALLIES.c.concerns)).first()
-    if counted is None:
+    # Row locks on PostgreSQL (SQLite writers are already serialised) before reading the concerns.
+    rows = conn.execute(select(TALLIES.c.partner, TALLIES.c.level, TALLIES.c.concerns).where(TALLIES.c.round_id == round_id)
+                        .order_by(TALLIES.c.id).with_for_update()).all()
+    concerns = next((list(c or []) for p, level, c in rows if p == (vote.partner or "") and level == vote.level.value), None)
+    if concerns is None:
         raise ValueError(f"round {round_id} has no tally cell for partner {vote.partner!r}")
-    if vote.concern:
-        # Sorted, so their order says nothing about who wrote which.
-        conn.execute(update(TALLIES).where(cell).values(concerns=sorted([*(counted[0] or []), vote.concern])))
+    # Every cell of the round is rewritten by one statement: on PostgreSQL each row then carries this
+    # transaction's id (xmin) and a new place (ctid), so neither points at the cell that was counted,
+    # and a ballot's xmin matches all cells alike. Concerns are kept sorted, so their order says nothing.
+    written = sorted([*concerns, vote.concern]) if vote.concern else concerns
+    conn.execute(update(TALLIES).where(TALLIES.c.round_id == round_id).values(
+        count=TALLIES.c.count + case((cell, 1), else_=0),
+        concerns=case((cell, bindparam("written", written, type_=TALLIES.c.concerns.type)), else_=TALLIES.c.concerns)))
     return "new"
 
 

@@ -79,7 +79,7 @@ def decision_message(decision: Decision, now: datetime) -> Message:
     out.append(bk.section(_tally_text(decision)))
     if decision.status == "open":
         out.append(bk.context(f"Not voted yet: {_waiting(decision)}"))
-        if verdict.outcome is Outcome.NO_CONSENSUS and not decision.anonymous:
+        if verdict.outcome is Outcome.NO_CONSENSUS and not decision.sealed:
             out.append(bk.section(":no_entry: Blocked: " + "; ".join(bk.escape(c) for c in verdict.blocking_concerns)[:2800]))
         buttons = [{"type": "button", "action_id": VOTE_ACTIONS[level], "text": bk.plain(LABELS[level], 75), "value": button_value(decision.id),
                     **({"style": "primary"} if level is Level.SUPPORT else {"style": "danger"} if level is Level.BLOCK else {})}
@@ -144,22 +144,24 @@ def not_voted_list(decision: Decision) -> Message:
 
 
 def _tally_text(decision: Decision) -> str:
-    """Counts per partner; in anonymous mode only what cannot single out a vote (see Decision.disclosed_by_partner)."""
-    tally = decision.tally()
+    """Counts per partner; in anonymous mode only what cannot single out a vote (see bot.domain.consensus.disclosure)."""
+    tally, shown = decision.tally(), decision.disclosure()
     lines = []
     if decision.anonymous:
         lines.append(":lock: *Anonymous voting*: no one, not even the log or an export, can tell who voted what. Votes are final.")
-    by_partner = decision.disclosed_by_partner()
     for group in tally.by_partner:
         name = bk.escape(group.partner) if group.partner else "Not mapped to a partner"
         deciders = sum(1 for _, p in decision.deciders if p == group.partner)
-        lines.append(f"*{name}* ({group.total}/{deciders} voted)" + (f": {_counts(group)}" if by_partner else ""))
-    if decision.anonymous and decision.status != "open":
-        lines.append(f"*All partners*: {_counts(tally.overall)}")
-        if not by_partner:
-            lines.append(f"_Counts per partner are not shown: a partner with fewer than {MIN_ANONYMOUS_GROUP} votes would reveal single votes._")
-    elif decision.anonymous:
+        lines.append(f"*{name}* ({group.total}/{deciders} voted)" + (f": {_counts(group)}" if shown.by_partner else ""))
+    if decision.sealed:
         lines.append("_The counts per level are shown when the decision closes, so no one can match a vote to the moment someone clicked._")
+    elif decision.anonymous:
+        if shown.levels:
+            lines.append(f"*All partners*: {_counts(tally.overall)}")
+        else:
+            lines.append(f"_Counts per level are not shown: fewer than {MIN_ANONYMOUS_GROUP} votes would reveal single votes._")
+        if shown.levels and not shown.by_partner:
+            lines.append(f"_Counts per partner are not shown: a partner with fewer than {MIN_ANONYMOUS_GROUP} votes would reveal single votes._")
     return "\n".join(lines) or "No votes yet."
 
 
