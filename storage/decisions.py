@@ -4,9 +4,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, or_, select, update
+from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,9 +40,10 @@ def _add_round(session: Session, decision: DecisionRow, number: int, proposal: s
 
 def _bump(session: Session, decision_id: int, **counts: int) -> None:
     """Add to a decision's governance load atomically (concurrent voters never lose a count)."""
-    columns = {f"load_{name}": getattr(DecisionRow.__table__.c, f"load_{name}") + n for name, n in counts.items() if n}
+    table = cast(Table, DecisionRow.__table__)
+    columns = {f"load_{name}": getattr(table.c, f"load_{name}") + n for name, n in counts.items() if n}
     if columns:
-        session.connection().execute(update(DecisionRow.__table__).where(DecisionRow.__table__.c.id == decision_id).values(**columns))
+        session.connection().execute(update(table).where(table.c.id == decision_id).values(**columns))
 
 
 def count_reminder(session: Session, decision_id: int) -> None:
@@ -143,7 +144,8 @@ def cast_votes(session: Session, decision: Decision, votes: Sequence[Vote], now:
     return results
 
 
-BALLOTS, TALLIES, VOTES = BallotRow.__table__, AnonymousTallyRow.__table__, VoteRow.__table__
+# Declarative models' __table__ is typed as a FromClause; these are Tables.
+BALLOTS, TALLIES, VOTES = (cast(Table, row.__table__) for row in (BallotRow, AnonymousTallyRow, VoteRow))
 
 
 def _cast_anonymous(conn: Any, dialect: Any, round_id: int, vote: Vote, _now: datetime) -> str:

@@ -62,7 +62,7 @@ def channel_scopes(tables: Iterable[Table] | None = None) -> dict[str, ChannelSc
         parents = tuple((fk.parent.name, fk.column.table, fk.column.name) for fk in table.foreign_keys
                         if fk.column.table.name in scopes)
         if parents:
-            scopes[table.name] = ChannelScope(table, parents)  # type: ignore[arg-type]
+            scopes[table.name] = ChannelScope(table, parents)
     return scopes
 
 
