@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.app import build_app, build_services
 from bot.services import Services
+from bot.stop_signal import StopSignal
 from bot.startup import Failure, explain_slack_failure, first_line, open_migrated_database, verify_slack
 from bot.jobs import build_senders, housekeeping
 from handlers.consensus import catch_up_messages
@@ -93,19 +94,19 @@ def serve_socket_mode(app: Any, services: Services, started: float, health: tupl
     from bot.slack_edge.socket_mode import SocketModeConnection
 
     settings = services.settings
-    stop = threading.Event()
-    on_stop_signals(lambda _signum, _frame: stop.set())
+    stop = StopSignal()  # before connecting: a SIGTERM during start-up is not lost
     connection = SocketModeConnection(app, settings.app_token or "", settings.api_url)
+    health_server = None
     try:
-        connection.connect()
-    except Exception as error:
-        connection.close()
-        raise Failure(f"SLACK_APP_TOKEN: could not open a Socket Mode connection ({first_line(error)})", 2) from error
-    health_server = serve_health(services, connection, health) if health else None
-    logger.info("connected to Slack over Socket Mode in %.2fs", time.monotonic() - started)
-    try:
+        try:
+            connection.connect()
+        except Exception as error:
+            raise Failure(f"SLACK_APP_TOKEN: could not open a Socket Mode connection ({first_line(error)})", 2) from error
+        health_server = serve_health(services, connection, health) if health else None
+        logger.info("connected to Slack over Socket Mode in %.2fs", time.monotonic() - started)
         stop.wait()
     finally:
+        stop.close()
         if health_server is not None:
             health_server.close()
         connection.close()
@@ -174,11 +175,13 @@ def run_scheduler(settings: Settings) -> int:
     """`alliancebot scheduler`: only the scheduler, for deployments with several web workers."""
     services = start_services(settings)
     scheduler = make_scheduler(services)
-    stop = threading.Event()
-    on_stop_signals(lambda _signum, _frame: stop.set())
+    stop = StopSignal()
     logger.info("scheduler running")
     try:
-        scheduler.run_forever(stop)
+        scheduler.start()
+        stop.wait()
     finally:
+        stop.close()
+        scheduler.stop(wait=True)
         services.close()
     return 0
