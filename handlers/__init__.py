@@ -14,8 +14,8 @@ from handlers import actions, alliances, consensus, digests, home, installs, mee
 if TYPE_CHECKING:
     from bot.services import Services
 
-FEATURES = (alliances, consensus, actions, home, meetings, milestones, installs)
-MODULE_LEVEL = (digests,)
+FEATURES = (consensus, actions, home, meetings, milestones, installs)
+MODULE_LEVEL = (alliances, digests)
 
 
 def register_all(app: App, services: Services) -> None:

@@ -21,7 +21,6 @@ from bot.domain.milestones import (
     parse_ref,
     parse_window,
 )
-from bot.domain.recurrence import parse_zone
 from bot.scheduler.milestones import alliance_zone, schedule_nudges
 from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
@@ -29,6 +28,7 @@ from bot.views import milestones as views
 from bot.views.home import HomeSection
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
+from bot.usecases.alliances import set_zone
 from storage.alliances import get_alliance
 from storage.db import Session
 from storage.milestones import (
@@ -37,7 +37,6 @@ from storage.milestones import (
     load_milestone,
     mark_achieved,
     move_milestone,
-    set_alliance_zone,
     set_nudge_offsets,
     set_payment_state,
     set_snoozed,
@@ -167,22 +166,6 @@ def register(app: App, services: Services) -> None:
             schedule_nudges(session, installation_id, load_milestone(session, installation_id, milestone.id) or milestone, services.clock.now())
         text, blocks = views.note(f"Nudges for {milestone.ref} are snoozed; moving its date starts them again.")
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
-
-
-def set_zone(services: Services, installation_id: int, channel_id: str, text: str, usage: str) -> str:
-    """Set the alliance's time zone (`/alliance zone`, `/milestone zone`) and move the milestones' nudges to it."""
-    try:
-        zone = parse_zone(text) if text else ""
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    if not zone:
-        raise UserError(f"Give a zone, e.g. `{usage} Europe/Zurich`.")
-    with services.db.write() as session:
-        if not set_alliance_zone(session, installation_id, channel_id, zone):
-            raise UserError("Set up this channel's alliance first with `/alliance setup`.")
-        for milestone in channel_milestones(session, installation_id, channel_id, until=None):
-            schedule_nudges(session, installation_id, milestone, services.clock.now())
-    return f"The alliance's time zone is now {zone}: milestone nudges, digests and assumption reviews follow it."
 
 
 def answer(services: Services, installation_id: int, call: CommandCall, word: str, rest: str) -> views.Message:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from bot.domain.errors import UserError
+from bot.domain.errors import FormErrors, UserError
 from bot.services import Services, services_of
 from bot.slack_edge.gateway import SlackCallError
 
@@ -128,9 +128,13 @@ def _answer_failure(handle: Callable[..., None], error: Exception, kwargs: dict[
 
 
 def form_or_errors(ack: Callable[..., Any], block_id: str, read: Callable[[], T]) -> T | None:
-    """Read a submitted modal; a user error is acked back into the modal on `block_id` (None returned)."""
+    """Read a submitted modal; a user error is acked back into the modal (None returned): on its own
+    fields for `FormErrors`, else on `block_id`."""
     try:
         return read()
+    except FormErrors as problems:
+        ack(response_action="errors", errors=dict(problems.errors))
+        return None
     except UserError as problem:
         ack(response_action="errors", errors={block_id: problem.message})
         return None
