@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.domain.commands import split_command
-from bot.domain.dates import local_today
+from bot.domain.dates import add_months, local_today
 from bot.domain.errors import FormErrors, UserError
 from bot.domain.milestones import (
     MilestoneDraft,
     Milestone,
     PaymentState,
-    add_months,
     check_form,
     check_move,
     parse_add,

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from bot.domain.dates import add_months
 from bot.domain.errors import FormErrors, UserError
 from bot.domain.milestones import (
     Direction,
     Kind,
     Milestone,
     Payment,
-    add_months,
     check_form,
     nudge_times,
     parse_add,
