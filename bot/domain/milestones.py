@@ -268,14 +268,15 @@ def parse_window(text: str) -> int | None:
     match = _WINDOW.match(word)
     if match and 0 < int(match.group(1)) <= 240:
         return int(match.group(1))
-    raise UserError("List the next months with `/milestone list 6m`, `/milestone list 24m` or `/milestone list all`.")
+    raise UserError(f"I could not read `{shown(text)}` as a number of months. "
+                    "List the next months with `/milestone list 6m`, `/milestone list 24m` or `/milestone list all`.")
 
 
 def parse_ref(text: str) -> int:
     """`M-12`, `m12` or `12`."""
     match = re.match(r"^(?:m-?)?(\d{1,9})$", text.strip().lower())
     if not match:
-        raise UserError("Name the milestone by its id, e.g. `/milestone done M-12` (see `/milestone list`).")
+        raise UserError(f"`{shown(text)}` is not a milestone id. Name the milestone by its id, e.g. `/milestone done M-12` (see `/milestone list`).")
     return int(match.group(1))
 
 
@@ -284,7 +285,8 @@ def parse_offsets(text: str) -> tuple[int, ...]:
     try:
         days = sorted({int(word) for word in text.replace(",", " ").split()}, reverse=True)
     except ValueError:
-        raise UserError("Give the nudge days as numbers, e.g. `/milestone nudges 30 7 1 0` (0 is the due day).") from None
+        raise UserError(f"I could not read `{shown(text)}` as nudge days. Give them as numbers, e.g. `/milestone nudges 30 7 1 0` "
+                        "(0 is the due day).") from None
     if not days or days[-1] < 0 or days[0] > 365 or len(days) > 8:
         raise UserError("Give one to eight nudge days between 0 and 365, e.g. `/milestone nudges 30 7 1 0`.")
     return tuple(days)

@@ -191,3 +191,16 @@ def test_meeting_cadence_first_date_slot(today: date, slot: str) -> None:
         assert_refusal_names(problem, slot, raw, today)
         return
     assert title == "JSC" and first == parse_day(slot, today) >= today
+
+
+@given(todays, st.lists(st.one_of(st.sampled_from(["UA1", "UB2", "W3"]).map(lambda u: f"<@{u}|x>"),
+                                  st.from_regex(r"@[a-z][a-z.\-]{0,8}", fullmatch=True)), max_size=4))
+def test_meeting_cadence_people_slot(today: date, people: list[str]) -> None:
+    raw = " ".join(["JSC", "quarterly", example_day(today).isoformat(), *people])
+    unresolved = [w for w in people if w.startswith("@")]
+    try:
+        named = parse_cadence(raw, today)[4]
+    except UserError as problem:
+        assert unresolved and unresolved[0] in problem.message, (raw, problem.message)
+        return
+    assert not unresolved and named == mentioned(raw)
