@@ -197,7 +197,8 @@ def parse_day(text: str, today: date) -> date:
         raise UserError(f"`{shown(text)}` reads differently in different countries. Write the year first "
                         f"(`YYYY-MM-DD`), or try {examples}.")
     guess = suggestion(word, today)
-    hint = f" Did you mean `{guess}` ({_read_day(guess, today):%A} {_read_day(guess, today)})?" if guess else ""
+    meant = _read_day(guess, today) if guess else None
+    hint = f" Did you mean `{guess}` ({meant:%A} {meant})?" if meant else ""
     raise UserError(f"I could not read the date `{shown(text)}`.{hint} Try {examples}.")
 
 
