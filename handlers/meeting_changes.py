@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.dates import local_today
+from bot.domain.dates import example_day, local_today
 from bot.domain.errors import UserError
+from bot.domain.mentions import check_known
 from bot.domain.meeting_plans import pain_at
 from bot.domain.meeting_requests import Cadence, ExternalMeeting, parse_cadence
 from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, MeetingSource, MeetingStatus, Recurrence, WorkingHours, moved_start, new_uid
@@ -102,9 +103,10 @@ def change(services: Services, installation_id: int, call: CommandCall, word: st
         raise UserError(f"Meeting {meeting_id} has no occurrence {index + 1} still on.")
     now = services.clock.now()
     if word == "move":
-        if index is None or len(parts) < 3:
-            raise UserError("Use `/meeting move <id>.<n> <date> <time>`, e.g. `/meeting move 12.3 2026-12-01 15:00` (your own time zone).")
         zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), meeting.zone)
+        if index is None or len(parts) < 3:
+            raise UserError(f"Use `/meeting move <id>.<n> <date> <time>`, e.g. `/meeting move {meeting_id}.1 "
+                            f"{example_day(local_today(now, zone)).isoformat()} 15:00` (your own time zone).")
         starts = moved_start(" ".join(parts[1:-1]), parts[-1], zone, local_today(now, zone), now)
         hours = zones_hours(services, installation_id, meeting.participant_ids)
         with services.db.write() as session:
@@ -149,6 +151,7 @@ def set_cadence(services: Services, installation_id: int, call: CommandCall, tex
     now = services.clock.now()
     zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
     title, recurrence, first, lead, people = parse_cadence(text, local_today(now, zone))
+    check_known(people, services.directory.users(installation_id, list(people)))
     if not people:
         people = tuple(m.user_id for m in services.directory.members(installation_id, call.channel_id) if not m.is_bot and not m.deleted)
     cadence = Cadence(0, call.channel_id, call.user_id, title, recurrence, people, first, lead_days=lead)

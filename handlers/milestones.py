@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.domain.commands import split_command
-from bot.domain.dates import local_today
+from bot.domain.dates import add_months, local_today
 from bot.domain.errors import FormErrors, UserError
 from bot.domain.milestones import (
     MilestoneDraft,
     Milestone,
     PaymentState,
-    add_months,
     check_form,
     check_move,
     parse_add,
@@ -66,7 +65,7 @@ def register(app: App, services: Services) -> None:
             services.gateway.open_view(call.trigger_id, views.add_modal(call.channel_id, [p.name for p in alliance.partners] if alliance else []))
             return
         if command.subcommand == "add":
-            today = channel_today(services, installation_id, call.channel_id)
+            today = typist_today(services, installation_id, call.channel_id, call.user_id)
             add(services, installation_id, call.channel_id, call.user_id, parse_add(command.rest, today))
             return
         text, blocks = answer(services, installation_id, call, command.subcommand, command.rest)
@@ -83,7 +82,7 @@ def register(app: App, services: Services) -> None:
             draft = check_form(values.get(Block.MILESTONE_NAME) or "", values.get(Block.MILESTONE_KIND), values.get(Block.MILESTONE_DUE),
                                values.get(Block.MILESTONE_PARTNER), values.get(Block.MILESTONE_OWNER), values.get(Block.MILESTONE_AMOUNT),
                                values.get(Block.MILESTONE_CURRENCY), values.get(Block.MILESTONE_DIRECTION),
-                               channel_today(services, installation_id, channel_id))
+                               typist_today(services, installation_id, channel_id, Actor.from_interaction(body).user_id))
         except FormErrors as errors:
             ack(response_action="errors", errors={views.FORM_FIELDS.get(k, Block.MILESTONE_NAME): v for k, v in errors.errors.items()})
             return
@@ -208,6 +207,12 @@ def channel_today(services: Services, installation_id: int, channel_id: str) -> 
     with services.db.read() as session:
         zone = alliance_zone(session, installation_id, channel_id)
     return local_today(services.clock.now(), zone)
+
+
+def typist_today(services: Services, installation_id: int, channel_id: str, user_id: str) -> date:
+    """Today where the person typing is (Slack's zone for them, else the alliance's): what their dates mean."""
+    zone = next((m.tz for m in services.directory.users(installation_id, [user_id]) if m.tz), None)
+    return local_today(services.clock.now(), zone) if zone else channel_today(services, installation_id, channel_id)
 
 
 def find(services: Services, installation_id: int, milestone_id: int) -> Milestone:

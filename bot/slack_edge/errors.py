@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from bot.domain.errors import FormErrors, UserError
+from bot.domain.mentions import as_typed
 from bot.services import Services, services_of
 from bot.slack_edge.gateway import SlackCallError
 
@@ -22,6 +23,19 @@ SLACK_ERROR_TEXT = {
     "expired_trigger_id": "Slack took too long to open the form. Please run the command again.",
     "missing_scope": "The app is missing a permission; ask your Slack admin to reinstall it from its manifest.",
 }
+
+
+ECHO_MAX = 2500  # characters of a refused command shown back (Slack allows 4000 in a command's text)
+
+
+def with_what_was_typed(message: str, body: Mapping[str, Any]) -> str:
+    """A refused slash command's message, then the command as typed, to fix and send again (nothing is kept of it)."""
+    command, typed = body.get("command"), body.get("text")
+    if not isinstance(command, str) or not isinstance(typed, str) or not typed.strip():
+        return message
+    # Slack's escaping (&amp; &lt; &gt;) stays: it is what shows the characters as typed.
+    again = as_typed(" ".join(typed.split())).replace("```", "'''")[:ECHO_MAX]  # a fence would end the block
+    return f"{message}\nWhat you typed, to fix and send again:\n```{command} {again}```"
 
 
 def where_to_answer(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -40,7 +54,7 @@ def error_handler(services: Services) -> Callable[..., None]:
 
     def handle(error: Exception, body: dict[str, Any], respond: Callable[..., Any] | None = None) -> None:
         if isinstance(error, UserError):
-            text = error.message
+            text = with_what_was_typed(error.message, body)
         elif isinstance(error, SlackCallError) and error.error in SLACK_ERROR_TEXT:
             logger.warning("slack refused %s: %s", error.method, error.error)
             text = SLACK_ERROR_TEXT[error.error]

@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 
 from bot.domain.actions import MAX_TEXT, ActionItem
-from bot.domain.dates import DATE_EXAMPLES
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import pack, unpack
@@ -14,8 +13,11 @@ from bot.views.metadata import pack, unpack
 Message = tuple[str, list[dict[str, Any]]]
 SNOOZE_ACTIONS = {Action.ACTION_SNOOZE_DAY: "1d", Action.ACTION_SNOOZE_WEEK: "1w"}
 HELP = (f"*{Command.ACTION}* keeps track of who does what by when.\n"
-        f"• `{Command.ACTION} Send the CMC data package @maria by 2026-12-01` — owners are the people you @-mention "
-        f"(you, if nobody); the date after `by` can be {DATE_EXAMPLES}\n"
+        f"• `{Command.ACTION} Send the CMC data package @maria by friday` — owners are the people you @-mention "
+        "(you, if nobody); the due date comes after the last `by`, read in your time zone: `tomorrow`, `friday`, "
+        "`next friday`, `in 2 weeks`, `jan 15`, `end of march` or `YYYY-MM-DD`. When the words after `by` look like a date "
+        "I cannot read (`by nxt friday`), nothing is created and I tell you why; `by` followed by anything else "
+        "(`reviewed by legal`) stays in the text\n"
         f"• `{Command.ACTION}` — a form with owners, a due date and notes; or *Create action item* in any message's ⋮ menu\n"
         f"• `{Command.ACTION} list` — this channel's open items; `{Command.ACTION} list mine` — yours everywhere\n"
         f"• `{Command.ACTION} done A-3` — mark an item done (or click *Done* on it)\n"

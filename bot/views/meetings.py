@@ -24,7 +24,9 @@ HELP = ("*`/meeting`* plans a meeting that is fair to every time zone.\n"
         "• `/meeting add <title> <date> <time> [Area/City] [50m]`: reminders and the review prompt for a meeting set up elsewhere\n"
         "• `/meeting list`: what is coming up in this channel\n"
         "• `/meeting cadence <title> weekly|biweekly|monthly|quarterly <first date> [ahead 14] [@people]`: I propose each next one ahead\n"
-        "• `/meeting cancel <id>[.<n>]`, `/meeting move <id>.<n> <date> <time>`: organisers only; everyone gets an updated invite")
+        "• `/meeting cancel <id>[.<n>]`, `/meeting move <id>.<n> <date> <time>`: organisers only; everyone gets an updated invite\n"
+        "Dates read as for `/action` (`friday`, `next friday`, `in 2 weeks`, `jan 15`, `YYYY-MM-DD`) in your time zone; "
+        "a date or person I cannot read is refused by name, never guessed")
 MAX_SHOWN = 12  # people listed per slot before "and N more"
 OTHER_OPTION_LINES = 2
 MAX_SECTIONS = 8  # per option; 4 options stay well inside a message's 50 blocks
