@@ -11,7 +11,8 @@ answering 429 with Retry-After beyond it. Real `alliancebot scheduler` processes
 digests. Prints the time until every channel had its digest (from starting the schedulers), the
 digests lost and duplicated, the 429s Slack answered, and the ratio of the time to the floor the
 workspace limit allows: in a sliding window the k-th post (0-based) cannot go out before
-floor(k / per_window) windows have passed.
+floor(k / per_window) windows have passed. No baseline app: no minimal app sends these digests; the
+floor is what any sender could reach under the limit. Printed with the machine's load average.
 """
 from __future__ import annotations
 
@@ -27,8 +28,10 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 
 
+from benchmarks.startup import load_average
 from bot.app import build_services
 from bot.domain.milestones import Direction, MilestoneDraft, Payment
 from bot.domain.recurrence import WeeklyRule
@@ -67,11 +70,12 @@ def prepare(slack: SlackDouble, url: str, channels: list[str]) -> datetime:
     return now
 
 
-def start_scheduler(slack: SlackDouble, url: str) -> subprocess.Popen[bytes]:
+def start_scheduler(slack: SlackDouble, url: str, log: IO[str]) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
                 "DATABASE_URL": url, "ALLIANCEBOT_LOG_LEVEL": "ERROR"})
-    return subprocess.Popen([sys.executable, "-m", "bot", "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The log goes to a file: a pipe nobody reads fills up and blocks the scheduler's logging.
+    return subprocess.Popen([sys.executable, "-m", "bot", "scheduler"], env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
 
 
 def digests_per_channel(slack: SlackDouble, channels: list[str]) -> list[int]:
@@ -109,8 +113,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir, own_schema(args.database_url) as pg_url:
         url = pg_url or f"sqlite:///{Path(workdir) / 'burst.db'}"
         prepare(slack, url, channels)
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {load_average()}", flush=True)
+        log = tempfile.TemporaryFile("w+")
         started = time.monotonic()
-        processes = [start_scheduler(slack, url) for _ in range(args.schedulers)]
+        processes = [start_scheduler(slack, url, log) for _ in range(args.schedulers)]
         try:
             while min(digests_per_channel(slack, channels)) == 0 and time.monotonic() - started < args.timeout:
                 time.sleep(0.1)
@@ -124,6 +130,9 @@ def main() -> None:
                     process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     process.kill()
+        log.seek(0)
+        errors = log.read()
+        log.close()
         counts = digests_per_channel(slack, channels)
         calls = slack.calls("chat.postMessage")
         floor = (args.channels - 1) // args.per_window * args.window
@@ -132,6 +141,10 @@ def main() -> None:
         print(f"all sent after {elapsed:.1f} s; lost={sum(1 for c in counts if c == 0)} duplicated={sum(max(0, c - 1) for c in counts)} "
               f"429s={sum(1 for c in calls if c.status == 429)} posts={sum(1 for c in calls if c.status == 200)} "
               f"floor={floor:.0f} s ratio={elapsed / floor if floor else float('nan'):.2f}")
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {load_average()}; "
+              f"error lines in the schedulers' log: {len(errors.splitlines())}")
+        if errors:
+            print(errors[-2000:])
     slack.stop()
 
 

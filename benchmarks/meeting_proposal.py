@@ -5,18 +5,22 @@ Starts `alliancebot run` (Socket Mode) on a fresh SQLite file with `people` memb
 20 zones (odd offsets included), submits the `/meeting` form for all of them, and prints the time
 from the submission until the proposal message is in the channel: a single meeting, and a weekly
 series of 26 occurrences crossing the DST changes. The first run of each shape includes fetching
-every profile with users.info; later runs find them cached.
+every profile with users.info; later runs find them cached. No baseline: no minimal app plans a
+time-zone-fair meeting, so the figures are printed with the machine's load average and the size of
+the form submissions' envelopes.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchmarks.startup import start_process, stop_process
+from benchmarks.ack_latency import envelope_sizes
+from benchmarks.startup import load_average, start_process, stop_process
 from tests.slack_double import Person, SlackDouble, SocketModeTransport
 
 ZONES = ("America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York", "America/St_Johns", "America/Sao_Paulo",
@@ -56,6 +60,7 @@ def main() -> None:
     for index, user in enumerate(people):
         slack.add_user(user, slack.team_id, user.lower(), tz=ZONES[index % len(ZONES)])
     slack.add_channel(CHANNEL, "bench-meetings", members=[*people, slack.bot_user_id])
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {load_average()}", flush=True)
     with tempfile.TemporaryDirectory() as workdir:
         process, _ = start_process(slack, "socket", Path(workdir))
         try:
@@ -64,7 +69,10 @@ def main() -> None:
                 times = [post_one(slack, organizer, people, f"Bench {count}x r{run}", count) for run in range(args.runs)]
                 shape = "single meeting" if count == 1 else f"{count} weekly occurrences"
                 print(f"{args.people} people in {min(args.people, len(ZONES))} zones, {shape}: first {times[0]:.2f} s, "
-                      f"median {statistics.median(times):.2f} s, worst {max(times):.2f} s over {args.runs} runs")
+                      f"median {statistics.median(times):.2f} s, worst {max(times):.2f} s over {args.runs} runs; {load_average()}", flush=True)
+            submissions = [e for e in list(slack.socket.envelopes) if e["payload"].get("type") == "view_submission"]
+            sizes = sorted(len(json.dumps(e)) for e in submissions)
+            print(f"form submissions: {len(sizes)} envelopes of {sizes[0]}–{sizes[-1]} bytes; all envelopes: {envelope_sizes(slack)}")
         finally:
             stop_process(process)
             slack.stop()
