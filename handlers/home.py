@@ -13,7 +13,7 @@ from bot.views import blocks as bk
 from bot.views.actions import item_id_from
 from bot.views.home import HomeSection, home_view
 from bot.views.ids import Action
-from handlers.actions import actions_home_section, complete, find
+from bot.usecases import actions
 from handlers.meetings import meetings_home_section
 from handlers.milestones import milestones_home_section
 from storage.db import Session
@@ -36,7 +36,7 @@ def decisions_home_section(session: Session, installation_id: int, user_id: str,
 
 
 # One callable per feature (the builder orders the sections by urgency).
-SECTION_SOURCES: tuple[SectionSource, ...] = (actions_home_section, decisions_home_section, meetings_home_section,
+SECTION_SOURCES: tuple[SectionSource, ...] = (actions.home_section, decisions_home_section, meetings_home_section,
                                                 milestones_home_section)
 
 
@@ -64,5 +64,5 @@ def register(app: App, services: Services) -> None:
         """Done on the Home tab: close the item, then show the tab without it."""
         ack()
         installation_id, actor = context["installation_id"], Actor.from_interaction(body).user_id
-        complete(services, installation_id, find(services, installation_id, item_id_from(body["actions"][0].get("value"))), actor)
+        actions.complete(services, installation_id, actions.find(services, installation_id, item_id_from(body["actions"][0].get("value"))), actor)
         publish_home(services, installation_id, actor)
