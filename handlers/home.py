@@ -13,9 +13,8 @@ from bot.views import blocks as bk
 from bot.views.actions import item_id_from
 from bot.views.home import HomeSection, home_view
 from bot.views.ids import Action
-from bot.usecases import actions
+from bot.usecases import actions, milestones
 from handlers.meetings import meetings_home_section
-from handlers.milestones import milestones_home_section
 from storage.db import Session
 from storage.decisions import awaiting_vote
 
@@ -37,7 +36,7 @@ def decisions_home_section(session: Session, installation_id: int, user_id: str,
 
 # One callable per feature (the builder orders the sections by urgency).
 SECTION_SOURCES: tuple[SectionSource, ...] = (actions.home_section, decisions_home_section, meetings_home_section,
-                                                milestones_home_section)
+                                                milestones.home_section)
 
 
 def publish_home(services: Services, installation_id: int, user_id: str) -> None:
