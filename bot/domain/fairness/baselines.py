@@ -50,7 +50,7 @@ def naive_fixed_organizer(prepared: Prepared, track: Track) -> Choice:
         choice: Choice = []
         misses = 0
         for k, table in enumerate(prepared.tables):
-            def at(i: int, table: Table = table) -> bool:
+            def at(i: int, table: Table = table, local_minute: int = local_minute) -> bool:
                 local = table.slots[i].start.astimezone(tz)
                 return bool(local.hour * 60 + local.minute == local_minute)
             index = _nearest(prepared, k, track, at, local_minute)
@@ -105,7 +105,7 @@ def greedy_debt(prepared: Prepared, track: Track) -> Choice:
     cum = [0] * len(prepared.profile_of)
     choice = []
     for k in range(len(prepared.tables)):
-        def key(i: int, k: int = k) -> tuple[int, int]:
+        def key(i: int, k: int = k, cum: list[int] = cum) -> tuple[int, int]:
             after = [a + b for a, b in zip(cum, _people(prepared, k, i))]
             return max(after), sum(after)
         index = min(_allowed(prepared, k, track), key=key)
