@@ -5,7 +5,7 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from enum import Enum
+from enum import StrEnum
 
 import pytz
 
@@ -15,14 +15,14 @@ QUARTER = timedelta(minutes=15)
 BANDS = ("work", "shoulder", "early_late", "night")
 
 
-class Track(str, Enum):
+class Track(StrEnum):
     """A: pure objective. B: no avoidable night meeting (the bot's default)."""
 
     A = "A"
     B = "B"
 
 
-class Cadence(str, Enum):
+class Cadence(StrEnum):
     """How a series repeats."""
 
     WEEKLY = "weekly"
