@@ -90,10 +90,9 @@ def event_dedupe_middleware(services: Services, listener_dedupes: Callable[[dict
 
     def middleware(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
         key = delivery_key(body)
-        if key and not listener_dedupes(body):
-            if not seen.remember(key, services.clock.now()):
-                logger.info("event %s already handled; acknowledging the redelivery", key)
-                return BoltResponse(status=200, body="")
+        if key and not listener_dedupes(body) and not seen.remember(key, services.clock.now()):
+            logger.info("event %s already handled; acknowledging the redelivery", key)
+            return BoltResponse(status=200, body="")
         return next()
 
     return middleware

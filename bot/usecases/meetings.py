@@ -323,7 +323,7 @@ def change(services: Services, installation_id: int, call: CommandCall, word: st
             if moved is not None:
                 schedule_meeting(session, installation_id, moved, now)
         after = find(services, installation_id, meeting_id)
-        announce(services, after, f"occurrence {index + 1} moved to {views.occurrence_token([o for o in after.occurrences if o.index == index][0])}.")
+        announce(services, after, f"occurrence {index + 1} moved to {views.occurrence_token(next(o for o in after.occurrences if o.index == index))}.")
         if after.source is not MeetingSource.EXTERNAL:  # an external meeting's invite lives in its own calendar
             send_invite(services, installation_id, after, "updated")
         return
