@@ -184,7 +184,7 @@ def revise_modal(decision: Decision) -> dict[str, Any]:
 
 def _outcome_text(decision: Decision) -> str:
     verdict = decision.verdict()
-    text = OUTCOME_TEXT[verdict.outcome] if verdict.outcome in OUTCOME_TEXT else "Closed."
+    text = OUTCOME_TEXT.get(verdict.outcome, "Closed.")
     if verdict.awaiting:
         text += " Awaiting " + ", ".join(bk.escape(p) for p in verdict.awaiting) + "."
     if verdict.blocking_concerns:
