@@ -139,7 +139,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
 
     app_token = _optional(env, "SLACK_APP_TOKEN")
     if app_token is not None and not app_token.startswith("xapp-"):
-        raise ConfigError("SLACK_APP_TOKEN", "does not start with xapp-", "create an app-level token with the connections:write scope on the app's Basic Information page")
+        raise ConfigError("SLACK_APP_TOKEN", "does not start with xapp-",
+                          "create an app-level token with the connections:write scope on the app's Basic Information page")
 
     signing_secret = _optional(env, "SLACK_SIGNING_SECRET")
     if app_token is None and signing_secret is None:

@@ -105,7 +105,8 @@ def confirm_meeting(session: Session, meeting_id: int, starts: Sequence[datetime
     if row is None:
         return False
     confirmed = session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == MeetingStatus.PROPOSED.value)
-                                .values(status=MeetingStatus.CONFIRMED.value, proposal=proposal_json(replace(read_proposal(row.proposal), calendar_form=calendar_form))))
+                                .values(status=MeetingStatus.CONFIRMED.value,
+                                        proposal=proposal_json(replace(read_proposal(row.proposal), calendar_form=calendar_form))))
     if not confirmed.rowcount:  # type: ignore[attr-defined]
         return False
     for position, start in enumerate(starts):
@@ -183,8 +184,9 @@ def move_occurrence(session: Session, meeting_id: int, position: int, starts_at:
 
 def channel_meetings(session: Session, installation_id: int, channel_id: str, now: datetime, limit: int = 20) -> list[Meeting]:
     """The channel's proposed meetings and confirmed ones with an occurrence still to come."""
+    live_statuses = (MeetingStatus.PROPOSED.value, MeetingStatus.CONFIRMED.value)
     rows = session.scalars(select(MeetingRow).where(MeetingRow.installation_id == installation_id, MeetingRow.channel_id == channel_id,
-                                                    MeetingRow.status.in_((MeetingStatus.PROPOSED.value, MeetingStatus.CONFIRMED.value))).order_by(MeetingRow.id))
+                                                    MeetingRow.status.in_(live_statuses)).order_by(MeetingRow.id))
     found = [_meeting(session, row) for row in rows]
     live = [m for m in found if m.status is MeetingStatus.PROPOSED or any(not o.cancelled and o.ends_at > now for o in m.occurrences)]
     return live[:limit]

@@ -94,8 +94,8 @@ def post_proposal(services: Services, installation_id: int, channel_id: str, org
         proposal = replace(proposal, cadence=cadence[0], cadence_on=cadence[1])
     organizer_zone = hours[organizer].tz if organizer in hours else "UTC"
     meeting = Meeting(0, channel_id, organizer, request.title, request.duration_minutes, request.participant_ids, request.recurrence,
-                      request.count, MeetingStatus.PROPOSED, MeetingSource.CADENCE if series else MeetingSource.PROPOSED, new_uid(), 0, request.agenda, request.prereads,
-                      request.reminder_target, organizer_zone, proposal=proposal)
+                      request.count, MeetingStatus.PROPOSED, MeetingSource.CADENCE if series else MeetingSource.PROPOSED, new_uid(), 0,
+                      request.agenda, request.prereads, request.reminder_target, organizer_zone, proposal=proposal)
     with services.db.write() as session:
         meeting_id = create_meeting(session, installation_id, meeting, services.clock.now())
         created = load_meeting(session, installation_id, meeting_id)

@@ -61,7 +61,8 @@ def error_handler(services: Services) -> Callable[..., None]:
         else:
             incident = uuid.uuid4().hex[:8]
             # Never the payload: it may carry another company's confidential text.
-            logger.exception("incident %s: %s while handling a %s payload", incident, type(error).__name__, body.get("type") or body.get("command") or "request")
+            logger.exception("incident %s: %s while handling a %s payload",
+                             incident, type(error).__name__, body.get("type") or body.get("command") or "request")
             text = f"Something went wrong on my side (incident `{incident}`). Please try again; if it keeps happening, give your admin that incident id."
         if respond is not None and (body.get("response_url") or body.get("response_urls")):
             # response_url answers work even where the bot is not a channel member.

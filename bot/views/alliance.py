@@ -60,7 +60,8 @@ def summary_message(alliance: Alliance | None, roster: Roster | None, team_names
         out.append(bk.section(f"*{bk.escape(partner.name)}*{org} — {len(ids)} member{'s' if len(ids) != 1 else ''}\n{bk.mention_list(ids)}"))
     if roster.unmapped:
         ids = [m.user_id for m in roster.unmapped]
-        out.append(bk.section(f"*Not mapped to a partner* — {len(ids)}\n{bk.mention_list(ids)}\nTheir votes will not count for either partner until you add them in `{Command.ALLIANCE} setup`."))
+        out.append(bk.section(f"*Not mapped to a partner* — {len(ids)}\n{bk.mention_list(ids)}\n"
+                              f"Their votes will not count for either partner until you add them in `{Command.ALLIANCE} setup`."))
     out.extend(_missing_tz_note(m for _, group in roster.by_partner for m in group))
     return f"Alliance: {alliance.name}", out
 
@@ -80,7 +81,8 @@ def saved_message(alliance: Alliance, roster: Roster, team_names: dict[str, str]
 
 def loading_modal(ref: ChannelRef) -> dict[str, Any]:
     """Opened at once (trigger ids expire in 3 s) while the channel's members are looked up."""
-    return bk.modal(Callback.ALLIANCE_LOADING, "Alliance setup", [bk.section(":hourglass_flowing_sand: Looking up this channel's members and their organisations…")],
+    return bk.modal(Callback.ALLIANCE_LOADING, "Alliance setup",
+                    [bk.section(":hourglass_flowing_sand: Looking up this channel's members and their organisations…")],
                     close="Close", private_metadata=ref.encode())
 
 

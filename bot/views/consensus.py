@@ -74,7 +74,8 @@ def decision_message(decision: Decision, now: datetime) -> Message:
                               + (" or when everyone has voted" if decision.auto_close else "")))
     if decision.round_number > 1:
         # The cost of each round, in time, is visible to everyone.
-        out.append(bk.context(f":repeat: Round {decision.round_number} since {bk.date_token(started.timestamp(), fallback=started.strftime('%Y-%m-%d %H:%M UTC'))}"
+        out.append(bk.context(f":repeat: Round {decision.round_number} since "
+                              f"{bk.date_token(started.timestamp(), fallback=started.strftime('%Y-%m-%d %H:%M UTC'))}"
                               f" · {bk.duration(elapsed(decision.rounds, now).total_seconds())} since round 1 began"))
     out.append(bk.section(_tally_text(decision)))
     if decision.status == "open":

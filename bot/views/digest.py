@@ -60,7 +60,8 @@ def sections(digest: Digest) -> list[Section]:
     add(":round_pushpin: *Milestones and payments in the next 90 days*", digest.milestones,
         lambda m: milestone_line(m, digest.zone, today))
     add(":busts_in_silhouette: *Meetings this week*", digest.meetings,
-        lambda m: f"{bk.escape(bk.clip(m.title, 200))} · {_when(m.starts_at.timestamp(), m.starts_at.strftime('%Y-%m-%d %H:%M UTC'), '{date_short_pretty} {time}')}"
+        lambda m: f"{bk.escape(bk.clip(m.title, 200))} · "
+                  f"{_when(m.starts_at.timestamp(), m.starts_at.strftime('%Y-%m-%d %H:%M UTC'), '{date_short_pretty} {time}')}"
                   f" · {m.duration_minutes} min")
     add(":mag: *Assumptions due for review*", digest.reviews,
         lambda r: f"*{r.decision_id}.* {bk.escape(bk.clip(r.proposal, 150))} — review {_when(r.review_at.timestamp(), r.review_at.strftime('%Y-%m-%d'))}: "
