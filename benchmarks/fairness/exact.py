@@ -99,7 +99,7 @@ def lp_bound(prepared: Prepared, track: Track) -> float | None:
         for v in vectors:
             h.addVar(0, count)
             columns.append((g, v))
-    for g, (vectors, count) in enumerate(groups.items()):
+    for g, count in enumerate(groups.values()):
         idx = [1 + j for j, (gg, _) in enumerate(columns) if gg == g]
         h.addRow(count, count, len(idx), idx, [1.0] * len(idx))
     for c in range(n):

@@ -128,7 +128,7 @@ def suite() -> list[dict[str, Any]]:
         out.append(instance(f"rand_large_{n}", random_people(r, 60, 20), SEASONS[season] - timedelta(days=70), 26,
                             tags=["random", f"dst-{season}", "large"], seed=seed))
     out = [feasible(doc) for doc in out]
-    for n, mix in enumerate(["bbt", "sccsb", "sln"]):
+    for mix in ["bbt", "sccsb", "sln"]:
         out.append(instance(f"{mix}_large_26w", city_people(MIXES[mix], 20), SEASONS["spring"] - timedelta(days=70), 26,
                             tags=["city-mix", "dst-spring", "large"]))
     return out
