@@ -125,11 +125,10 @@ def burst(args: argparse.Namespace, per_window: int | None) -> float:
     slack.set_rate_limit("chat.postMessage", per_minute=60)  # one a second per channel
     if per_window is not None:
         slack.set_workspace_rate_limit("chat.postMessage", per_window=per_window, window=args.window)
-    with tempfile.TemporaryDirectory() as workdir, own_schema(args.database_url) as pg_url:
+    with tempfile.TemporaryDirectory() as workdir, own_schema(args.database_url) as pg_url, tempfile.TemporaryFile("w+") as log:
         url = pg_url or f"sqlite:///{Path(workdir) / 'burst.db'}"
         prepare(slack, url, channels)
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {load_average()}", flush=True)
-        log = tempfile.TemporaryFile("w+")
         started = time.monotonic()
         processes = [start_scheduler(slack, url, log) for _ in range(args.schedulers)]
         try:
@@ -147,7 +146,6 @@ def burst(args: argparse.Namespace, per_window: int | None) -> float:
                     process.kill()
         log.seek(0)
         errors = log.read()
-        log.close()
         counts = digests_per_channel(slack, channels)
         calls = slack.calls("chat.postMessage")
         floor = (args.channels - 1) // per_window * args.window if per_window is not None else 0.0

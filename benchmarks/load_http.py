@@ -86,7 +86,7 @@ def run(pg_url: str, users: int, seconds: float, workers: int, think: float = 0.
         env["PYTHONPATH"] = os.environ["LOAD_DIAG"]
     # The bot's log goes to a file: a pipe nobody reads fills up and blocks the workers' logging
     # (waitress's loop thread logs its queue depth under load), which stalls every request.
-    log = tempfile.TemporaryFile("w+")
+    log = tempfile.TemporaryFile("w+")  # noqa: SIM115 -- the bot's stderr for the whole run, closed in the finally below
     process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--http", "--workers", str(workers), "--port", str(port),
                                 "--host", "127.0.0.1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
     base = f"http://127.0.0.1:{port}"
