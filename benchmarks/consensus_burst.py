@@ -223,7 +223,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite")
     parser.add_argument("--patterns", default="spread,together")
     args = parser.parse_args()
-    print("| subject | transport | database | clicks | ack p50 | ack p99 | ack max | not acked | acked but not stored | final tally after | chat.update calls | clicks took |")
+    print("| subject | transport | database | clicks | ack p50 | ack p99 | ack max | not acked | acked but not stored | final tally after "
+          "| chat.update calls | clicks took |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     ratios: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
