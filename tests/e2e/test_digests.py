@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from itertools import pairwise
 
 import pytest
 import pytz
@@ -108,7 +109,7 @@ def test_weekly_digest_across_the_march_and_october_dst_changes(alliance: Runnin
         assert len(digests(bot)) == sent_before + 4  # never doubled, never skipped
         local = [f.astimezone(tz) for f in fired]
         assert [(x.weekday(), x.hour, x.minute) for x in local] == [(0, 9, 0)] * 4
-        assert [b.date() - a.date() for a, b in zip(local, local[1:])] == [timedelta(days=7)] * 3  # wall-clock weeks
+        assert [b.date() - a.date() for a, b in pairwise(local)] == [timedelta(days=7)] * 3  # wall-clock weeks
         utc_gaps = {fired[i + 1] - fired[i] for i in range(3)}
         assert utc_gaps == {timedelta(days=7), timedelta(days=7) + (timedelta(hours=-1) if change == spring else timedelta(hours=1))}
 

@@ -287,7 +287,7 @@ def test_a_fixed_time_series_is_one_rule_and_a_moved_occurrence_an_override(bot2
     updated = invites(bot)[1]
     events = Calendar.from_ical(updated).walk("VEVENT")
     assert {str(e["UID"]) for e in events} == {meeting.uid} and {e["SEQUENCE"] for e in events} == {1}
-    override = [e for e in events if "RECURRENCE-ID" in e][0]
+    override = next(e for e in events if "RECURRENCE-ID" in e)
     assert override.decoded("recurrence-id").astimezone(pytz.utc) == starts[2]
     assert override.decoded("dtstart").astimezone(pytz.utc) == moved_to
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from itertools import pairwise
 from typing import Any
 
 from bot.slack_edge.coalescer import UpdateCoalescer
@@ -84,5 +85,5 @@ def test_the_pace_holds_across_bursts() -> None:
         coalescer.request("C1", "1", lambda: ("x", []))
         assert coalescer.flush(timeout=PATIENCE)
     coalescer.close()
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in pairwise(times)]
     assert len(times) == 3 and all(gap >= 0.09 for gap in gaps)

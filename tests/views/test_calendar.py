@@ -82,10 +82,10 @@ def test_moving_one_occurrence_of_a_rule_keeps_the_uid_raises_the_sequence_and_a
     data = meeting_calendar(meeting(starts, form="rrule", sequence=1, moved={1: new}), NOW)
     events = Calendar.from_ical(data).walk("VEVENT")
     assert {str(e["UID"]) for e in events} == {"abc123@alliancebot"} and all(e["SEQUENCE"] == 1 for e in events)
-    override = [e for e in events if "RECURRENCE-ID" in e][0]
+    override = next(e for e in events if "RECURRENCE-ID" in e)
     assert override.decoded("recurrence-id").astimezone(timezone.utc) == starts[1]
     assert override.decoded("dtstart").astimezone(timezone.utc) == new
-    parsed = [e for e in vobject.readOne(data.decode()).vevent_list if hasattr(e, "recurrence_id")][0]
+    parsed = next(e for e in vobject.readOne(data.decode()).vevent_list if hasattr(e, "recurrence_id"))
     assert parsed.dtstart.value.astimezone(timezone.utc) == new
 
 
