@@ -116,7 +116,7 @@ def test_nudges_at_each_offset_once_to_channel_and_owner_with_restarts(alliance:
         scheduler_at(bot, nine + timedelta(minutes=10), "w2").tick()
         scheduler_at(bot, nine + timedelta(minutes=11), "w3").tick()
     label = {30: "Due in 30 days", 7: "Due in 7 days", 1: "Due in 1 day:", 0: "Due today"}
-    for days, text in label.items():
+    for text in label.values():
         assert len(channel_has(bot, text)) == 1, text
     dms = [c for c in bot.slack.calls("chat.postMessage") if c.status == 200 and c.params.get("channel") == "ULEE"]
     assert sorted(str(c.params["text"]).split(" — ")[0] for c in dms) == ["Due in 1 day", "Due in 30 days", "Due in 7 days", "Due today"]

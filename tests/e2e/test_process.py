@@ -198,13 +198,13 @@ def test_socket_mode_health_says_when_the_connection_to_slack_is_down(slack: Sla
 
     try:
         assert slack.socket.wait_connected()
-        status, body = eventually(lambda: (h := health())[0] == 200 and h, what="healthy")
+        _status, body = eventually(lambda: (h := health())[0] == 200 and h, what="healthy")
         assert body["socket_mode"] == "connected" and body["ok"] is True
         # Slack cannot hand out a new connection for a while (apps.connections.open fails), and the
         # open one drops: the health check says so until a new connection is up.
         slack.inject("apps.connections.open", "server_error", times=1000)
         slack.socket.hard_close()
-        status, body = eventually(lambda: (h := health())[0] == 503 and h, what="unhealthy")
+        _status, body = eventually(lambda: (h := health())[0] == 503 and h, what="unhealthy")
         assert body["socket_mode"] == "reconnecting" and body["ok"] is False
         slack.ws.faults.clear()
         eventually(lambda: health()[0] == 200, what="healthy again")

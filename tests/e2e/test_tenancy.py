@@ -65,7 +65,7 @@ def answers(bot: RunningBot, user: str) -> str:
 
 
 def test_another_workspace_can_neither_see_nor_vote_in_nor_export_an_alliance(two_tenants: tuple[RunningBot, int, Person], tmp_path: Path) -> None:
-    bot, gamma, gina = two_tenants
+    bot, _gamma, gina = two_tenants
     alpha = bot.services.default_installation_id
     maria = bot.person("UMARIA")
     maria.run("/consensus", "Alpha's confidential milestone plan", channel=CHANNEL)

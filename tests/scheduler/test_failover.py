@@ -115,9 +115,9 @@ def test_standby_takes_over_when_the_active_scheduler_is_killed(pg_database_fixt
         # ... and after the kill, work that falls due can only be sent by the standby, however fast
         # the leader got through the first batch.
         add([f"n:after-kill:{i}" for i in range(10)], datetime.now(timezone.utc), 0.0)
-        first_beta = wait_for(lambda: [float(l[2]) for l in posted(slack) if l[1] == "beta"], PATIENCE, "the standby to take over")
+        first_beta = wait_for(lambda: [float(line[2]) for line in posted(slack) if line[1] == "beta"], PATIENCE, "the standby to take over")
         takeover = min(first_beta) - killed_at
-        wait_for(lambda: len({l[0] for l in posted(slack)}) == 70, PATIENCE, "every piece of work sent")
+        wait_for(lambda: len({line[0] for line in posted(slack)}) == 70, PATIENCE, "every piece of work sent")
         sent = Counter(line[0] for line in posted(slack))
         assert set(sent.values()) == {1}, "nothing sent twice"
         assert {line[1] for line in posted(slack) if line[0].startswith("n:after-kill:")} == {"beta"}

@@ -83,7 +83,7 @@ def test_deleting_an_alliance_removes_all_its_rows_and_nothing_else(two_workspac
 
 
 def test_the_export_holds_every_row_of_the_alliance_and_only_those(two_workspaces: tuple[Database, int, int], tmp_path: Path) -> None:
-    db, alpha, gamma = two_workspaces
+    db, alpha, _gamma = two_workspaces
     target = tmp_path / "alpha.json"
     totals = retention.export(db, output=str(target), channel=SHARED, installation="T0ALPHA")
     document = json.loads(target.read_text())
@@ -137,7 +137,7 @@ def test_every_table_is_either_part_of_an_alliance_or_deliberately_not() -> None
     """Fails when a feature adds a table that a per-alliance delete would miss."""
     scoped = set(channel_scopes())
     for table in Base.metadata.sorted_tables:
-        if any("channel" in column for column in table.c.keys()):
+        if any("channel" in column.key for column in table.c):
             assert table.name in scoped, f"{table.name} names a channel but is not reachable from installation_id + channel_id"
         assert table.name in scoped or table.name in NOT_PER_ALLIANCE, (
             f"{table.name}: give it installation_id + channel_id (or a foreign key to such a table), "
@@ -147,8 +147,8 @@ def test_every_table_is_either_part_of_an_alliance_or_deliberately_not() -> None
 
 def test_tables_added_later_are_found_through_their_foreign_keys() -> None:
     metadata = MetaData()
-    milestones = Table("milestones", metadata, Column("id", Integer, primary_key=True), Column("installation_id", Integer),
-                       Column("channel_id", String))
+    Table("milestones", metadata, Column("id", Integer, primary_key=True), Column("installation_id", Integer),
+          Column("channel_id", String))
     payments = Table("payments", metadata, Column("id", Integer, primary_key=True), Column("milestone_id", ForeignKey("milestones.id")))
     notes = Table("payment_notes", metadata, Column("id", Integer, primary_key=True), Column("payment_id", ForeignKey("payments.id")))
     Table("prefs", metadata, Column("id", Integer, primary_key=True), Column("installation_id", Integer), Column("user_id", String))
