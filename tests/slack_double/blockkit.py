@@ -126,9 +126,8 @@ def _element(element: Any, pointer: str, allowed: set[str]) -> None:
         for key in ("min_length", "max_length"):
             if not 0 <= int(element.get(key, 0)) <= 3000:
                 raise Invalid(f"{pointer}/{key}", "must be between 0 and 3000")
-    elif kind == "image":
-        if not element.get("alt_text") or not (element.get("image_url") or element.get("slack_file")):
-            raise Invalid(pointer, "must provide image_url (or slack_file) and alt_text")
+    elif kind == "image" and (not element.get("alt_text") or not (element.get("image_url") or element.get("slack_file"))):
+        raise Invalid(pointer, "must provide image_url (or slack_file) and alt_text")
 
 
 def _date(value: Any, pointer: str) -> None:

@@ -76,10 +76,7 @@ def state_values(blocks: list[dict[str, Any]], chosen: dict[tuple[str, str], Any
         kind = element["type"]
         field, initial = VALUE_FIELDS[kind]
         key = (block.get("block_id", ""), element.get("action_id", ""))
-        if key in chosen:
-            value = chosen[key]
-        else:
-            value = element.get(initial, [] if kind in MULTI else None)
+        value = chosen[key] if key in chosen else element.get(initial, [] if kind in MULTI else None)
         entry: dict[str, Any] = {"type": kind}
         if value is not None or not (kind in TEXT_INPUTS and not submission):
             entry[field] = value

@@ -54,7 +54,8 @@ class ViewAndFileMethods:
                    root: str | None = None) -> dict[str, Any]:
         """Keep a view as Slack returns it: id, hash, empty state and Slack's default fields."""
         view_id = view_id or self.ws.next_id("V")
-        stored = {**VIEW_DEFAULTS, **view, "blocks": fill_ids(view.get("blocks") or []), "id": view_id, "team_id": self.ws.home_team.team_id, "state": {"values": {}},
+        stored = {**VIEW_DEFAULTS, **view, "blocks": fill_ids(view.get("blocks") or []), "id": view_id, "team_id": self.ws.home_team.team_id,
+                  "state": {"values": {}},
                   "hash": f"{int(time.time())}.{uuid.uuid4().hex[:8]}", "root_view_id": root or view_id, "previous_view_id": previous,
                   "app_id": self.double.app_id, "app_installed_team_id": self.ws.home_team.team_id, "bot_id": BOT_ID}
         if view.get("type") == "modal":

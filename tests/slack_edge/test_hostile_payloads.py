@@ -18,7 +18,8 @@ elements = st.builds(lambda kind, fields: {"type": kind, **fields}, element_type
                      st.dictionaries(st.sampled_from(["value", "selected_date", "selected_date_time", "selected_option", "selected_options",
                                                       "selected_users"]), json_values, max_size=3))
 views = st.one_of(json_values, st.builds(lambda values: {"state": {"values": values}},
-                                         st.dictionaries(st.text(max_size=8), st.one_of(json_values, st.dictionaries(st.text(max_size=4), elements, max_size=2)), max_size=4)))
+                                         st.dictionaries(st.text(max_size=8),
+                                                         st.one_of(json_values, st.dictionaries(st.text(max_size=4), elements, max_size=2)), max_size=4)))
 
 
 @settings(max_examples=200, deadline=None)
