@@ -51,6 +51,8 @@ def test_what_a_person_types_never_changes_how_a_command_is_read(word: str) -> N
     (JSON, json.dumps(EVENT).encode("utf-16"), 400),
     (JSON, b"\xef\xbb\xbf" + json.dumps(EVENT).encode(), 400),
     (JSON, b'{"type": 7}', 400),
+    (JSON, json.dumps(CLICK).encode(), 400),
+    (FORM, urlencode({"payload": json.dumps(EVENT)}).encode(), 400),
     (None, COMMAND, 415),
     ("text/plain", COMMAND, 415),
     ("multipart/form-data; boundary=x", COMMAND, 415),
