@@ -117,7 +117,7 @@ def cases(slack: SlackDouble, rng: random.Random) -> list[Case]:
         found.append(Case(f"payload={payload}", FORM, urlencode({"payload": payload}).encode()))
         found.append(Case(f"JSON body {payload}", JSON, payload.encode()))
     # Nested deeper than any parser's stack, and nested a little (parsed, then handled or not by Bolt).
-    for depth in (50, 5_000, 300_000):
+    for depth in (50, 5_000, 150_000):  # the deepest just under the 1 MB body limit
         deep = "[" * depth + "]" * depth
         found.append(Case(f"event nested {depth}", JSON, f'{{"type": "event_callback", "event": {deep}}}'.encode(), refused=depth > 50))
         found.append(Case(f"payload nested {depth}", FORM, urlencode({"payload": f'{{"type": "block_actions", "actions": {deep}}}'}).encode(),
@@ -201,7 +201,7 @@ def test_broken_http_gets_a_4xx_and_the_server_carries_on(served: RunningBot, ca
     for request in (head + b"Content-Length: abc\r\n\r\n{}", head + b"Content-Length: -1\r\n\r\n{}",
                     head + b"Content-Length: 1\r\nContent-Length: 2\r\n\r\n{}",
                     head + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
-                    head + b"Content-Length: 2000000\r\n\r\n" + b"{" * 2_000_000,
+                    head + b"Content-Length: 2000000\r\n\r\n",  # refused (413) before a byte of the body is sent
                     head + b"no colon here\r\n\r\n", b"GARBAGE\r\n\r\n", b"POST /slack/events HTTP/9.9\r\n\r\n"):
         assert 400 <= raw(url, request) < 500, request[:120]
     assert logged_trouble(caplog) == []
