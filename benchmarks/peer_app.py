@@ -3,7 +3,9 @@
 It posts one message with a *Support* button; a click stores the vote (one committed INSERT, the
 same database engine settings as the bot) and only then acks; the message shows the count,
 updated at most once per 1.2 s (Slack's chat.update budget), as any careful small app would.
-Nothing else: no alliance, no partners, no checks of who may vote, no group commit.
+Nothing else: no alliance, no partners, no checks of who may vote, no group commit. Its `/peer`
+command only acks (benchmarks/slow_clients.py). Over HTTP it is served as Bolt's documentation
+shows, by `waitress.create_server` with waitress's defaults.
 
 Run by benchmarks/consensus_burst.py as its own process:
     SLACK_BOT_TOKEN=… SLACK_API_URL=… PEER_CHANNEL=C… DATABASE_URL=… [SLACK_APP_TOKEN=… | PEER_PORT=…]
@@ -55,6 +57,11 @@ def main() -> None:
                 timer = threading.Timer(UPDATE_INTERVAL, update)
                 scheduled.append(timer)
                 timer.start()
+
+    @app.command("/peer")
+    def command(ack: Ack) -> None:
+        """A command that only acks: the floor for benchmarks/slow_clients.py."""
+        ack()
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

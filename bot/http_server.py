@@ -16,6 +16,7 @@ Why waitress rather than another server: docs/reliability.md, "Slow and abusive 
 """
 from __future__ import annotations
 
+import heapq
 import logging
 import socket
 import threading
@@ -35,6 +36,7 @@ HEADER_TIMEOUT = 5.0  # s; Slack gives the whole request 3 s, and sends its head
 BODY_TIMEOUT = 10.0  # s after the headers; Slack's bodies are at most a few hundred KB
 IDLE_TIMEOUT = 60  # s a kept-alive connection may stay silent between requests (a proxy's pool)
 CONNECTION_LIMIT = 1000  # open connections per process before the slowest is closed for a new one
+ACCEPTS_PER_PASS = 32
 EVICTION_GRACE = 1.0  # s a connection must have waited for its client before it can be closed to make room
 BACKLOG = 2048
 
@@ -65,11 +67,11 @@ class DeadlineChannel(HTTPChannel):  # type: ignore[misc]
 
     def has_unread_bytes(self) -> bool:
         """True when the client sent something the loop has not read yet (so it is not the client that is slow)."""
+        if self.socket is None:  # closed already
+            return False
         try:
             return bool(self.socket.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError:
+        except OSError:  # BlockingIOError: nothing unread; others: the connection is gone
             return False
 
     def overdue(self, now: float, header_timeout: float, body_timeout: float) -> bool:
@@ -102,6 +104,15 @@ class SlackHttpServer(TcpWSGIServer):  # type: ignore[misc]
                         len(late), self.closed_for_room)
             self.closed_for_room = 0
 
+    def handle_accept(self) -> None:
+        # Waitress accepts one connection per pass of its loop; behind a crowd of reconnecting slow
+        # clients Slack's connection would wait in the backlog for one pass per connection ahead.
+        for _ in range(ACCEPTS_PER_PASS):
+            before = len(self._map)
+            super().handle_accept()
+            if len(self._map) == before:  # nothing left to accept (or accept failed: waitress logged it)
+                return
+
     def readable(self) -> bool:
         if self.accepting:
             self._make_room()
@@ -114,8 +125,8 @@ class SlackHttpServer(TcpWSGIServer):  # type: ignore[misc]
         # Only a connection that has waited EVICTION_GRACE for its client, and whose client has sent
         # nothing unread, is slow: one just accepted, or whose request is in the socket, is not.
         cutoff = time.monotonic() - EVICTION_GRACE
-        waiting = sorted((since, id(channel), channel) for channel in self.active_channels.values()
-                         if (since := channel.waiting_since()) is not None and since < cutoff)
+        waiting = heapq.nsmallest(2 * to_close + 8, ((since, id(channel), channel) for channel in self.active_channels.values()
+                                                     if (since := channel.waiting_since()) is not None and since < cutoff))
         for _since, _id, channel in waiting:
             if to_close <= 0:
                 break
@@ -139,7 +150,7 @@ def make_http_server(app: Any, listen: socket.socket, *, threads: int = HTTP_THR
     return SlackHttpServer(
         app, None, True, listen, bind_socket=False, sockinfo=(listen.family, listen.type, listen.proto, listen.getsockname()),
         header_timeout=header_timeout, body_timeout=body_timeout, soft_limit=connection_limit,
-        threads=threads, ident="alliancebot", backlog=BACKLOG, max_request_body_size=MAX_BODY,  # 413 from waitress, the rest unread
+        threads=threads, ident="alliancebot", backlog=BACKLOG, max_request_body_size=MAX_BODY + 1,  # 413 from waitress (its limit is exclusive), the rest unread
         # waitress's own limit stays above ours, so it only stops accepting if every connection has a
         # whole request being served; poll() because select() cannot watch descriptors above 1024.
         connection_limit=connection_limit + 100, asyncore_use_poll=True,

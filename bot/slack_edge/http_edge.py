@@ -105,7 +105,7 @@ class SlackHttpEdge:
         return _bolt_reply(start_response, self.oauth_flow.handle_callback(request))
 
 
-def _bolt_request(content_type: str | None, body: bytes, query: str, headers: dict[str, str]) -> BoltRequest:
+def _bolt_request(content_type: str | None, body: bytes, query: str, headers: dict[str, Any]) -> BoltRequest:
     """Bolt's request for a body read by its shape (`http_body`), or Unreadable."""
     parsed = read_slack_body(content_type, body)
     try:

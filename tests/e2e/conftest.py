@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -178,6 +179,18 @@ def start_bot(slack: SlackDouble, database: Database, mode: str, **http_limits: 
         services.coalescer.close()
 
     return RunningBot(services, app, transport, slack), stop
+
+
+@contextmanager
+def bot_on_sqlite(slack: SlackDouble, tmp_path: Path, mode: str, **http_limits: Any) -> Iterator[RunningBot]:
+    """The app over `mode` on a fresh SQLite file in `tmp_path`, stopped and closed afterwards."""
+    databases = migrated_sqlite(tmp_path)
+    running, stop = start_bot(slack, next(databases), mode, **http_limits)
+    try:
+        yield running
+    finally:
+        stop()
+        databases.close()
 
 
 @pytest.fixture(params=["socket", "http"])

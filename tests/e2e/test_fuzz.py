@@ -21,8 +21,7 @@ from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.manifest import load_manifest
 from bot.views.ids import Action, Block, Callback
 from storage.alliances import save_alliance
-from tests.conftest import migrated_sqlite
-from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually, start_bot
+from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, bot_on_sqlite, eventually
 from tests.slack_double import SlackDouble
 from tests.slack_double.payloads import VERIFICATION_TOKEN, now_ts
 from tests.trust_profiles import FUZZ_ROUNDS
@@ -211,13 +210,8 @@ def fuzzed(slack: SlackDouble, tmp_path: Path, caplog: pytest.LogCaptureFixture)
     """The app over signed HTTP on SQLite: HTTP shows at once when Bolt has no listener for an id (404),
     where Socket Mode would leave the envelope unacknowledged until the double's timeout."""
     caplog.set_level(logging.WARNING)
-    databases = migrated_sqlite(tmp_path)
-    bot, stop = start_bot(slack, next(databases), "http")
-    try:
+    with bot_on_sqlite(slack, tmp_path, "http") as bot:
         yield from _fuzzer(bot, caplog)
-    finally:
-        stop()
-        databases.close()
 
 
 @pytest.fixture(params=["socket", "http"])
@@ -225,13 +219,8 @@ def fuzzed_transports(request: pytest.FixtureRequest, slack: SlackDouble, tmp_pa
                       caplog: pytest.LogCaptureFixture) -> Iterator[tuple[Fuzzer, pytest.LogCaptureFixture]]:
     """The app over Socket Mode and over signed HTTP, on SQLite."""
     caplog.set_level(logging.WARNING)
-    databases = migrated_sqlite(tmp_path)
-    bot, stop = start_bot(slack, next(databases), request.param)
-    try:
+    with bot_on_sqlite(slack, tmp_path, request.param) as bot:
         yield from _fuzzer(bot, caplog)
-    finally:
-        stop()
-        databases.close()
 
 
 def _fuzzer(bot: RunningBot, caplog: pytest.LogCaptureFixture) -> Iterator[tuple[Fuzzer, pytest.LogCaptureFixture]]:

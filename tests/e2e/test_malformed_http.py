@@ -23,8 +23,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.conftest import migrated_sqlite
-from tests.e2e.conftest import CHANNEL, SECRET, RunningBot, start_bot
+from tests.e2e.conftest import CHANNEL, SECRET, RunningBot, bot_on_sqlite
 from tests.slack_double import SignedHttpClient, SlackDouble, event_envelope
 from tests.slack_double.clock import PATIENCE
 from tests.slack_double.payloads import VERIFICATION_TOKEN, now_ts
@@ -50,13 +49,8 @@ class Case:
 @pytest.fixture
 def served(slack: SlackDouble, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[RunningBot]:
     caplog.set_level(logging.WARNING)
-    databases = migrated_sqlite(tmp_path)
-    bot, stop = start_bot(slack, next(databases), "http")
-    try:
+    with bot_on_sqlite(slack, tmp_path, "http") as bot:
         yield bot
-    finally:
-        stop()
-        databases.close()
 
 
 def shapes(slack: SlackDouble) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -50,7 +50,7 @@ class SlowClients:
 
     def _open(self) -> socket.socket:
         sock = socket.create_connection(self.address)
-        first = HEAD + (b"Content-Length: 1000000\r\n\r\n" if self.part == "body" else b"")
+        first = HEAD + (b"Content-Length: 100000\r\n\r\n" if self.part == "body" else b"")
         sock.sendall(first)
         sock.setblocking(False)
         self.opened += 1
