@@ -10,7 +10,8 @@ limit) lock Slack out (issue #18). `SlackHttpServer` adds, on waitress's own mai
   the connection, for the first request); its body within `BODY_TIMEOUT` after the headers;
 - a soft connection limit: at `CONNECTION_LIMIT` open connections the one that has waited longest
   without a whole request is closed to make room, so a request sent whole (as Slack and a
-  buffering proxy send them) is always accepted, however many slow clients are connected.
+  buffering proxy send them) is always accepted, however many slow clients are connected;
+- up to `ACCEPTS_PER_PASS` new connections accepted per pass of the loop instead of one.
 
 Why waitress rather than another server: docs/reliability.md, "Slow and abusive clients".
 """
@@ -36,7 +37,7 @@ HEADER_TIMEOUT = 5.0  # s; Slack gives the whole request 3 s, and sends its head
 BODY_TIMEOUT = 10.0  # s after the headers; Slack's bodies are at most a few hundred KB
 IDLE_TIMEOUT = 60  # s a kept-alive connection may stay silent between requests (a proxy's pool)
 CONNECTION_LIMIT = 1000  # open connections per process before the slowest is closed for a new one
-ACCEPTS_PER_PASS = 32
+ACCEPTS_PER_PASS = 32  # new connections taken from the backlog per pass of waitress's loop
 EVICTION_GRACE = 1.0  # s a connection must have waited for its client before it can be closed to make room
 BACKLOG = 2048
 
