@@ -5,11 +5,15 @@ Run from the repository root (PostgreSQL required; a fresh schema is made and dr
 Each simulated person loops: `/alliance help` (30 %), `/consensus help` (15 %), `/consensus list` (10 %),
 start a decision with `/consensus <proposal>` (5 %), or click Support on one of the open decisions
 (40 %). Prints requests served, ack latency p50/p99/max (time until Slack got its HTTP 200), errors
-(non-200 answers or failed requests) and error messages the bot posted or Web API calls that failed.
+(non-200 answers or failed requests) and error messages the bot posted or Web API calls that failed,
+the machine's load average before and after, and the size of the click requests (each carries its
+whole decision message) at the end. No baseline app: no minimal app serves this mix; see
+benchmarks/consensus_burst.py and benchmarks/ack_latency.py for the bot against one.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import signal
@@ -24,10 +28,11 @@ import uuid
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from benchmarks.startup import SECRET, free_port
+from benchmarks.startup import SECRET, free_port, load_average
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
 from storage.db import Database, make_engine, scratch_schema
@@ -157,6 +162,7 @@ def run(pg_url: str, users: int, seconds: float, workers: int, think: float = 0.
                 if think:  # a pause between actions (0: back to back, the machine's saturation throughput)
                     time.sleep(rng.uniform(0, 2 * think))
 
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {load_average()}", flush=True)
         threads = [threading.Thread(target=person_loop, args=(user,)) for user in people]
         threads.append(threading.Thread(target=refresh_decisions))
         threads.append(threading.Thread(target=probe_double))
@@ -166,7 +172,13 @@ def run(pg_url: str, users: int, seconds: float, workers: int, think: float = 0.
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, {load_average()}", flush=True)
         time.sleep(3)  # let work after the acks finish
+        clicker = Person(slack, transport, people[0])
+        click_bytes = sorted(len(urlencode({"payload": json.dumps(clicker.click_payload("Support", channel=CHANNEL, message_ts=ts))}))
+                             for ts in open_decisions)
+        if click_bytes:
+            print(f"click requests at the end: {len(click_bytes)} open decisions, {click_bytes[0]}–{click_bytes[-1]} bytes each")
         failed_calls = [c for c in slack.calls() if not c.response.get("ok", True)]
     finally:
         process.send_signal(signal.SIGTERM)

@@ -2,11 +2,11 @@
 
 Run from the repository root:
     .venv/bin/python -m benchmarks.slow_clients [--commands 300] [--slow 200] [--concurrency 20]
-Two subjects, each its own process against the same Slack double, measured in the same run:
-- the bot: `alliancebot run --http` on a fresh SQLite file (commands: `/alliance help`, answered
-  through response_url after the ack; every request signed and replay-checked);
-- the peer: benchmarks/peer_app.py, a minimal Bolt app whose `/peer` command only acks, served the
-  way Bolt's docs show, by `waitress.create_server` with waitress's defaults (connection_limit 100).
+Two subjects, each its own process against its own Slack double, measured in the same run, both
+answering `/alliance help` (acked, then answered through its response_url):
+- the bot: `alliancebot run --http` on a fresh SQLite file (every request signed and replay-checked);
+- the peer: benchmarks/peer_app.py, a minimal Bolt app doing the same, served the way Bolt's docs
+  show, by `waitress.create_server` with waitress's defaults (connection_limit 100).
 Loads per subject: quiet (the baseline); `--slow` sockets each sending its request headers a byte a
 second; `--slow` sockets sending whole headers then a 100 KB body a byte a second; for the bot also
 `--over` slow header sockets, more than its connection limit. A socket the server closes is opened
@@ -17,10 +17,7 @@ many got their HTTP 200 within 3 s, and ack p50/p99/max of those answered.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,33 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.ack_latency import percentile
-from benchmarks.startup import SECRET, free_port, start_process, stop_process
+from benchmarks.startup import SECRET, load_average, start_process, stop_process
 from tests.slack_double import SignedHttpClient, SlackDouble
 from tests.slack_double.payloads import VERIFICATION_TOKEN
 from tests.slack_double.slow_clients import SlowClients
 
 CHANNEL = "C0BENCH"
 SLACK_LIMIT = 3.0
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def start_peer(slack: SlackDouble, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
-    port = free_port()
-    env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url,
-                "DATABASE_URL": f"sqlite:///{workdir / 'peer.db'}", "PEER_CHANNEL": CHANNEL, "PEER_PORT": str(port)})
-    process = subprocess.Popen([sys.executable, "-m", "benchmarks.peer_app"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = SignedHttpClient(f"http://127.0.0.1:{port}/slack/events", SECRET, timeout=1)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            client.command({"command": "/peer", "text": "", "team_id": slack.team_id, "user_id": "U0000", "channel_id": CHANNEL})
-            return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    stop_process(process)
-    raise RuntimeError("the peer did not come up within 60 s")
 
 
 def commands(slack: SlackDouble, client: SignedHttpClient, command: str, text: str, count: int, concurrency: int,
@@ -79,7 +56,6 @@ def commands(slack: SlackDouble, client: SignedHttpClient, command: str, text: s
 
 def measure(subject: str, url: str, slack: SlackDouble, args: argparse.Namespace) -> list[dict[str, Any]]:
     client = SignedHttpClient(url + "/slack/events", SECRET, timeout=SLACK_LIMIT + 0.5)
-    command, text = ("/alliance", "help") if subject == "bot" else ("/peer", "")
     rows = []
     loads = [("quiet", "", 0), (f"{args.slow} slow headers", "headers", args.slow), (f"{args.slow} slow bodies", "body", args.slow)]
     if subject == "bot":  # more than the bot's connection limit (the peer is locked out at 100 already)
@@ -90,7 +66,7 @@ def measure(subject: str, url: str, slack: SlackDouble, args: argparse.Namespace
             slow = SlowClients(url, count, part=part, interval=1.0, reopen=True).start()
             time.sleep(2)  # every slow socket connected and dripping before the commands start
         started = time.perf_counter()
-        latencies = commands(slack, client, command, text, args.commands, args.concurrency, args.rate)
+        latencies = commands(slack, client, "/alliance", "help", args.commands, args.concurrency, args.rate)
         elapsed = time.perf_counter() - started
         held = slow.open_now() if slow else 0
         if slow:
@@ -121,7 +97,7 @@ def main() -> None:
     parser.add_argument("--subjects", default="peer,bot", help="which to measure, in order")
     parser.add_argument("--rate", type=float, default=20.0, help="commands a second (300 at 20/s: 15 s, three header deadlines)")
     args = parser.parse_args()
-    print(f"load average at the start: {os.getloadavg()[0]:.1f}")
+    print(f"at the start: {load_average()}")
     print("| subject | slow clients | acked within 3 s | ack p50 | p99 | max | took | slow sockets |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     results = []
@@ -132,13 +108,13 @@ def main() -> None:
             for index in range(50):
                 slack.add_user(f"U{index:04d}", slack.team_id, f"u{index}", tz="Europe/Zurich")
             slack.add_channel(CHANNEL, "bench", members=[f"U{index:04d}" for index in range(50)] + ["UBOT"])
-            process, url = start_peer(slack, Path(tmp)) if subject == "peer" else start_process(slack, "http", Path(tmp))
+            process, url = start_process(slack, "http", Path(tmp), subject=subject)
             try:
                 results += measure(subject, url, slack, args)
             finally:
                 stop_process(process)
                 slack.stop()
-    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+    print(f"at the end: {load_average()}")
     quiet = {r["subject"]: r for r in results if r["load"] == "quiet"}
     for r in results:
         base = quiet.get(r["subject"])

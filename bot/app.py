@@ -3,23 +3,28 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk.web import WebClient
 
 from bot.clock import Clock, SystemClock
+from bot.services import Services
 from bot.settings import Settings
 from bot.slack_edge.coalescer import UpdateCoalescer
 from bot.slack_edge.directory import MemberDirectory
 from bot.slack_edge.errors import error_handler
 from bot.slack_edge.gateway import SlackGateway
-from bot.slack_edge.installation_context import ContextThreadPoolExecutor, current_installation
-from bot.slack_edge.middleware import answer_without_response_url, event_dedupe_middleware, installation_middleware
+from bot.slack_edge.installation_context import ContextThreadPoolExecutor
+from bot.slack_edge.middleware import (
+    answer_without_response_url,
+    event_dedupe_middleware,
+    installation_middleware,
+    services_middleware,
+)
 from bot.slack_edge.tokens import TokenVault
 from storage.db import Database, open_database
-from storage.installations import ensure_installation, installation_bot_user
+from storage.installations import ensure_installation
 
 logger = logging.getLogger(__name__)
 
@@ -31,46 +36,10 @@ WEB_API_TIMEOUT = 10
 UPDATE_INTERVAL = 1.2
 
 
-@dataclass
-class Services:
-    """What listeners and jobs need, built once at start and passed explicitly."""
-
-    settings: Settings
-    db: Database
-    gateway: SlackGateway
-    directory: MemberDirectory
-    coalescer: UpdateCoalescer
-    clock: Clock
-    default_installation_id: int
-    home_bot_user_id: str
-    listener_executor: ThreadPoolExecutor
-    # OAuth (multi-workspace) mode only: tokens by installation, and the install flow.
-    vault: TokenVault | None = None
-    oauth_flow: Any = None
-    # How long a vote's listener waits for its commit before it gives up acknowledging it (Slack
-    # allows 3 s in all). Tests on a loaded machine raise it: they check the ack comes, not how fast.
-    vote_ack_wait: float = 2.5
-
-    @property
-    def bot_user_id(self) -> str:
-        """The bot's user id in the workspace being served (each OAuth installation has its own bot user)."""
-        if self.vault is None:
-            return self.home_bot_user_id
-        installation_id = current_installation.get()
-        if installation_id is None:
-            return ""
-        with self.db.read() as session:
-            return installation_bot_user(session, installation_id) or ""
-
-    def close(self) -> None:
-        """Finish pending message updates and close database connections."""
-        self.coalescer.close()
-        self.db.dispose()
-
-
-def web_client(settings: Settings, token: str | None = None) -> WebClient:
+def web_client(settings: Settings, token: str | None = None, log: logging.Logger | None = None) -> WebClient:
     """A WebClient aimed at SLACK_API_URL; retries are the gateway's job, so none here."""
-    return WebClient(token=token or settings.bot_token, base_url=settings.api_url, timeout=WEB_API_TIMEOUT, retry_handlers=[])
+    return WebClient(token=token or settings.bot_token, base_url=settings.api_url, timeout=WEB_API_TIMEOUT, retry_handlers=[],
+                     logger=log)
 
 
 def build_services(settings: Settings, *, clock: Clock | None = None, db: Database | None = None,
@@ -140,6 +109,7 @@ def build_app(services: Services) -> App:
     )
     from handlers.consensus import dedupes_itself
 
+    app.use(services_middleware(services))
     app.use(event_dedupe_middleware(services, dedupes_itself))
     app.use(installation_middleware(services))
     app.use(answer_without_response_url(services))

@@ -86,12 +86,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(settings.log_level)
         if args.command == "check":
             return check(settings)
-        from bot.runner import run_bot, run_scheduler
+        from bot.runner import run_bot, run_scheduler, serves_http
 
         if args.command == "scheduler":
             return run_scheduler(settings)
+        if args.workers > 1 and serves_http(settings, args.http):
+            from bot.workers import serve_workers
+
+            return serve_workers(settings, host=args.host, port=args.port, workers=args.workers, with_scheduler=not args.no_scheduler,
+                                 run=run_bot)
         return run_bot(settings, port=args.port, host=args.host, force_http=args.http, with_scheduler=not args.no_scheduler,
-                       workers=args.workers, health_port=args.health_port)
+                       health_port=args.health_port)
     except ConfigError as error:
         print(f"alliancebot: {error}", file=sys.stderr)
         return 2

@@ -6,13 +6,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.scheduler import Sender, consensus, digests, invites, meetings, milestones
+from bot.scheduler import Sender, consensus, invites, meetings, milestones
 from bot.scheduler import actions as action_items
+from bot.scheduler.digests import DIGEST
+from bot.usecases import digests
 from storage.db import Database
 from storage.dedupe import forget_expired_signatures, forget_old_events
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 # Slack's last retry of an event comes about 5 minutes after the first delivery; keep ids a day.
 EVENT_MEMORY = timedelta(days=1)
@@ -21,7 +23,8 @@ EVENT_MEMORY = timedelta(days=1)
 def build_senders(services: Services) -> Mapping[str, Sender]:
     """Senders by due-work kind; each feature adds its own kinds as it lands."""
     return {**consensus.senders(services), **action_items.senders(services), **meetings.senders(services),
-            **invites.senders(services), **milestones.senders(services), **digests.senders(services)}
+            **invites.senders(services), **milestones.senders(services),
+            DIGEST: lambda work: digests.post_due(services, work)}
 
 
 def housekeeping(db: Database, clock: Clock) -> None:

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from bot.app import Services, build_app, build_services
+from bot.app import build_app, build_services
+from bot.services import Services
+from bot.stop_signal import StopSignal
 from bot.startup import Failure, explain_slack_failure, first_line, open_migrated_database, verify_slack
 from bot.jobs import build_senders, housekeeping
 from handlers.consensus import catch_up_messages
@@ -48,17 +50,21 @@ def on_stop_signals(handler: Callable[[int, FrameType | None], Any]) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool, workers: int = 1,
-            listen: socket.socket | None = None, health_port: int | None = None) -> int:
-    """`alliancebot run`: serve Slack until SIGTERM, then finish in-flight work and stop."""
-    started = time.monotonic()
+def serves_http(settings: Settings, force_http: bool) -> bool:
+    """Whether `run` serves HTTP (no app-level token, or --http); --http needs the signing secret."""
     if force_http and not settings.signing_secret:
         raise ConfigError("SLACK_SIGNING_SECRET", "is not set (needed for --http)", "copy it from the app's Basic Information page")
-    http = not settings.socket_mode or force_http
-    if workers > 1 and http:
-        from bot.workers import serve_workers
+    return not settings.socket_mode or force_http
 
-        return serve_workers(settings, host=host, port=port, workers=workers, with_scheduler=with_scheduler)
+
+def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool,
+            listen: socket.socket | None = None, health_port: int | None = None) -> int:
+    """`alliancebot run` in one process: serve Slack until SIGTERM, then finish in-flight work and stop."""
+    started = time.monotonic()
+    http = serves_http(settings, force_http)
+    # Every token the mode uses, tried quietly first: a refusal or an unreachable Slack is one line
+    # and status 2, not retries logged for ever.
+    verify_slack(settings, socket_mode=not http)
     services = start_services(settings)
     app = build_app(services)
     caught_up = catch_up_messages(services)
@@ -87,20 +93,19 @@ def serve_socket_mode(app: Any, services: Services, started: float, health: tupl
     from bot.slack_edge.socket_mode import SocketModeConnection
 
     settings = services.settings
-    verify_slack(settings)  # a refused app-level token is one line and status 2, not retries for ever
-    stop = threading.Event()
-    on_stop_signals(lambda _signum, _frame: stop.set())
+    stop = StopSignal()  # before connecting: a SIGTERM during start-up is not lost
     connection = SocketModeConnection(app, settings.app_token or "", settings.api_url)
+    health_server = None
     try:
-        connection.connect()
-    except Exception as error:
-        connection.close()
-        raise Failure(f"SLACK_APP_TOKEN: could not open a Socket Mode connection ({first_line(error)})", 2) from error
-    health_server = serve_health(services, connection, health) if health else None
-    logger.info("connected to Slack over Socket Mode in %.2fs", time.monotonic() - started)
-    try:
+        try:
+            connection.connect()
+        except Exception as error:
+            raise Failure(f"SLACK_APP_TOKEN: could not open a Socket Mode connection ({first_line(error)})", 2) from error
+        health_server = serve_health(services, connection, health) if health else None
+        logger.info("connected to Slack over Socket Mode in %.2fs", time.monotonic() - started)
         stop.wait()
     finally:
+        stop.close()
         if health_server is not None:
             health_server.close()
         connection.close()
@@ -146,11 +151,13 @@ def run_scheduler(settings: Settings) -> int:
     """`alliancebot scheduler`: only the scheduler, for deployments with several web workers."""
     services = start_services(settings)
     scheduler = make_scheduler(services)
-    stop = threading.Event()
-    on_stop_signals(lambda _signum, _frame: stop.set())
+    stop = StopSignal()
     logger.info("scheduler running")
     try:
-        scheduler.run_forever(stop)
+        scheduler.start()
+        stop.wait()
     finally:
+        stop.close()
+        scheduler.stop(wait=True)
         services.close()
     return 0

@@ -7,6 +7,7 @@ the prompt, or an unexpected error).
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from bot.settings import Settings
@@ -59,6 +60,12 @@ def explain_app_token_failure(code: str, settings: Settings) -> str:
     return f"cannot open a Socket Mode connection at SLACK_API_URL={settings.api_url} ({code}); check the network or the URL"
 
 
+# The start-up checks still retry a blip, but say nothing until they know: the Failure is the one line.
+_QUIET = logging.getLogger("alliancebot.startup.quiet")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+
+
 def verify_slack(settings: Settings, *, socket_mode: bool = True) -> dict[str, Any]:
     """Every token the mode uses, tried against Slack: auth.test with the bot token (not in OAuth
     mode, where each workspace's token is in the database) and, in Socket Mode, apps.connections.open
@@ -70,13 +77,13 @@ def verify_slack(settings: Settings, *, socket_mode: bool = True) -> dict[str, A
     identity: dict[str, Any] = {}
     if not settings.oauth:
         try:
-            identity = SlackGateway(web_client(settings)).auth_test()
+            identity = SlackGateway(web_client(settings, log=_QUIET), log=_QUIET).auth_test()
         except SlackCallError as error:
             raise Failure(explain_slack_failure(error.error, settings)) from error
     if settings.app_token and socket_mode:
         try:
             # The URL it hands out is never dialled; Slack lets an unused one expire.
-            SlackGateway(web_client(settings, token=settings.app_token)).call("apps.connections.open")
+            SlackGateway(web_client(settings, token=settings.app_token, log=_QUIET), log=_QUIET).call("apps.connections.open")
         except SlackCallError as error:
             raise Failure(explain_app_token_failure(error.error, settings)) from error
     return identity

@@ -15,16 +15,24 @@ import signal
 import socket
 import time
 from types import FrameType
+from typing import Protocol
 
 from bot.http_server import bind
-from bot.startup import MISTAKE, Failure, open_migrated_database, verify_slack
 from bot.settings import Settings
+from bot.startup import MISTAKE, Failure, open_migrated_database, verify_slack
+
+
+class RunOne(Protocol):
+    """What each worker runs: the single-process bot (bot.runner.run_bot), handed in by the command line."""
+
+    def __call__(self, settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool,
+                 listen: socket.socket | None = None) -> int: ...
 
 logger = logging.getLogger("alliancebot")
 RESPAWN_PAUSE = 1.0
 
 
-def serve_workers(settings: Settings, *, host: str, port: int, workers: int, with_scheduler: bool) -> int:
+def serve_workers(settings: Settings, *, host: str, port: int, workers: int, with_scheduler: bool, run: RunOne) -> int:
     """Bind, fork `workers` HTTP workers, keep them running until SIGTERM/SIGINT."""
     # What would stop every worker at start stops the supervisor instead, with the same one line and
     # status 2 as `run`: a refused token or unreachable Slack, a database that cannot be opened.
@@ -42,7 +50,7 @@ def serve_workers(settings: Settings, *, host: str, port: int, workers: int, wit
     def spawn(slot: int) -> None:
         pid = os.fork()
         if pid == 0:
-            os._exit(_worker(settings, host, port, with_scheduler, listen))
+            os._exit(_worker(settings, host, port, with_scheduler, listen, run))
         children[pid] = slot
 
     def stop(signum: int, _frame: FrameType | None) -> None:
@@ -84,14 +92,12 @@ def serve_workers(settings: Settings, *, host: str, port: int, workers: int, wit
     return 0
 
 
-def _worker(settings: Settings, host: str, port: int, with_scheduler: bool, listen: socket.socket) -> int:
-    """One worker: the ordinary single-process bot, accepting on the parent's socket."""
-    from bot.runner import run_bot
-
+def _worker(settings: Settings, host: str, port: int, with_scheduler: bool, listen: socket.socket, run: RunOne) -> int:
+    """One worker: the ordinary single-process bot (`run`, which is bot.runner.run_bot), accepting on the parent's socket."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
-        return run_bot(settings, port=port, host=host, force_http=True, with_scheduler=with_scheduler, listen=listen)
+        return run(settings, port=port, host=host, force_http=True, with_scheduler=with_scheduler, listen=listen)
     except Failure as error:
         logger.error("worker %s: %s", os.getpid(), error)
         return error.status

@@ -13,6 +13,7 @@ from bot.domain.actions import (
     check_due,
     check_owners,
     check_text,
+    example,
     number_from_ref,
     parse_capture,
     snoozed_due,
@@ -20,6 +21,7 @@ from bot.domain.actions import (
 )
 from bot.domain.dates import local_today
 from bot.domain.errors import FormErrors, UserError
+from bot.domain.mentions import check_known
 from bot.scheduler.actions import cancel_reminders, schedule_reminders
 from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.gateway import SlackCallError
@@ -44,7 +46,7 @@ from storage.alliances import get_alliance
 from storage.db import Session
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 HOME_ITEMS = 60
 T = TypeVar("T")
@@ -209,9 +211,10 @@ def owner_zones(services: Services, installation_id: int, channel_id: str, user_
     """Each person's Slack time zone; without one, the alliance's zone, else UTC. Unknown people are refused."""
     wanted = list(dict.fromkeys(user_ids))
     found = {m.user_id: m for m in services.directory.users(installation_id, wanted)}
-    missing = [u for u in wanted if u not in found or found[u].deleted or found[u].is_bot]
-    if missing:
-        raise FormErrors({Block.ACTION_OWNERS: f"I cannot find <@{missing[0]}> in this workspace (or it is a bot). Choose a person."})
+    try:
+        check_known(wanted, found.values())
+    except UserError as problem:
+        raise FormErrors({Block.ACTION_OWNERS: problem.message}) from None
     with services.db.read() as session:
         alliance = get_alliance(session, installation_id, channel_id)
     fallback = alliance.time_zone if alliance else "UTC"
@@ -221,11 +224,12 @@ def owner_zones(services: Services, installation_id: int, channel_id: str, user_
 def capture_from_command(services: Services, installation_id: int, call: CommandCall) -> None:
     """`/action <text> [@owner ...] [by <date>]`, dates read in the creator's zone."""
     creator_zone = owner_zones(services, installation_id, call.channel_id, (call.user_id,))
-    asked = parse_capture(call.text, call.user_id, local_today(services.clock.now(), creator_zone[call.user_id]))
+    today = local_today(services.clock.now(), creator_zone[call.user_id])
+    asked = parse_capture(call.text, call.user_id, today)
     try:
         zones = owner_zones(services, installation_id, call.channel_id, (call.user_id, *asked.owner_ids))
     except FormErrors as errors:
-        raise UserError(f"{errors.message} E.g. `/action Send the CMC data package @maria by 2026-12-01`.") from None
+        raise UserError(f"{errors.message} Nothing was created; e.g. {example(today)}.") from None
     capture(services, installation_id, call.channel_id, call.user_id, asked.text, asked.owner_ids, asked.due, None, None, zones)
 
 

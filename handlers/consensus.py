@@ -30,7 +30,7 @@ from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
 from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.middleware import delivery_key
-from handlers.consensus_votes import QueuedVote, VoteQueue
+from handlers.consensus_votes import NOT_STORED, QueuedVote, VoteQueue
 from storage.alliances import get_alliance
 from storage.decisions import (
     channel_decisions,
@@ -44,7 +44,7 @@ from storage.decisions import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def register(app: App, services: Services) -> None:
         vote = QueuedVote(context["installation_id"], form[0], actor, form[1], form[2], body, None, in_form=True,
                           delivery=delivery_key(body))
         if not queue.put(vote).wait(services.vote_ack_wait):
-            logger.warning("a vote from the concern form was not stored within %.1fs; not acknowledged", services.vote_ack_wait)
+            logger.warning(NOT_STORED, services.vote_ack_wait)
             return
         if vote.refusal:
             ack(response_action="errors", errors={Block.CONCERN: vote.refusal[0].message})
@@ -279,7 +279,7 @@ def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
             if queue.put(vote).wait(services.vote_ack_wait):
                 ack()
             else:
-                logger.warning("a Support vote was not stored within %.1fs; not acknowledged", services.vote_ack_wait)
+                logger.warning(NOT_STORED, services.vote_ack_wait)
             return
         try:
             decision = find(services, context["installation_id"], decision_id)
@@ -294,7 +294,7 @@ def vote_listener(services: Services, level: Level, queue: VoteQueue) -> Any:
 def dedupes_itself(body: dict[str, Any]) -> bool:
     """Support clicks and concern forms record their delivery with the vote (consensus_votes.py)."""
     if body.get("type") == "view_submission":
-        return _get(body, "view", "callback_id") == Callback.VOTE_CONCERN
+        return bool(_get(body, "view", "callback_id") == Callback.VOTE_CONCERN)
     actions = body.get("actions") if body.get("type") == "block_actions" else None
     return isinstance(actions, list) and len(actions) == 1 and isinstance(actions[0], dict) and \
         actions[0].get("action_id") == views.VOTE_ACTIONS[Level.SUPPORT]

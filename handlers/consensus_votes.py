@@ -31,9 +31,12 @@ from storage.decisions import cast_votes, close_decision, load_decision
 from storage.dedupe import remember_event
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
+# One wording for a click and a concern form alike: in an anonymous decision, which of them it was
+# would tell a reader of the log whether someone chose Support.
+NOT_STORED = "a vote was not stored within %.1fs; not acknowledged"
 # Short transactions: on SQLite every writer (e.g. the HTTP edge's replay check before an ack)
 # queues on one lock, so a batch must not hold it long.
 MAX_BATCH = 50
@@ -130,8 +133,8 @@ class VoteQueue:
                         if decision is None:
                             raise UserError("I cannot find this decision any more.")
                         valid.append((vote, Vote(vote.actor.user_id, check_can_vote(decision, vote.actor.user_id), vote.level, vote.concern)))
-                    except UserError as problem:
-                        refused.append((vote, problem))
+                    except UserError as refusal:
+                        refused.append((vote, refusal))
                 if decision is None or not valid:
                     continue
                 results = cast_votes(session, decision, [v for _, v in valid], services.clock.now())
@@ -140,17 +143,17 @@ class VoteQueue:
                 voted = load_decision(session, *key) if key in touched and decision is not None and decision.auto_close else None
                 if voted is not None and voted.status == "open" and voted.auto_close and voted.everyone_voted():
                     close_decision(session, voted.id, voted.closing_verdict().outcome, services.clock.now())
-        for vote, problem in refused:
+        for vote, reason in refused:
             if vote.in_form:
-                vote.refusal.append(problem)
+                vote.refusal.append(reason)
         for vote in batch:
             vote.stored.set()
         # One drain thread serves every workspace: bind each refresh and answer to its own (OAuth mode).
         for (installation_id, decision_id), decision in touched.items():
             with bound_installation(installation_id):
                 self._refresh(services, installation_id, decision_id, decision)
-        for vote, problem in refused:
+        for vote, reason in refused:
             if vote.in_form:
                 continue
             with bound_installation(vote.installation_id):
-                self._answer(problem, vote.body, vote.respond)
+                self._answer(reason, vote.body, vote.respond)

@@ -20,7 +20,7 @@ from storage.db import Session
 from storage.decisions import awaiting_vote
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 SectionSource = Callable[[Session, int, str, datetime], HomeSection | None]
 

@@ -9,7 +9,7 @@ from slack_bolt import App, BoltContext
 from storage.installation_tokens import delete_tokens
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 

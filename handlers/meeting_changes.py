@@ -4,11 +4,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.dates import local_today
+from bot.domain.dates import example_day, local_today
 from bot.domain.errors import UserError
+from bot.domain.mentions import check_known
 from bot.domain.meeting_plans import pain_at
 from bot.domain.meeting_requests import Cadence, ExternalMeeting, parse_cadence
-from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence, WorkingHours, moved_start, new_uid
+from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, MeetingSource, MeetingStatus, Recurrence, WorkingHours, moved_start, new_uid
 from bot.scheduler.invites import send_invite
 from bot.scheduler.meetings import schedule_cadence, schedule_meeting, unschedule_meeting, unschedule_occurrence
 from bot.slack_edge.payloads import CommandCall
@@ -26,7 +27,7 @@ from storage.meetings import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 
 def find(services: Services, installation_id: int, meeting_id: int) -> Meeting:
@@ -59,7 +60,7 @@ def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
     def build() -> tuple[str, list[dict[str, Any]]]:
         current = find(services, installation_id, meeting_id)
         zones = zones_of(services, installation_id, current.participant_ids)
-        if current.status == "proposed":
+        if current.status is MeetingStatus.PROPOSED:
             with services.db.read() as session:
                 votes = slot_votes(session, meeting_id)
             return views.proposal_message(current, zones, votes)
@@ -73,8 +74,8 @@ def register_external(services: Services, installation_id: int, channel_id: str,
     now = services.clock.now()
     members = tuple(m.user_id for m in services.directory.members(installation_id, channel_id) if not m.is_bot and not m.deleted)
     occurrence = MeetingOccurrence(added.title, added.starts_at, added.duration_minutes, channel_id, members)
-    meeting = Meeting(0, channel_id, organizer, added.title, added.duration_minutes, members, Recurrence.NONE, 1, "confirmed",
-                      "external", new_uid(), zone=added.zone, occurrences=(occurrence,), proposal={"calendar_form": "each"})
+    meeting = Meeting(0, channel_id, organizer, added.title, added.duration_minutes, members, Recurrence.NONE, 1, MeetingStatus.CONFIRMED,
+                      MeetingSource.EXTERNAL, new_uid(), zone=added.zone, occurrences=(occurrence,), proposal=MeetingProposal(calendar_form=CalendarForm.EACH))
     with services.db.write() as session:
         meeting_id = create_meeting(session, installation_id, meeting, now)
         stored = load_meeting(session, installation_id, meeting_id)
@@ -102,9 +103,10 @@ def change(services: Services, installation_id: int, call: CommandCall, word: st
         raise UserError(f"Meeting {meeting_id} has no occurrence {index + 1} still on.")
     now = services.clock.now()
     if word == "move":
-        if index is None or len(parts) < 3:
-            raise UserError("Use `/meeting move <id>.<n> <date> <time>`, e.g. `/meeting move 12.3 2026-12-01 15:00` (your own time zone).")
         zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), meeting.zone)
+        if index is None or len(parts) < 3:
+            raise UserError(f"Use `/meeting move <id>.<n> <date> <time>`, e.g. `/meeting move {meeting_id}.1 "
+                            f"{example_day(local_today(now, zone)).isoformat()} 15:00` (your own time zone).")
         starts = moved_start(" ".join(parts[1:-1]), parts[-1], zone, local_today(now, zone), now)
         hours = zones_hours(services, installation_id, meeting.participant_ids)
         with services.db.write() as session:
@@ -117,7 +119,7 @@ def change(services: Services, installation_id: int, call: CommandCall, word: st
                 schedule_meeting(session, installation_id, moved, now)
         after = find(services, installation_id, meeting_id)
         announce(services, after, f"occurrence {index + 1} moved to {views.occurrence_token([o for o in after.occurrences if o.index == index][0])}.")
-        if after.source != "external":  # an external meeting's invite lives in its own calendar
+        if after.source is not MeetingSource.EXTERNAL:  # an external meeting's invite lives in its own calendar
             send_invite(services, installation_id, after, "updated")
         return
     with services.db.write() as session:
@@ -133,7 +135,7 @@ def change(services: Services, installation_id: int, call: CommandCall, word: st
             unschedule_occurrence(session, installation_id, meeting_id, index)
     after = find(services, installation_id, meeting_id)
     announce(services, after, "cancelled." if index is None else f"occurrence {index + 1} is cancelled.")
-    if meeting.status == "confirmed" and meeting.source != "external":
+    if meeting.status is MeetingStatus.CONFIRMED and meeting.source is not MeetingSource.EXTERNAL:
         send_invite(services, installation_id, after, "cancellation", cancel=() if index is None else (index,))
     refresh(services, installation_id, meeting_id)
 
@@ -149,6 +151,7 @@ def set_cadence(services: Services, installation_id: int, call: CommandCall, tex
     now = services.clock.now()
     zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
     title, recurrence, first, lead, people = parse_cadence(text, local_today(now, zone))
+    check_known(people, services.directory.users(installation_id, list(people)))
     if not people:
         people = tuple(m.user_id for m in services.directory.members(installation_id, call.channel_id) if not m.is_bot and not m.deleted)
     cadence = Cadence(0, call.channel_id, call.user_id, title, recurrence, people, first, lead_days=lead)

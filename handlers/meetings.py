@@ -19,7 +19,7 @@ from bot.domain.meeting_requests import (
     read_time,
     read_zone,
 )
-from bot.domain.meetings import MeetingOccurrence, is_fixed_local_series
+from bot.domain.meetings import CalendarForm, MeetingOccurrence, MeetingStatus, is_fixed_local_series
 from bot.scheduler.meetings import post_proposal, schedule_meeting
 from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
@@ -28,7 +28,8 @@ from bot.views.actions import action_item_modal
 from bot.views.home import HomeSection
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
-from handlers.meeting_changes import change, find, refresh, register_external, send_invite, set_cadence
+from bot.scheduler.invites import send_invite
+from handlers.meeting_changes import change, find, refresh, register_external, set_cadence
 from storage.db import Session
 from storage.meetings import (
     add_pain,
@@ -43,7 +44,7 @@ from storage.meetings import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 HOME_DAYS, HOME_SHOWN = 14, 5
 FIELD_BLOCKS = {"title": Block.MEETING_TITLE, "duration": Block.MEETING_DURATION, "day": Block.MEETING_DAY,
@@ -205,7 +206,7 @@ def vote_listener(services: Services, works: bool) -> Any:
         installation_id, ref = context["installation_id"], views.SlotRef.decode(body["actions"][0].get("value"))
         user_id = Actor.from_interaction(body).user_id
         meeting = find(services, installation_id, ref.meeting_id)
-        if meeting.status != "proposed":
+        if meeting.status is not MeetingStatus.PROPOSED:
             raise UserError("This meeting is already confirmed or cancelled.")
         if user_id not in meeting.participant_ids:
             raise UserError(f"Only the participants of *{meeting.title}* mark which slots work.")
@@ -221,23 +222,21 @@ def confirm(services: Services, installation_id: int, ref: views.SlotRef, user_i
     meeting = find(services, installation_id, ref.meeting_id)
     if user_id != meeting.organizer_id:
         raise UserError(f"Only <@{meeting.organizer_id}>, who proposed this meeting, can confirm a slot.")
-    slots = list(meeting.proposal.get("slots") or [])
+    slots = meeting.proposal.slots
     if not 0 <= ref.slot < len(slots):
         raise UserError("This option is no longer on offer.")
     slot = slots[ref.slot]
-    starts = [datetime.fromisoformat(s) for s in slot["starts"]]
+    starts = list(slot.starts)
     trial = replace(meeting, occurrences=tuple(
         MeetingOccurrence(meeting.title, s, meeting.duration_minutes, meeting.channel_id, meeting.participant_ids, meeting.id, k)
         for k, s in enumerate(starts)))
-    form = "rrule" if is_fixed_local_series(trial) else "each"
+    form = CalendarForm.RRULE if is_fixed_local_series(trial) else CalendarForm.EACH
     now = services.clock.now()
     with services.db.write() as session:
         if not confirm_meeting(session, meeting.id, starts, form):
             raise UserError("This meeting is already confirmed or cancelled.")
-        pain = {u: sum(v) for u, v in (slot.get("pain_qp") or {}).items()}
-        add_pain(session, installation_id, meeting.channel_id, str(meeting.proposal.get("series") or f"meeting:{meeting.id}"), pain, now)
-        record_choice(session, meeting.id, ref.slot,
-                      {k: {u: v[k] for u, v in (slot.get("pain_qp") or {}).items()} for k in range(len(starts))})
+        add_pain(session, installation_id, meeting.channel_id, meeting.proposal.series_key(meeting.id), slot.total_pain(), now)
+        record_choice(session, meeting.id, ref.slot, {k: slot.pain_of(k) for k in range(len(starts))})
         confirmed = load_meeting(session, installation_id, meeting.id)
         if confirmed is not None:
             schedule_meeting(session, installation_id, confirmed, now)

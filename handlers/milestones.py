@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.domain.commands import split_command
-from bot.domain.dates import local_today
+from bot.domain.dates import add_months, local_today
 from bot.domain.errors import FormErrors, UserError
 from bot.domain.milestones import (
     MilestoneDraft,
     Milestone,
     PaymentState,
-    add_months,
     check_form,
     check_move,
     parse_add,
@@ -21,7 +20,6 @@ from bot.domain.milestones import (
     parse_ref,
     parse_window,
 )
-from bot.domain.recurrence import parse_zone
 from bot.scheduler.milestones import alliance_zone, schedule_nudges
 from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
@@ -29,6 +27,7 @@ from bot.views import milestones as views
 from bot.views.home import HomeSection
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
+from bot.usecases.alliances import set_zone
 from storage.alliances import get_alliance
 from storage.db import Session
 from storage.milestones import (
@@ -37,14 +36,13 @@ from storage.milestones import (
     load_milestone,
     mark_achieved,
     move_milestone,
-    set_alliance_zone,
     set_nudge_offsets,
     set_payment_state,
     set_snoozed,
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 SUBCOMMANDS = ("", "add", "list", "done", "zone", "nudges", "help")
 
@@ -67,7 +65,7 @@ def register(app: App, services: Services) -> None:
             services.gateway.open_view(call.trigger_id, views.add_modal(call.channel_id, [p.name for p in alliance.partners] if alliance else []))
             return
         if command.subcommand == "add":
-            today = channel_today(services, installation_id, call.channel_id)
+            today = typist_today(services, installation_id, call.channel_id, call.user_id)
             add(services, installation_id, call.channel_id, call.user_id, parse_add(command.rest, today))
             return
         text, blocks = answer(services, installation_id, call, command.subcommand, command.rest)
@@ -84,7 +82,7 @@ def register(app: App, services: Services) -> None:
             draft = check_form(values.get(Block.MILESTONE_NAME) or "", values.get(Block.MILESTONE_KIND), values.get(Block.MILESTONE_DUE),
                                values.get(Block.MILESTONE_PARTNER), values.get(Block.MILESTONE_OWNER), values.get(Block.MILESTONE_AMOUNT),
                                values.get(Block.MILESTONE_CURRENCY), values.get(Block.MILESTONE_DIRECTION),
-                               channel_today(services, installation_id, channel_id))
+                               typist_today(services, installation_id, channel_id, Actor.from_interaction(body).user_id))
         except FormErrors as errors:
             ack(response_action="errors", errors={views.FORM_FIELDS.get(k, Block.MILESTONE_NAME): v for k, v in errors.errors.items()})
             return
@@ -169,22 +167,6 @@ def register(app: App, services: Services) -> None:
         respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
 
 
-def set_zone(services: Services, installation_id: int, channel_id: str, text: str, usage: str) -> str:
-    """Set the alliance's time zone (`/alliance zone`, `/milestone zone`) and move the milestones' nudges to it."""
-    try:
-        zone = parse_zone(text) if text else ""
-    except ValueError as error:
-        raise UserError(str(error)) from None
-    if not zone:
-        raise UserError(f"Give a zone, e.g. `{usage} Europe/Zurich`.")
-    with services.db.write() as session:
-        if not set_alliance_zone(session, installation_id, channel_id, zone):
-            raise UserError("Set up this channel's alliance first with `/alliance setup`.")
-        for milestone in channel_milestones(session, installation_id, channel_id, until=None):
-            schedule_nudges(session, installation_id, milestone, services.clock.now())
-    return f"The alliance's time zone is now {zone}: milestone nudges, digests and assumption reviews follow it."
-
-
 def answer(services: Services, installation_id: int, call: CommandCall, word: str, rest: str) -> views.Message:
     """The private answers: list, done, zone, nudges and help."""
     now = services.clock.now()
@@ -225,6 +207,12 @@ def channel_today(services: Services, installation_id: int, channel_id: str) -> 
     with services.db.read() as session:
         zone = alliance_zone(session, installation_id, channel_id)
     return local_today(services.clock.now(), zone)
+
+
+def typist_today(services: Services, installation_id: int, channel_id: str, user_id: str) -> date:
+    """Today where the person typing is (Slack's zone for them, else the alliance's): what their dates mean."""
+    zone = next((m.tz for m in services.directory.users(installation_id, [user_id]) if m.tz), None)
+    return local_today(services.clock.now(), zone) if zone else channel_today(services, installation_id, channel_id)
 
 
 def find(services: Services, installation_id: int, milestone_id: int) -> Milestone:

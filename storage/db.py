@@ -32,6 +32,9 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Build an engine; SQLite gets WAL, a busy timeout and explicit BEGIN control."""
     url = normalise_url(url)
+    # A failed statement's parameters stay out of its exception (and so out of logged tracebacks):
+    # they hold confidential text and, for an anonymous vote, a voter or a level (docs/anonymity.md).
+    kwargs.setdefault("hide_parameters", True)
     if make_url(url).get_backend_name() != "sqlite":
         # 16 HTTP threads, 32 listener threads and the scheduler share the pool; PostgreSQL's
         # default max_connections (100) must still cover every worker process (20 each here).

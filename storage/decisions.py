@@ -4,9 +4,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -40,9 +40,10 @@ def _add_round(session: Session, decision: DecisionRow, number: int, proposal: s
 
 def _bump(session: Session, decision_id: int, **counts: int) -> None:
     """Add to a decision's governance load atomically (concurrent voters never lose a count)."""
-    columns = {f"load_{name}": getattr(DecisionRow.__table__.c, f"load_{name}") + n for name, n in counts.items() if n}
+    table = cast(Table, DecisionRow.__table__)
+    columns = {f"load_{name}": getattr(table.c, f"load_{name}") + n for name, n in counts.items() if n}
     if columns:
-        session.connection().execute(update(DecisionRow.__table__).where(DecisionRow.__table__.c.id == decision_id).values(**columns))
+        session.connection().execute(update(table).where(table.c.id == decision_id).values(**columns))
 
 
 def count_reminder(session: Session, decision_id: int) -> None:
@@ -143,7 +144,8 @@ def cast_votes(session: Session, decision: Decision, votes: Sequence[Vote], now:
     return results
 
 
-BALLOTS, TALLIES, VOTES = BallotRow.__table__, AnonymousTallyRow.__table__, VoteRow.__table__
+# Declarative models' __table__ is typed as a FromClause; these are Tables.
+BALLOTS, TALLIES, VOTES = (cast(Table, row.__table__) for row in (BallotRow, AnonymousTallyRow, VoteRow))
 
 
 def _cast_anonymous(conn: Any, dialect: Any, round_id: int, vote: Vote, _now: datetime) -> str:
@@ -152,13 +154,19 @@ def _cast_anonymous(conn: Any, dialect: Any, round_id: int, vote: Vote, _now: da
     if conn.execute(ballot.on_conflict_do_nothing(index_elements=["round_id", "voter_id"]).returning(BALLOTS.c.id)).scalar() is None:
         return "final"
     cell = (TALLIES.c.round_id == round_id) & (TALLIES.c.partner == (vote.partner or "")) & (TALLIES.c.level == vote.level.value)
-    # Row lock on PostgreSQL (SQLite writers are already serialised) before reading the concerns.
-    counted = conn.execute(update(TALLIES).where(cell).values(count=TALLIES.c.count + 1).returning(TALLIES.c.concerns)).first()
-    if counted is None:
+    # Row locks on PostgreSQL (SQLite writers are already serialised) before reading the concerns.
+    rows = conn.execute(select(TALLIES.c.partner, TALLIES.c.level, TALLIES.c.concerns).where(TALLIES.c.round_id == round_id)
+                        .order_by(TALLIES.c.id).with_for_update()).all()
+    concerns = next((list(c or []) for p, level, c in rows if p == (vote.partner or "") and level == vote.level.value), None)
+    if concerns is None:
         raise ValueError(f"round {round_id} has no tally cell for partner {vote.partner!r}")
-    if vote.concern:
-        # Sorted, so their order says nothing about who wrote which.
-        conn.execute(update(TALLIES).where(cell).values(concerns=sorted([*(counted[0] or []), vote.concern])))
+    # Every cell of the round is rewritten by one statement: on PostgreSQL each row then carries this
+    # transaction's id (xmin) and a new place (ctid), so neither points at the cell that was counted,
+    # and a ballot's xmin matches all cells alike. Concerns are kept sorted, so their order says nothing.
+    written = sorted([*concerns, vote.concern]) if vote.concern else concerns
+    conn.execute(update(TALLIES).where(TALLIES.c.round_id == round_id).values(
+        count=TALLIES.c.count + case((cell, 1), else_=0),
+        concerns=case((cell, bindparam("written", written, type_=TALLIES.c.concerns.type)), else_=TALLIES.c.concerns)))
     return "new"
 
 

@@ -73,7 +73,7 @@ def set_digest_rule(session: Session, installation_id: int, channel_id: str, rul
 def gather(session: Session, installation_id: int, channel_id: str, *, now: datetime, since: datetime, zone: str,
            sources: DigestSources = DEFAULT_SOURCES) -> Digest:
     """Everything the channel's digest shows at `now`; "made" means closed after `since`."""
-    waiting = tuple(WaitingDecision(d.id, d.proposal, d.tally().not_voted, d.deadline)
+    waiting = tuple(WaitingDecision(d.id, d.proposal, d.tally().not_voted, d.deadline, d.anonymous, len(d.decider_ids))
                     for d in channel_decisions(session, installation_id, channel_id, open_ones=True, limit=100))
     closed = session.execute(select(DecisionRow.id, DecisionRow.outcome, DecisionRow.created_at, DecisionRow.closed_at, RoundRow.proposal,
                                     func.count(RoundRow.id).over(partition_by=DecisionRow.id), RoundRow.number)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -10,10 +11,48 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain.meeting_requests import Cadence
-from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence, WorkingHours
+from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, MeetingSource, MeetingStatus, ProposedSlot, Recurrence, WorkingHours
 from storage.models import MeetingCadenceRow, MeetingOccurrenceRow, MeetingPrefsRow, MeetingRow, MeetingSlotVoteRow, PainLedgerRow
 
 ALLIANCE_TOTAL = ""  # the ledger's series key for everything a person carried in the alliance
+# The version of the proposal's JSON. Rows written before it carry no "v" and the same keys (version 0).
+PROPOSAL_VERSION = 1
+
+
+def proposal_json(proposal: MeetingProposal) -> dict[str, Any]:
+    """A proposal as stored: plain JSON with its version in "v"."""
+    return {
+        "v": PROPOSAL_VERSION,
+        "slots": [{"starts": [s.isoformat() for s in slot.starts], "pain_qp": {u: list(p) for u, p in slot.pain_qp.items()},
+                   "bands": {u: list(b) for u, b in slot.bands.items()}, "rotating": slot.rotating,
+                   "max_cum_qp": slot.max_cum_qp, "total_qp": slot.total_qp} for slot in proposal.slots],
+        "ledger_before": dict(proposal.ledger_before), "summary": proposal.summary, "track": proposal.track,
+        "series": proposal.series, "cadence": proposal.cadence,
+        "cadence_on": proposal.cadence_on.isoformat() if proposal.cadence_on else None, "chosen": proposal.chosen,
+        "occurrence_pain": {str(k): dict(v) for k, v in proposal.occurrence_pain.items()},
+        "calendar_form": proposal.calendar_form.value if proposal.calendar_form else None,
+    }
+
+
+def read_proposal(stored: Mapping[str, Any] | None) -> MeetingProposal:
+    """A stored proposal, of this version or the unversioned one before it; an empty one for none."""
+    if not stored:
+        return MeetingProposal()
+    version = int(stored.get("v", 0))
+    if version > PROPOSAL_VERSION:
+        raise ValueError(f"a meeting proposal of version {version}, newer than this code reads ({PROPOSAL_VERSION}): upgrade the bot")
+    slots = tuple(ProposedSlot(tuple(datetime.fromisoformat(s) for s in slot["starts"]),
+                               {u: tuple(int(n) for n in p) for u, p in (slot.get("pain_qp") or {}).items()},
+                               {u: tuple(str(b) for b in bands) for u, bands in (slot.get("bands") or {}).items()},
+                               bool(slot.get("rotating")), int(slot.get("max_cum_qp", 0)), int(slot.get("total_qp", 0)))
+                  for slot in stored.get("slots") or ())
+    cadence_on, chosen, form = stored.get("cadence_on"), stored.get("chosen"), stored.get("calendar_form")
+    return MeetingProposal(
+        slots, {u: int(n) for u, n in (stored.get("ledger_before") or {}).items()}, str(stored.get("summary") or ""),
+        str(stored.get("track") or "B"), stored.get("series") or None, stored.get("cadence") or None,
+        date.fromisoformat(cadence_on) if cadence_on else None, int(chosen) if chosen is not None else None,
+        {int(k): {u: int(n) for u, n in v.items()} for k, v in (stored.get("occurrence_pain") or {}).items()},
+        CalendarForm(form) if form else None)
 
 
 def _dialect(session: Session) -> Any:
@@ -24,10 +63,10 @@ def create_meeting(session: Session, installation_id: int, meeting: Meeting, now
     """Store a new meeting (and its occurrences when it already has them); returns its id."""
     row = MeetingRow(installation_id=installation_id, channel_id=meeting.channel_id, organizer_id=meeting.organizer_id,
                      title=meeting.title, duration_minutes=meeting.duration_minutes, participant_ids=list(meeting.participant_ids),
-                     recurrence=meeting.recurrence.value, count=meeting.count, status=meeting.status, source=meeting.source,
+                     recurrence=meeting.recurrence.value, count=meeting.count, status=meeting.status.value, source=meeting.source.value,
                      uid=meeting.uid, sequence=meeting.sequence, agenda=meeting.agenda, prereads=list(meeting.prereads),
-                     reminder_target=meeting.reminder_target, zone=meeting.zone, proposal=dict(meeting.proposal), created_at=now,
-                     cadence_id=(meeting.proposal.get("cadence") or None))
+                     reminder_target=meeting.reminder_target, zone=meeting.zone, proposal=proposal_json(meeting.proposal), created_at=now,
+                     cadence_id=meeting.proposal.cadence)
     session.add(row)
     session.flush()
     for occurrence in meeting.occurrences:
@@ -50,9 +89,9 @@ def _meeting(session: Session, row: MeetingRow) -> Meeting:
                                  .order_by(MeetingOccurrenceRow.position)))
     return Meeting(id=row.id, channel_id=row.channel_id, organizer_id=row.organizer_id, title=row.title,
                    duration_minutes=row.duration_minutes, participant_ids=participants, recurrence=Recurrence(row.recurrence),
-                   count=row.count, status=row.status, source=row.source, uid=row.uid, sequence=row.sequence, agenda=row.agenda,
+                   count=row.count, status=MeetingStatus(row.status), source=MeetingSource(row.source), uid=row.uid, sequence=row.sequence, agenda=row.agenda,
                    prereads=tuple(row.prereads or ()), reminder_target=row.reminder_target, zone=row.zone,
-                   occurrences=occurrences, message_ts=row.message_ts, proposal=dict(row.proposal or {}))
+                   occurrences=occurrences, message_ts=row.message_ts, proposal=read_proposal(row.proposal))
 
 
 def set_meeting_message(session: Session, meeting_id: int, ts: str) -> None:
@@ -60,13 +99,13 @@ def set_meeting_message(session: Session, meeting_id: int, ts: str) -> None:
     session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id).values(message_ts=ts))
 
 
-def confirm_meeting(session: Session, meeting_id: int, starts: Sequence[datetime], calendar_form: str) -> bool:
+def confirm_meeting(session: Session, meeting_id: int, starts: Sequence[datetime], calendar_form: CalendarForm) -> bool:
     """Fix a proposed meeting's occurrences; False when it was confirmed (or cancelled) already."""
-    row = session.scalar(select(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == "proposed").with_for_update())
+    row = session.scalar(select(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == MeetingStatus.PROPOSED.value).with_for_update())
     if row is None:
         return False
-    confirmed = session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == "proposed")
-                                .values(status="confirmed", proposal={**row.proposal, "calendar_form": calendar_form}))
+    confirmed = session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status == MeetingStatus.PROPOSED.value)
+                                .values(status=MeetingStatus.CONFIRMED.value, proposal=proposal_json(replace(read_proposal(row.proposal), calendar_form=calendar_form))))
     if not confirmed.rowcount:  # type: ignore[attr-defined]
         return False
     for position, start in enumerate(starts):
@@ -78,23 +117,21 @@ def record_choice(session: Session, meeting_id: int, slot: int, occurrence_pain:
     """Remember which option the organiser confirmed, and what each occurrence costs whom."""
     row = session.scalar(select(MeetingRow).where(MeetingRow.id == meeting_id))
     if row is not None:
-        row.proposal = {**row.proposal, "chosen": slot,
-                        "occurrence_pain": {str(k): dict(v) for k, v in occurrence_pain.items()}}
+        row.proposal = proposal_json(replace(read_proposal(row.proposal), chosen=slot,
+                                             occurrence_pain={k: dict(v) for k, v in occurrence_pain.items()}))
 
 
 def swap_occurrence_pain(session: Session, installation_id: int, meeting_id: int, position: int, new: Mapping[str, int] | None,
                          now: datetime) -> None:
     """An occurrence was moved (`new` pain) or cancelled (None): take its old pain off the ledger, add the new."""
     row = session.scalar(select(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.installation_id == installation_id))
-    if row is None or "occurrence_pain" not in (row.proposal or {}):
+    proposal = read_proposal(row.proposal if row is not None else None)
+    if row is None or proposal.chosen is None:
         return  # meetings set up elsewhere carry no pain
-    pains = dict(row.proposal["occurrence_pain"])
-    old = pains.get(str(position)) or {}
+    old = proposal.occurrence_pain.get(position) or {}
     delta = {u: int((new or {}).get(u, 0)) - int(old.get(u, 0)) for u in set(old) | set(new or {})}
-    series = str(row.proposal.get("series") or f"meeting:{meeting_id}")
-    add_pain(session, installation_id, row.channel_id, series, {u: d for u, d in delta.items() if d}, now)
-    pains[str(position)] = dict(new or {})
-    row.proposal = {**row.proposal, "occurrence_pain": pains}
+    add_pain(session, installation_id, row.channel_id, proposal.series_key(meeting_id), {u: d for u, d in delta.items() if d}, now)
+    row.proposal = proposal_json(replace(proposal, occurrence_pain={**proposal.occurrence_pain, position: dict(new or {})}))
 
 
 def cast_slot_vote(session: Session, installation_id: int, meeting_id: int, slot: int, user_id: str, works: bool, now: datetime) -> None:
@@ -116,8 +153,8 @@ def slot_votes(session: Session, meeting_id: int) -> dict[int, dict[str, bool]]:
 
 def cancel_meeting(session: Session, meeting_id: int) -> bool:
     """Cancel a whole meeting; the calendar sequence goes up. False when it was cancelled already."""
-    result = session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status != "cancelled")
-                             .values(status="cancelled", sequence=MeetingRow.sequence + 1))
+    result = session.execute(update(MeetingRow).where(MeetingRow.id == meeting_id, MeetingRow.status != MeetingStatus.CANCELLED.value)
+                             .values(status=MeetingStatus.CANCELLED.value, sequence=MeetingRow.sequence + 1))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -147,9 +184,9 @@ def move_occurrence(session: Session, meeting_id: int, position: int, starts_at:
 def channel_meetings(session: Session, installation_id: int, channel_id: str, now: datetime, limit: int = 20) -> list[Meeting]:
     """The channel's proposed meetings and confirmed ones with an occurrence still to come."""
     rows = session.scalars(select(MeetingRow).where(MeetingRow.installation_id == installation_id, MeetingRow.channel_id == channel_id,
-                                                    MeetingRow.status.in_(("proposed", "confirmed"))).order_by(MeetingRow.id))
+                                                    MeetingRow.status.in_((MeetingStatus.PROPOSED.value, MeetingStatus.CONFIRMED.value))).order_by(MeetingRow.id))
     found = [_meeting(session, row) for row in rows]
-    live = [m for m in found if m.status == "proposed" or any(not o.cancelled and o.ends_at > now for o in m.occurrences)]
+    live = [m for m in found if m.status is MeetingStatus.PROPOSED or any(not o.cancelled and o.ends_at > now for o in m.occurrences)]
     return live[:limit]
 
 
@@ -157,7 +194,7 @@ def meetings_between(session: Session, installation_id: int, channel_id: str | N
                      user_id: str | None = None) -> list[MeetingOccurrence]:
     """Confirmed, not cancelled occurrences starting in [start, end), oldest first (digests, App Home)."""
     query = (select(MeetingRow, MeetingOccurrenceRow).join(MeetingOccurrenceRow, MeetingOccurrenceRow.meeting_id == MeetingRow.id)
-             .where(MeetingRow.installation_id == installation_id, MeetingRow.status == "confirmed",
+             .where(MeetingRow.installation_id == installation_id, MeetingRow.status == MeetingStatus.CONFIRMED.value,
                     MeetingOccurrenceRow.cancelled.is_(False), MeetingOccurrenceRow.starts_at >= start, MeetingOccurrenceRow.starts_at < end)
              .order_by(MeetingOccurrenceRow.starts_at, MeetingOccurrenceRow.id))
     if channel_id is not None:
@@ -261,6 +298,6 @@ def advance_cadence(session: Session, cadence_id: int, was: date, then: date) ->
 def cadence_meeting(session: Session, installation_id: int, cadence_id: int, on: date) -> int | None:
     """The meeting already proposed for a cadence's day, if any (so a retried proposal is not posted twice)."""
     for row in session.scalars(select(MeetingRow).where(MeetingRow.installation_id == installation_id, MeetingRow.cadence_id == cadence_id)):
-        if (row.proposal or {}).get("cadence_on") == on.isoformat():
+        if read_proposal(row.proposal).cadence_on == on:
             return row.id
     return None

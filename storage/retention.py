@@ -7,6 +7,10 @@ parent. Due work has no channel column; a row belongs to an alliance when its pa
 channel (`channel` or `channel_id`) or a row of the alliance by its table's singular name
 (`{"decision": 7}` for a row of `decisions`, `{"milestone_id": 3}` for `milestones`), or when its
 key starts `<installation>:<singular>:<id>:` the same way.
+
+One thing is left out of an export: what an open anonymous decision has counted so far (the counts
+and concerns of its running round, and its governance load's concerns). Two exports taken before
+and after someone's vote would otherwise show what they chose (docs/anonymity.md).
 """
 from __future__ import annotations
 
@@ -20,7 +24,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, delete, false, or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Base, DueWorkRow, InstallationRow
+from bot.domain.consensus import sealed
+from storage.models import AnonymousTallyRow, Base, DecisionRow, DueWorkRow, InstallationRow, RoundRow
 
 # Tables that belong to no channel and are left alone by a per-alliance delete: the workspace
 # itself, the per-workspace member cache and people's meeting preferences, Slack's delivery bookkeeping, and due work (matched by
@@ -57,7 +62,7 @@ def channel_scopes(tables: Iterable[Table] | None = None) -> dict[str, ChannelSc
         parents = tuple((fk.parent.name, fk.column.table, fk.column.name) for fk in table.foreign_keys
                         if fk.column.table.name in scopes)
         if parents:
-            scopes[table.name] = ChannelScope(table, parents)  # type: ignore[arg-type]
+            scopes[table.name] = ChannelScope(table, parents)
     return scopes
 
 
@@ -143,7 +148,22 @@ def alliance_data(session: Session, installation_id: int, channel_id: str) -> Al
     ids = _root_ids(session, scopes, installation_id, channel_id)
     data.tables[DueWorkRow.__tablename__] = _rows(session, DueWorkRow.__table__,  # type: ignore[arg-type]
                                                   _due_work_condition(session, installation_id, channel_id, ids))
+    _withhold_sealed_counts(data.tables)
     return data
+
+
+def _withhold_sealed_counts(tables: dict[str, list[dict[str, Any]]]) -> None:
+    """Blank what open anonymous decisions have counted (bot.domain.consensus.sealed): their running
+    round's counts and concerns, and their governance load's concerns. Who has voted (`ballots`) stays."""
+    running = {row["id"] for row in tables.get(DecisionRow.__tablename__, ())
+               if sealed(bool(row["anonymous"]), running=row["status"] == "open")}
+    rounds = {row["id"] for row in tables.get(RoundRow.__tablename__, ()) if row["decision_id"] in running and row["ended_at"] is None}
+    for row in tables.get(DecisionRow.__tablename__, ()):
+        if row["id"] in running:
+            row["load_concerns"] = None
+    for row in tables.get(AnonymousTallyRow.__tablename__, ()):
+        if row["round_id"] in rounds:
+            row["count"], row["concerns"] = None, None
 
 
 def delete_alliance(session: Session, installation_id: int, channel_id: str) -> dict[str, int]:

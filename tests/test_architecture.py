@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,29 @@ def test_no_pytz_tzinfo_in_constructors() -> None:
     for folder in ("bot", "handlers", "storage"):
         for path in (ROOT / folder).rglob("*.py"):
             assert "tzinfo=pytz" not in path.read_text(), path
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_the_project_has_no_import_cycles() -> None:
+    # Every import counts, also those inside functions or under TYPE_CHECKING: a cycle there is
+    # still two modules that cannot be understood (or tested) one without the other.
+    paths = [path for folder in ("bot", "handlers", "storage") for path in (ROOT / folder).rglob("*.py")]
+    modules = {module_name(path): path for path in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        named: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                named.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                named.add(node.module)
+                named.update(f"{node.module}.{alias.name}" for alias in node.names)  # `from package import module`
+        graph[name] = {other for other in named if other in modules and other != name}
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        pytest.fail(f"import cycle: {' -> '.join(error.args[1])}")

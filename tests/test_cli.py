@@ -62,3 +62,14 @@ def test_a_dotenv_file_in_the_working_directory_is_read(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-from-dotenv\n")
     result = alliancebot("run", cwd=tmp_path)
     assert result.returncode == 2 and "SLACK_SIGNING_SECRET" in result.stderr  # got past the token
+
+
+@pytest.mark.parametrize("command", [("check",), ("run", "--http", "--port", "0")])
+def test_unreachable_slack_is_one_line_without_the_retries_before_it(tmp_path: Path, command: tuple[str, ...]) -> None:
+    # Port 9 (discard) on loopback: nothing listens there, so every attempt is refused.
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "abcdef0123456789abcdef0123456789",
+           "SLACK_API_URL": "http://127.0.0.1:9/api/", "DATABASE_URL": f"sqlite:///{tmp_path}/bot.db"}
+    result = alliancebot(*command, env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "alliancebot: cannot reach Slack at SLACK_API_URL=http://127.0.0.1:9/api/ (URLError); check the network or the URL"]

@@ -46,6 +46,8 @@ def test_export_as_json_and_csv(tmp_path: Path) -> None:
     assert named["rounds"][0]["votes_by_partner"]["Beta"] == {"support": 0, "accept": 1, "wont_block": 0, "block": 0}
     assert named["rounds"][0]["concerns"] == [{"level": "accept", "concern": "Supply in Q3", "voter_id": "UB1"}]
     assert anonymous["voting"] == "anonymous" and anonymous["rounds"][0]["votes_by_partner"] is None  # 1 vote per partner: withheld
+    assert anonymous["rounds"][0]["votes"] is None  # 2 votes in all: counts would tell them one by one
+    assert anonymous["rounds"][0]["voted"] == {"total": 2, "by_partner": {"Alpha": 1, "Beta": 1}}
     assert anonymous["rounds"][0]["concerns"] == [{"level": "accept", "concern": "Supply in Q3"}]
     assert "UB1" not in json.dumps(anonymous)
 
@@ -53,7 +55,8 @@ def test_export_as_json_and_csv(tmp_path: Path) -> None:
     result = alliancebot("export", "decisions", "--channel", "C2", "--output", str(out), env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert len(rows) == 1 and rows[0]["votes_accept"] == "1" and rows[0]["votes_by_partner"] == "(withheld: anonymous)"
+    assert len(rows) == 1 and rows[0]["votes_accept"] == "" and rows[0]["votes_by_partner"] == "(withheld: anonymous)"
+    assert rows[0]["voted"] == "2" and rows[0]["voted_by_partner"] == "Alpha: 1; Beta: 1"
     assert rows[0]["concerns"] == "accept: Supply in Q3" and rows[0]["governance_load"] == "3"
 
 

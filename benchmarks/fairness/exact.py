@@ -5,7 +5,8 @@ import itertools
 from collections.abc import Sequence
 
 from bot.domain.fairness.model import Track
-from bot.domain.fairness.solver import Prepared, _allowed, pareto
+from bot.domain.fairness.local_search import pareto
+from bot.domain.fairness.solver import Prepared, _allowed
 
 Vector = tuple[int, ...]
 

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from bot.domain.dates import WEEKDAYS, check_not_past, parse_day
+from bot.domain.dates import check_not_past, example_day, looks_like_a_date, parse_day, shown
 from bot.domain.errors import UserError
+from bot.domain.mentions import check_resolved, mentioned, without_mentions
 from bot.domain.recurrence import local_instant
 
 MAX_TEXT = 1000
@@ -21,13 +22,8 @@ MAX_OWNERS = 10
 REMINDER_TIME = time(9, 0)
 DUE, OVERDUE = "due", "overdue"
 SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
-# With should_escape the command text carries people as <@U123|name> (or <@U123>).
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-# An "@name" Slack could not turn into a mention: someone who is not in this workspace.
-_UNRESOLVED = re.compile(r"(?<![\w<])@([\w.\-]+)")
 _BY = re.compile(r"^(.*)\s+by\s+(.+?)\s*$", re.IGNORECASE | re.DOTALL)  # the last " by "
-_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_DATE_WORDS = ("today", "tomorrow", "yesterday", "next ", "in ", "this ") + WEEKDAYS + tuple(d[:3] for d in WEEKDAYS) + _MONTHS
+EXAMPLE = "`/action Send the CMC data package @maria by friday`"
 
 
 @dataclass(frozen=True)
@@ -111,7 +107,7 @@ def check_text(text: str) -> str:
     """The item's text: something to do, within Slack-friendly length."""
     cleaned = " ".join(text.split())
     if not cleaned:
-        raise UserError("Say what needs doing, e.g. `/action Send the CMC data package @maria by 2026-12-01`.", field="text")
+        raise UserError(f"Say what needs doing, e.g. {EXAMPLE}.", field="text")
     if len(cleaned) > MAX_TEXT:
         raise UserError(f"Keep an action item under {MAX_TEXT} characters (this one has {len(cleaned)}).", field="text")
     return cleaned
@@ -135,30 +131,36 @@ def check_due(due: date | None, today: date) -> date | None:
         raise UserError(problem.message, field="due") from None
 
 
-def _looks_like_a_date(text: str) -> bool:
-    word = text.strip().lower()
-    return word[:1].isdigit() or word.startswith(_DATE_WORDS)
+def example(today: date) -> str:
+    """A whole `/action` command that works on the typist's today."""
+    return f"`/action Send the CMC data package @maria by {example_day(today).isoformat()}`"
 
 
 def parse_capture(raw: str, creator_id: str, today: date) -> Capture:
-    """Read `/action` text: mentions become owners, a trailing `by <date>` the due date.
+    """Read `/action` text: mentions become owners, the text after the last ` by ` the due date.
 
-    `by` followed by something that is no date ("by email") stays part of the text; something
-    that looks like a date but cannot be read ("by 2026-02-30", "by yesterday") is refused.
+    That text is the due date when it looks like an attempt at one (see `looks_like_a_date`: a
+    digit, a weekday or month, `tomorrow`, `next …`, or a misspelling of these), and then it must
+    be read whole or the item is refused; otherwise `by` is prose ("reviewed by legal") and stays
+    in the text. An unreadable or past date creates nothing.
     """
     text = html.unescape(raw) if "&" in raw else raw  # Slack escapes &, < and > in escaped commands
-    unresolved = _UNRESOLVED.findall(_MENTION.sub("", text))
-    if unresolved:
-        raise UserError(f"I do not know @{unresolved[0]} in this workspace. Pick owners from Slack's @-mention list, "
-                        "e.g. `/action Send the CMC data package @maria by 2026-12-01`.")
-    owners = tuple(_MENTION.findall(text))
-    without = " ".join(_MENTION.sub(" ", text).split())
+    check_resolved(text, example(today))
+    without = without_mentions(text)
     due: date | None = None
     by = _BY.match(" " + without)
-    if by and _looks_like_a_date(by.group(2)):
-        due = parse_day(by.group(2), today)  # its error names the date and shows examples
+    if by and looks_like_a_date(by.group(2)):
+        try:
+            day = parse_day(by.group(2), today)
+        except UserError as problem:
+            raise UserError(f"{problem.message} Nothing was created. (If `by {shown(by.group(2))}` is not meant as a due date, "
+                            "end the text with one, e.g. `… by friday`.)", field="due") from None
+        try:
+            due = check_not_past(day, today)
+        except UserError as problem:
+            raise UserError(f"{problem.message} Nothing was created.", field="due") from None
         without = by.group(1).strip()
-    return Capture(check_text(without), check_owners(owners, creator_id), check_due(due, today))
+    return Capture(check_text(without), check_owners(mentioned(text), creator_id), due)
 
 
 def next_working_day(day: date) -> date:

@@ -182,11 +182,39 @@ class RoundRecord:
     votes: tuple[Vote, ...]
 
 
-def partner_counts_disclosed(counted: Tally, *, anonymous: bool) -> bool:
-    """Whether per-partner level counts may be shown: always for named votes; for anonymous ones
-    only when every partner that voted has at least MIN_ANONYMOUS_GROUP votes, so that no single
-    vote can be deduced (e.g. a partner with one decider, or overall minus the other partners)."""
-    return not anonymous or all(group.total == 0 or group.total >= MIN_ANONYMOUS_GROUP for group in counted.by_partner)
+@dataclass(frozen=True)
+class Disclosure:
+    """What of a round's votes may be shown: level counts overall, level counts per partner, concerns.
+
+    How many of each partner have voted (participation) is always shown; it says nothing of levels."""
+
+    levels: bool
+    by_partner: bool
+    concerns: bool
+
+
+def sealed(anonymous: bool, *, running: bool) -> bool:
+    """Whether a round's levels are sealed: an anonymous round that is still running. While it runs,
+    any level count, concern or number derived from them (a governance load of concerns) that
+    changes right after someone votes would tell anyone who saw it before and after what they chose."""
+    return anonymous and running
+
+
+def disclosure(counted: Tally, *, anonymous: bool, running: bool) -> Disclosure:
+    """What may be shown of a round counted as `counted`.
+
+    Named votes: everything. Anonymous votes: nothing of levels while the round runs (see `sealed`);
+    once it has ended, the concerns (they carry the outcome), the counts overall only when at least
+    MIN_ANONYMOUS_GROUP votes were cast (one or two votes would be told one by one), and the counts
+    per partner only when every partner that voted has that many (a partner with one decider, or
+    overall minus the other partners, would reveal single votes)."""
+    if not anonymous:
+        return Disclosure(levels=True, by_partner=True, concerns=True)
+    if sealed(anonymous, running=running):
+        return Disclosure(levels=False, by_partner=False, concerns=False)
+    enough = counted.overall.total == 0 or counted.overall.total >= MIN_ANONYMOUS_GROUP
+    per_partner = all(group.total == 0 or group.total >= MIN_ANONYMOUS_GROUP for group in counted.by_partner)
+    return Disclosure(levels=enough, by_partner=enough and per_partner, concerns=True)
 
 
 def elapsed(rounds: Sequence[RoundSpan], now: datetime) -> timedelta:
@@ -275,15 +303,14 @@ class Decision:
         """Counts of the current round."""
         return tally(self.votes, self.decider_ids, self.partners, self.voted_ids)
 
-    def disclosed_by_partner(self) -> bool:
-        """Whether level counts per partner may be shown: always for named votes; for anonymous
-        ones only after the close, and only when every partner that voted has enough votes that
-        no single vote can be deduced (the overall counts are shown at the close regardless)."""
-        if not self.anonymous:
-            return True
-        if self.status != "closed":
-            return False
-        return partner_counts_disclosed(self.tally(), anonymous=True)
+    @property
+    def sealed(self) -> bool:
+        """An open anonymous decision: nothing of its current round's levels may be shown yet."""
+        return sealed(self.anonymous, running=self.status == "open")
+
+    def disclosure(self) -> Disclosure:
+        """What of the current round may be shown (see `disclosure`)."""
+        return disclosure(self.tally(), anonymous=self.anonymous, running=self.status == "open")
 
     def verdict(self) -> Verdict:
         """The outcome so far, or as it closed."""

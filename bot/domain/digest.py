@@ -36,12 +36,14 @@ class MeetingLike(Protocol):
 
 @dataclass(frozen=True)
 class WaitingDecision:
-    """An open decision and who has not voted yet."""
+    """An open decision and who has not voted yet (an anonymous one is shown as a count, as its message does)."""
 
     id: int
     proposal: str
     not_voted: tuple[str, ...]
     deadline: datetime | None = None
+    anonymous: bool = False
+    deciders: int = 0
 
 
 @dataclass(frozen=True)

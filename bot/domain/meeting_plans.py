@@ -2,21 +2,20 @@
 
 A single meeting gets the solver's best 2–4 starts. A series gets the fair rotation first, then
 the best fixed wall-clock times in the organiser's zone (what a calendar invite would do), so the
-organiser sees what the rotation saves. Everything is stored as plain JSON in the proposal.
+organiser sees what the rotation saves. The result is a `MeetingProposal` (storage keeps it as versioned JSON).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pytz
 
 from bot.domain.errors import UserError
 from bot.domain.fairness import Participant, Problem, SeriesPlan, SlotOption, Track, Window, plan_series, propose_slots
 from bot.domain.meeting_requests import MeetingRequest
-from bot.domain.meetings import WorkingHours
+from bot.domain.meetings import MeetingProposal, ProposedSlot, WorkingHours
 from bot.domain.recurrence import local_instant
 
 SINGLE_OPTIONS = 3
@@ -31,7 +30,7 @@ def problem_for(request: MeetingRequest, hours: Mapping[str, WorkingHours], orga
     return Problem(people, windows, duration_min=request.duration_minutes, organizer=organizer if organizer in hours else None)
 
 
-def _slot(starts: list[datetime], people_by_k: list[SlotOption], carried: Mapping[str, int], rotating: bool) -> dict[str, Any]:
+def _slot(starts: list[datetime], people_by_k: list[SlotOption], carried: Mapping[str, int], rotating: bool) -> ProposedSlot:
     pain: dict[str, list[int]] = {}
     bands: dict[str, list[str]] = {}
     for option in people_by_k:
@@ -39,11 +38,12 @@ def _slot(starts: list[datetime], people_by_k: list[SlotOption], carried: Mappin
             pain.setdefault(person.participant_id, []).append(int(person.pain_qp))
             bands.setdefault(person.participant_id, []).append(str(person.worst_band))
     cumulative = {u: int(carried.get(u, 0)) + sum(v) for u, v in pain.items()}
-    return {"starts": [s.astimezone(pytz.utc).isoformat() for s in starts], "pain_qp": pain, "bands": bands, "rotating": rotating,
-            "max_cum_qp": max(cumulative.values(), default=0), "total_qp": sum(sum(v) for v in pain.values())}
+    return ProposedSlot(tuple(s.astimezone(pytz.utc) for s in starts), {u: tuple(v) for u, v in pain.items()},
+                        {u: tuple(v) for u, v in bands.items()}, rotating, max(cumulative.values(), default=0),
+                        sum(sum(v) for v in pain.values()))
 
 
-def _from_plan(plan: SeriesPlan, carried: Mapping[str, int], rotating: bool) -> dict[str, Any]:
+def _from_plan(plan: SeriesPlan, carried: Mapping[str, int], rotating: bool) -> ProposedSlot:
     return _slot([o.slot.start_utc for o in plan.occurrences], [o.slot for o in plan.occurrences], carried, rotating)
 
 
@@ -61,7 +61,7 @@ def _fixed_starts(problem: Problem, first: datetime, zone: str) -> dict[int, dat
     return fixed
 
 
-def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: Mapping[str, int], organizer: str) -> dict[str, Any]:
+def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: Mapping[str, int], organizer: str) -> MeetingProposal:
     """The proposal to store and show: 2–4 options with each person's pain per occurrence, and the summary."""
     problem = problem_for(request, hours, organizer)
     carried = {u: int(qp) for u, qp in ledger.items() if u in request.participant_ids}
@@ -89,25 +89,25 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
             except UserError:
                 continue  # someone's hard limit rules this fixed time out on some occurrence
             option = _from_plan(plan, carried, False)
-            if option["starts"] != options[0]["starts"] and len(options) <= FIXED_OPTIONS:
+            if option.starts != options[0].starts and len(options) <= FIXED_OPTIONS:
                 options.append(option)
         if len(options) < 2:
             # No fixed time fits every window: offer the pure objective (track A) as the alternative, if it differs.
             alternative = _from_plan(plan_series(problem, track=Track.A, carried_qp=carried), carried, True)
-            if alternative["starts"] != options[0]["starts"]:
+            if alternative.starts != options[0].starts:
                 options.append(alternative)
     if not options:
         raise UserError("No start in that window works for everyone's hard limits. Widen the window or pick another day.",
                         field="window_start")
     # Best first by the official objective (worst cumulative pain, then total); the rotation leads a series.
-    options = options[:1] + sorted(options[1:], key=lambda o: (o["max_cum_qp"], o["total_qp"])) if request.count > 1 else options
+    options = options[:1] + sorted(options[1:], key=lambda o: (o.max_cum_qp, o.total_qp)) if request.count > 1 else options
     options = options[:4]
     summary = ("Options are ranked by the largest pain anyone would carry, then the total; nobody is put in their night "
                "hours when some slot avoids it.")
-    fixed_options = [o for o in options if not o["rotating"]]
-    if options[0]["rotating"] and fixed_options:
-        best_fixed = min(o["max_cum_qp"] for o in fixed_options)
-        rotated = options[0]["max_cum_qp"]
+    fixed_options = [o for o in options if not o.rotating]
+    if options[0].rotating and fixed_options:
+        best_fixed = min(o.max_cum_qp for o in fixed_options)
+        rotated = options[0].max_cum_qp
         if best_fixed > rotated:
             summary += (f" The rotation keeps the worst cumulative pain at {rotated / 4:g} points, against {best_fixed / 4:g} "
                         f"at the best fixed time ({100 * (best_fixed - rotated) / best_fixed:.0f}% less).")
@@ -115,7 +115,7 @@ def propose(request: MeetingRequest, hours: Mapping[str, WorkingHours], ledger: 
         summary += " No other schedule of this series keeps the worst cumulative pain lower (checked exhaustively)."
     if carried:
         summary += " Pain already carried in this alliance counts."
-    return {"slots": options, "ledger_before": carried, "summary": summary, "track": "B"}
+    return MeetingProposal(tuple(options), carried, summary, "B")
 
 
 def pain_at(start: datetime, participant_ids: tuple[str, ...], hours: Mapping[str, WorkingHours], duration: int) -> dict[str, int]:

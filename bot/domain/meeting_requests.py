@@ -10,8 +10,9 @@ from datetime import date, datetime, time, timedelta
 
 import pytz
 
-from bot.domain.dates import DATE_EXAMPLES, check_not_past, parse_clock, parse_day
+from bot.domain.dates import check_not_past, date_examples, example_day, parse_clock, parse_day, trailing_date
 from bot.domain.errors import UserError
+from bot.domain.mentions import check_resolved, mentioned, without_mentions
 from bot.domain.meetings import DEFAULT_DURATION, MAX_DURATION, Recurrence, WorkingHours, check_series, series_days
 from bot.domain.recurrence import local_instant, parse_zone
 
@@ -32,8 +33,17 @@ def unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def add_example(today: date) -> str:
+    """A whole `/meeting add` command that works on the typist's today."""
+    return f"`/meeting add JSC review {example_day(today).isoformat()} 15:00 Europe/Zurich 60m`"
+
+
 def parse_add(text: str, today: date, zone: str | None, now: datetime) -> ExternalMeeting:
-    """Read `<title> <date> <time> [Area/City] [50m]`; the zone defaults to the typist's own."""
+    """Read `<title> <date> <time> [Area/City] [50m]`; the zone defaults to the typist's own.
+
+    The date is the longest readable end (up to four words) of what comes before the time; a date
+    that does not read whole is refused by name, and nothing is added.
+    """
     words = unescape(text).split()
     duration = DEFAULT_DURATION
     if words and (found := _DURATION.match(words[-1].lower())):
@@ -45,14 +55,17 @@ def parse_add(text: str, today: date, zone: str | None, now: datetime) -> Extern
         except ValueError as error:
             raise UserError(str(error)) from None
     if len(words) < 3:
-        raise UserError(f"Use `/meeting add <title> <date> <time> [Area/City] [50m]`, e.g. "
-                        f"`/meeting add JSC review 2026-12-01 15:00 Europe/Zurich 60m`. Dates: {DATE_EXAMPLES}.")
+        raise UserError(f"Use `/meeting add <title> <date> <time> [Area/City] [50m]`, e.g. {add_example(today)}. "
+                        f"Dates: {date_examples(today)}.")
     if zone is None:
         raise UserError("Your Slack profile has no time zone: add one (e.g. `Europe/Zurich`) after the time.")
     at = parse_clock(words.pop())
-    day_words = 3 if len(words) >= 4 and words[-3].lower() == "in" else 1
-    day = check_not_past(parse_day(" ".join(words[-day_words:]), today), today)
-    return check_external(" ".join(words[:-day_words]).strip().strip('"'), day, at, zone, duration, now)
+    try:
+        title, day = trailing_date(words, today)
+        check_not_past(day, today)
+    except UserError as problem:
+        raise UserError(f"{problem.message} Nothing was added; e.g. {add_example(today)}.") from None
+    return check_external(" ".join(title).strip().strip('"'), day, at, zone, duration, now)
 
 
 def check_external(title: str, day: date, at: time, zone: str, duration: int, now: datetime) -> ExternalMeeting:
@@ -97,7 +110,8 @@ def _int(text: str | None, field: str, what: str) -> int:
     try:
         return int((text or "").strip())
     except ValueError:
-        raise UserError(f"{what} must be a whole number.", field=field) from None
+        typed = (text or "").strip()[:20]
+        raise UserError(f"{what} must be a whole number" + (f", not `{typed}`." if typed else "."), field=field) from None
 
 
 def read_request(*, title: str | None, participant_ids: list[str], duration: str | None, day: str | None, window_start: str | None,
@@ -188,7 +202,6 @@ def read_zone(text: str | None) -> str:
 CADENCE_WORDS = {"weekly": Recurrence.WEEKLY, "biweekly": Recurrence.BIWEEKLY, "fortnightly": Recurrence.BIWEEKLY,
                  "monthly": Recurrence.MONTHLY, "quarterly": Recurrence.QUARTERLY}
 DEFAULT_LEAD_DAYS = 14
-_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 @dataclass(frozen=True)
@@ -225,22 +238,27 @@ class Cadence:
 
 
 def parse_cadence(text: str, today: date) -> tuple[str, Recurrence, date, int, tuple[str, ...]]:
-    """`<title> weekly|biweekly|monthly|quarterly <first date> [ahead <days>] [@people]`."""
-    people = tuple(dict.fromkeys(_MENTION.findall(text)))  # mentions arrive escaped: <@U123|name>
-    words = unescape(_MENTION.sub(" ", text)).split()
+    """`<title> weekly|biweekly|monthly|quarterly <first date> [ahead <days>] [@people]`; the first date is all that
+    follows the cadence word (`next friday`, `jan 13`) and must read whole."""
+    example = f"`/meeting cadence Joint steering committee quarterly {example_day(today).isoformat()}`"
+    check_resolved(unescape(text), example)
+    people = mentioned(text)  # mentions arrive escaped: <@U123|name>
+    words = unescape(without_mentions(text)).split()
     lead = DEFAULT_LEAD_DAYS
     if len(words) >= 2 and words[-2].lower() == "ahead":
         if not words[-1].isdigit() or not 1 <= int(words[-1]) <= 90:
-            raise UserError("`ahead` takes a number of days between 1 and 90, e.g. `ahead 14`.")
+            raise UserError(f"`ahead` takes a number of days between 1 and 90, e.g. `ahead 14`, not `ahead {words[-1][:20]}`.")
         lead = int(words[-1])
         words = words[:-2]
-    usage = ("Use `/meeting cadence <title> weekly|biweekly|monthly|quarterly <first date> [ahead 14] [@people]`, e.g. "
-             "`/meeting cadence Joint steering committee quarterly 2027-01-13`.")
-    if len(words) < 3 or words[-2].lower() not in CADENCE_WORDS:
-        raise UserError(usage)
-    first = check_not_past(parse_day(words[-1], today), today)
-    title = " ".join(words[:-2]).strip()[:150]
-    return title, CADENCE_WORDS[words[-2].lower()], first, lead, people
+    where = max((i for i, w in enumerate(words) if w.lower() in CADENCE_WORDS), default=0)
+    if not 0 < where < len(words) - 1:
+        raise UserError(f"Use `/meeting cadence <title> weekly|biweekly|monthly|quarterly <first date> [ahead 14] [@people]`, e.g. {example}.")
+    try:
+        first = check_not_past(parse_day(" ".join(words[where + 1:]), today), today)
+    except UserError as problem:
+        raise UserError(f"{problem.message} Nothing was set up; e.g. {example}.") from None
+    title = " ".join(words[:where]).strip()[:150]
+    return title, CADENCE_WORDS[words[where].lower()], first, lead, people
 
 
 def read_minutes(text: str | None) -> int:

@@ -6,10 +6,10 @@ series that crosses a DST change shows each person the right local time for each
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
 
 import pytz
 
@@ -74,6 +74,72 @@ class MeetingOccurrence:
         return self.starts_at + timedelta(minutes=self.duration_minutes)
 
 
+class MeetingStatus(StrEnum):
+    """Where a meeting is: proposed -> confirmed -> cancelled (one added with /meeting add starts confirmed)."""
+
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class MeetingSource(StrEnum):
+    """Where a meeting came from."""
+
+    PROPOSED = "proposed"  # /meeting propose: the planner's options, confirmed by the organiser
+    EXTERNAL = "external"  # /meeting add: set up in another calendar, reminded here
+    CADENCE = "cadence"  # proposed by the scheduler for a standing cadence
+
+
+class CalendarForm(StrEnum):
+    """How a confirmed series is written to calendars."""
+
+    EACH = "each"  # one event per occurrence
+    RRULE = "rrule"  # one recurring event (a series at one local wall-clock time)
+
+
+@dataclass(frozen=True)
+class ProposedSlot:
+    """One option of a proposal: its starts (UTC) and, per person, the pain (quarter-points) and worst
+    band of each occurrence."""
+
+    starts: tuple[datetime, ...]
+    pain_qp: Mapping[str, tuple[int, ...]]
+    bands: Mapping[str, tuple[str, ...]]
+    rotating: bool
+    max_cum_qp: int
+    total_qp: int
+
+    def pain_of(self, index: int) -> dict[str, int]:
+        """Each person's pain for occurrence `index`."""
+        return {user: pains[index] for user, pains in self.pain_qp.items() if index < len(pains)}
+
+    def total_pain(self) -> dict[str, int]:
+        """Each person's pain over every occurrence."""
+        return {user: sum(pains) for user, pains in self.pain_qp.items()}
+
+
+@dataclass(frozen=True)
+class MeetingProposal:
+    """What the planner proposed and what became of it: the options, the pain carried before, the
+    series whose ledger it counts in, the confirmed option with each occurrence's pain, and the
+    calendar form. Empty for a meeting added from outside (nothing was proposed)."""
+
+    slots: tuple[ProposedSlot, ...] = ()
+    ledger_before: Mapping[str, int] = field(default_factory=dict)
+    summary: str = ""
+    track: str = "B"
+    series: str | None = None
+    cadence: int | None = None
+    cadence_on: date | None = None
+    chosen: int | None = None
+    occurrence_pain: Mapping[int, Mapping[str, int]] = field(default_factory=dict)
+    calendar_form: CalendarForm | None = None
+
+    def series_key(self, meeting_id: int) -> str:
+        """The pain ledger this meeting counts in: its cadence's, else its own."""
+        return self.series or f"meeting:{meeting_id}"
+
+
 @dataclass(frozen=True)
 class Meeting:
     """A meeting or series as stored: who, what, and (once confirmed) when each occurrence is."""
@@ -86,8 +152,8 @@ class Meeting:
     participant_ids: tuple[str, ...]
     recurrence: Recurrence
     count: int
-    status: str  # proposed | confirmed | cancelled
-    source: str  # proposed | external | cadence
+    status: MeetingStatus
+    source: MeetingSource
     uid: str
     sequence: int = 0
     agenda: str = ""
@@ -96,7 +162,7 @@ class Meeting:
     zone: str = "UTC"
     occurrences: tuple[MeetingOccurrence, ...] = ()
     message_ts: str | None = None
-    proposal: dict[str, Any] = field(default_factory=dict)
+    proposal: MeetingProposal = field(default_factory=MeetingProposal)
 
 
 def new_uid() -> str:

@@ -1,14 +1,20 @@
 """Milestones and the payments that flow with them: reading commands, nudge times, totals, slips."""
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 
-from bot.domain.dates import DATE_EXAMPLES, check_not_past, parse_day
+from bot.domain.dates import (
+    check_not_past,
+    example_day,
+    shown,
+    trailing_date,
+)
 from bot.domain.errors import FormErrors, UserError
 from bot.domain.recurrence import local_instant
 
@@ -17,7 +23,7 @@ DEFAULT_OFFSETS = (30, 7, 1, 0)  # days before the due date; 0 is the day itself
 NUDGE_AT = time(9, 0)
 OVERDUE_EVERY = timedelta(weeks=1)
 MAX_AMOUNT = Decimal("1e15")
-ADD_EXAMPLE = "`/milestone add First patient dosed 2027-03-31 payment 25000000 USD in`"
+PAYMENT_EXAMPLE = "`payment 25000000 USD in`"
 # Active ISO 4217 codes (2024 list, without funds codes and precious metals).
 CURRENCIES = frozenset("""
 AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP
@@ -26,8 +32,9 @@ ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR 
 MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD
 SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND
 VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split())
-_ADD = re.compile(r"^(?P<name>.+?)\s+(?P<when>\S+(?:\s+\d{1,3}\s+(?:days?|weeks?))?)"
-                  r"(?:\s+payment\s+(?P<amount>\S+)\s+(?P<cur>\S+)\s+(?P<dir>\S+))?$", re.IGNORECASE)
+_DIGITS = re.compile(r"^(?:\d{1,3}(?:[,_]\d{3})+|\d+)(?:\.\d+)?$")  # "," and "_" only between thousands
+_SHORTHAND = re.compile(r"^[$€£¥]?(\d+(?:\.\d+)?)\s*(k|m|mm|mn|mio|bn|b)?$", re.IGNORECASE)
+_SCALE = {"k": 3, "m": 6, "mm": 6, "mn": 6, "mio": 6, "b": 9, "bn": 9}
 _WINDOW = re.compile(r"^(\d{1,3})\s*(m|mo|months?)$")
 
 
@@ -119,17 +126,28 @@ class Milestone:
         return self.is_open and self.due < today
 
 
+def _shorthand(text: str) -> str | None:
+    """`5m`, `$5M`, `2.5bn` written out in digits (for a suggestion, never applied)."""
+    match = _SHORTHAND.match(text.strip())
+    if not match or not (match.group(2) or text.strip()[:1] in "$€£¥"):
+        return None
+    amount = Decimal(match.group(1)).scaleb(_SCALE[(match.group(2) or "").lower()] if match.group(2) else 0)
+    return format_amount(amount).replace(",", "") if 0 < amount < MAX_AMOUNT else None
+
+
 def parse_amount(text: str) -> Decimal:
     """An exact amount: `25000000`, `25,000,000`, `1250000.50`; positive, at most 2 decimals."""
-    cleaned = text.strip().replace(",", "").replace("_", "")
-    try:
-        amount = Decimal(cleaned)
-    except InvalidOperation:
-        raise UserError(f"I could not read the amount `{text[:30]}`. Write digits, e.g. `25000000` or `1,250,000.50`.") from None
-    if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
-        raise UserError(f"The amount `{text[:30]}` must be a positive number, e.g. `25000000`.")
+    typed = text.strip()
+    if not _DIGITS.match(typed):
+        meant = _shorthand(typed)
+        hint = f" Did you mean `{meant}`?" if meant else ""
+        raise UserError(f"I could not read the amount `{shown(text)}`.{hint} Write the whole amount in digits (`,` only between "
+                        "thousands, `.` before cents) and the currency as its code after it, e.g. `25,000,000 EUR` or `1250000.50 USD`.")
+    amount = Decimal(typed.replace(",", "").replace("_", ""))
+    if amount <= 0 or amount >= MAX_AMOUNT:
+        raise UserError(f"The amount `{shown(text)}` must be a positive number below 10^15, e.g. `25000000`.")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise UserError(f"The amount `{text[:30]}` has more than 2 decimals.")
+        raise UserError(f"The amount `{shown(text)}` has more than 2 decimals.")
     return amount
 
 
@@ -137,7 +155,9 @@ def parse_currency(text: str) -> str:
     """An ISO 4217 currency code such as `USD`, `EUR` or `CHF`."""
     code = text.strip().upper()
     if code not in CURRENCIES:
-        raise UserError(f"`{text[:10]}` is not an ISO 4217 currency code. Use e.g. `USD`, `EUR`, `CHF`, `GBP` or `JPY`.")
+        meant = difflib.get_close_matches(code, CURRENCIES, 1, 0.8) if code.isalpha() else []
+        hint = f" Did you mean `{meant[0]}`?" if meant else ""
+        raise UserError(f"`{shown(text)}` is not an ISO 4217 currency code.{hint} Use e.g. `USD`, `EUR`, `CHF`, `GBP` or `JPY`.")
     return code
 
 
@@ -154,27 +174,55 @@ def parse_payment(amount: str, currency: str, direction: str) -> Payment:
     return Payment(parse_amount(amount), parse_currency(currency), parse_direction(direction))
 
 
-def parse_add(text: str, today: date) -> MilestoneDraft:
-    """`<name> <date> [payment <amount> <CUR> in|out]`; bad input says how to write it."""
-    match = _ADD.match(" ".join(text.split()))
-    if not match:
-        raise UserError(f"Write the name and then the date, e.g. {ADD_EXAMPLE}.")
-    name, when = match.group("name"), match.group("when")
+def add_example(today: date) -> str:
+    """A whole `/milestone add` command that works on the typist's today."""
+    return f"`/milestone add First patient dosed {example_day(today).isoformat()} {PAYMENT_EXAMPLE[1:-1]}`"
+
+
+def _payment_words(words: list[str], today: date) -> Payment:
+    """`<amount> <CUR> in|out` after the word `payment`; anything else is named back, and nothing is added."""
+    if len(words) == 3 and words[0].upper() in CURRENCIES and words[1].upper() not in CURRENCIES:
+        meant = _shorthand(words[1]) or words[1]
+        raise UserError(f"Write the amount before the currency: `payment {shown(meant)} {words[0].upper()} {shown(words[2])}`, "
+                        f"not `payment {shown(' '.join(words))}`. Nothing was added.")
+    if len(words) != 3:
+        raise UserError(f"I could not read the payment `payment {shown(' '.join(words))}`: write it as `payment <amount> <CUR> in|out`, "
+                        f"e.g. {PAYMENT_EXAMPLE}. Nothing was added; for example {add_example(today)}.")
     try:
-        due = check_not_past(parse_day(when, today), today)
+        return parse_payment(*words)
     except UserError as problem:
-        if re.search(r"\spayment\s", text, re.IGNORECASE):
-            raise UserError(f"Write the payment as `payment <amount> <CUR> in|out`, e.g. {ADD_EXAMPLE}.") from None
-        raise UserError(f"{problem.message} For example {ADD_EXAMPLE}.") from None
-    payment = parse_payment(match.group("amount"), match.group("cur"), match.group("dir")) if match.group("amount") else None
-    return check_draft(MilestoneDraft(name=name, due=due, payment=payment), today)
+        raise UserError(f"{problem.message} Nothing was added.") from None
+
+
+def parse_add(text: str, today: date) -> MilestoneDraft:
+    """`<name> <date> [payment <amount> <CUR> in|out]`: the date is the longest readable end of what comes before
+    the last `payment` (up to four words: `end of march 2027`); nothing half-read is added."""
+    words = text.split()
+    cut = max((i for i, w in enumerate(words) if w.lower() == "payment"), default=len(words))
+    if cut < len(words) and not _date_ends(words[:cut], today):
+        cut = len(words)  # "Upfront payment 2027-01-01": no payment clause after a date, so `payment` is part of the name
+    try:
+        name, due = trailing_date(words[:cut], today) if cut else ([], today)
+        check_not_past(due, today)
+    except UserError as problem:
+        raise UserError(f"{problem.message} Nothing was added; write the name and then the date, e.g. {add_example(today)}.") from None
+    payment = _payment_words(words[cut + 1:], today) if cut < len(words) else None
+    return check_draft(MilestoneDraft(name=" ".join(name), due=due, payment=payment), today)
+
+
+def _date_ends(words: list[str], today: date) -> bool:
+    """Whether `words` are a name followed by a readable date."""
+    try:
+        return bool(trailing_date(words, today)[0])
+    except UserError:
+        return False
 
 
 def check_draft(draft: MilestoneDraft, today: date) -> MilestoneDraft:
     """A name that fits, a date not in the past."""
     name = draft.name.strip()
     if not name:
-        raise UserError(f"Give the milestone a name, e.g. {ADD_EXAMPLE}.", field="name")
+        raise UserError(f"Give the milestone a name, e.g. {add_example(today)}.", field="name")
     if len(name) > NAME_MAX:
         raise UserError(f"Keep the name under {NAME_MAX} characters.", field="name")
     check_not_past(draft.due, today)
@@ -190,9 +238,9 @@ def check_form(name: str, kind: str | None, due: str | None, partner: str | None
     try:
         due_day = check_not_past(date.fromisoformat(due), today) if due else None
         if due_day is None:
-            errors["due"] = f"Pick a due date. Dates look like {DATE_EXAMPLES}."
+            errors["due"] = "Pick a due date."
     except (UserError, ValueError) as problem:
-        errors["due"] = getattr(problem, "message", f"Pick a date, e.g. {DATE_EXAMPLES}.")
+        errors["due"] = getattr(problem, "message", "Pick a due date.")
     if amount and amount.strip():
         for key, read in (("amount", lambda: parse_amount(amount)), ("currency", lambda: parse_currency(currency or "")),
                           ("direction", lambda: parse_direction(direction or ""))):
@@ -219,26 +267,15 @@ def parse_window(text: str) -> int | None:
     match = _WINDOW.match(word)
     if match and 0 < int(match.group(1)) <= 240:
         return int(match.group(1))
-    raise UserError("List the next months with `/milestone list 6m`, `/milestone list 24m` or `/milestone list all`.")
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it is shorter)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
+    raise UserError(f"I could not read `{shown(text)}` as a number of months. "
+                    "List the next months with `/milestone list 6m`, `/milestone list 24m` or `/milestone list all`.")
 
 
 def parse_ref(text: str) -> int:
     """`M-12`, `m12` or `12`."""
     match = re.match(r"^(?:m-?)?(\d{1,9})$", text.strip().lower())
     if not match:
-        raise UserError("Name the milestone by its id, e.g. `/milestone done M-12` (see `/milestone list`).")
+        raise UserError(f"`{shown(text)}` is not a milestone id. Name the milestone by its id, e.g. `/milestone done M-12` (see `/milestone list`).")
     return int(match.group(1))
 
 
@@ -247,7 +284,8 @@ def parse_offsets(text: str) -> tuple[int, ...]:
     try:
         days = sorted({int(word) for word in text.replace(",", " ").split()}, reverse=True)
     except ValueError:
-        raise UserError("Give the nudge days as numbers, e.g. `/milestone nudges 30 7 1 0` (0 is the due day).") from None
+        raise UserError(f"I could not read `{shown(text)}` as nudge days. Give them as numbers, e.g. `/milestone nudges 30 7 1 0` "
+                        "(0 is the due day).") from None
     if not days or days[-1] < 0 or days[0] > 365 or len(days) > 8:
         raise UserError("Give one to eight nudge days between 0 and 365, e.g. `/milestone nudges 30 7 1 0`.")
     return tuple(days)

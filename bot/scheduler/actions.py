@@ -14,7 +14,7 @@ from storage.db import Session
 from storage.due_work import ClaimedWork, cancel_prefix, enqueue
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 REMIND = "action_reminder"
 

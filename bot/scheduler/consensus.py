@@ -13,7 +13,7 @@ from storage.decisions import count_reminder, close_decision, load_decision
 from storage.due_work import ClaimedWork, enqueue
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 CLOSE, REMIND, REVIEW = "decision_close", "decision_reminder", "assumption_review"
 

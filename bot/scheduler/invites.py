@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from bot.domain.meetings import Meeting
+from bot.domain.meetings import Meeting, MeetingStatus
 from bot.scheduler.work import Failed, Outcome, Sender, Sent, backoff
 from bot.slack_edge.gateway import SlackCallError
 from bot.views import calendar
@@ -18,7 +18,7 @@ from storage.due_work import ClaimedWork, enqueue
 from storage.meetings import load_meeting
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def senders(services: Services) -> dict[str, Sender]:
         cancel = None if raw is None else tuple(int(i) for i in raw)
         if meeting is None:
             return Sent({"skipped": "meeting gone"})
-        if cancel is None and meeting.status == "cancelled":
+        if cancel is None and meeting.status is MeetingStatus.CANCELLED:
             return Sent({"skipped": "meeting cancelled since"})  # its cancellation is an invite of its own
         try:
             file_id = upload_invite(services, work.installation_id, meeting, str(work.payload["update"]), cancel)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from bot.domain.actions import ActionItem
 from bot.domain.meeting_plans import propose
 from bot.domain.meeting_requests import Cadence, MeetingRequest
-from bot.domain.meetings import Meeting, MeetingOccurrence, Reminder, new_uid, reminders_for
+from bot.domain.meetings import Meeting, MeetingOccurrence, MeetingSource, MeetingStatus, Reminder, new_uid, reminders_for
 from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sender, Sent
 from bot.views import meetings as views
@@ -31,7 +31,7 @@ from storage.meetings import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 REMIND, REVIEW, CADENCE = "meeting_reminder", "meeting_review", "meeting_cadence"
 
@@ -89,13 +89,12 @@ def post_proposal(services: Services, installation_id: int, channel_id: str, org
         return None
     if cadence is not None and organizer in hours:
         request = replace(request, zone=hours[organizer].tz)  # the cadence's day is the organiser's day
-    proposal = propose(request, hours, ledger, organizer)
-    proposal["series"] = series
+    proposal = replace(propose(request, hours, ledger, organizer), series=series)
     if cadence is not None:
-        proposal.update(cadence=cadence[0], cadence_on=cadence[1].isoformat())
+        proposal = replace(proposal, cadence=cadence[0], cadence_on=cadence[1])
     organizer_zone = hours[organizer].tz if organizer in hours else "UTC"
     meeting = Meeting(0, channel_id, organizer, request.title, request.duration_minutes, request.participant_ids, request.recurrence,
-                      request.count, "proposed", "cadence" if series else "proposed", new_uid(), 0, request.agenda, request.prereads,
+                      request.count, MeetingStatus.PROPOSED, MeetingSource.CADENCE if series else MeetingSource.PROPOSED, new_uid(), 0, request.agenda, request.prereads,
                       request.reminder_target, organizer_zone, proposal=proposal)
     with services.db.write() as session:
         meeting_id = create_meeting(session, installation_id, meeting, services.clock.now())
@@ -122,7 +121,7 @@ def senders(services: Services) -> dict[str, Sender]:
     def current(work: ClaimedWork) -> tuple[Meeting, MeetingOccurrence] | None:
         with services.db.read() as session:
             meeting = load_meeting(session, work.installation_id, int(work.payload["meeting"]))
-        if meeting is None or meeting.status != "confirmed":
+        if meeting is None or meeting.status is not MeetingStatus.CONFIRMED:
             return None
         found = [o for o in meeting.occurrences if o.index == work.payload["occurrence"]]
         # A cancelled or moved occurrence makes this piece of work moot.

@@ -20,7 +20,7 @@ from storage.due_work import ClaimedWork, cancel_prefix, enqueue
 from storage.milestones import load_milestone, nudge_offsets
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 NUDGE, OVERDUE = "milestone_nudge", "milestone_overdue"
 

@@ -153,7 +153,7 @@ class UpdateCoalescer:
                         continue  # a watch entry for a key that is pending again, or stale
                 else:
                     watched = False
-                if not watched:
+                if item is not None and not watched:
                     item.running = True
                     item.dirty = False
                     render = item.render

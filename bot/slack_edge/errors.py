@@ -5,13 +5,12 @@ import functools
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from bot.domain.errors import UserError
+from bot.domain.errors import FormErrors, UserError
+from bot.domain.mentions import as_typed
+from bot.services import Services, services_of
 from bot.slack_edge.gateway import SlackCallError
-
-if TYPE_CHECKING:
-    from bot.app import Services
 
 logger = logging.getLogger("bot.errors")
 T = TypeVar("T")
@@ -24,6 +23,19 @@ SLACK_ERROR_TEXT = {
     "expired_trigger_id": "Slack took too long to open the form. Please run the command again.",
     "missing_scope": "The app is missing a permission; ask your Slack admin to reinstall it from its manifest.",
 }
+
+
+ECHO_MAX = 2500  # characters of a refused command shown back (Slack allows 4000 in a command's text)
+
+
+def with_what_was_typed(message: str, body: Mapping[str, Any]) -> str:
+    """A refused slash command's message, then the command as typed, to fix and send again (nothing is kept of it)."""
+    command, typed = body.get("command"), body.get("text")
+    if not isinstance(command, str) or not isinstance(typed, str) or not typed.strip():
+        return message
+    # Slack's escaping (&amp; &lt; &gt;) stays: it is what shows the characters as typed.
+    again = as_typed(" ".join(typed.split())).replace("```", "'''")[:ECHO_MAX]  # a fence would end the block
+    return f"{message}\nWhat you typed, to fix and send again:\n```{command} {again}```"
 
 
 def where_to_answer(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
@@ -42,7 +54,7 @@ def error_handler(services: Services) -> Callable[..., None]:
 
     def handle(error: Exception, body: dict[str, Any], respond: Callable[..., Any] | None = None) -> None:
         if isinstance(error, UserError):
-            text = error.message
+            text = with_what_was_typed(error.message, body)
         elif isinstance(error, SlackCallError) and error.error in SLACK_ERROR_TEXT:
             logger.warning("slack refused %s: %s", error.method, error.error)
             text = SLACK_ERROR_TEXT[error.error]
@@ -97,12 +109,7 @@ def answer_errors(services: Services) -> Callable[[Callable[..., Any]], Callable
             try:
                 return listener(**kwargs)
             except Exception as error:
-                ack = kwargs.get("ack")
-                if ack is not None and getattr(ack, "response", None) is None:
-                    # It failed before acknowledging (a payload it could not read): answer Slack
-                    # now rather than leave it waiting out its 3 s; the person is told below.
-                    ack()
-                handle(error, kwargs.get("body") or {}, kwargs.get("respond"))
+                _answer_failure(handle, error, kwargs)
                 return None
 
         return guarded
@@ -110,10 +117,38 @@ def answer_errors(services: Services) -> Callable[[Callable[..., Any]], Callable
     return decorate
 
 
+def listener(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`answer_errors` for a module-level listener, which takes `context` and finds its services
+    there (`bot.services.services_of`): the listener can be registered, imported and tested alone."""
+
+    @functools.wraps(function)  # Bolt reads the wrapped signature to inject arguments
+    def guarded(**kwargs: Any) -> Any:
+        try:
+            return function(**kwargs)
+        except Exception as error:
+            _answer_failure(error_handler(services_of(kwargs["context"])), error, kwargs)
+            return None
+
+    return guarded
+
+
+def _answer_failure(handle: Callable[..., None], error: Exception, kwargs: dict[str, Any]) -> None:
+    ack = kwargs.get("ack")
+    if ack is not None and getattr(ack, "response", None) is None:
+        # It failed before acknowledging (a payload it could not read): answer Slack now rather
+        # than leave it waiting out its 3 s; the person is told below.
+        ack()
+    handle(error, kwargs.get("body") or {}, kwargs.get("respond"))
+
+
 def form_or_errors(ack: Callable[..., Any], block_id: str, read: Callable[[], T]) -> T | None:
-    """Read a submitted modal; a user error is acked back into the modal on `block_id` (None returned)."""
+    """Read a submitted modal; a user error is acked back into the modal (None returned): on its own
+    fields for `FormErrors`, else on `block_id`."""
     try:
         return read()
+    except FormErrors as problems:
+        ack(response_action="errors", errors=dict(problems.errors))
+        return None
     except UserError as problem:
         ack(response_action="errors", errors={block_id: problem.message})
         return None

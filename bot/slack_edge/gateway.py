@@ -68,7 +68,7 @@ class RetryPolicy:
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter for the given (1-based) failed attempt."""
         delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return delay * (0.75 + random.random() / 2)
+        return float(delay * (0.75 + random.random() / 2))
 
 
 def _is_connection_refused(error: BaseException) -> bool:
@@ -86,8 +86,10 @@ class SlackGateway:
         sleep: Callable[[float], None] = time.sleep,
         tokens: Callable[[int], str] | None = None,
         forget_token: Callable[[int], None] | None = None,
+        log: logging.Logger = logger,
     ) -> None:
         self.client = client
+        self._log = log  # a start-up check passes a silent one: its Failure is the one line
         self.policy = policy
         self._sleep = sleep
         # OAuth mode: the bot token of the installation bound to the current request or work item.
@@ -123,7 +125,7 @@ class SlackGateway:
                     if last:
                         raise SlackCallError(method, "ratelimited", "transient") from error
                     wait = float(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)) or 1)
-                    logger.warning("slack %s rate limited; retrying in %.1fs", method, wait)
+                    self._log.warning("slack %s rate limited; retrying in %.1fs", method, wait)
                     self._sleep(min(wait, self.policy.max_retry_after) + random.random() * 0.2)
                     continue
                 # Slack sometimes answers 200 with an empty or non-JSON body; what happened is unknown.
@@ -148,7 +150,7 @@ class SlackGateway:
                     raise DeliveryUncertain(method, type(error).__name__) from error
                 if last:
                     raise SlackCallError(method, type(error).__name__, "transient") from error
-                logger.warning("slack %s connection problem (%s); retrying", method, type(error).__name__)
+                self._log.warning("slack %s connection problem (%s); retrying", method, type(error).__name__)
                 self._sleep(self.policy.backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 

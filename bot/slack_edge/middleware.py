@@ -16,7 +16,7 @@ from storage.dedupe import remember_event
 from storage.installations import find_installation
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,16 @@ logger = logging.getLogger(__name__)
 # Which installation a workspace is changes only on install and uninstall; a burst of clicks from
 # one workspace should not read it from the database once per click.
 INSTALLATION_CACHE_SECONDS = 60.0
+
+
+def services_middleware(services: Services) -> Callable[..., Any]:
+    """Put the services in Bolt's context, where module-level listeners find them (`services_of`)."""
+
+    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        context["services"] = services
+        return next()
+
+    return middleware
 
 
 def installation_middleware(services: Services, clock: Callable[[], float] = time.monotonic) -> Callable[..., Any]:

@@ -25,6 +25,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.async_internals import send_async_response
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
@@ -65,7 +66,7 @@ class SocketModeConnection:
     def _run(self, coroutine: Any, timeout: float) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
 
-    async def _on_request(self, client: SocketModeClient, request: SocketModeRequest) -> None:
+    async def _on_request(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
         started = time.time()
         response = await self._loop.run_in_executor(self._dispatch, run_bolt_app, self.app, request)
         await send_async_response(client, request, response, started)
@@ -112,7 +113,7 @@ class SocketModeConnection:
     def close(self, timeout: float = 10.0) -> None:
         """Close the connection, let envelopes being handled finish, and stop the loop thread.
         Each step is bounded by `timeout`; a step that overruns is logged and the next one runs."""
-        for step in (lambda: self._run(self.client.close(), timeout),  # also closes its aiohttp session
+        for step in (lambda: self._run(self.client.close(), timeout),  # type: ignore[no-untyped-call]  # also closes its aiohttp session
                      lambda: self._dispatch.shutdown(wait=True),
                      lambda: self._run(_finish_tasks(), timeout)):
             try:
@@ -134,7 +135,7 @@ class _Client(SocketModeClient):
     async def connect(self) -> None:
         previous = self.current_session
         previous_was_open = previous is not None and not previous.closed and not self.stale
-        await super().connect()
+        await super().connect()  # type: ignore[no-untyped-call]  # slack_sdk leaves it unannotated
         if self.on_connected is not None and self.current_session is not previous and self.current_session is not None:
             self.on_connected(previous_was_open, previous is None)
 

@@ -1,23 +1,23 @@
 """Action items in Block Kit: the capture form, the item message with its buttons, lists and DMs."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
 from bot.domain.actions import MAX_TEXT, ActionItem
-from bot.domain.dates import DATE_EXAMPLES
-from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
+from bot.views.metadata import pack, unpack
 
 Message = tuple[str, list[dict[str, Any]]]
-VERSION = 1
 SNOOZE_ACTIONS = {Action.ACTION_SNOOZE_DAY: "1d", Action.ACTION_SNOOZE_WEEK: "1w"}
 HELP = (f"*{Command.ACTION}* keeps track of who does what by when.\n"
-        f"• `{Command.ACTION} Send the CMC data package @maria by 2026-12-01` — owners are the people you @-mention "
-        f"(you, if nobody); the date after `by` can be {DATE_EXAMPLES}\n"
+        f"• `{Command.ACTION} Send the CMC data package @maria by friday` — owners are the people you @-mention "
+        "(you, if nobody); the due date comes after the last `by`, read in your time zone: `tomorrow`, `friday`, "
+        "`next friday`, `in 2 weeks`, `jan 15`, `end of march` or `YYYY-MM-DD`. When the words after `by` look like a date "
+        "I cannot read (`by nxt friday`), nothing is created and I tell you why; `by` followed by anything else "
+        "(`reviewed by legal`) stays in the text\n"
         f"• `{Command.ACTION}` — a form with owners, a due date and notes; or *Create action item* in any message's ⋮ menu\n"
         f"• `{Command.ACTION} list` — this channel's open items; `{Command.ACTION} list mine` — yours everywhere\n"
         f"• `{Command.ACTION} done A-3` — mark an item done (or click *Done* on it)\n"
@@ -34,34 +34,23 @@ class ItemDraft:
 
     def encode(self) -> str:
         """Serialise for private_metadata (a permalink is well under Slack's 3000 characters)."""
-        return json.dumps({"v": VERSION, "channel_id": self.channel_id, "permalink": self.permalink}, separators=(",", ":"))
+        return pack(channel_id=self.channel_id, permalink=self.permalink)
 
     @classmethod
     def decode(cls, raw: str | None) -> ItemDraft:
         """Read it back; stale or foreign metadata is a user-facing error."""
-        try:
-            data = json.loads(raw or "")
-            if data.get("v") != VERSION or not isinstance(data.get("channel_id"), str):
-                raise ValueError("version")
-            return cls(data["channel_id"], data.get("permalink") or None)
-        except (ValueError, AttributeError, TypeError) as error:
-            raise UserError("This form is out of date. Close it and run `/action` again.") from error
+        data = unpack(raw, "This form is out of date. Close it and run `/action` again.", channel_id=str, permalink=(str, None))
+        return cls(data["channel_id"], data["permalink"] or None)
 
 
 def item_value(item_id: int) -> str:
     """What an item's buttons carry: a versioned reference to the item."""
-    return json.dumps({"v": VERSION, "item": item_id}, separators=(",", ":"))
+    return pack(item=item_id)
 
 
 def item_id_from(value: str | None) -> int:
     """Read a button value or modal metadata back; stale ones are a user-facing error."""
-    try:
-        data = json.loads(value or "")
-        if data.get("v") != VERSION:
-            raise ValueError("version")
-        return int(data["item"])
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise UserError("This button is out of date. Try `/action list` for fresh ones.") from error
+    return int(unpack(value, "This button is out of date. Try `/action list` for fresh ones.", item=int)["item"])
 
 
 def due_token(due: date) -> str:

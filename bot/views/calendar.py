@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import pytz
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
-from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence
+from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, Recurrence
 
 PRODID = "-//Alliance Bot//Meetings//EN"
 PREREAD_NOTE = "Pre-reads (read before the meeting; they will not be presented):"
@@ -78,7 +78,7 @@ def meeting_calendar(meeting: Meeting, now: datetime, *, names: Mapping[str, str
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "CANCEL" if cancel is not None else "REQUEST")
     text = description(meeting, channel_name)
-    rrule = meeting.proposal.get("calendar_form") == "rrule"
+    rrule = meeting.proposal.calendar_form is CalendarForm.RRULE
     if cancel is not None:
         for event in _cancellations(meeting, cancel, rrule, now, names, emails, text):
             calendar.add_component(event)
@@ -93,7 +93,7 @@ def meeting_calendar(meeting: Meeting, now: datetime, *, names: Mapping[str, str
     if rrule and meeting.occurrences:
         instants = [_original(o) for o in meeting.occurrences] + [o.starts_at for o in meeting.occurrences]
         calendar.subcomponents.insert(0, vtimezone(meeting.zone, min(instants), max(instants)))
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def vtimezone(zone: str, first: datetime, last: datetime) -> Timezone:

@@ -1,7 +1,6 @@
 """The decision message (proposal, per-partner tally, buttons) and the concern modal."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from datetime import datetime
@@ -10,7 +9,7 @@ from bot.domain.consensus import LABELS, MIN_ANONYMOUS_GROUP, Decision, Level, O
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
-from bot.views.metadata import ChannelRef
+from bot.views.metadata import ChannelRef, pack, unpack
 
 Message = tuple[str, list[dict[str, Any]]]
 VOTE_ACTIONS = {Level.SUPPORT: Action.VOTE_SUPPORT, Level.ACCEPT: Action.VOTE_ACCEPT,
@@ -37,18 +36,12 @@ def help_message() -> Message:
 
 def button_value(decision_id: int) -> str:
     """What a decision's buttons carry: a versioned reference to the decision."""
-    return json.dumps({"v": 1, "decision": decision_id}, separators=(",", ":"))
+    return pack(decision=decision_id)
 
 
 def decision_id_from(value: str | None) -> int:
     """Read a button value or modal metadata back; stale ones are a user-facing error."""
-    try:
-        data = json.loads(value or "")
-        if data.get("v") != 1:
-            raise ValueError("version")
-        return int(data["decision"])
-    except (ValueError, KeyError, TypeError, AttributeError, OverflowError) as error:
-        raise UserError("This button is out of date. Ask for a fresh decision message.") from error
+    return int(unpack(value, "This button is out of date. Ask for a fresh decision message.", decision=int)["decision"])
 
 
 def _counts(tally: PartnerTally) -> str:
@@ -86,7 +79,7 @@ def decision_message(decision: Decision, now: datetime) -> Message:
     out.append(bk.section(_tally_text(decision)))
     if decision.status == "open":
         out.append(bk.context(f"Not voted yet: {_waiting(decision)}"))
-        if verdict.outcome is Outcome.NO_CONSENSUS and not decision.anonymous:
+        if verdict.outcome is Outcome.NO_CONSENSUS and not decision.sealed:
             out.append(bk.section(":no_entry: Blocked: " + "; ".join(bk.escape(c) for c in verdict.blocking_concerns)[:2800]))
         buttons = [{"type": "button", "action_id": VOTE_ACTIONS[level], "text": bk.plain(LABELS[level], 75), "value": button_value(decision.id),
                     **({"style": "primary"} if level is Level.SUPPORT else {"style": "danger"} if level is Level.BLOCK else {})}
@@ -151,22 +144,24 @@ def not_voted_list(decision: Decision) -> Message:
 
 
 def _tally_text(decision: Decision) -> str:
-    """Counts per partner; in anonymous mode only what cannot single out a vote (see Decision.disclosed_by_partner)."""
-    tally = decision.tally()
+    """Counts per partner; in anonymous mode only what cannot single out a vote (see bot.domain.consensus.disclosure)."""
+    tally, shown = decision.tally(), decision.disclosure()
     lines = []
     if decision.anonymous:
         lines.append(":lock: *Anonymous voting*: no one, not even the log or an export, can tell who voted what. Votes are final.")
-    by_partner = decision.disclosed_by_partner()
     for group in tally.by_partner:
         name = bk.escape(group.partner) if group.partner else "Not mapped to a partner"
         deciders = sum(1 for _, p in decision.deciders if p == group.partner)
-        lines.append(f"*{name}* ({group.total}/{deciders} voted)" + (f": {_counts(group)}" if by_partner else ""))
-    if decision.anonymous and decision.status != "open":
-        lines.append(f"*All partners*: {_counts(tally.overall)}")
-        if not by_partner:
-            lines.append(f"_Counts per partner are not shown: a partner with fewer than {MIN_ANONYMOUS_GROUP} votes would reveal single votes._")
-    elif decision.anonymous:
+        lines.append(f"*{name}* ({group.total}/{deciders} voted)" + (f": {_counts(group)}" if shown.by_partner else ""))
+    if decision.sealed:
         lines.append("_The counts per level are shown when the decision closes, so no one can match a vote to the moment someone clicked._")
+    elif decision.anonymous:
+        if shown.levels:
+            lines.append(f"*All partners*: {_counts(tally.overall)}")
+        else:
+            lines.append(f"_Counts per level are not shown: fewer than {MIN_ANONYMOUS_GROUP} votes would reveal single votes._")
+        if shown.levels and not shown.by_partner:
+            lines.append(f"_Counts per partner are not shown: a partner with fewer than {MIN_ANONYMOUS_GROUP} votes would reveal single votes._")
     return "\n".join(lines) or "No votes yet."
 
 
@@ -205,16 +200,17 @@ def concern_modal(decision: Decision, level: Level) -> dict[str, Any]:
     label = "Which interest of yours is not addressed?" if required else "Your concern (optional)"
     blocks = [bk.section(f"*{LABELS[level]}* on: {bk.escape(decision.proposal[:500])}"),
               bk.text_input(Block.CONCERN, Action.CONCERN, label, optional=not required, multiline=True, max_length=2000)]
-    metadata = json.dumps({"v": 1, "decision": decision.id, "level": level.value}, separators=(",", ":"))
+    metadata = pack(decision=decision.id, level=level.value)
     return bk.modal(Callback.VOTE_CONCERN, LABELS[level], blocks, submit="Vote", private_metadata=metadata)
 
 
 def level_from_metadata(raw: str | None) -> Level:
     """The level a concern modal was opened for."""
+    stale = "This form is out of date. Vote again from the decision message."
     try:
-        return Level(json.loads(raw or "")["level"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise UserError("This form is out of date. Vote again from the decision message.") from error
+        return Level(unpack(raw, stale, level=str)["level"])
+    except ValueError as error:  # a level this release does not know
+        raise UserError(stale) from error
 
 
 def decision_list(decisions: list[Decision]) -> Message:

@@ -1,7 +1,10 @@
 """The decision export (`alliancebot export decisions`): every decision with its rounds, votes and governance load.
 
-Anonymous decisions are exported without any name next to a vote or a concern, and with counts
-per partner only where they cannot reveal a single vote (bot.domain.consensus.partner_counts_disclosed).
+Anonymous decisions are exported without any name next to a vote or a concern. While one is open,
+its current round shows only how many of each partner have voted: level counts, concerns and the
+governance load's concerns are withheld (`null`, or empty in CSV), so that two exports taken before
+and after someone's vote tell nothing of it. After the close, counts come out where they cannot
+reveal a single vote (bot.domain.consensus.disclosure; docs/anonymity.md).
 """
 from __future__ import annotations
 
@@ -12,12 +15,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, partner_counts_disclosed, tally
+from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, disclosure, sealed, tally
 
 CSV_COLUMNS = ("decision_id", "channel_id", "creator_id", "voting", "status", "outcome", "created_at", "closed_at", "cycle_time_hours",
-               "rounds", "round", "proposal", "round_started_at", "round_ended_at", *(f"votes_{level.value}" for level in Level),
-               "votes_by_partner", "concerns", "assumptions", "review_at", "load_votes", "load_vote_changes", "load_concerns",
-               "load_revisions", "load_reminders", "governance_load")
+               "rounds", "round", "proposal", "round_started_at", "round_ended_at", "voted", "voted_by_partner",
+               *(f"votes_{level.value}" for level in Level), "votes_by_partner", "concerns", "assumptions", "review_at",
+               "load_votes", "load_vote_changes", "load_concerns", "load_revisions", "load_reminders", "governance_load")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -27,19 +30,34 @@ def _iso(moment: datetime | None) -> str | None:
 def _round(decision: Decision, record: RoundRecord) -> dict[str, Any]:
     counted = tally(record.votes, decision.decider_ids, decision.partners,
                     decision.decider_ids if decision.anonymous else None)
+    shown = disclosure(counted, anonymous=decision.anonymous, running=record.span.ended_at is None)
     by_partner = None
-    if partner_counts_disclosed(counted, anonymous=decision.anonymous):
-        by_partner = {group.partner or "(no partner)": {level.value: group.count(level) for level in Level} for group in counted.by_partner}
+    if shown.by_partner:
+        by_partner = {_partner(group.partner): {level.value: group.count(level) for level in Level} for group in counted.by_partner}
     concerns = [{"level": v.level.value, "concern": v.concern, **({} if decision.anonymous else {"voter_id": v.voter_id})}
                 for v in sorted(record.votes, key=lambda v: (v.level is not Level.BLOCK, v.concern or "")) if v.concern]
     return {"round": record.span.number, "proposal": record.proposal, "started_at": _iso(record.span.started_at),
-            "ended_at": _iso(record.span.ended_at), "votes": {level.value: counted.overall.count(level) for level in Level},
-            "votes_by_partner": by_partner, "concerns": concerns}
+            "ended_at": _iso(record.span.ended_at),
+            "voted": {"total": counted.overall.total, "by_partner": {_partner(group.partner): group.total for group in counted.by_partner}},
+            "votes": {level.value: counted.overall.count(level) for level in Level} if shown.levels else None,
+            "votes_by_partner": by_partner, "concerns": concerns if shown.concerns else None}
+
+
+def _partner(name: str | None) -> str:
+    return name or "(no partner)"
+
+
+def _load(decision: Decision) -> dict[str, int | None]:
+    """The governance load; while an anonymous decision is open, without its concerns (and so without
+    the total): a count of concerns that grows right after someone votes says they did not Support."""
+    load = decision.load or GovernanceLoad()
+    hidden = sealed(decision.anonymous, running=decision.status == "open")
+    return {"votes": load.votes, "vote_changes": load.vote_changes, "concerns": None if hidden else load.concerns,
+            "revisions": load.revisions, "reminders": load.reminders, "total": None if hidden else load.total}
 
 
 def export_record(decision: Decision, rounds: Sequence[RoundRecord]) -> dict[str, Any]:
     """One decision as exported."""
-    load = decision.load or GovernanceLoad()
     created_at, closed_at = decision.created_at, decision.closed_at
     cycle = (closed_at - created_at).total_seconds() / 3600 if closed_at and created_at else None
     return {
@@ -48,9 +66,11 @@ def export_record(decision: Decision, rounds: Sequence[RoundRecord]) -> dict[str
         "outcome": decision.outcome.value if decision.outcome else None, "created_at": _iso(created_at), "closed_at": _iso(closed_at),
         "cycle_time_hours": round(cycle, 2) if cycle is not None else None, "rounds": [_round(decision, r) for r in rounds],
         "assumptions": list(decision.assumptions), "review_at": _iso(decision.review_at),
-        "governance_load": {"votes": load.votes, "vote_changes": load.vote_changes, "concerns": load.concerns,
-                            "revisions": load.revisions, "reminders": load.reminders, "total": load.total},
+        "governance_load": _load(decision),
     }
+
+
+WITHHELD = "(withheld: anonymous)"
 
 
 def to_json(records: Sequence[dict[str, Any]]) -> str:
@@ -67,13 +87,16 @@ def to_csv(records: Sequence[dict[str, Any]]) -> str:
         load = record["governance_load"]
         for r in record["rounds"]:
             partners = "; ".join(f"{name}: " + ", ".join(f"{level} {n}" for level, n in counts.items())
-                                 for name, counts in (r["votes_by_partner"] or {}).items()) if r["votes_by_partner"] is not None else "(withheld: anonymous)"
-            concerns = " | ".join((f"{c['voter_id']} " if "voter_id" in c else "") + f"{c['level']}: {c['concern']}" for c in r["concerns"])
+                                 for name, counts in (r["votes_by_partner"] or {}).items()) if r["votes_by_partner"] is not None else WITHHELD
+            concerns = WITHHELD if r["concerns"] is None else " | ".join(
+                (f"{c['voter_id']} " if "voter_id" in c else "") + f"{c['level']}: {c['concern']}" for c in r["concerns"])
             writer.writerow({
                 **{k: record[k] for k in ("decision_id", "channel_id", "creator_id", "voting", "status", "outcome", "created_at",
                                            "closed_at", "cycle_time_hours", "review_at")},
                 "rounds": len(record["rounds"]), "round": r["round"], "proposal": r["proposal"], "round_started_at": r["started_at"],
-                "round_ended_at": r["ended_at"], **{f"votes_{level}": n for level, n in r["votes"].items()},
+                "round_ended_at": r["ended_at"], "voted": r["voted"]["total"],
+                "voted_by_partner": "; ".join(f"{name}: {n}" for name, n in r["voted"]["by_partner"].items()),
+                **{f"votes_{level.value}": (r["votes"] or {}).get(level.value) for level in Level},
                 "votes_by_partner": partners, "concerns": concerns, "assumptions": " | ".join(record["assumptions"]),
                 **{f"load_{k}": load[k] for k in ("votes", "vote_changes", "concerns", "revisions", "reminders")},
                 "governance_load": load["total"],

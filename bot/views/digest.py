@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.domain.dates import local_today
-from bot.domain.digest import Digest, describe
+from bot.domain.digest import Digest, WaitingDecision, describe
 from bot.domain.recurrence import Rule
 from bot.views import blocks as bk
 from bot.views.ids import Command
@@ -31,6 +31,13 @@ def _when(epoch: float, fallback: str, pattern: str = "{date_short_pretty}") -> 
     return bk.date_token(epoch, pattern, fallback)
 
 
+def _not_voted(decision: WaitingDecision) -> str:
+    """Who has not voted: by name, or for an anonymous decision only how many (as its message shows it)."""
+    if decision.anonymous:
+        return f"{len(decision.not_voted)} of {decision.deciders} (anonymous)"
+    return bk.mention_list(list(decision.not_voted), 10)
+
+
 def sections(digest: Digest) -> list[Section]:
     """(title, item lines) of each non-empty section, in reading order."""
     today = local_today(digest.now, digest.zone)
@@ -41,7 +48,7 @@ def sections(digest: Digest) -> list[Section]:
             out.append((title, [line(item) for item in items]))
 
     add(":ballot_box_with_ballot: *Decisions waiting for votes*", digest.waiting,
-        lambda d: f"*{d.id}.* {bk.escape(bk.clip(d.proposal, 200))} — not voted: {bk.mention_list(list(d.not_voted), 10)}")
+        lambda d: f"*{d.id}.* {bk.escape(bk.clip(d.proposal, 200))} — not voted: {_not_voted(d)}")
     add(":white_check_mark: *Decided since the last digest*", digest.made,
         lambda d: f"*{d.id}.* {bk.escape(bk.clip(d.proposal, 200))} — *{d.outcome}*")
     add(":warning: *Action items overdue*", digest.overdue_actions,

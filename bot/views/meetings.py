@@ -1,19 +1,17 @@
 """Block Kit for meetings: the propose and prefs modals, the proposal, reminders, the review prompt and lists."""
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.errors import UserError
 from bot.domain.meeting_requests import Cadence
 from bot.domain.actions import ActionItem
-from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, Recurrence, WorkingHours, local_clock, pain_marker
+from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, MeetingStatus, ProposedSlot, Recurrence, WorkingHours, local_clock, pain_marker
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback
-from bot.views.metadata import ChannelRef
+from bot.views.metadata import ChannelRef, pack, unpack
 
 Message = tuple[str, list[dict[str, Any]]]
 RECURRENCE_LABELS = {Recurrence.NONE: "Does not repeat", Recurrence.WEEKLY: "Weekly", Recurrence.BIWEEKLY: "Every two weeks",
@@ -26,7 +24,9 @@ HELP = ("*`/meeting`* plans a meeting that is fair to every time zone.\n"
         "• `/meeting add <title> <date> <time> [Area/City] [50m]`: reminders and the review prompt for a meeting set up elsewhere\n"
         "• `/meeting list`: what is coming up in this channel\n"
         "• `/meeting cadence <title> weekly|biweekly|monthly|quarterly <first date> [ahead 14] [@people]`: I propose each next one ahead\n"
-        "• `/meeting cancel <id>[.<n>]`, `/meeting move <id>.<n> <date> <time>`: organisers only; everyone gets an updated invite")
+        "• `/meeting cancel <id>[.<n>]`, `/meeting move <id>.<n> <date> <time>`: organisers only; everyone gets an updated invite\n"
+        "Dates read as for `/action` (`friday`, `next friday`, `in 2 weeks`, `jan 15`, `YYYY-MM-DD`) in your time zone; "
+        "a date or person I cannot read is refused by name, never guessed")
 MAX_SHOWN = 12  # people listed per slot before "and N more"
 OTHER_OPTION_LINES = 2
 MAX_SECTIONS = 8  # per option; 4 options stay well inside a message's 50 blocks
@@ -43,18 +43,13 @@ class SlotRef:
 
     def encode(self) -> str:
         """Serialise for a button value."""
-        return json.dumps({"v": 1, "meeting": self.meeting_id, "slot": self.slot}, separators=(",", ":"))
+        return pack(meeting=self.meeting_id, slot=self.slot)
 
     @classmethod
     def decode(cls, raw: str | None) -> SlotRef:
         """Read it back; stale values are a user-facing error."""
-        try:
-            data = json.loads(raw or "")
-            if data.get("v") != 1:
-                raise ValueError("version")
-            return cls(int(data["meeting"]), int(data.get("slot", 0)))
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise UserError("This button is out of date. Run `/meeting list` for the current meetings.") from error
+        data = unpack(raw, "This button is out of date. Run `/meeting list` for the current meetings.", meeting=int, slot=(int, 0))
+        return cls(data["meeting"], data["slot"])
 
 
 def propose_modal(channel_id: str, members: Sequence[str], today: str) -> dict[str, Any]:
@@ -114,10 +109,9 @@ def _points(qp: int) -> str:
     return f"{qp / 4:g}"
 
 
-def _slot_lines(meeting: Meeting, slot: Mapping[str, Any], zones: Mapping[str, str]) -> list[str]:
+def _slot_lines(meeting: Meeting, slot: ProposedSlot, zones: Mapping[str, str]) -> list[str]:
     """Each occurrence of a slot with each person's local clock and pain marker."""
-    starts = [datetime.fromisoformat(s) for s in slot["starts"]]
-    pain, bands = slot.get("pain_qp") or {}, slot.get("bands") or {}
+    starts, pain, bands = slot.starts, slot.pain_qp, slot.bands
 
     def marker(user: str, k: int) -> str:
         if user in bands and k < len(bands[user]):
@@ -154,7 +148,7 @@ def _tally(votes: Mapping[str, bool]) -> str:
 
 def proposal_message(meeting: Meeting, zones: Mapping[str, str], votes: Mapping[int, Mapping[str, bool]]) -> Message:
     """The proposal: 2–4 slots with everyone's local time and pain, the fairness summary and the buttons."""
-    slots: list[dict[str, Any]] = list(meeting.proposal.get("slots") or [])
+    slots = meeting.proposal.slots
     series = meeting.count > 1
     blocks = [bk.header(f"Meeting proposal: {meeting.title}"),
               bk.context(f"Proposed by <@{meeting.organizer_id}> · {meeting.duration_minutes} min · "
@@ -163,9 +157,9 @@ def proposal_message(meeting: Meeting, zones: Mapping[str, str], votes: Mapping[
                          + " · times show in your own zone; pain: :large_green_circle: none :large_yellow_circle: mild "
                            ":large_orange_circle: early/late :red_circle: night")]
     for index, slot in enumerate(slots):
-        title = f"*Option {index + 1}*" + (" (a rotation)" if series and slot.get("rotating") else "")
-        summary = (f"worst {'cumulative ' if series or meeting.proposal.get('ledger_before') else ''}pain "
-                   f"{_points(int(slot.get('max_cum_qp', 0)))} points, total {_points(int(slot.get('total_qp', 0)))}")
+        title = f"*Option {index + 1}*" + (" (a rotation)" if series and slot.rotating else "")
+        summary = (f"worst {'cumulative ' if series or meeting.proposal.ledger_before else ''}pain "
+                   f"{_points(slot.max_cum_qp)} points, total {_points(slot.total_qp)}")
         lines = _slot_lines(meeting, slot, zones)
         if index > 0 and len(lines) > OTHER_OPTION_LINES:  # the first option in full, the others in brief
             lines = lines[:OTHER_OPTION_LINES] + [f"… and {len(lines) - OTHER_OPTION_LINES} more occurrences at this time"]
@@ -180,17 +174,17 @@ def proposal_message(meeting: Meeting, zones: Mapping[str, str], votes: Mapping[
              "value": SlotRef(meeting.id, index).encode()}]})
     if slots and series:
         blocks.append(bk.section(bk.clip(ledger_text(meeting, slots[0], zones), 3000)))
-    notes = str(meeting.proposal.get("summary") or "")
+    notes = meeting.proposal.summary
     if notes:
         blocks.append(bk.context(bk.escape(notes)))
     return f"Meeting proposal: {meeting.title}", blocks
 
 
-def ledger_text(meeting: Meeting, slot: Mapping[str, Any], zones: Mapping[str, str]) -> str:
+def ledger_text(meeting: Meeting, slot: ProposedSlot, zones: Mapping[str, str]) -> str:
     """The pain ledger of a series: what each person carried before, and after option 1."""
-    before: Mapping[str, int] = meeting.proposal.get("ledger_before") or {}  # type: ignore[assignment]
-    pain = slot.get("pain_qp") or {}
-    rows = sorted(((u, int(before.get(u, 0)), int(before.get(u, 0)) + sum(pain.get(u, []))) for u in meeting.participant_ids if u in zones),
+    before = meeting.proposal.ledger_before
+    pain = slot.pain_qp
+    rows = sorted(((u, int(before.get(u, 0)), int(before.get(u, 0)) + sum(pain.get(u, ()))) for u in meeting.participant_ids if u in zones),
                   key=lambda r: -r[2])
     lines = [f"<@{u}>: {_points(after)}" + (f" (carried {_points(was)} before)" if was else "") for u, was, after in rows[:MAX_SHOWN]]
     return "*Pain ledger after option 1* (pain points, highest first)\n" + "\n".join(lines)
@@ -198,16 +192,16 @@ def ledger_text(meeting: Meeting, slot: Mapping[str, Any], zones: Mapping[str, s
 
 def confirmed_message(meeting: Meeting, zones: Mapping[str, str]) -> Message:
     """The proposal once confirmed: the chosen times, for everyone in their own zone."""
-    chosen = int(meeting.proposal.get("chosen", 0))
-    slots = meeting.proposal.get("slots") or []
+    chosen = meeting.proposal.chosen or 0
+    slots = meeting.proposal.slots
     lines = []
     for occurrence in meeting.occurrences:
         mark = " ~cancelled~" if occurrence.cancelled else (" (moved)" if occurrence.original_starts_at else "")
         lines.append(f"{occurrence.index + 1}. {occurrence_token(occurrence)}{mark}")
-    if meeting.status == "cancelled" and not meeting.occurrences:
+    if meeting.status is MeetingStatus.CANCELLED and not meeting.occurrences:
         return f"Cancelled: {meeting.title}", [bk.header(f"Cancelled: {meeting.title}"),
                                                bk.section(f"<@{meeting.organizer_id}> withdrew this proposal.")]
-    state = "Cancelled" if meeting.status == "cancelled" else "Confirmed"
+    state = "Cancelled" if meeting.status is MeetingStatus.CANCELLED else "Confirmed"
     blocks = [bk.header(f"{state}: {meeting.title}"),
               bk.section(bk.clip(f"<@{meeting.organizer_id}> confirmed option {chosen + 1} · meeting `{meeting.id}` · "
                                  f"{meeting.duration_minutes} min\n" + "\n".join(lines), 3000))]
@@ -254,7 +248,7 @@ def review_prompt(meeting: Meeting, occurrence: MeetingOccurrence, captured: Seq
         blocks.append(bk.section(bk.clip("*Captured during the meeting*\n" + "\n".join(lines), 3000)))
     else:
         blocks.append(bk.context("Nothing captured yet during this meeting."))
-    value = json.dumps({"v": 1, "meeting": meeting.id, "occurrence": occurrence.index}, separators=(",", ":"))
+    value = pack(meeting=meeting.id, occurrence=occurrence.index)
     blocks.append({"type": "actions", "block_id": "meeting_review", "elements": [
         {"type": "button", "action_id": Action.MEETING_ADD_ACTION, "text": bk.plain("Add an action item", 75), "value": value},
         {"type": "button", "action_id": Action.MEETING_START_DECISION, "text": bk.plain("Start a consensus decision", 75), "value": value}]})
@@ -267,7 +261,7 @@ def meeting_list(meetings: Sequence[Meeting], now: datetime) -> Message:
         return "No upcoming meetings", [bk.section("No upcoming meetings in this channel. Propose one with `/meeting`.")]
     lines = []
     for meeting in meetings:
-        if meeting.status == "proposed":
+        if meeting.status is MeetingStatus.PROPOSED:
             lines.append(f"• `{meeting.id}` *{bk.escape(meeting.title)}*: proposed by <@{meeting.organizer_id}>, waiting for confirmation")
             continue
         upcoming = [o for o in meeting.occurrences if not o.cancelled and o.ends_at > now]

@@ -1,26 +1,26 @@
 """Milestone messages and forms: the add modal, the list with payment totals, nudges and their buttons."""
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.domain.errors import UserError
 from bot.domain.milestones import Direction, Kind, Milestone, PaymentState, format_amount, payment_totals
 from bot.domain.recurrence import local_instant
 from bot.domain.milestones import NUDGE_AT
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.home import HomeSection
-from bot.views.metadata import ChannelRef
+from bot.views.metadata import ChannelRef, pack, unpack
 
 Message = tuple[str, list[dict[str, Any]]]
 LIST_MAX = 40
 HELP = (f"*{Command.MILESTONE}* tracks the alliance's milestones and the payments that flow with them.\n"
         f"• `{Command.MILESTONE}` — a form: name, kind, due date, responsible partner, owner, payment\n"
         f"• `{Command.MILESTONE} add <name> <date> [payment <amount> <CUR> in|out]`, e.g. "
-        f"`{Command.MILESTONE} add First patient dosed 2027-03-31 payment 25000000 USD in`\n"
+        f"`{Command.MILESTONE} add First patient dosed end of march payment 25000000 USD in` — the date as for `/action` "
+        "(`friday`, `in 6 weeks`, `jan 15`, `YYYY-MM-DD`), the amount in digits (`25,000,000`) and an ISO currency code; "
+        "what I cannot read is refused, never guessed\n"
         f"• `{Command.MILESTONE} list [6m|24m|all]` — what is due (24 months unless you say), payments summed per currency\n"
         f"• `{Command.MILESTONE} done <id>` — mark achieved\n"
         f"• `{Command.MILESTONE} zone <Area/City>` — the alliance's time zone (nudges at 09:00 there; UTC until set)\n"
@@ -36,18 +36,12 @@ def help_message() -> Message:
 
 def button_value(milestone_id: int) -> str:
     """What a milestone's buttons and forms carry: a versioned reference."""
-    return json.dumps({"v": 1, "milestone": milestone_id}, separators=(",", ":"))
+    return pack(milestone=milestone_id)
 
 
 def milestone_id_from(value: str | None) -> int:
     """Read a button value or modal metadata back; stale ones are a user-facing error."""
-    try:
-        data = json.loads(value or "")
-        if data.get("v") != 1:
-            raise ValueError("version")
-        return int(data["milestone"])
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
-        raise UserError("This button is out of date. Run `/milestone list` for the current milestones.") from error
+    return int(unpack(value, "This button is out of date. Run `/milestone list` for the current milestones.", milestone=int)["milestone"])
 
 
 def day_token(day: date, zone: str) -> str:

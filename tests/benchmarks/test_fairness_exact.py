@@ -8,7 +8,9 @@ from benchmarks.fairness.generate import MIXES, SEASONS, city_people, instance, 
 from bot.domain.fairness import Track, plan_series
 from bot.domain.fairness.formats import read_instance
 from bot.domain.fairness.metrics import evaluate
-from bot.domain.fairness.solver import _cum_of, exact_counts, improve, prepare
+from bot.domain.fairness.exact import exact_counts
+from bot.domain.fairness.local_search import cum_of, improve
+from bot.domain.fairness.solver import prepare
 
 
 @pytest.mark.parametrize("mix", ["bbt", "sccsb", "sln", "odd"])
@@ -56,4 +58,4 @@ def test_the_exact_path_gives_up_on_its_work_budget_and_the_heuristic_stands() -
     assert exact_counts(base, sizes, vectors, [6], heuristic, budget=0) is None
     exact_result = exact_counts(base, sizes, vectors, [6], heuristic, budget=10**9)
     assert exact_result is not None and exact_result.optimal
-    assert _cum_of(base, exact_result.counts) == [24, 24, 24]
+    assert cum_of(base, exact_result.counts) == [24, 24, 24]

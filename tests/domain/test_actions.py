@@ -8,6 +8,7 @@ import pytz
 
 from bot.domain.actions import (
     ActionItem,
+    Capture,
     check_can_change,
     check_owners,
     check_text,
@@ -20,6 +21,7 @@ from bot.domain.actions import (
     snoozed_due,
     subcommand_of,
 )
+from bot.domain.dates import example_day
 from bot.domain.errors import UserError
 
 TODAY = date(2026, 11, 25)  # a Wednesday
@@ -49,7 +51,51 @@ def test_command_text_is_read_into_text_owners_and_due(raw: str, text: str, owne
 def test_unreadable_or_past_dates_are_refused_with_examples(raw: str) -> None:
     with pytest.raises(UserError) as refused:
         parse_capture(raw, "UME", TODAY)
-    assert "2026-12-01" in refused.value.message or "in the past" in refused.value.message
+    message = refused.value.message
+    assert "Nothing was created" in message
+    assert example_day(TODAY).isoformat() in message  # examples are computed from the typist's today
+    assert "2026-12-01" not in message
+
+
+@pytest.mark.parametrize(("raw", "unread"), [
+    ("Do something by someday-nonsense", "someday-nonsense"),
+    ("Send the slides by nxt friday", "nxt friday"),
+    ("Send the slides by tomorow", "tomorow"),
+    ("Send the slides by friday please", "friday please"),
+    ("Send the slides by next week", "next week"),
+    ("Send the slides by the end of the week", "the end of the week"),
+    ("Get sign-off by 3 partners", "3 partners"),
+    ("Send the slides by eow", "eow"),
+])
+def test_a_due_date_that_cannot_be_read_is_refused_by_name_and_nothing_is_created(raw: str, unread: str) -> None:
+    with pytest.raises(UserError) as refused:
+        parse_capture(raw, "UME", TODAY)
+    assert f"`{unread}`" in refused.value.message and "Nothing was created" in refused.value.message
+
+
+@pytest.mark.parametrize(("raw", "due"), [
+    ("Send the slides by jan 15", date(2027, 1, 15)),
+    ("Send the slides by the 15th of january", date(2027, 1, 15)),
+    ("Send the slides by the end of march", date(2027, 3, 31)),
+    ("Send the slides by end of december", date(2026, 12, 31)),
+    ("Send the slides by this friday", date(2026, 11, 27)),
+    ("Send the slides by in 2 months", date(2027, 1, 25)),
+])
+def test_more_ways_to_write_a_due_date(raw: str, due: date) -> None:
+    assert parse_capture(raw, "UME", TODAY) == Capture("Send the slides", ("UME",), due)
+
+
+@pytest.mark.parametrize("raw", ["Contract reviewed by legal", "Send the report by email", "Pick up by the CMC team",
+                                 "Fix it by this approach", "Check with in-house counsel by in-house counsel", "Split costs by month"])
+def test_by_in_ordinary_prose_stays_in_the_text(raw: str) -> None:
+    capture = parse_capture(raw, "UME", TODAY)
+    assert (capture.text, capture.due) == (raw, None)
+
+
+def test_a_misspelt_date_gets_a_suggestion_but_is_not_applied() -> None:
+    with pytest.raises(UserError) as refused:
+        parse_capture("Send the slides by nxt friday", "UME", TODAY)
+    assert "Did you mean `next friday` (Friday 2026-11-27)?" in refused.value.message
 
 
 @pytest.mark.parametrize("raw", ["Send it @nobody", "@ghost do the thing by friday"])

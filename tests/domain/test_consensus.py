@@ -176,3 +176,26 @@ def test_anonymous_votes_count_without_voters_and_ballots_say_who_voted() -> Non
     counted = tally(votes, ["a1", "a2", "b1"], ["Alpha", "Beta"], voted_ids=["a2", "b1"])
     assert (counted.overall.total, counted.not_voted) == (2, ("a1",))
     assert verdict(votes, ["a1", "a2", "b1"], ["Alpha", "Beta"], closed=True).blocking_concerns == ("IP",)
+
+
+MANY = tuple(f"{p}{i}" for p in "ab" for i in range(5))
+
+
+@given(st.lists(st.builds(v, st.sampled_from(MANY), st.sampled_from(list(Level))), unique_by=lambda x: x.voter_id),
+       st.booleans(), st.booleans())
+def test_what_an_anonymous_round_discloses_never_singles_out_a_vote(votes: list[Vote], anonymous: bool, running: bool) -> None:
+    from bot.domain.consensus import MIN_ANONYMOUS_GROUP, disclosure, sealed
+
+    counted = tally(votes, MANY, PARTNERS)
+    shown = disclosure(counted, anonymous=anonymous, running=running)
+    if not anonymous:
+        assert shown.levels and shown.by_partner and shown.concerns
+        return
+    assert sealed(anonymous, running=running) is running
+    if running:  # nothing of the levels while the round runs, whatever the counts
+        assert not (shown.levels or shown.by_partner or shown.concerns)
+        return
+    assert shown.concerns
+    assert shown.levels is (counted.overall.total == 0 or counted.overall.total >= MIN_ANONYMOUS_GROUP)
+    if shown.by_partner:
+        assert shown.levels and all(g.total == 0 or g.total >= MIN_ANONYMOUS_GROUP for g in counted.by_partner)

@@ -5,7 +5,16 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 
-from bot.domain.dates import When, check_not_past, local_today, parse_clock, parse_day, parse_when
+from bot.domain.dates import (
+    When,
+    check_not_past,
+    date_examples,
+    local_today,
+    looks_like_a_date,
+    parse_clock,
+    parse_day,
+    parse_when,
+)
 from bot.domain.errors import UserError
 
 SATURDAY = date(2026, 11, 28)
@@ -23,12 +32,22 @@ SATURDAY = date(2026, 11, 28)
     ("in 3 days", date(2026, 12, 1)),
     ("in 1 day", date(2026, 11, 29)),
     ("in  2   weeks", date(2026, 12, 12)),
+    ("this friday", date(2026, 12, 4)),
+    ("in 3 months", date(2027, 2, 28)),
+    ("dec 15", date(2026, 12, 15)),
+    ("15 Nov", date(2027, 11, 15)),  # without a year: the next such day
+    ("the 3rd of january", date(2027, 1, 3)),
+    ("January 3, 2028", date(2028, 1, 3)),
+    ("end of february", date(2027, 2, 28)),
+    ("end of nov", date(2026, 11, 30)),
+    ("eod", SATURDAY),
 ])
 def test_the_ways_people_write_a_day(typed: str, expected: date) -> None:
     assert parse_day(typed, SATURDAY) == expected
 
 
-@pytest.mark.parametrize("typed", ["2026-02-30", "next month", "soon", "", "12/01/2026", "in -2 days", "in 1000 days"])
+@pytest.mark.parametrize("typed", ["2026-02-30", "next month", "soon", "", "12/01/2026", "in -2 days", "in 1000 days", "feb 30",
+                                   "end of the world"])
 def test_an_unreadable_day_is_refused_with_examples(typed: str) -> None:
     with pytest.raises(UserError) as refused:
         parse_day(typed, SATURDAY)
@@ -72,3 +91,41 @@ def test_a_past_day_is_refused() -> None:
     assert check_not_past(SATURDAY, SATURDAY) == SATURDAY
     with pytest.raises(UserError, match="in the past"):
         check_not_past(date(2026, 11, 27), SATURDAY)
+
+
+def test_examples_are_computed_from_the_typists_today() -> None:
+    for today in (SATURDAY, date(2027, 1, 31), date(2028, 2, 29), date(2026, 12, 31)):
+        examples = date_examples(today)
+        shown = [part.split("`")[0] for part in examples.split("`")[1::2]]
+        assert len(shown) == 4 and all(parse_day(example, today) > today for example in shown), examples
+        with pytest.raises(UserError) as refused:
+            parse_day("nonsense", today)
+        assert examples in refused.value.message
+
+
+def test_a_misspelt_date_is_named_and_a_reading_suggested_not_applied() -> None:
+    with pytest.raises(UserError) as refused:
+        parse_day("nxt fryday", SATURDAY)
+    assert "`nxt fryday`" in refused.value.message and "Did you mean `next friday` (Friday 2026-12-04)?" in refused.value.message
+
+
+def test_numeric_dates_with_slashes_are_refused_as_ambiguous() -> None:
+    with pytest.raises(UserError, match="reads differently in different countries"):
+        parse_day("12/01", SATURDAY)
+
+
+@pytest.mark.parametrize(("text", "attempt"), [
+    ("friday", True), ("nxt friday", True), ("tomorow", True), ("someday-nonsense", True), ("3 partners", True),
+    ("the end of march", True), ("next week", True), ("in 2 weeks", True), ("q1", True), ("eod", True), ("this friday", True),
+    ("legal", False), ("email", False), ("the CMC team", False), ("this approach", False), ("in-house counsel", False),
+    ("end users", False), ("month", False), ("Monica", False), ("", False),
+])
+def test_what_counts_as_an_attempt_at_a_date(text: str, attempt: bool) -> None:
+    assert looks_like_a_date(text) is attempt
+
+
+def test_the_past_is_refused_with_examples_after_today() -> None:
+    with pytest.raises(UserError) as refused:
+        check_not_past(date(2026, 11, 1), SATURDAY)
+    assert "today is Saturday 28 November where you are" in refused.value.message
+    assert date_examples(SATURDAY) in refused.value.message

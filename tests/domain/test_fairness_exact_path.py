@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from bot.domain.fairness.solver import _cum_of, _official, exact_counts, improve, pareto
+from bot.domain.fairness.exact import exact_counts
+from bot.domain.fairness.local_search import cum_of, improve, official, pareto
 
 
 def brute(base: list[int], sizes: list[int], vector_lists: list[list[tuple[int, ...]]], multiplicity: list[int]) -> tuple[int, int]:
@@ -14,7 +15,7 @@ def brute(base: list[int], sizes: list[int], vector_lists: list[list[tuple[int, 
     best = None
     for combo in itertools.product(*stages):
         cum = [b + sum(v[c] for v in combo) for c, b in enumerate(base)]
-        value = _official(cum, sizes)
+        value = official(cum, sizes)
         best = value if best is None or value < best else best
     assert best is not None
     return best
@@ -35,16 +36,16 @@ def test_exact_counts_equal_brute_force(seed: int) -> None:
     assert exact is not None and exact.optimal
     counts = exact.counts
     assert [sum(c.values()) for c in counts] == multiplicity
-    assert _official(_cum_of(base, counts), sizes) == brute(base, sizes, vector_lists, multiplicity)
+    assert official(cum_of(base, counts), sizes) == brute(base, sizes, vector_lists, multiplicity)
 
 
 def test_neighbourhood_search_re_solves_a_few_occurrences_at_a_time_and_never_worsens() -> None:
-    from bot.domain.fairness.solver import neighbourhoods
+    from bot.domain.fairness.exact import neighbourhoods
 
     vectors = [[(0, 8), (8, 0)]]
     lopsided = [{(0, 8): 6, (8, 0): 0}]  # one person carries all six meetings
     better = neighbourhoods([0, 0], [1, 1], vectors, lopsided, budget=10**9, size=2)
-    assert _cum_of([0, 0], better) == [24, 24] and sum(better[0].values()) == 6
+    assert cum_of([0, 0], better) == [24, 24] and sum(better[0].values()) == 6
     # From a bad start on random groups: never worse, and every group keeps its number of occurrences.
     rng = random.Random(3)
     for _ in range(20):
@@ -56,4 +57,4 @@ def test_neighbourhood_search_re_solves_a_few_occurrences_at_a_time_and_never_wo
             start[g][v[-1]] = 2
         found = neighbourhoods([0, 0, 0], sizes, vector_lists, start, budget=10**9, size=4)
         assert [sum(c.values()) for c in found] == multiplicity
-        assert _official(_cum_of([0, 0, 0], found), sizes) <= _official(_cum_of([0, 0, 0], start), sizes)
+        assert official(cum_of([0, 0, 0], found), sizes) <= official(cum_of([0, 0, 0], start), sizes)

@@ -6,12 +6,12 @@ import random
 
 import pytest
 
-from bot.domain.fairness.solver import _cum_of, _official, _squeeze, improve, pareto
+from bot.domain.fairness.local_search import _squeeze, cum_of, improve, official, pareto
 
 
 def _brute(base, sizes, vector_lists, multiplicity):
     stages = [vectors for vectors, m in zip(vector_lists, multiplicity) for _ in range(m)]
-    return min(_official([b + sum(v[c] for v in combo) for c, b in enumerate(base)], sizes)
+    return min(official([b + sum(v[c] for v in combo) for c, b in enumerate(base)], sizes)
                for combo in itertools.product(*stages))
 
 
@@ -29,11 +29,11 @@ def test_squeeze_never_worse(seed: int) -> None:
     for g, m in enumerate(multiplicity):
         for _ in range(m):
             counts[g][rng.choice(vector_lists[g])] += 1
-    before = _official(_cum_of(base, counts), sizes)
-    cum, squeezed = _squeeze(_cum_of(base, counts), counts, vector_lists, sizes, 10**9)
+    before = official(cum_of(base, counts), sizes)
+    cum, squeezed = _squeeze(cum_of(base, counts), counts, vector_lists, sizes, 10**9)
     assert [sum(c.values()) for c in squeezed] == multiplicity
-    assert cum == _cum_of(base, squeezed)
-    assert _official(cum, sizes) <= before
+    assert cum == cum_of(base, squeezed)
+    assert official(cum, sizes) <= before
 
 
 def test_squeeze_reaches_known_optimum() -> None:
@@ -42,8 +42,8 @@ def test_squeeze_reaches_known_optimum() -> None:
     sizes = [1, 1, 1]
     vectors = [(12, 2, 2), (2, 12, 2), (2, 2, 12)]
     counts = [{vectors[0]: 6, vectors[1]: 0, vectors[2]: 0}]  # worst possible start: 72
-    cum, squeezed = _squeeze(_cum_of([0, 0, 0], counts), counts, [vectors], sizes, 10**9)
-    assert _official(cum, sizes) == _brute([0, 0, 0], sizes, [vectors], [6]) == (32, 96)
+    cum, squeezed = _squeeze(cum_of([0, 0, 0], counts), counts, [vectors], sizes, 10**9)
+    assert official(cum, sizes) == _brute([0, 0, 0], sizes, [vectors], [6]) == (32, 96)
     assert squeezed == [{vectors[0]: 2, vectors[1]: 2, vectors[2]: 2}]
 
 
@@ -56,6 +56,6 @@ def test_improve_with_squeeze_not_worse_than_without(seed: int) -> None:
                     for _ in range(rng.randint(1, 4))]
     multiplicity = [rng.randint(1, 6) for _ in vector_lists]
     base = [rng.choice([0, 4, 12]) for _ in range(classes)]
-    with_squeeze = _official(_cum_of(base, improve(base, sizes, vector_lists, multiplicity)), sizes)
-    without = _official(_cum_of(base, improve(base, sizes, vector_lists, multiplicity, budget=0)), sizes)
+    with_squeeze = official(cum_of(base, improve(base, sizes, vector_lists, multiplicity)), sizes)
+    without = official(cum_of(base, improve(base, sizes, vector_lists, multiplicity, budget=0)), sizes)
     assert with_squeeze <= without

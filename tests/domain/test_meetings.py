@@ -10,6 +10,8 @@ from bot.domain.meeting_requests import parse_add, read_hours, read_request
 from bot.domain.meetings import (
     Meeting,
     MeetingOccurrence,
+    MeetingSource,
+    MeetingStatus,
     Recurrence,
     Reminder,
     is_fixed_local_series,
@@ -101,7 +103,7 @@ def test_prefs_read_hours_days_and_limits() -> None:
 
 def _series(starts: list[datetime], recurrence: Recurrence, zone: str) -> Meeting:
     occurrences = tuple(MeetingOccurrence("JSC", s, 50, "C1", ("U1",), 1, k) for k, s in enumerate(starts))
-    return Meeting(1, "C1", "U1", "JSC", 50, ("U1",), recurrence, len(starts), "confirmed", "proposed", "x@y", zone=zone,
+    return Meeting(1, "C1", "U1", "JSC", 50, ("U1",), recurrence, len(starts), MeetingStatus.CONFIRMED, MeetingSource.PROPOSED, "x@y", zone=zone,
                    occurrences=occurrences)
 
 
@@ -133,3 +135,16 @@ def test_commands_arrive_escaped_and_mentions_name_the_people() -> None:
     assert (title, recurrence, first, lead, people) == ("JSC", Recurrence.QUARTERLY, date(2027, 1, 13), 10, ("U1", "W2"))
     with pytest.raises(UserError, match="quarterly"):
         parse_cadence("JSC sometimes 2027-01-13", TODAY)
+
+
+def test_add_and_cadence_read_whole_dates_and_refuse_what_they_cannot_read() -> None:
+    from bot.domain.meeting_requests import parse_cadence
+
+    assert parse_add("JSC review jan 15 15:00", TODAY, "UTC", NOW).starts_at == datetime(2027, 1, 15, 15, 0, tzinfo=timezone.utc)
+    assert parse_cadence("JSC quarterly next friday", TODAY)[2] == date(2026, 12, 4)
+    with pytest.raises(UserError, match="`nxt friday`. Did you mean `next friday`"):
+        parse_add("JSC review nxt friday 15:00", TODAY, "UTC", NOW)
+    with pytest.raises(UserError, match="`someday-nonsense`"):
+        parse_cadence("JSC quarterly someday-nonsense", TODAY)
+    with pytest.raises(UserError, match="do not know @ghost"):
+        parse_cadence("JSC quarterly 2027-01-13 @ghost", TODAY)

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 
+from bot.domain.dates import add_months
 from bot.domain.errors import FormErrors, UserError
 from bot.domain.milestones import (
     Direction,
     Kind,
     Milestone,
     Payment,
-    add_months,
     check_form,
     nudge_times,
     parse_add,
@@ -90,3 +90,28 @@ def test_payments_are_summed_per_currency_and_direction() -> None:
     totals = payment_totals([m(1, "0.10", "USD", Direction.IN), m(2, "0.20", "USD", Direction.IN), m(3, "5", "USD", Direction.OUT),
                              m(4, "7", "EUR", Direction.IN)])
     assert totals == {("EUR", Direction.IN): Decimal("7"), ("USD", Direction.IN): Decimal("0.30"), ("USD", Direction.OUT): Decimal("5")}
+
+
+@pytest.mark.parametrize(("payment", "named", "meant"), [
+    ("payment $5M USD in", "`$5M`", "Did you mean `5000000`?"),
+    ("payment 5m EUR in", "`5m`", "Did you mean `5000000`?"),
+    ("payment 5,5 EUR in", "`5,5`", "`,` only between thousands"),
+    ("payment EUR 5m in", "`payment EUR 5m in`", "`payment 5000000 EUR in`"),
+    ("payment 5000000 EURO in", "`EURO`", "Did you mean `EUR`?"),
+    ("payment 5000000 EUR", "`payment 5000000 EUR`", "payment <amount> <CUR> in|out"),
+])
+def test_an_unreadable_payment_is_refused_by_name_with_what_was_probably_meant(payment: str, named: str, meant: str) -> None:
+    with pytest.raises(UserError) as refused:
+        parse_add(f"Upfront 2027-01-01 {payment}", TODAY)
+    assert named in refused.value.message and meant in refused.value.message and "Nothing was added" in refused.value.message
+
+
+def test_the_date_is_the_longest_readable_end_and_a_misspelt_start_is_refused() -> None:
+    assert parse_add("First patient dosed next friday payment 5,000,000 EUR in", TODAY).due == date(2026, 12, 4)
+    assert parse_add("BLA submission end of march 2027", TODAY).name == "BLA submission"
+    assert parse_add("Upfront payment 2027-01-01", TODAY).name == "Upfront payment"  # no payment clause after the date
+    with pytest.raises(UserError, match="could not read the date `nxt friday`. Did you mean `next friday`"):
+        parse_add("First patient dosed nxt friday", TODAY)
+    with pytest.raises(UserError) as refused:
+        parse_add("First patient dosed someday", TODAY)
+    assert "`someday`" in refused.value.message and "2026-12-29" in refused.value.message  # the example is a month after today

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 import pytest
 from slack_bolt import App
 
-from bot.app import LISTENER_THREADS, Services, build_app, build_services
+from bot.app import LISTENER_THREADS, build_app, build_services
+from bot.services import Services
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.http_server import bind, make_http_server, stop_waitress
 from bot.settings import load_settings

@@ -8,6 +8,7 @@ import pytz
 from sqlalchemy import update
 
 from bot.clock import FixedClock
+from bot.domain.dates import example_day
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
@@ -111,7 +112,8 @@ def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: R
                          ("Send the deck <@UGHOST|ghost> by friday", "cannot find <@UGHOST>")):
         maria.run("/action", text, channel=CHANNEL)
         eventually(lambda: answer in ephemeral_text(bot, "UMARIA"), what=f"the refusal of {text!r}")
-    assert "2026-12-01" in ephemeral_text(bot, "UMARIA")  # errors show examples
+    # Errors show examples computed from Maria's own today in New York, never a fixed date.
+    assert example_day(datetime.now(pytz.timezone(NY)).date()).isoformat() in ephemeral_text(bot, "UMARIA")
     assert items(bot) == [] and item_messages(bot) == []
 
     # A channel the bot is not in: Maria is told how to fix it, and no item is left behind.

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytz
 
 from bot.clock import FixedClock
+from bot.domain.meetings import CalendarForm
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.views.ids import Callback
@@ -156,7 +157,7 @@ def test_propose_vote_confirm_then_the_invite_reminders_and_review_prompt(bot2: 
     maria.click("Confirm 2", channel=CHANNEL)
     [data] = eventually(lambda: invites(bot), what="the invite")
     meeting = stored(bot)
-    chosen = [datetime.fromisoformat(s) for s in meeting.proposal["slots"][1]["starts"]]
+    chosen = list(meeting.proposal.slots[1].starts)
     assert [o.starts_at for o in meeting.occurrences] == chosen
     expected = {f"0-{meeting.uid}": chosen}
     assert icalendar_instants(data) == expected == vobject_instants(data)
@@ -166,7 +167,7 @@ def test_propose_vote_confirm_then_the_invite_reminders_and_review_prompt(bot2: 
 
     with bot.services.db.read() as session:
         ledger = pain_ledger(session, bot.services.default_installation_id, CHANNEL)
-    assert ledger == {u: sum(v) for u, v in meeting.proposal["slots"][1]["pain_qp"].items()}
+    assert ledger == meeting.proposal.slots[1].total_pain()
 
     start = chosen[0]
     before = len(bot.slack.messages(CHANNEL))
@@ -215,8 +216,8 @@ def test_a_series_rotates_and_a_move_or_cancel_issues_an_updated_invite(bot2: Ru
     # The ledger carries what the series now costs: the moved occurrence at its new time, the cancelled one not at all.
     from storage.meetings import pain_ledger
 
-    pains = stored(bot).proposal["occurrence_pain"]
-    assert pains["2"] == {} and set(pains["1"]) == {"UMARIA", "ULEE", "UKENJI"}
+    pains = stored(bot).proposal.occurrence_pain
+    assert pains[2] == {} and set(pains[1]) == {"UMARIA", "ULEE", "UKENJI"}
     with bot.services.db.read() as session:
         ledger = pain_ledger(session, bot.services.default_installation_id, CHANNEL)
     assert ledger == {u: sum(p.get(u, 0) for p in pains.values()) for u in ("UMARIA", "ULEE", "UKENJI")}
@@ -248,7 +249,7 @@ def test_a_cadence_is_proposed_ahead_by_the_scheduler_from_the_series_ledger(bot
     assert len(proposals) == 1
     meeting = stored(bot)
     assert meeting.participant_ids == ("UMARIA", "ULEE", "UKENJI")
-    start = datetime.fromisoformat(meeting.proposal["slots"][0]["starts"][0])
+    start = meeting.proposal.slots[0].starts[0]
     assert start.astimezone(pytz.timezone("America/New_York")).date() == first  # on the organiser's day
     with bot.services.db.read() as session:
         cadence = load_cadence(session, bot.services.default_installation_id, 1)
@@ -259,7 +260,7 @@ def test_a_cadence_is_proposed_ahead_by_the_scheduler_from_the_series_ledger(bot
     eventually(lambda: invites(bot), what="the invite")
     with bot.services.db.read() as session:
         series = pain_ledger(session, bot.services.default_installation_id, CHANNEL, "cadence:1")
-    assert series == {u: sum(v) for u, v in meeting.proposal["slots"][0]["pain_qp"].items()}
+    assert series == meeting.proposal.slots[0].total_pain()
 
 
 def test_a_fixed_time_series_is_one_rule_and_a_moved_occurrence_an_override(bot2: RunningBot) -> None:
@@ -276,7 +277,7 @@ def test_a_fixed_time_series_is_one_rule_and_a_moved_occurrence_an_override(bot2
     [data] = eventually(lambda: invites(bot), what="the invite")
     meeting = stored(bot)
     starts = [o.starts_at for o in meeting.occurrences]
-    assert meeting.proposal["calendar_form"] == "rrule" and b"RRULE:FREQ=WEEKLY;COUNT=3" in data and b"TZID=America/New_York" in data
+    assert meeting.proposal.calendar_form is CalendarForm.RRULE and b"RRULE:FREQ=WEEKLY;COUNT=3" in data and b"TZID=America/New_York" in data
     assert icalendar_instants(data) == {meeting.uid: starts} == vobject_instants(data)
 
     moved_to = starts[2] + timedelta(days=1)

@@ -168,6 +168,8 @@ def test_done_and_snooze_stop_the_nudges(alliance: RunningBot) -> None:
     maria = bot.person("UMARIA")
     due = bot.services.clock.now().date() + timedelta(days=40)
     maria.run("/milestone", f"add Option exercise {due.isoformat()}", channel=CHANNEL)
+    # Commands run on a pool of listener threads: wait for the first to be stored, so it is M-1.
+    eventually(lambda: len(milestones(bot)) == 1, what="the first milestone")
     maria.run("/milestone", f"add Royalty audit {due.isoformat()}", channel=CHANNEL)
     eventually(lambda: len(milestones(bot)) == 2, what="two milestones")
     first_nudge = min(r.due_at for r in pending(bot))
@@ -177,8 +179,9 @@ def test_done_and_snooze_stop_the_nudges(alliance: RunningBot) -> None:
     royalty = next(m for m in channel_has(bot, "Due in 30 days") if "Royalty audit" in str(m.text) + str(m.blocks))
     maria.click("Snooze nudges", channel=CHANNEL, message_ts=royalty.ts)
     eventually(lambda: private(bot, "UMARIA", "snoozed"), what="the snooze")
-    maria.run("/milestone", "done M-1", channel=CHANNEL)
-    eventually(lambda: channel_has(bot, "marked *M-1*"), what="done")
+    option = next(m.ref for m in milestones(bot) if m.name == "Option exercise")
+    maria.run("/milestone", f"done {option}", channel=CHANNEL)
+    eventually(lambda: channel_has(bot, f"marked *{option}*"), what="done")
     assert pending(bot) == []
 
 

@@ -15,7 +15,8 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
-from bot.app import Services, build_app, build_services
+from bot.app import build_app, build_services
+from bot.services import Services
 from bot.clock import SystemClock
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge

@@ -10,7 +10,7 @@ import vobject
 from dateutil.rrule import rrulestr
 from icalendar import Calendar
 
-from bot.domain.meetings import Meeting, MeetingOccurrence, Recurrence, series_days
+from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, MeetingSource, MeetingStatus, Recurrence, series_days
 from bot.domain.recurrence import local_instant
 from bot.views.calendar import meeting_calendar
 
@@ -22,9 +22,9 @@ def meeting(starts: list[datetime], *, form: str, recurrence: Recurrence = Recur
     moved = moved or {}
     occurrences = tuple(MeetingOccurrence("JSC", moved.get(k, s), 50, "C1", ("UMARIA", "UKENJI"), 7, k, k in cancelled,
                                           s if k in moved else None) for k, s in enumerate(starts))
-    return Meeting(7, "C1", "UMARIA", "JSC", 50, ("UMARIA", "UKENJI"), recurrence, len(starts), "confirmed", "proposed",
+    return Meeting(7, "C1", "UMARIA", "JSC", 50, ("UMARIA", "UKENJI"), recurrence, len(starts), MeetingStatus.CONFIRMED, MeetingSource.PROPOSED,
                    "abc123@alliancebot", sequence, "1. Budget\n2. Timeline", ("https://docs.example/plan",), zone="America/New_York",
-                   occurrences=occurrences, proposal={"calendar_form": form})
+                   occurrences=occurrences, proposal=MeetingProposal(calendar_form=CalendarForm(form)))
 
 
 def icalendar_instants(data: bytes) -> dict[str, list[datetime]]:
@@ -132,7 +132,7 @@ def test_any_fixed_series_reads_back_instant_by_instant_in_both_parsers(zone: st
     starts = [local_instant(d, at, zone) for d in days]
     series = Meeting(**{**meeting(starts, form="rrule", recurrence=recurrence).__dict__, "zone": zone})
     if not is_fixed_local_series(series):  # a DST gap moved one start, or a month lacks the day: one event each
-        series = Meeting(**{**series.__dict__, "proposal": {"calendar_form": "each"}})
+        series = Meeting(**{**series.__dict__, "proposal": MeetingProposal(calendar_form=CalendarForm.EACH)})
     data = meeting_calendar(series, NOW)
     found = icalendar_instants(data)
     assert sorted(i for v in found.values() for i in v) == starts

@@ -26,15 +26,27 @@ def test_open_anonymous_decisions_show_who_may_still_vote_only_as_a_count() -> N
     assert "(2/4 voted)" in shown  # how far each partner has got is fine to show
 
 
-@pytest.mark.parametrize(("per_partner", "by_partner"), [(1, False), (2, False), (3, True)])
-def test_counts_per_partner_only_when_no_single_vote_can_be_deduced(per_partner: int, by_partner: bool) -> None:
+@pytest.mark.parametrize(("per_partner", "overall", "by_partner"), [(1, False, False), (2, True, False), (3, True, True)])
+def test_counts_only_when_no_single_vote_can_be_deduced(per_partner: int, overall: bool, by_partner: bool) -> None:
     d = anonymous("closed", per_partner)
     text, blocks = views.decision_message(d, T0)
     check_message(text, blocks)
     shown = str(blocks)
-    assert "*All partners*: Support 2" in shown
+    assert ("*All partners*: Support 2" in shown) is overall  # two votes in all would be told one by one
+    assert ("fewer than 3 votes would reveal single votes" in shown) is not (overall and by_partner)
     assert (f"*Beta* ({per_partner}/4 voted): Support 1" in shown) is by_partner
-    assert d.disclosed_by_partner() is by_partner
+    assert (d.disclosure().levels, d.disclosure().by_partner) == (overall, by_partner)
+
+
+@pytest.mark.parametrize("level", list(Level))
+def test_an_open_anonymous_message_is_the_same_whatever_the_last_vote_was(level: Level) -> None:
+    # The message changes right after a vote; only its participation may change with it.
+    before = anonymous(per_partner=2)
+    reference = dataclasses.replace(before, votes=(*before.votes, Vote(ANONYMOUS, "Beta", Level.SUPPORT)),
+                                    ballots=(*before.ballots, "U7"))
+    voted = dataclasses.replace(reference, votes=(*before.votes, Vote(ANONYMOUS, "Beta", level, "a concern" if level is not Level.SUPPORT else None)))
+    assert views.decision_message(voted, T0) == views.decision_message(reference, T0)
+    assert views.decision_message(voted, T0) != views.decision_message(before, T0)  # the participation did change
 
 
 def test_the_log_shows_the_governance_load() -> None:

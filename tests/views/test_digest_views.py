@@ -26,3 +26,11 @@ def test_long_sections_are_cut_with_a_count_and_short_ones_kept() -> None:
 def test_an_empty_digest_says_so_and_leaves_sections_out() -> None:
     text, blocks = digest_message(Digest("C", NOW, "UTC"))
     assert "nothing new" in text and "Milestones" not in str(blocks)
+
+
+def test_an_anonymous_decision_shows_how_many_have_not_voted_not_who() -> None:
+    waiting = (WaitingDecision(1, "Named", ("U1", "U2"), deciders=3), WaitingDecision(2, "Secret", ("U3", "U4"), anonymous=True, deciders=5))
+    text, blocks = digest_message(Digest("C", NOW, "UTC", waiting=waiting))
+    check_message(text, blocks)
+    rendered = str(blocks)
+    assert "<@U1>" in rendered and "<@U3>" not in rendered and "not voted: 2 of 5 (anonymous)" in rendered

@@ -5,7 +5,7 @@ from datetime import date, time
 
 from bot.domain.meeting_plans import propose
 from bot.domain.meeting_requests import MeetingRequest
-from bot.domain.meetings import Meeting, Recurrence, WorkingHours
+from bot.domain.meetings import Meeting, MeetingSource, MeetingStatus, Recurrence, WorkingHours
 from bot.slack_edge.blockkit import check_message
 from bot.views.meetings import proposal_message
 
@@ -18,7 +18,7 @@ def test_a_60_person_26_week_proposal_is_a_valid_message_with_the_first_option_i
     hours = {u: WorkingHours(u, ZONES[i % len(ZONES)]) for i, u in enumerate(people)}
     request = MeetingRequest("JSC", people, 50, date(2027, 3, 3), time(0), 1440, Recurrence.WEEKLY, 26)
     proposal = propose(request, hours, {}, people[0])
-    meeting = Meeting(1, "C1", people[0], "JSC", 50, people, Recurrence.WEEKLY, 26, "proposed", "proposed", "u@x", proposal=proposal)
+    meeting = Meeting(1, "C1", people[0], "JSC", 50, people, Recurrence.WEEKLY, 26, MeetingStatus.PROPOSED, MeetingSource.PROPOSED, "u@x", proposal=proposal)
     text, blocks = proposal_message(meeting, {u: h.tz for u, h in hours.items()}, {0: {people[1]: True, people[2]: False}})
     check_message(text, blocks)
     shown = str(blocks)
@@ -46,7 +46,7 @@ def test_the_review_prompt_lists_what_was_captured_and_offers_both_next_steps() 
 
     start = datetime(2027, 1, 5, 14, tzinfo=timezone.utc)
     occurrence = MeetingOccurrence("JSC <Q1>", start, 50, "C1", ("U1", "U2"), meeting_id=1)
-    meeting = Meeting(1, "C1", "U1", "JSC <Q1>", 50, ("U1", "U2"), Recurrence.NONE, 1, "confirmed", "proposed", "u@x",
+    meeting = Meeting(1, "C1", "U1", "JSC <Q1>", 50, ("U1", "U2"), Recurrence.NONE, 1, MeetingStatus.CONFIRMED, MeetingSource.PROPOSED, "u@x",
                       occurrences=(occurrence,))
     items = [ActionItem(k, f"A-{k}", "C1", f"Send draft {k} & notes", ("U2",), "U1", None) for k in range(1, 26)]
     text, blocks = review_prompt(meeting, meeting.occurrences[0], items)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 import pytz
 
 from bot.domain.fairness.model import Track
+from bot.domain.fairness.pain import Table
 from bot.domain.fairness.solver import Prepared, _allowed
 
 Choice = list[int]
@@ -49,9 +50,9 @@ def naive_fixed_organizer(prepared: Prepared, track: Track) -> Choice:
         choice: Choice = []
         misses = 0
         for k, table in enumerate(prepared.tables):
-            def at(i: int, table=table) -> bool:  # noqa: ANN001 - bound per occurrence
+            def at(i: int, table: Table = table) -> bool:
                 local = table.slots[i].start.astimezone(tz)
-                return local.hour * 60 + local.minute == local_minute
+                return bool(local.hour * 60 + local.minute == local_minute)
             index = _nearest(prepared, k, track, at, local_minute)
             misses += 0 if at(index) else 1
             choice.append(index)
@@ -65,8 +66,10 @@ def naive_fixed_organizer(prepared: Prepared, track: Track) -> Choice:
 
 def per_occurrence(prepared: Prepared, track: Track, key: Callable[[list[int]], tuple[int, int]]) -> Choice:
     """Each occurrence on its own, by `key` of its pain vector (earlier start on ties)."""
-    return [min(_allowed(prepared, k, track), key=lambda i, k=k: key(_people(prepared, k, i)))
-            for k in range(len(prepared.tables))]
+    def best(k: int) -> int:
+        return min(_allowed(prepared, k, track), key=lambda i: key(_people(prepared, k, i)))
+
+    return [best(k) for k in range(len(prepared.tables))]
 
 
 def min_total_each(prepared: Prepared, track: Track) -> Choice:
@@ -86,8 +89,10 @@ def rotate_three(prepared: Prepared, track: Track) -> Choice:
         choice = []
         for k, table in enumerate(prepared.tables):
             minute = (base + 480 * (k % 3)) % 1440
-            choice.append(_nearest(prepared, k, track, lambda i, table=table, minute=minute:
-                                   table.slots[i].start.hour * 60 + table.slots[i].start.minute == minute, minute))
+            def at(i: int, table: Table = table, minute: int = minute) -> bool:
+                start = table.slots[i].start
+                return bool(start.hour * 60 + start.minute == minute)
+            choice.append(_nearest(prepared, k, track, at, minute))
         score = _score(prepared, choice)
         if best is None or score < best[0]:
             best = (score, choice)

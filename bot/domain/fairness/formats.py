@@ -66,7 +66,7 @@ def _pain_model(data: dict[str, Any]) -> PainModel:
     for key, value in values.items():
         if value < 0:
             raise _fail(f"pain_model.{key}", "must not be negative")
-    return PainModel(**values)
+    return PainModel(**values)  # type: ignore[arg-type]  # every key is one of PainModel's int fields
 
 
 def _participant(raw: Any, path: str) -> Participant:

@@ -7,7 +7,14 @@ from datetime import datetime, time, timedelta
 
 import pytz
 
-from bot.domain.fairness.model import BANDS, QUARTER, Participant, PainModel, Problem, Window
+from bot.domain.fairness.model import (
+    BANDS,
+    QUARTER,
+    PainModel,
+    Participant,
+    Problem,
+    Window,
+)
 
 DAY_MIN = 24 * 60
 
@@ -88,7 +95,8 @@ class ZoneClock:
         """The UTC offset in force at `utc` (same answer as utc.astimezone(tz).utcoffset())."""
         if self.transitions and self.infos:
             index = max(bisect_right(self.transitions, utc.replace(tzinfo=None)) - 1, 0)
-            return self.infos[index][0]
+            offset: timedelta = self.infos[index][0]
+            return offset
         return utc.astimezone(self.tz).utcoffset() or timedelta(0)
 
     def local(self, utc: datetime) -> datetime:

@@ -1,0 +1,66 @@
+"""What listeners and jobs need, built once at start (bot/app.py builds it) and passed explicitly.
+
+Its own module, importing only what its fields are, so that every listener, job and middleware can
+name it without importing the app that registers them."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.context import BoltContext
+
+from bot.clock import Clock
+from bot.settings import Settings
+from bot.slack_edge.coalescer import UpdateCoalescer
+from bot.slack_edge.directory import MemberDirectory
+from bot.slack_edge.gateway import SlackGateway
+from bot.slack_edge.installation_context import current_installation
+from bot.slack_edge.tokens import TokenVault
+from storage.db import Database
+from storage.installations import installation_bot_user
+
+
+@dataclass
+class Services:
+    """What listeners and jobs need, built once at start and passed explicitly."""
+
+    settings: Settings
+    db: Database
+    gateway: SlackGateway
+    directory: MemberDirectory
+    coalescer: UpdateCoalescer
+    clock: Clock
+    default_installation_id: int
+    home_bot_user_id: str
+    listener_executor: ThreadPoolExecutor
+    # OAuth (multi-workspace) mode only: tokens by installation, and the install flow.
+    vault: TokenVault | None = None
+    oauth_flow: Any = None
+    # How long a vote's listener waits for its commit before it gives up acknowledging it (Slack
+    # allows 3 s in all). Tests on a loaded machine raise it: they check the ack comes, not how fast.
+    vote_ack_wait: float = 2.5
+
+    @property
+    def bot_user_id(self) -> str:
+        """The bot's user id in the workspace being served (each OAuth installation has its own bot user)."""
+        if self.vault is None:
+            return self.home_bot_user_id
+        installation_id = current_installation.get()
+        if installation_id is None:
+            return ""
+        with self.db.read() as session:
+            return installation_bot_user(session, installation_id) or ""
+
+    def close(self) -> None:
+        """Finish pending message updates and close database connections."""
+        self.coalescer.close()
+        self.db.dispose()
+
+
+def services_of(context: BoltContext) -> Services:
+    """The services a module-level listener runs on, put in Bolt's context by `services_middleware`."""
+    services = context.get("services")
+    if not isinstance(services, Services):
+        raise RuntimeError("no services in the Bolt context: register services_middleware before the listeners")
+    return services

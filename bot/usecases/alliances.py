@@ -1,0 +1,120 @@
+"""A channel's alliance: show it, set it up (which partner each member speaks for), set its time zone."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bot.domain.alliance import (
+    Alliance,
+    MemberMapping,
+    PartnerDraft,
+    TeamSeen,
+    build_alliance,
+    require_bot_in_channel,
+    roster,
+    teams_seen,
+)
+from bot.domain.commands import split_command
+from bot.domain.errors import FormErrors, UserError
+from bot.domain.recurrence import parse_zone
+from bot.scheduler.milestones import schedule_nudges
+from bot.services import Services
+from bot.slack_edge.payloads import CommandCall, list_field, text_field
+from bot.views import alliance as views
+from bot.views.ids import Block, Command, partner_block
+from bot.views.metadata import ChannelRef
+from storage.alliances import get_alliance, save_alliance
+from storage.milestones import channel_milestones, set_alliance_zone
+
+SUBCOMMANDS = ("", "setup", "zone", "help")
+PARTNER_FIELDS = 4  # the setup form has room for four partners
+
+
+def command(services: Services, installation_id: int, call: CommandCall) -> views.Message | None:
+    """`/alliance [setup|zone|help]`: the private answer, or None when a form was opened instead."""
+    parsed = split_command(call.text, SUBCOMMANDS, Command.ALLIANCE)
+    if parsed.subcommand == "zone":
+        return views.zone_message(set_zone(services, installation_id, call.channel_id, parsed.rest, f"{Command.ALLIANCE} zone"))
+    if parsed.subcommand == "help":
+        return views.help_message()
+    if parsed.subcommand == "setup":
+        open_setup(services, installation_id, call)
+        return None
+    return summary(services, installation_id, call.channel_id)
+
+
+def summary(services: Services, installation_id: int, channel_id: str) -> views.Message:
+    """The channel's alliance with its members grouped by partner."""
+    with services.db.read() as session:
+        alliance = get_alliance(session, installation_id, channel_id)
+    if alliance is None:
+        return views.summary_message(None, None, {})
+    members = services.directory.members(installation_id, channel_id)
+    return views.summary_message(alliance, roster(alliance, members), team_names(services, teams_seen(members)))
+
+
+def open_setup(services: Services, installation_id: int, call: CommandCall) -> None:
+    """Open the form at once (trigger ids expire in 3 s), then fill it in once members are known."""
+    ref = ChannelRef(call.channel_id)
+    opened = services.gateway.open_view(call.trigger_id, views.loading_modal(ref))
+    members = services.directory.members(installation_id, call.channel_id)
+    try:
+        require_bot_in_channel(members, services.bot_user_id)
+    except UserError as problem:
+        services.gateway.update_view(opened["id"], views.problem_modal(ref, problem.message))
+        raise
+    with services.db.read() as session:
+        current = get_alliance(session, installation_id, call.channel_id)
+    teams = teams_seen(members)
+    names = team_names(services, teams)
+    teams = [replace(t, name=names.get(t.team_id)) for t in teams]
+    services.gateway.update_view(opened["id"], views.setup_modal(ref, current, teams, members), opened.get("hash"))
+
+
+def read_setup(view: dict[str, Any], values: dict[str, Any]) -> Alliance:
+    """The alliance the setup form describes; `FormErrors` keyed by the form's blocks when it is not one."""
+    ref = ChannelRef.decode(view.get("private_metadata"))
+    drafts = [PartnerDraft(text_field(values, partner_block(n, "name")), text_field(values, partner_block(n, "team")) or None,
+                           list_field(values, partner_block(n, "members"))) for n in range(1, PARTNER_FIELDS + 1)]
+    chosen = text_field(values, Block.ALLIANCE_MAPPING) or MemberMapping.SLACK_TEAM.value
+    if chosen not in {option.value for option in MemberMapping}:
+        raise FormErrors({Block.ALLIANCE_MAPPING: "Choose one of the options."})
+    try:
+        return build_alliance(ref.channel_id, text_field(values, Block.ALLIANCE_NAME), MemberMapping(chosen), drafts)
+    except FormErrors as errors:
+        raise FormErrors({views.field_block(k): v for k, v in errors.errors.items()}) from None
+
+
+def save_setup(services: Services, installation_id: int, user_id: str, alliance: Alliance) -> None:
+    """Store the alliance, then announce it in its channel with who speaks for which partner."""
+    with services.db.write() as session:
+        save_alliance(session, installation_id, alliance, by_user=user_id, now=services.clock.now())
+    members = services.directory.members(installation_id, alliance.channel_id)
+    text, blocks = views.saved_message(alliance, roster(alliance, members), team_names(services, teams_seen(members)), user_id)
+    services.gateway.post_message(alliance.channel_id, text, blocks)
+
+
+def set_zone(services: Services, installation_id: int, channel_id: str, text: str, usage: str) -> str:
+    """Set the alliance's time zone (`/alliance zone`, `/milestone zone`) and move the milestones' nudges to it."""
+    try:
+        zone = parse_zone(text) if text else ""
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    if not zone:
+        raise UserError(f"Give a zone, e.g. `{usage} Europe/Zurich`.")
+    with services.db.write() as session:
+        if not set_alliance_zone(session, installation_id, channel_id, zone):
+            raise UserError("Set up this channel's alliance first with `/alliance setup`.")
+        for milestone in channel_milestones(session, installation_id, channel_id, until=None):
+            schedule_nudges(session, installation_id, milestone, services.clock.now())
+    return f"The alliance's time zone is now {zone}: milestone nudges, digests and assumption reviews follow it."
+
+
+def team_names(services: Services, teams: list[TeamSeen]) -> dict[str, str]:
+    """Names of the Slack teams seen (team.info; another org's team may stay unnamed)."""
+    names: dict[str, str] = {}
+    for team in teams:
+        name = services.gateway.team_name(team.team_id)
+        if name:
+            names[team.team_id] = name
+    return names
