@@ -14,8 +14,8 @@ from handlers import actions, alliances, consensus, digests, home, installs, mee
 if TYPE_CHECKING:
     from bot.services import Services
 
-FEATURES = (consensus, actions, home, meetings, milestones, installs)
-MODULE_LEVEL = (alliances, digests)
+FEATURES = (consensus, meetings, installs)
+MODULE_LEVEL = (actions, alliances, digests, home, milestones)
 
 
 def register_all(app: App, services: Services) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -25,19 +24,16 @@ from bot.slack_edge.errors import answer_errors
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import meetings as views
 from bot.views.actions import action_item_modal
-from bot.views.home import HomeSection
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
 from bot.scheduler.invites import send_invite
 from handlers.meeting_changes import change, find, refresh, register_external, set_cadence
-from storage.db import Session
 from storage.meetings import (
     add_pain,
     cast_slot_vote,
     channel_meetings,
     confirm_meeting,
     load_meeting,
-    meetings_between,
     record_choice,
     save_working_hours,
     working_hours,
@@ -46,7 +42,6 @@ from storage.meetings import (
 if TYPE_CHECKING:
     from bot.services import Services
 
-HOME_DAYS, HOME_SHOWN = 14, 5
 FIELD_BLOCKS = {"title": Block.MEETING_TITLE, "duration": Block.MEETING_DURATION, "day": Block.MEETING_DAY,
                 "window_start": Block.MEETING_WINDOW_START, "window_end": Block.MEETING_WINDOW_END, "recurrence": Block.MEETING_RECURRENCE,
                 "count": Block.MEETING_COUNT, "prereads": Block.MEETING_PREREADS, "work_start": Block.PREFS_START,
@@ -251,15 +246,5 @@ def open_prefs(services: Services, installation_id: int, user_id: str, trigger_i
         current = working_hours(session, installation_id, {user_id: slack_zone}).get(user_id)
     services.gateway.open_view(trigger_id, views.prefs_modal(current, needs_zone=slack_zone is None))
 
-
-def meetings_home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> HomeSection | None:
-    """App Home source: the person's meetings in the next two weeks, or None."""
-    found = meetings_between(session, installation_id, None, now, now + timedelta(days=HOME_DAYS), user_id)
-    if not found:
-        return None
-    soon = any(o.starts_at - now < timedelta(days=1) for o in found)
-    # On the scale of the other sections (action items 100, votes 90): a meeting today comes first.
-    return HomeSection(title="Your meetings", blocks=views.home_blocks(found, HOME_SHOWN), urgency=110 if soon else 80,
-                       hidden_count=max(0, len(found) - HOME_SHOWN))
 
 

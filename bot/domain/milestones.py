@@ -317,6 +317,15 @@ def payment_totals(milestones: Iterable[Milestone]) -> dict[tuple[str, Direction
     return dict(sorted(totals.items()))
 
 
+def check_achieved(milestone: Milestone, on: date, today: date) -> date:
+    """When an open milestone was achieved: today or before (its own zone's today)."""
+    if not milestone.is_open:
+        raise UserError(f"{milestone.ref} was already marked achieved on {milestone.achieved_on}.")
+    if on > today:
+        raise UserError("It cannot be achieved in the future.", field="achieved_on")
+    return on
+
+
 def check_move(milestone: Milestone, to_date: date, reason: str, today: date) -> tuple[date, str]:
     """A new date that differs and is not past, and a reason for the slip."""
     if not milestone.is_open:

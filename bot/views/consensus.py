@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.domain.consensus import LABELS, MIN_ANONYMOUS_GROUP, Decision, Level, Outcome, PartnerTally, concerns_raised, elapsed
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
+from bot.views.home import HomeSection
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef, pack, unpack
 
@@ -326,3 +327,13 @@ def nudged_message(count: int, queued: int) -> Message:
     else:
         text = f"Reminding {queued} of the {count} people who have not voted, privately."
     return text, [bk.section(text)]
+
+
+def home_section(waiting: list[Decision]) -> HomeSection | None:
+    """Decisions waiting for the person's vote, soonest deadline first, each linked to its channel."""
+    blocks = []
+    for decision in waiting:
+        closes = (f" · closes {bk.date_token(decision.deadline.timestamp(), fallback=decision.deadline.strftime('%Y-%m-%d %H:%M UTC'))}"
+                  if decision.deadline else "")
+        blocks.append(bk.section(f"*{bk.escape(bk.clip(decision.proposal, 300))}*\nDecision {decision.id} in <#{decision.channel_id}>{closes}"))
+    return HomeSection("Decisions waiting for your vote", blocks, urgency=90) if blocks else None

@@ -115,3 +115,16 @@ def test_the_date_is_the_longest_readable_end_and_a_misspelt_start_is_refused() 
     with pytest.raises(UserError) as refused:
         parse_add("First patient dosed someday", TODAY)
     assert "`someday`" in refused.value.message and "2026-12-29" in refused.value.message  # the example is a month after today
+
+
+def test_a_milestone_is_achieved_today_or_before_and_only_once() -> None:
+    from bot.domain.milestones import Kind, Milestone, check_achieved
+
+    open_one = Milestone(3, "C", "First patient dosed", Kind.CLINICAL, TODAY, "U")
+    assert check_achieved(open_one, TODAY, TODAY) == TODAY
+    assert check_achieved(open_one, TODAY - timedelta(days=10), TODAY) == TODAY - timedelta(days=10)
+    with pytest.raises(UserError, match="cannot be achieved in the future") as future:
+        check_achieved(open_one, TODAY + timedelta(days=1), TODAY)
+    assert future.value.field == "achieved_on"
+    with pytest.raises(UserError, match="M-3 was already marked achieved"):
+        check_achieved(Milestone(3, "C", "First patient dosed", Kind.CLINICAL, TODAY, "U", achieved_on=TODAY), TODAY, TODAY)

@@ -10,7 +10,7 @@ from bot.clock import FixedClock
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.scheduler.milestones import NUDGE, OVERDUE
-from handlers.milestones import milestones_home_section
+from bot.usecases.milestones import home_section as milestones_home_section
 from storage.due_work import claim_due, state_of
 from storage.milestones import channel_milestones, load_milestone
 from storage.models import DueWorkRow
