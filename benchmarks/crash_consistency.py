@@ -31,6 +31,7 @@ from typing import Any
 from slack_sdk.web import WebClient
 from sqlalchemy import func, select
 
+from benchmarks.startup import free_port
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.domain.consensus import Proposal
 from bot.views.ids import Action
@@ -41,7 +42,6 @@ from storage.due_work import enqueue
 from storage.installations import ensure_installation
 from storage.migrate import upgrade
 from storage.models import DueWorkRow, VoteRow
-from benchmarks.startup import free_port
 from tests.slack_double import SignedHttpClient, SlackDouble
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -32,7 +32,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
-
 from benchmarks.startup import load_average
 from bot.app import build_services
 from bot.domain.milestones import Direction, MilestoneDraft, Payment

@@ -22,7 +22,8 @@ import os
 import statistics
 import tempfile
 import time
-from datetime import date, time as clock_time, timedelta
+from datetime import date, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 from benchmarks.ack_latency import envelope_sizes

@@ -14,8 +14,8 @@ from handlers import actions, alliances, consensus, digests, home, installs, mee
 if TYPE_CHECKING:
     from bot.services import Services
 
-FEATURES = (consensus, meetings, installs)
-MODULE_LEVEL = (actions, alliances, digests, home, milestones)
+FEATURES = (consensus, installs)
+MODULE_LEVEL = (actions, alliances, digests, home, meetings, milestones)
 
 
 def register_all(app: App, services: Services) -> None:

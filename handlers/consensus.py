@@ -13,23 +13,23 @@ from bot.domain.consensus import (
     Level,
     Proposal,
     check_assumptions,
-    check_start,
     check_can_close,
     check_can_nudge,
     check_can_revise,
     check_can_vote,
     check_proposal,
+    check_start,
     check_vote,
 )
 from bot.domain.errors import FormErrors, UserError
 from bot.scheduler.consensus import schedule_nudge, schedule_review, schedule_round
 from bot.slack_edge.errors import answer_errors, form_or_errors
+from bot.slack_edge.installation_context import bound_installation
+from bot.slack_edge.middleware import delivery_key
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef
-from bot.slack_edge.installation_context import bound_installation
-from bot.slack_edge.middleware import delivery_key
 from handlers.consensus_votes import NOT_STORED, QueuedVote, VoteQueue
 from storage.alliances import get_alliance
 from storage.decisions import (

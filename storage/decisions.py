@@ -179,7 +179,7 @@ def _cast_named(conn: Any, dialect: Any, round_id: int, vote: Vote, now: datetim
     return "new" if changes == 0 else "changed"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _named_vote_statement(dialect_name: str) -> Any:
     """The vote upsert, built once per dialect with bound parameters (building it per vote was most
     of a burst's storing time)."""

@@ -52,7 +52,7 @@ def test_table_shows_local_times_and_the_ledger(tmp_path: Path, capsys: pytest.C
     (lambda d: d.update(format="other"), "format"),
     (lambda d: d.update(organizer="p09"), "organizer"),
 ])
-def test_invalid_input_names_the_field_and_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str], change, field: str) -> None:  # noqa: ANN001
+def test_invalid_input_names_the_field_and_exits_non_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str], change, field: str) -> None:
     document = json.loads(json.dumps(INSTANCE))
     change(document)
     assert main(["meetings", "plan", write(tmp_path, document)]) == 2

@@ -4,8 +4,8 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from bot.domain.fairness.model import Track
 from bot.domain.fairness.local_search import pareto
+from bot.domain.fairness.model import Track
 from bot.domain.fairness.solver import Prepared, _allowed
 
 Vector = tuple[int, ...]

@@ -89,8 +89,8 @@ def random_people(rng: random.Random, count: int, zones: int) -> list[dict[str, 
 
 def feasible(doc: dict[str, Any]) -> dict[str, Any]:
     """Drop hard limits, last person first, until every occurrence has a start everyone can make."""
-    from bot.domain.fairness.solver import prepare
     from bot.domain.fairness.formats import read_instance
+    from bot.domain.fairness.solver import prepare
 
     while True:
         tables = prepare(read_instance(doc)[0]).tables

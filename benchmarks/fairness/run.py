@@ -46,7 +46,7 @@ def main() -> None:
     best_cut: dict[str, list[float]] = {}
     calendar_naive = 0.0
     for doc in suite():
-        if not set(doc["tags"]) & set(sizes) or prefixes and not any(doc["name"].startswith(p) for p in prefixes):
+        if not set(doc["tags"]) & set(sizes) or (prefixes and not any(doc["name"].startswith(p) for p in prefixes)):
             continue
         problem, _ = read_instance(doc)
         prepared = prepare(problem)

@@ -12,8 +12,8 @@ import pytz
 
 from bot.domain.dates import check_not_past, date_examples, example_day, parse_clock, parse_day, trailing_date
 from bot.domain.errors import UserError
-from bot.domain.mentions import check_resolved, mentioned, without_mentions
 from bot.domain.meetings import DEFAULT_DURATION, MAX_DURATION, Recurrence, WorkingHours, check_series, series_days
+from bot.domain.mentions import check_resolved, mentioned, without_mentions
 from bot.domain.recurrence import local_instant, parse_zone
 
 _DURATION = re.compile(r"^(\d{1,3})(m|min|h)$")

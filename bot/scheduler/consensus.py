@@ -9,7 +9,7 @@ from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sender, Sent
 from bot.views import consensus as views
 from storage.db import Session
-from storage.decisions import count_reminder, close_decision, load_decision
+from storage.decisions import close_decision, count_reminder, load_decision
 from storage.due_work import ClaimedWork, enqueue
 
 if TYPE_CHECKING:

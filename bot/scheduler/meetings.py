@@ -16,8 +16,8 @@ from bot.domain.meetings import Meeting, MeetingOccurrence, MeetingSource, Meeti
 from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sender, Sent
 from bot.views import meetings as views
-from storage.db import Session
 from storage.actions import items_created_between
+from storage.db import Session
 from storage.due_work import ClaimedWork, cancel_prefix, enqueue
 from storage.meetings import (
     advance_cadence,

@@ -12,8 +12,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.clock import Clock
 from bot.scheduler.leadership import Leadership
-from bot.slack_edge.installation_context import bound_installation
 from bot.scheduler.work import MAX_ATTEMPTS, Failed, Outcome, RetryLater, Sender, Sent, run_sender, settle
+from bot.slack_edge.installation_context import bound_installation
 from storage.db import Database
 from storage.due_work import ClaimedWork, claim_due, mark_failed, mark_sent, release, retry_later
 

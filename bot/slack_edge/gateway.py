@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -144,7 +143,7 @@ class SlackGateway:
                 if category == "auth" and self._forget_token is not None and current_installation.get() is not None:
                     self._forget_token(current_installation.get())  # type: ignore[arg-type]
                 raise SlackCallError(method, code, category) from error
-            except (URLError, socket.timeout, TimeoutError, ConnectionError, HTTPException, JSONDecodeError) as error:
+            except (URLError, TimeoutError, ConnectionError, HTTPException, JSONDecodeError) as error:
                 if not idempotent and not _is_connection_refused(error):
                     # The request may have reached Slack: a retry could post the same thing twice.
                     raise DeliveryUncertain(method, type(error).__name__) from error
@@ -242,10 +241,10 @@ class SlackGateway:
         request = Request(str(target["upload_url"]), data=content, method="POST",
                           headers={"Content-Type": "application/octet-stream"})
         try:
-            with urlopen(request, timeout=self.client.timeout) as answer:  # noqa: S310 - Slack's own upload URL
+            with urlopen(request, timeout=self.client.timeout) as answer:
                 if answer.status != 200:
                     raise SlackCallError("files.upload", f"http_{answer.status}", "transient")
-        except (URLError, socket.timeout, TimeoutError, ConnectionError, HTTPException) as error:
+        except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
             # Nothing is shared before files.completeUploadExternal: trying the whole upload again is safe.
             raise SlackCallError("files.upload", type(error).__name__, "transient") from error
         params: dict[str, Any] = {"files": [{"id": target["file_id"], "title": title or filename}], "channel_id": channel}

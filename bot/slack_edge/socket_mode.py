@@ -25,8 +25,8 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.async_internals import send_async_response
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app
-from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -118,7 +118,7 @@ class SocketModeConnection:
                      lambda: self._run(_finish_tasks(), timeout)):
             try:
                 step()
-            except Exception as error:  # noqa: BLE001 - shutting down: report and go on
+            except Exception as error:
                 logger.warning("Socket Mode: closing did not finish cleanly (%s)", type(error).__name__)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=timeout)

@@ -1,9 +1,8 @@
 """The decision message (proposal, per-partner tally, buttons) and the concern modal."""
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import datetime
+from typing import Any
 
 from bot.domain.consensus import LABELS, MIN_ANONYMOUS_GROUP, Decision, Level, Outcome, PartnerTally, concerns_raised, elapsed
 from bot.domain.errors import UserError

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.domain.meeting_requests import Cadence
 from bot.domain.actions import ActionItem
+from bot.domain.meeting_requests import Cadence
 from bot.domain.meetings import DEFAULT_DURATION, Meeting, MeetingOccurrence, MeetingStatus, ProposedSlot, Recurrence, WorkingHours, local_clock, pain_marker
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback

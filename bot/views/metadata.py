@@ -33,7 +33,7 @@ def unpack(raw: str | None, stale: str, **fields: Any) -> dict[str, Any]:
         for name, spec in fields.items():
             kind, default = spec if isinstance(spec, tuple) else (spec, _MISSING)
             value = data.get(name, default)
-            if value is _MISSING or not (value is None and default is None or isinstance(value, kind) and not isinstance(value, bool)):
+            if value is _MISSING or not ((value is None and default is None) or (isinstance(value, kind) and not isinstance(value, bool))):
                 raise ValueError(f"{name} missing or of the wrong type")
             out[name] = value
         return out

@@ -5,12 +5,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.domain.milestones import Direction, Kind, Milestone, PaymentState, format_amount, payment_totals
+from bot.domain.milestones import NUDGE_AT, Direction, Kind, Milestone, PaymentState, format_amount, payment_totals
 from bot.domain.recurrence import local_instant
-from bot.domain.milestones import NUDGE_AT
 from bot.views import blocks as bk
-from bot.views.ids import Action, Block, Callback, Command
 from bot.views.home import HomeSection
+from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef, pack, unpack
 
 Message = tuple[str, list[dict[str, Any]]]

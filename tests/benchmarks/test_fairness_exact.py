@@ -6,10 +6,10 @@ import pytest
 from benchmarks.fairness.exact import brute_force, exact, lp_bound, mip_optimum
 from benchmarks.fairness.generate import MIXES, SEASONS, city_people, instance, suite
 from bot.domain.fairness import Track, plan_series
-from bot.domain.fairness.formats import read_instance
-from bot.domain.fairness.metrics import evaluate
 from bot.domain.fairness.exact import exact_counts
+from bot.domain.fairness.formats import read_instance
 from bot.domain.fairness.local_search import cum_of, improve
+from bot.domain.fairness.metrics import evaluate
 from bot.domain.fairness.solver import prepare
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-import pytz
 import pytest
+import pytz
 
 from bot.domain.errors import UserError
 from bot.domain.fairness import Cadence, Participant, Problem, Track, Window, plan_online, plan_series, propose_slots, series_windows
@@ -45,7 +45,7 @@ def test_unknown_zone_names_the_field() -> None:
     assert error.value.field == "tz"
 
 
-def only_slot(people: tuple[Participant, ...], start: datetime, duration: int = 60):  # noqa: ANN201 - SlotOption
+def only_slot(people: tuple[Participant, ...], start: datetime, duration: int = 60):
     plan = plan_series(Problem(people, (Window(start, start + timedelta(minutes=15)),), duration_min=duration), track=Track.A)
     return {p.participant_id: (p.local_start.strftime("%H:%M"), p.pain_qp, p.worst_band) for p in plan.occurrences[0].slot.people}
 

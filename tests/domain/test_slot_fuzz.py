@@ -19,9 +19,11 @@ from hypothesis import strategies as st
 from bot.domain.actions import parse_capture
 from bot.domain.dates import DAY_WORDS, QUALIFIERS, UNITS, date_examples, example_day, parse_day, read_day, shown
 from bot.domain.errors import UserError
-from bot.domain.meeting_requests import parse_add as parse_meeting, parse_cadence
-from bot.domain.milestones import CURRENCIES, parse_add as parse_milestone, parse_amount, parse_currency
+from bot.domain.meeting_requests import parse_add as parse_meeting
+from bot.domain.meeting_requests import parse_cadence
 from bot.domain.mentions import mentioned
+from bot.domain.milestones import CURRENCIES, parse_amount, parse_currency
+from bot.domain.milestones import parse_add as parse_milestone
 
 T = TypeVar("T")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -8,8 +8,8 @@ import pytz
 from sqlalchemy import update
 
 from bot.clock import FixedClock
-from bot.domain.dates import example_day
 from bot.domain.alliance import Alliance, MemberMapping, Partner
+from bot.domain.dates import example_day
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.scheduler.actions import REMIND

@@ -1,15 +1,15 @@
 """A two-company alliance decides by consensus in its Slack Connect channel."""
 from __future__ import annotations
 
-import pytest
-
 from datetime import timedelta
+
+import pytest
 
 from bot.clock import FixedClock
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from storage.decisions import load_decision
-from tests.e2e.conftest import crowded_alliance, with_alliance, CHANNEL, HOME, RunningBot, eventually
+from tests.e2e.conftest import CHANNEL, HOME, RunningBot, crowded_alliance, eventually, with_alliance
 
 
 @pytest.fixture

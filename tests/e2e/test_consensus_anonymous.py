@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, select
 
 from bot.views.consensus_export import export_record
 from storage.decisions import decision_history
-from tests.e2e.conftest import crowded_alliance, with_alliance, CHANNEL, HOME, RunningBot, eventually
+from tests.e2e.conftest import CHANNEL, HOME, RunningBot, crowded_alliance, eventually, with_alliance
 from tests.e2e.test_consensus import decision_text, stored
 
 VOTERS = ("UMARIA", "ULEE", "UKENJI", "UANNA")

@@ -14,7 +14,7 @@ from bot.usecases.milestones import home_section as milestones_home_section
 from storage.due_work import claim_due, state_of
 from storage.milestones import channel_milestones, load_milestone
 from storage.models import DueWorkRow
-from tests.e2e.conftest import with_alliance, CHANNEL, RunningBot, eventually
+from tests.e2e.conftest import CHANNEL, RunningBot, eventually, with_alliance
 
 
 @pytest.fixture

@@ -45,8 +45,8 @@ def test_after_a_restart_the_decision_message_shows_votes_stored_just_before_the
     between the two: the restarted bot brings the message up to date without anyone clicking."""
     from datetime import datetime, timezone
 
-    from bot.domain.consensus import Level, Vote
     from benchmarks.crash_consistency import double, open_decision, partner_of, start_bot, tally_shown
+    from bot.domain.consensus import Level, Vote
     from storage.decisions import cast_votes, load_decision
 
     slack = double()

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-
 from slack_sdk.web import WebClient
 
 from bot.clock import FixedClock
@@ -14,10 +13,10 @@ from bot.scheduler.delivery import EVENT_TYPE, post_once
 from bot.slack_edge.gateway import RetryPolicy, SlackGateway
 from storage.db import Database
 from storage.due_work import ClaimedWork, claim_due
+from tests.scheduler.test_runner import add
 from tests.slack_double import SlackDouble
 from tests.slack_double.clock import PATIENCE
 from tests.storage.helpers import T0, installation, state
-from tests.scheduler.test_runner import add
 
 CHANNEL = "C0NUDGE"
 

@@ -10,7 +10,6 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-
 from bot.clock import FixedClock
 from bot.scheduler import Scheduler, Sent
 from bot.scheduler.leadership import Leadership

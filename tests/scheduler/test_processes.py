@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from storage.db import Database
 from storage.due_work import enqueue
 from tests.storage.helpers import T0, installation, two_workers_send_once

@@ -7,8 +7,20 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from tests.slack_double.clock import PATIENCE
 from tests.slack_double.http_client import SignedHttpClient
-from tests.slack_double.payloads import (MULTI, TEXT_INPUTS, VALUE_FIELDS, VERIFICATION_TOKEN, event_envelope, message_obj, now_ts,
-                                         state_values, stateful_elements, team_obj, user_obj, view_for_payload)
+from tests.slack_double.payloads import (
+    MULTI,
+    TEXT_INPUTS,
+    VALUE_FIELDS,
+    VERIFICATION_TOKEN,
+    event_envelope,
+    message_obj,
+    now_ts,
+    state_values,
+    stateful_elements,
+    team_obj,
+    user_obj,
+    view_for_payload,
+)
 from tests.slack_double.socket_mode import AckResult
 from tests.slack_double.state import Message
 from tests.slack_double.view_acks import apply_submission_ack

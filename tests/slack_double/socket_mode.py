@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import socket
-from http import HTTPStatus
-from urllib.parse import parse_qs, urlsplit
 import threading
 import time
 import uuid
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
 
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve

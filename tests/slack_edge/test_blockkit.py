@@ -10,7 +10,6 @@ from bot.slack_edge.blockkit import BlockKitError, check_message, check_view
 from tests.samples import sample_path
 
 
-
 def section(text: str = "hi", **extra: Any) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}, **extra}
 

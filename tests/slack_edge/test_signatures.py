@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 from bot.slack_edge.first_seen import FirstSeen
-from storage.dedupe import remember_signature
 from storage.db import Database
+from storage.dedupe import remember_signature
 
 LATER = datetime(2030, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=10)
 

@@ -42,7 +42,7 @@ def test_a_burst_of_deliveries_of_one_event_is_new_exactly_once(database: Databa
             start.wait()
             with database.write() as session:
                 results.append(remember_event(session, "Ev-burst", T0))
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     threads = [threading.Thread(target=deliver) for _ in range(6)]

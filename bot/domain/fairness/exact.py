@@ -169,7 +169,7 @@ def _dp(base: list[int], sizes: list[int], vector_lists: list[list[Vector]], mul
         for n, state in enumerate(layer):
             # Every 256 states: the bounds, and the work of the next (up to) 256 paid in advance.
             if not n & 255 and (len(grown) > GROWN_MAX_STATES
-                                or work is not None and not work.spend(min(256, len(layer) - n) * len(vectors))):
+                                or (work is not None and not work.spend(min(256, len(layer) - n) * len(vectors)))):
                 raise GaveUp
             for j, v in enumerate(vectors):
                 new = state + v

@@ -24,7 +24,7 @@ def _get(data: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...
             raise _fail(f"{path}{key}", "missing")
         return default
     value = data[key]
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise _fail(f"{path}{key}", f"expected {getattr(kind, '__name__', 'a value of another type')}, got {type(value).__name__}")
     return value
 

@@ -18,7 +18,7 @@ class Work:
     `share(units)` is a part of this budget for one phase: at most `units`, and never more than is left
     here; what the part spends is spent here too."""
 
-    __slots__ = ("left", "_parent")
+    __slots__ = ("_parent", "left")
 
     def __init__(self, units: int, parent: Work | None = None) -> None:
         self.left: int = units if parent is None else min(units, parent.left)

@@ -4,9 +4,8 @@ Revision ID: 0003_consensus
 Revises: 0002
 Create Date: 2026-11-29 05:00:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003_consensus'
 down_revision = '0002'

@@ -4,11 +4,10 @@ Revision ID: 0004_actions
 Revises: 0002
 Create Date: 2026-11-29 05:00:00.000000
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import storage.types
-
 
 revision = '0004_actions'
 down_revision = '0003_consensus'

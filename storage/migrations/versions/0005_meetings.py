@@ -4,11 +4,10 @@ Revision ID: 0005_meetings
 Revises: 0002
 Create Date: 2026-11-29 04:50:51.438790
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import storage.types
-
 
 revision = '0005_meetings'
 down_revision = '0004_actions'

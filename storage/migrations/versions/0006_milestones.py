@@ -4,11 +4,10 @@ Revision ID: 0006_milestones
 Revises: 0002
 Create Date: 2026-11-29 04:49:56.464150
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import storage.types
-
 
 revision = '0006_milestones'
 down_revision = '0005_meetings'

@@ -4,11 +4,10 @@ Revision ID: 0007_scale
 Revises: 0002
 Create Date: 2026-11-29 05:10:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import storage.types
-
 
 revision = '0007_scale'
 down_revision = '0006_milestones'

@@ -4,9 +4,8 @@ Revision ID: 0008_user_email
 Revises: 0007_scale
 Create Date: 2026-11-29 08:50:00
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0008_user_email'
 down_revision = '0007_scale'
