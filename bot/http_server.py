@@ -151,7 +151,8 @@ def make_http_server(app: Any, listen: socket.socket, *, threads: int = HTTP_THR
     return SlackHttpServer(
         app, None, True, listen, bind_socket=False, sockinfo=(listen.family, listen.type, listen.proto, listen.getsockname()),
         header_timeout=header_timeout, body_timeout=body_timeout, soft_limit=connection_limit,
-        threads=threads, ident="alliancebot", backlog=BACKLOG, max_request_body_size=MAX_BODY + 1,  # 413 from waitress (its limit is exclusive), the rest unread
+        threads=threads, ident="alliancebot", backlog=BACKLOG,
+        max_request_body_size=MAX_BODY + 1,  # 413 from waitress (its limit is exclusive), the rest unread
         # waitress's own limit stays above ours, so it only stops accepting if every connection has a
         # whole request being served; poll() because select() cannot watch descriptors above 1024.
         connection_limit=connection_limit + 100, asyncore_use_poll=True,

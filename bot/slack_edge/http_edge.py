@@ -5,18 +5,18 @@ import hashlib
 import hmac
 import logging
 import re
-from http import HTTPStatus
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any
 
 from slack_bolt import App, BoltRequest
 
 from bot.clock import Clock
-from storage.db import Database
-from bot.slack_edge.health import HEALTH_PATH, reply_health
 from bot.slack_edge.first_seen import FirstSeen
+from bot.slack_edge.health import HEALTH_PATH, reply_health
 from bot.slack_edge.http_body import Unreadable, read_slack_body
+from storage.db import Database
 from storage.dedupe import remember_signature
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def _bolt_request(content_type: str | None, body: bytes, query: str, headers: di
         # Mode adapters (and ours) make; in slack_bolt 1.x the mode decides nothing else but whether
         # Bolt checks the signature itself (turned off in build_app: the edge checked it above).
         return BoltRequest(body=parsed, query=query, headers=headers, mode="socket_mode")
-    except Exception as error:  # noqa: BLE001 - Bolt reads team, enterprise, user … as it builds its context
+    except Exception as error:  # Bolt reads team, enterprise, user, … as it builds its context
         raise Unreadable(f"fields of the wrong type ({type(error).__name__})") from None
 
 

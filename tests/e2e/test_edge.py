@@ -6,10 +6,10 @@ import time
 from datetime import timedelta
 
 from storage.actions import channel_items
+from storage.db import Database
 from storage.decisions import channel_decisions
 from storage.milestones import channel_milestones
 from storage.users import cached_members
-from storage.db import Database
 from tests.e2e.conftest import CHANNEL, SECRET, RunningBot, eventually, start_bot, with_alliance
 from tests.slack_double import SignedHttpClient, SlackDouble, event_envelope
 
@@ -52,7 +52,8 @@ def test_http_replays_and_slack_retries(slack: SlackDouble, database: Database) 
         # An exact replay of a signed request is refused...
         assert client.send(body, "application/json", timestamp=ts, signature=signature).status == 401
         # ...but Slack's own retry (same body, retry header) is accepted, and deduplicated.
-        retry = client.send(body, "application/json", timestamp=ts, signature=signature, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+        retry = client.send(body, "application/json", timestamp=ts, signature=signature,
+                            headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
         assert retry.status == 200
         eventually(lambda: cached_tz(running, "UKENJI") == "Asia/Seoul", what="the event")
         before = len(slack.ephemerals())
