@@ -23,7 +23,6 @@ from bot.settings import ConfigError, Settings
 from bot.slack_edge.gateway import SlackCallError
 
 logger = logging.getLogger("alliancebot")
-HTTP_THREADS = 16
 
 
 def start_services(settings: Settings) -> Services:
@@ -114,18 +113,14 @@ def serve_socket_mode(app: Any, services: Services, started: float, health: tupl
 
 def serve_health(services: Services, connection: Any, where: tuple[str, int]) -> Any:
     """Serve /healthz (database and Socket Mode connection) on `where` in a thread; returns a closer."""
-    import waitress
-
+    from bot.http_server import bind, make_http_server, stop_waitress
     from bot.slack_edge.health import HealthApp
 
     host, port = where
-    try:
-        server = waitress.create_server(HealthApp(services.db, connection), host=host, port=port, threads=2, ident="alliancebot")
-    except OSError as error:
-        raise Failure(f"--health-port {port}: cannot listen on {host}:{port} ({error.strerror})", 2) from error
+    server = make_http_server(HealthApp(services.db, connection), bind(host, port, flag="--health-port"), threads=2)
     thread = threading.Thread(target=server.run, name="health", daemon=True)
     thread.start()
-    logger.info("health check at http://%s:%s/healthz", host, server.effective_port)  # type: ignore[union-attr]
+    logger.info("health check at http://%s:%s/healthz", host, server.effective_port)
 
     class Closer:
         def close(self) -> None:
@@ -134,39 +129,20 @@ def serve_health(services: Services, connection: Any, where: tuple[str, int]) ->
     return Closer()
 
 
-def stop_waitress(server: Any, thread: threading.Thread | None = None, timeout: float = 5.0) -> None:
-    """Let running requests finish, then close every socket from the server's own loop thread (closing
-    them from here raced its select() on a closed descriptor), so the loop ends with an empty map."""
-    server.task_dispatcher.shutdown(cancel_pending=False, timeout=timeout)
-
-    def close_all() -> None:
-        for channel in list(server._map.values()):
-            channel.close()
-
-    server.trigger.pull_trigger(close_all)
-    if thread is not None:
-        thread.join(timeout=timeout)
-
-
 def serve_http(app: Any, services: Services, host: str, port: int, started: float, listen: socket.socket | None = None) -> None:
     """Serve /slack/events and /healthz with waitress until a stop signal (on `listen` when a parent bound it)."""
-    import waitress
-
+    from bot.http_server import bind, make_http_server
     from bot.slack_edge.http_edge import SlackHttpEdge
 
     edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "", services.oauth_flow)
-    where: dict[str, Any] = {"sockets": [listen]} if listen is not None else {"host": host, "port": port}
-    try:
-        server = waitress.create_server(edge, threads=HTTP_THREADS, ident="alliancebot", **where)
-    except OSError as error:
-        raise Failure(f"--port {port}: cannot listen on {host}:{port} ({error.strerror})", 2) from error
+    server = make_http_server(edge, listen if listen is not None else bind(host, port))
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
         # waitress ends its loop on SystemExit and lets running requests finish.
         raise SystemExit(0)
 
     on_stop_signals(stop)
-    logger.info("listening on http://%s:%s/slack/events (pid %s, ready in %.2fs)", host, port if listen is not None else server.effective_port,  # type: ignore[union-attr]
+    logger.info("listening on http://%s:%s/slack/events (pid %s, ready in %.2fs)", host, server.effective_port,
                 os.getpid(), time.monotonic() - started)
     server.run()
 

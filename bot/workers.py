@@ -17,6 +17,7 @@ import time
 from types import FrameType
 from typing import Protocol
 
+from bot.http_server import bind
 from bot.settings import Settings
 from bot.startup import MISTAKE, Failure, open_migrated_database, verify_slack
 
@@ -40,10 +41,7 @@ def serve_workers(settings: Settings, *, host: str, port: int, workers: int, wit
     db.dispose()  # no connection may cross the fork
     if settings.database_url.startswith("sqlite") and workers > 1:
         logger.warning("several workers on SQLite serialise every write; use PostgreSQL (DATABASE_URL) in production")
-    try:
-        listen = socket.create_server((host, port), backlog=2048)
-    except OSError as error:
-        raise Failure(f"--port {port}: cannot listen on {host}:{port} ({error.strerror})", 2) from error
+    listen = bind(host, port)
     listen.set_inheritable(True)
     children: dict[int, int] = {}
     stopping = False

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
-import waitress
 from slack_bolt import App
 
 from bot.app import LISTENER_THREADS, build_app, build_services
 from bot.services import Services
 from bot.domain.alliance import Alliance, MemberMapping, Partner
-from bot.runner import HTTP_THREADS, stop_waitress
+from bot.http_server import bind, make_http_server, stop_waitress
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
 from bot.slack_edge.socket_mode import SocketModeConnection
@@ -144,8 +144,8 @@ def patient(app: App) -> App:
     return app
 
 
-def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[RunningBot, Callable[[], None]]:
-    """Start the real app the way `alliancebot run` does, in this process."""
+def start_bot(slack: SlackDouble, database: Database, mode: str, **http_limits: Any) -> tuple[RunningBot, Callable[[], None]]:
+    """Start the real app the way `alliancebot run` does, in this process (`http_limits`: make_http_server's)."""
     env = {"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url}
     if mode == "socket":
         env["SLACK_APP_TOKEN"] = slack.app_token
@@ -167,10 +167,10 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
         transport: Any = SocketModeTransport(slack)
         stops.append(connection.close)
     else:
-        server = waitress.create_server(SlackHttpEdge(app, database, services.clock, SECRET), host="127.0.0.1", port=0, threads=HTTP_THREADS)
+        server = make_http_server(SlackHttpEdge(app, database, services.clock, SECRET), bind("127.0.0.1", 0), **http_limits)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        transport = HttpTransport(slack, f"http://127.0.0.1:{server.effective_port}/slack/events")  # type: ignore[union-attr]
+        transport = HttpTransport(slack, f"http://127.0.0.1:{server.effective_port}/slack/events")
         stops.append(lambda: stop_waitress(server, thread, timeout=PATIENCE))
 
     def stop() -> None:
@@ -180,6 +180,18 @@ def start_bot(slack: SlackDouble, database: Database, mode: str) -> tuple[Runnin
         services.coalescer.close()
 
     return RunningBot(services, app, transport, slack), stop
+
+
+@contextmanager
+def bot_on_sqlite(slack: SlackDouble, tmp_path: Path, mode: str, **http_limits: Any) -> Iterator[RunningBot]:
+    """The app over `mode` on a fresh SQLite file in `tmp_path`, stopped and closed afterwards."""
+    databases = migrated_sqlite(tmp_path)
+    running, stop = start_bot(slack, next(databases), mode, **http_limits)
+    try:
+        yield running
+    finally:
+        stop()
+        databases.close()
 
 
 @pytest.fixture(params=["socket", "http"])

@@ -5,9 +5,12 @@ import json
 import time
 from datetime import timedelta
 
-from storage.users import cached_members
+from storage.actions import channel_items
 from storage.db import Database
-from tests.e2e.conftest import CHANNEL, SECRET, RunningBot, eventually, start_bot
+from storage.decisions import channel_decisions
+from storage.milestones import channel_milestones
+from storage.users import cached_members
+from tests.e2e.conftest import CHANNEL, SECRET, RunningBot, eventually, start_bot, with_alliance
 from tests.slack_double import SignedHttpClient, SlackDouble, event_envelope
 
 
@@ -49,7 +52,8 @@ def test_http_replays_and_slack_retries(slack: SlackDouble, database: Database) 
         # An exact replay of a signed request is refused...
         assert client.send(body, "application/json", timestamp=ts, signature=signature).status == 401
         # ...but Slack's own retry (same body, retry header) is accepted, and deduplicated.
-        retry = client.send(body, "application/json", timestamp=ts, signature=signature, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+        retry = client.send(body, "application/json", timestamp=ts, signature=signature,
+                            headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
         assert retry.status == 200
         eventually(lambda: cached_tz(running, "UKENJI") == "Asia/Seoul", what="the event")
         before = len(slack.ephemerals())
@@ -63,3 +67,22 @@ def test_http_replays_and_slack_retries(slack: SlackDouble, database: Database) 
         eventually(lambda: len(slack.ephemerals()) == before + 1, what="the in-window answer")
     finally:
         stop()
+
+
+def test_commands_whose_text_says_payload_reach_their_feature(bot: RunningBot) -> None:
+    """Issue #18: over HTTP these were answered 404 (Bolt took the word for an interaction's form field)."""
+    with_alliance(bot)
+    maria = bot.person("UMARIA")
+    assert maria.run("/action", "Confirm the ADC payload supply forecast <@UKENJI|kenji> by 2030-01-15", channel=CHANNEL).acked
+    assert maria.run("/consensus", "Approve the payload-linker CMC transfer plan", channel=CHANNEL).acked
+    assert maria.run("/milestone", "add ADC payload conjugation batch released 2030-03-01", channel=CHANNEL).acked
+    installation, now = bot.services.default_installation_id, bot.services.clock.now()
+
+    def stored() -> tuple[list[str], list[str], list[str]]:
+        with bot.services.db.read() as session:
+            return ([item.text for item in channel_items(session, installation, CHANNEL, now)],
+                    [decision.proposal for decision in channel_decisions(session, installation, CHANNEL, open_ones=True)],
+                    [milestone.name for milestone in channel_milestones(session, installation, CHANNEL, until=None, open_only=False)])
+
+    eventually(lambda: stored() == (["Confirm the ADC payload supply forecast"], ["Approve the payload-linker CMC transfer plan"],
+                                    ["ADC payload conjugation batch released"]), what="the item, the decision and the milestone")

@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
-import waitress
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
@@ -27,7 +26,7 @@ from storage.installation_tokens import load_tokens
 from storage.models import InstallationTokenRow
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
-from bot.runner import stop_waitress
+from bot.http_server import bind, make_http_server, stop_waitress
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually, patient
 from tests.slack_double.clock import PATIENCE
 from tests.slack_double import HttpTransport, Person, SlackDouble
@@ -59,10 +58,10 @@ class OAuthBot:
         self.services.gateway.client.timeout = int(PATIENCE)  # the double is only as slow as the machine (see e2e/conftest.py)
         self.services.vote_ack_wait = PATIENCE
         edge = SlackHttpEdge(patient(build_app(self.services)), database, self.services.clock, SECRET, self.services.oauth_flow)
-        self.server = waitress.create_server(edge, host="127.0.0.1", port=0, threads=8)
+        self.server = make_http_server(edge, bind("127.0.0.1", 0), threads=8)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
 
     def install(self) -> str:
         """Click "Add to Slack", allow, come back: returns the success page."""

@@ -13,7 +13,7 @@ from bot.slack_edge.socket_mode import SocketModeConnection
 from storage.db import Database
 from storage.decisions import load_decision
 from tests.conftest import migrated_sqlite
-from tests.e2e.conftest import CHANNEL, RunningBot, crowded_alliance, eventually, start_bot
+from tests.e2e.conftest import CHANNEL, RunningBot, bot_on_sqlite, crowded_alliance, eventually, start_bot
 from tests.slack_double import Person, SlackDouble, SocketModeTransport
 
 BURST_CHANNEL = "C0BURST"
@@ -21,12 +21,8 @@ BURST_CHANNEL = "C0BURST"
 
 @pytest.fixture
 def socket_bot(slack: SlackDouble, tmp_path: Path) -> Iterator[RunningBot]:
-    databases = migrated_sqlite(tmp_path)
-    running, stop = start_bot(slack, next(databases), "socket")
-    try:
+    with bot_on_sqlite(slack, tmp_path, "socket") as running:
         yield running
-    finally:
-        stop()
 
 
 def votes(bot: RunningBot) -> dict[str, str]:
