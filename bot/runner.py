@@ -12,15 +12,15 @@ from types import FrameType
 from typing import Any
 
 from bot.app import build_app, build_services
-from bot.services import Services
-from bot.stop_signal import StopSignal
-from bot.startup import Failure, explain_slack_failure, first_line, open_migrated_database, verify_slack
 from bot.jobs import build_senders, housekeeping
-from handlers.consensus import catch_up_messages
 from bot.scheduler import Scheduler
 from bot.scheduler.leadership import Leadership
+from bot.services import Services
 from bot.settings import ConfigError, Settings
 from bot.slack_edge.gateway import SlackCallError
+from bot.startup import Failure, explain_slack_failure, first_line, open_migrated_database, verify_slack
+from bot.stop_signal import StopSignal
+from handlers.consensus import catch_up_messages
 
 logger = logging.getLogger("alliancebot")
 
@@ -29,7 +29,7 @@ def start_services(settings: Settings) -> Services:
     """Migrate the database and connect to Slack, or fail with one line."""
     db = open_migrated_database(settings.database_url)
     try:
-        return build_services(settings, db=db)  # type: ignore[arg-type]
+        return build_services(settings, db=db)
     except SlackCallError as error:
         raise Failure(explain_slack_failure(error.error, settings), 2) from error
 

@@ -71,9 +71,9 @@ def serve_workers(settings: Settings, *, host: str, port: int, workers: int, wit
             break
         except InterruptedError:
             continue
-        slot = children.pop(pid, None)
+        freed = children.pop(pid, None)
         code = os.waitstatus_to_exitcode(status)
-        if slot is None or stopping:
+        if freed is None or stopping:
             continue
         if code == MISTAKE:
             # A setting or token problem (the worker logged its line): a new worker would fail the
@@ -84,7 +84,7 @@ def serve_workers(settings: Settings, *, host: str, port: int, workers: int, wit
             continue
         logger.error("worker %s exited (status %s); starting a new one", pid, code)
         time.sleep(RESPAWN_PAUSE)
-        spawn(slot)
+        spawn(freed)
     listen.close()
     logger.info("all workers stopped")
     if failed:

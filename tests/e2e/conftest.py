@@ -3,23 +3,23 @@ from __future__ import annotations
 
 import threading
 import time
-from contextlib import contextmanager
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from slack_bolt import App
 
 from bot.app import LISTENER_THREADS, build_app, build_services
-from bot.services import Services
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.http_server import bind, make_http_server, stop_waitress
+from bot.services import Services
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
-from bot.slack_edge.socket_mode import SocketModeConnection
 from bot.slack_edge.installation_context import ContextThreadPoolExecutor
+from bot.slack_edge.socket_mode import SocketModeConnection
 from storage.alliances import save_alliance
 from storage.db import Database
 from tests.conftest import migrated_sqlite, pg_database

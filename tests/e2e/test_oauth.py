@@ -16,20 +16,20 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from bot.app import build_app, build_services
-from bot.services import Services
 from bot.clock import SystemClock
+from bot.domain.alliance import Alliance, MemberMapping, Partner
+from bot.http_server import bind, make_http_server, stop_waitress
+from bot.services import Services
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
 from bot.slack_edge.tokens import TokenVault
+from storage.alliances import save_alliance
 from storage.db import Database
 from storage.installation_tokens import load_tokens
 from storage.models import InstallationTokenRow
-from bot.domain.alliance import Alliance, MemberMapping, Partner
-from storage.alliances import save_alliance
-from bot.http_server import bind, make_http_server, stop_waitress
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually, patient
-from tests.slack_double.clock import PATIENCE
 from tests.slack_double import HttpTransport, Person, SlackDouble
+from tests.slack_double.clock import PATIENCE
 from tests.slack_double.payloads import event_envelope
 
 KEY = Fernet.generate_key().decode()
