@@ -6,7 +6,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.services import services_of
-from bot.slack_edge.errors import form_or_errors, listener
+from bot.slack_edge.errors import listener, on_valid_form
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.usecases import actions
 from bot.views import actions as views
@@ -34,15 +34,15 @@ def from_message(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 @listener
 def form_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Field errors go back into the form; a valid one posts the item."""
-    services, view, creator = services_of(context), body["view"], Actor.from_interaction(body).user_id
-    form = form_or_errors(ack, Block.ACTION_TEXT, lambda: actions.read_form(services, context["installation_id"], view, state_values(view), creator))
-    if form is None:
-        return
-    ack()
-    # A view submission names no channel; this lets the error boundary answer in the form's
-    # channel (or by DM when the bot is not in it) if posting the item fails.
-    body.setdefault("channel", {"id": form.channel_id})
-    actions.capture_form(services, context["installation_id"], creator, form)
+    services, installation_id, view, creator = services_of(context), context["installation_id"], body["view"], Actor.from_interaction(body).user_id
+
+    def capture(form: actions.FormCapture) -> None:
+        # A view submission names no channel; this lets the error boundary answer in the form's
+        # channel (or by DM when the bot is not in it) if posting the item fails.
+        body.setdefault("channel", {"id": form.channel_id})
+        actions.capture_form(services, installation_id, creator, form)
+
+    on_valid_form(ack, Block.ACTION_TEXT, lambda: actions.read_form(services, installation_id, view, state_values(view), creator), capture)
 
 
 @listener
@@ -76,12 +76,9 @@ def reassign_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
 def reassign_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Move ownership and the reminders; tell each new owner. A bot or unknown person goes back into the form."""
     services, installation_id, actor = services_of(context), context["installation_id"], Actor.from_interaction(body).user_id
-    change = form_or_errors(ack, Block.ACTION_OWNERS,
-                            lambda: actions.read_reassign(services, installation_id, body["view"], state_values(body["view"]), actor))
-    if change is None:
-        return
-    ack()
-    actions.reassign_to(services, installation_id, actor, change)
+    on_valid_form(ack, Block.ACTION_OWNERS,
+                  lambda: actions.read_reassign(services, installation_id, body["view"], state_values(body["view"]), actor),
+                  lambda change: actions.reassign_to(services, installation_id, actor, change))
 
 
 def register(app: App) -> None:

@@ -7,7 +7,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.services import services_of
 from bot.slack_edge.directory import member_from_user
-from bot.slack_edge.errors import form_or_errors, listener
+from bot.slack_edge.errors import listener, on_valid_form
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.usecases import alliances
 from bot.views.ids import Block, Callback, Command
@@ -26,11 +26,9 @@ def alliance_command(ack: Ack, body: dict[str, Any], context: BoltContext, respo
 def setup_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Check the form; field errors go back into the modal, a valid setup is saved and announced."""
     view = body["view"]
-    alliance = form_or_errors(ack, Block.ALLIANCE_NAME, lambda: alliances.read_setup(view, state_values(view)))
-    if alliance is None:
-        return
-    ack()
-    alliances.save_setup(services_of(context), context["installation_id"], Actor.from_interaction(body).user_id, alliance)
+    on_valid_form(ack, Block.ALLIANCE_NAME, lambda: alliances.read_setup(view, state_values(view)),
+                  lambda alliance: alliances.save_setup(services_of(context), context["installation_id"], Actor.from_interaction(body).user_id,
+                                                        alliance))
 
 
 @listener

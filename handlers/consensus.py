@@ -21,7 +21,7 @@ from bot.domain.consensus import (
     check_start,
     check_vote,
 )
-from bot.domain.errors import FormErrors, UserError
+from bot.domain.errors import FormErrors, UserError, present
 from bot.scheduler.consensus import schedule_nudge, schedule_review, schedule_round
 from bot.slack_edge.errors import answer_errors, form_or_errors
 from bot.slack_edge.installation_context import bound_installation
@@ -309,10 +309,7 @@ def _get(body: dict[str, Any], *path: str) -> Any:
 def find(services: Services, installation_id: int, decision_id: int) -> Decision:
     """Load a decision of this installation, or say it is gone."""
     with services.db.read() as session:
-        decision = load_decision(session, installation_id, decision_id)
-    if decision is None:
-        raise UserError("I cannot find this decision any more.")
-    return decision
+        return present(load_decision(session, installation_id, decision_id), "I cannot find this decision any more.")
 
 
 def start_decision(services: Services, installation_id: int, channel_id: str, creator_id: str, asked: Proposal) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.services import services_of
-from bot.slack_edge.errors import form_or_errors, listener
+from bot.slack_edge.errors import listener, on_valid_form
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.usecases import meetings
 from bot.views.consensus import start_modal
@@ -27,33 +27,25 @@ def meeting_command(ack: Ack, body: dict[str, Any], context: BoltContext, respon
 def propose_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Field errors go back into the form; a valid one posts the proposal."""
     services = services_of(context)
-    form = form_or_errors(ack, Block.MEETING_TITLE, lambda: meetings.read_propose(services, body["view"], state_values(body["view"])))
-    if form is None:
-        return
-    ack()
-    meetings.propose(services, context["installation_id"], form[0], Actor.from_interaction(body).user_id, form[1])
+    on_valid_form(ack, Block.MEETING_TITLE, lambda: meetings.read_propose(services, body["view"], state_values(body["view"])),
+                  lambda form: meetings.propose(services, context["installation_id"], form[0], Actor.from_interaction(body).user_id, form[1]))
 
 
 @listener
 def add_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The add form: field errors go back into it."""
     services = services_of(context)
-    form = form_or_errors(ack, Block.MEETING_TITLE, lambda: meetings.read_add(services, body["view"], state_values(body["view"])))
-    if form is None:
-        return
-    ack()
-    meetings.register_external(services, context["installation_id"], form[0], Actor.from_interaction(body).user_id, form[1])
+    on_valid_form(ack, Block.MEETING_TITLE, lambda: meetings.read_add(services, body["view"], state_values(body["view"])),
+                  lambda form: meetings.register_external(services, context["installation_id"], form[0], Actor.from_interaction(body).user_id,
+                                                          form[1]))
 
 
 @listener
 def prefs_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Keep a person's hours; their Slack zone wins over a typed one."""
     services, installation_id, user_id = services_of(context), context["installation_id"], Actor.from_interaction(body).user_id
-    form = form_or_errors(ack, Block.PREFS_START, lambda: meetings.read_prefs(services, installation_id, user_id, state_values(body["view"])))
-    if form is None:
-        return
-    ack()
-    meetings.save_prefs(services, installation_id, *form)
+    on_valid_form(ack, Block.PREFS_START, lambda: meetings.read_prefs(services, installation_id, user_id, state_values(body["view"])),
+                  lambda form: meetings.save_prefs(services, installation_id, *form))
 
 
 @listener

@@ -6,7 +6,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.services import services_of
-from bot.slack_edge.errors import form_or_errors, listener
+from bot.slack_edge.errors import listener, on_valid_form
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.usecases import milestones
 from bot.views.ids import Action, Block, Callback, Command
@@ -25,12 +25,9 @@ def milestone_command(ack: Ack, body: dict[str, Any], context: BoltContext, resp
 def add_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The form: field errors go back into it, a valid one adds the milestone."""
     services, installation_id, user = services_of(context), context["installation_id"], Actor.from_interaction(body).user_id
-    form = form_or_errors(ack, Block.MILESTONE_NAME,
-                          lambda: milestones.read_add_form(services, installation_id, body["view"], state_values(body["view"]), user))
-    if form is None:
-        return
-    ack()
-    milestones.add(services, installation_id, form[0], user, form[1])
+    on_valid_form(ack, Block.MILESTONE_NAME,
+                  lambda: milestones.read_add_form(services, installation_id, body["view"], state_values(body["view"]), user),
+                  lambda form: milestones.add(services, installation_id, form[0], user, form[1]))
 
 
 @listener
@@ -44,12 +41,9 @@ def achieved_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
 def achieved_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Record the date (and the payment's state); a future date goes back into the form."""
     services, installation_id = services_of(context), context["installation_id"]
-    form = form_or_errors(ack, Block.MILESTONE_ACHIEVED_ON,
-                          lambda: milestones.read_achieved(services, installation_id, body["view"], state_values(body["view"])))
-    if form is None:
-        return
-    ack()
-    milestones.achieve(services, installation_id, form[0], Actor.from_interaction(body).user_id, form[1], form[2])
+    on_valid_form(ack, Block.MILESTONE_ACHIEVED_ON,
+                  lambda: milestones.read_achieved(services, installation_id, body["view"], state_values(body["view"])),
+                  lambda form: milestones.achieve(services, installation_id, form[0], Actor.from_interaction(body).user_id, *form[1:]))
 
 
 @listener
@@ -63,12 +57,9 @@ def move_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
 def move_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Move the date, keep the slip and its reason, and queue the nudges for the new date."""
     services, installation_id = services_of(context), context["installation_id"]
-    form = form_or_errors(ack, Block.MILESTONE_NEW_DATE,
-                          lambda: milestones.read_move(services, installation_id, body["view"], state_values(body["view"])))
-    if form is None:
-        return
-    ack()
-    milestones.move(services, installation_id, Actor.from_interaction(body).user_id, *form)
+    on_valid_form(ack, Block.MILESTONE_NEW_DATE,
+                  lambda: milestones.read_move(services, installation_id, body["view"], state_values(body["view"])),
+                  lambda form: milestones.move(services, installation_id, Actor.from_interaction(body).user_id, *form))
 
 
 @listener

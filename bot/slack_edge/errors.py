@@ -142,6 +142,16 @@ def _answer_failure(handle: Callable[..., None], error: Exception, kwargs: dict[
     handle(error, kwargs.get("body") or {}, kwargs.get("respond"))
 
 
+def on_valid_form(ack: Callable[..., Any], block_id: str, read: Callable[[], T], act: Callable[[T], Any]) -> None:
+    """A modal submission: read it (errors go back into the form, see `form_or_errors`); a valid one is
+    acked, closing the form, and then acted on."""
+    form = form_or_errors(ack, block_id, read)
+    if form is None:
+        return
+    ack()
+    act(form)
+
+
 def form_or_errors(ack: Callable[..., Any], block_id: str, read: Callable[[], T]) -> T | None:
     """Read a submitted modal; a user error is acked back into the modal (None returned): on its own
     fields for `FormErrors`, else on `block_id`."""

@@ -19,7 +19,7 @@ from bot.domain.actions import (
     subcommand_of,
 )
 from bot.domain.dates import local_today
-from bot.domain.errors import FormErrors, UserError
+from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.mentions import check_known
 from bot.scheduler.actions import cancel_reminders, schedule_reminders
 from bot.services import Services
@@ -258,10 +258,7 @@ def complete(services: Services, installation_id: int, item: ActionItem, user_id
 def find(services: Services, installation_id: int, item_id: int) -> ActionItem:
     """Load an item of this installation, or say it is gone."""
     with services.db.read() as session:
-        item = load_item(session, installation_id, item_id, services.clock.now())
-    if item is None:
-        raise UserError("I cannot find this action item any more.")
-    return item
+        return present(load_item(session, installation_id, item_id, services.clock.now()), "I cannot find this action item any more.")
 
 
 def by_number(services: Services, installation_id: int, channel_id: str, ref: str) -> ActionItem:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.dates import example_day, local_today
-from bot.domain.errors import FormErrors, UserError
+from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.meeting_plans import pain_at
 from bot.domain.meeting_requests import (
     Cadence,
@@ -238,10 +238,7 @@ def open_prefs(services: Services, installation_id: int, user_id: str, trigger_i
 def find(services: Services, installation_id: int, meeting_id: int) -> Meeting:
     """Load a meeting of this installation, or say it is gone."""
     with services.db.read() as session:
-        meeting = load_meeting(session, installation_id, meeting_id)
-    if meeting is None:
-        raise UserError("I cannot find this meeting any more.")
-    return meeting
+        return present(load_meeting(session, installation_id, meeting_id), "I cannot find this meeting any more.")
 
 
 def zones_hours(services: Services, installation_id: int, user_ids: tuple[str, ...]) -> dict[str, WorkingHours]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.domain.commands import split_command
 from bot.domain.dates import add_months, local_today
-from bot.domain.errors import FormErrors, UserError
+from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.milestones import (
     Milestone,
     MilestoneDraft,
@@ -184,10 +184,7 @@ def achieve(services: Services, installation_id: int, milestone: Milestone, user
 def find(services: Services, installation_id: int, milestone_id: int) -> Milestone:
     """A milestone of this installation, or say it is gone."""
     with services.db.read() as session:
-        milestone = load_milestone(session, installation_id, milestone_id)
-    if milestone is None:
-        raise UserError(f"I cannot find milestone M-{milestone_id}. See `/milestone list`.")
-    return milestone
+        return present(load_milestone(session, installation_id, milestone_id), f"I cannot find milestone M-{milestone_id}. See `/milestone list`.")
 
 
 def channel_today(services: Services, installation_id: int, channel_id: str) -> date:
