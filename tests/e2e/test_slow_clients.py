@@ -50,3 +50,16 @@ def test_slow_clients_beyond_the_connection_limit_cannot_lock_slack_out(slack: S
             eventually(lambda: len(slack.ephemerals(CHANNEL, "UMARIA")) == 40, what="every command answered")
         finally:
             slow.stop()
+
+
+def test_stopping_a_server_whose_loop_already_ended_closes_it_without_an_error() -> None:
+    import threading
+
+    from bot.http_server import bind, make_http_server, stop_waitress
+
+    server = make_http_server(lambda environ, start_response: [], bind("127.0.0.1", 0), threads=1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    stop_waitress(server, thread, timeout=PATIENCE)
+    assert not thread.is_alive()
+    stop_waitress(server, thread, timeout=PATIENCE)  # the trigger is closed now: the second stop must not raise
