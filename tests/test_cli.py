@@ -73,3 +73,16 @@ def test_unreachable_slack_is_one_line_without_the_retries_before_it(tmp_path: P
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "alliancebot: cannot reach Slack at SLACK_API_URL=http://127.0.0.1:9/api/ (URLError); check the network or the URL"]
+
+
+def test_a_reader_that_goes_away_stops_the_output_quietly() -> None:
+    # `alliancebot manifest | head -c 10` where head is gone before the manifest is written: the
+    # pipe's reading end is closed before the command writes anything.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run([sys.executable, "-m", "bot", "manifest"], cwd=ROOT, stdout=write_end, stderr=subprocess.PIPE, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr.decode() and "BrokenPipeError" not in result.stderr.decode()
