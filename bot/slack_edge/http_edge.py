@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.slack_edge.first_seen import FirstSeen
 from bot.slack_edge.health import HEALTH_PATH, reply_health
 from bot.slack_edge.http_body import Unreadable, read_slack_body
+from bot.slack_edge.middleware import delivery_key
 from storage.db import Database
 from storage.dedupe import remember_signature
 
@@ -82,11 +83,16 @@ class SlackHttpEdge:
             request = _bolt_request(environ.get("CONTENT_TYPE"), body, environ.get("QUERY_STRING", ""), headers)
         except Unreadable as unreadable:
             return self._refuse(start_response, path, unreadable.status, str(unreadable))
-        # A signature proves who sent a request, not that it is new: refuse an exact replay.
-        # Slack's own retries of an event repeat the body but carry a new retry number.
-        replay_key = f"{headers['x-slack-signature'][3:67]}:{headers.get('x-slack-retry-num', '')}"
-        if not self.signatures.remember(replay_key, now + timedelta(seconds=2 * WINDOW)):
-            return self._refuse(start_response, path, 401, "replayed request")
+        # A signature proves who sent a request, not that it is new. A request with a delivery key
+        # (an event id or a trigger id, inside the signed body) is run once by the dedupe that
+        # records that key (event_dedupe_middleware, or the vote's own transaction), so an exact
+        # replay of it is acknowledged and changes nothing; recording its signature too would be one
+        # more write before every ack. The rest (url_verification, options loads) are refused on
+        # replay here. Slack's own retries of an event repeat the body but carry a new retry number.
+        if delivery_key(request.body) is None:
+            replay_key = f"{headers['x-slack-signature'][3:67]}:{headers.get('x-slack-retry-num', '')}"
+            if not self.signatures.remember(replay_key, now + timedelta(seconds=2 * WINDOW)):
+                return self._refuse(start_response, path, 401, "replayed request")
         return _bolt_reply(start_response, self.app.dispatch(request))
 
     @staticmethod

@@ -1,9 +1,10 @@
-"""Slack's redeliveries run once; replays and forgeries never reach a listener."""
+"""Slack's redeliveries and exact replays run once; forgeries never reach a listener."""
 from __future__ import annotations
 
 import json
 import time
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from storage.actions import channel_items
 from storage.db import Database
@@ -49,13 +50,36 @@ def test_http_replays_and_slack_retries(slack: SlackDouble, database: Database) 
         ts = str(int(time.time()))
         signature = client.sign(body, ts)
         assert client.send(body, "application/json", timestamp=ts, signature=signature).status == 200
-        # An exact replay of a signed request is refused...
-        assert client.send(body, "application/json", timestamp=ts, signature=signature).status == 401
-        # ...but Slack's own retry (same body, retry header) is accepted, and deduplicated.
+        # Slack's own retry (same body, retry header) is accepted, and deduplicated.
         retry = client.send(body, "application/json", timestamp=ts, signature=signature,
                             headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
         assert retry.status == 200
         eventually(lambda: cached_tz(running, "UKENJI") == "Asia/Seoul", what="the event")
+
+        # An exact replay of a signed command is acknowledged and runs once: its trigger id, inside the
+        # signed body, is remembered by the dedupe (no signature is written before the ack for it).
+        installation = running.services.default_installation_id
+
+        def items() -> int:
+            with running.services.db.read() as session:
+                return len(channel_items(session, installation, CHANNEL, running.services.clock.now()))
+
+        capture = urlencode({"command": "/action", "text": "Book the JSC room", "user_id": "UMARIA", "channel_id": CHANNEL,
+                             "team_id": slack.team_id, "trigger_id": slack.issue_trigger("UMARIA"),
+                             "response_url": slack.issue_response_url("UMARIA", CHANNEL)}).encode()
+        ts = str(int(time.time()))
+        signature = client.sign(capture, ts)
+        assert client.send(capture, "application/x-www-form-urlencoded", timestamp=ts, signature=signature).status == 200
+        eventually(lambda: items() == 1, what="the item")
+        assert client.send(capture, "application/x-www-form-urlencoded", timestamp=ts, signature=signature).status == 200
+        running.settle()
+        assert items() == 1
+        # A request without a delivery key (Slack's URL check) is refused on an exact replay.
+        check = json.dumps({"type": "url_verification", "token": "unused", "challenge": "c0ffee"}).encode()
+        ts = str(int(time.time()))
+        signature = client.sign(check, ts)
+        assert client.send(check, "application/json", timestamp=ts, signature=signature).status == 200
+        assert client.send(check, "application/json", timestamp=ts, signature=signature).status == 401
         before = len(slack.ephemerals())
         form = {"command": "/alliance", "text": "help", "user_id": "UMARIA", "channel_id": CHANNEL, "team_id": slack.team_id,
                 "trigger_id": slack.issue_trigger("UMARIA"), "response_url": slack.issue_response_url("UMARIA", CHANNEL)}
