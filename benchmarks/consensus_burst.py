@@ -223,6 +223,8 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite")
     parser.add_argument("--patterns", default="spread,together")
     args = parser.parse_args()
+    if "postgresql" in args.backends.split(",") and not os.environ.get("TEST_DATABASE_URL"):
+        parser.error("--backends postgresql needs TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
     print("| subject | transport | database | clicks | ack p50 | ack p99 | ack max | not acked | acked but not stored | final tally after "
           "| chat.update calls | clicks took |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
