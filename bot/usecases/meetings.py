@@ -87,7 +87,7 @@ def command(services: Services, installation_id: int, call: CommandCall) -> tupl
     opened or the change was posted to the channel."""
     word, _, rest = call.text.strip().partition(" ")
     word, now = word.lower(), services.clock.now()
-    zone = person_zone(services, installation_id, call.user_id)
+    zone = person_zone(services, installation_id, call.user_id) if word in ("", "propose", "add") else None
     if word in ("", "propose"):
         # Member ids only (one call): profiles for a big channel could outlast the trigger's 3 seconds.
         members = [u for u in services.gateway.channel_member_ids(call.channel_id) if u != services.bot_user_id]
