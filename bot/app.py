@@ -114,5 +114,5 @@ def build_app(services: Services) -> App:
     app.use(installation_middleware(services))
     app.use(answer_without_response_url(services))
     app.error(error_handler(services))
-    register_all(app, services)
+    register_all(app)
     return app

@@ -6,10 +6,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.scheduler import Sender, consensus, invites, meetings, milestones
+from bot.scheduler import Sender, invites, meetings, milestones
 from bot.scheduler import actions as action_items
+from bot.scheduler.consensus import CLOSE, REMIND, REVIEW
 from bot.scheduler.digests import DIGEST
-from bot.usecases import digests
+from bot.usecases import consensus, digests
 from storage.db import Database
 from storage.dedupe import forget_expired_signatures, forget_old_events
 
@@ -22,7 +23,8 @@ EVENT_MEMORY = timedelta(days=1)
 
 def build_senders(services: Services) -> Mapping[str, Sender]:
     """Senders by due-work kind; each feature adds its own kinds as it lands."""
-    return {**consensus.senders(services), **action_items.senders(services), **meetings.senders(services),
+    return {CLOSE: lambda work: consensus.close_due(services, work), REMIND: lambda work: consensus.remind_due(services, work),
+            REVIEW: lambda work: consensus.review_due(services, work), **action_items.senders(services), **meetings.senders(services),
             **invites.senders(services), **milestones.senders(services),
             DIGEST: lambda work: digests.post_due(services, work)}
 

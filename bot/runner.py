@@ -20,7 +20,7 @@ from bot.settings import ConfigError, Settings
 from bot.slack_edge.gateway import SlackCallError
 from bot.startup import Failure, explain_slack_failure, first_line, open_migrated_database, verify_slack
 from bot.stop_signal import StopSignal
-from handlers.consensus import catch_up_messages
+from bot.usecases.consensus import catch_up_messages
 
 logger = logging.getLogger("alliancebot")
 

@@ -5,7 +5,7 @@ name it without importing the app that registers them."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.context import BoltContext
@@ -15,7 +15,9 @@ from bot.settings import Settings
 from bot.slack_edge.coalescer import UpdateCoalescer
 from bot.slack_edge.directory import MemberDirectory
 from bot.slack_edge.gateway import SlackGateway
+from bot.slack_edge.group_commit import GroupCommit
 from bot.slack_edge.installation_context import current_installation
+from bot.slack_edge.payloads import ReceivedVote
 from bot.slack_edge.tokens import TokenVault
 from storage.db import Database
 from storage.installations import installation_bot_user
@@ -40,6 +42,8 @@ class Services:
     # How long a vote's listener waits for its commit before it gives up acknowledging it (Slack
     # allows 3 s in all). Tests on a loaded machine raise it: they check the ack comes, not how fast.
     vote_ack_wait: float = 2.5
+    # Votes wait here to be stored in batches before their listeners ack (bot.usecases.consensus.cast).
+    ballots: GroupCommit[ReceivedVote] = field(default_factory=lambda: GroupCommit("votes"))
 
     @property
     def bot_user_id(self) -> str:

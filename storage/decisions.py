@@ -10,14 +10,26 @@ from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.domain.consensus import ANONYMOUS, Decision, GovernanceLoad, Level, Outcome, Proposal, RoundRecord, RoundSpan, Vote
+from bot.domain.consensus import (
+    ANONYMOUS,
+    Decision,
+    DecisionStatus,
+    GovernanceLoad,
+    Level,
+    Outcome,
+    Proposal,
+    RoundRecord,
+    RoundSpan,
+    Vote,
+    VoteResult,
+)
 from storage.models import AnonymousTallyRow, BallotRow, DecisionRow, RoundRow, VoteRow
 
 
 def create_decision(session: Session, *, installation_id: int, channel_id: str, creator_id: str, proposal: Proposal,
                     deciders: Sequence[tuple[str, str | None]], partners: Sequence[str], now: datetime) -> int:
     """Start a decision with its first round; returns its id."""
-    row = DecisionRow(installation_id=installation_id, channel_id=channel_id, creator_id=creator_id, status="open",
+    row = DecisionRow(installation_id=installation_id, channel_id=channel_id, creator_id=creator_id, status=DecisionStatus.OPEN,
                       deciders=[list(d) for d in deciders], partners=list(partners), created_at=now, background=proposal.background,
                       preread_url=proposal.preread_url, deadline=proposal.deadline, auto_close=proposal.auto_close,
                       anonymous=proposal.anonymous)
@@ -98,7 +110,7 @@ def load_decisions(session: Session, installation_id: int, decision_ids: Sequenc
 def _decision(row: DecisionRow, rounds: list[RoundRow], votes: tuple[Vote, ...], ballots: tuple[str, ...]) -> Decision:
     current = rounds[-1]
     return Decision(
-        id=row.id, channel_id=row.channel_id, creator_id=row.creator_id, status=row.status,
+        id=row.id, channel_id=row.channel_id, creator_id=row.creator_id, status=DecisionStatus(row.status),
         outcome=Outcome(row.outcome) if row.outcome else None, message_ts=row.message_ts, thread_ts=row.thread_ts, partners=tuple(row.partners),
         deciders=tuple((str(u), p) for u, p in row.deciders), round_number=current.number, proposal=current.proposal,
         rounds=tuple(RoundSpan(r.number, r.started_at, r.ended_at) for r in rounds),
@@ -122,13 +134,13 @@ def anonymous_votes(session: Session, round_id: int) -> tuple[Vote, ...]:
     return tuple(votes)
 
 
-def cast_vote(session: Session, decision: Decision, vote: Vote, now: datetime) -> str:
-    """Set a decider's vote in the current round: "new", "changed" or "unchanged" (a repeated click);
-    in anonymous mode "new" or "final" (a second vote is refused: anonymous votes are final)."""
+def cast_vote(session: Session, decision: Decision, vote: Vote, now: datetime) -> VoteResult:
+    """Set a decider's vote in the current round: new, changed or unchanged (a repeated click);
+    in anonymous mode new or final (a second vote is refused: anonymous votes are final)."""
     return cast_votes(session, decision, [vote], now)[0]
 
 
-def cast_votes(session: Session, decision: Decision, votes: Sequence[Vote], now: datetime) -> list[str]:
+def cast_votes(session: Session, decision: Decision, votes: Sequence[Vote], now: datetime) -> list[VoteResult]:
     """Cast several votes in the current round (a burst stored in one transaction); one result per vote, as cast_vote.
 
     Core statements on the session's connection: the ORM's per-statement work made a vote cost
@@ -139,8 +151,8 @@ def cast_votes(session: Session, decision: Decision, votes: Sequence[Vote], now:
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     cast = _cast_anonymous if decision.anonymous else _cast_named
     results = [cast(session.connection(), dialect, round_id, vote, now) for vote in votes]
-    _bump(session, decision.id, votes=results.count("new"), vote_changes=results.count("changed"),
-          concerns=sum(1 for vote, result in zip(votes, results) if vote.concern and result in ("new", "changed")))
+    _bump(session, decision.id, votes=results.count(VoteResult.NEW), vote_changes=results.count(VoteResult.CHANGED),
+          concerns=sum(1 for vote, result in zip(votes, results, strict=True) if vote.concern and result.counts))
     return results
 
 
@@ -148,11 +160,11 @@ def cast_votes(session: Session, decision: Decision, votes: Sequence[Vote], now:
 BALLOTS, TALLIES, VOTES = (cast(Table, row.__table__) for row in (BallotRow, AnonymousTallyRow, VoteRow))
 
 
-def _cast_anonymous(conn: Any, dialect: Any, round_id: int, vote: Vote, _now: datetime) -> str:
+def _cast_anonymous(conn: Any, dialect: Any, round_id: int, vote: Vote, _now: datetime) -> VoteResult:
     # The ballot (who) and the count (what) are written in one transaction but never in one row.
     ballot = dialect.insert(BALLOTS).values(round_id=round_id, voter_id=vote.voter_id)
     if conn.execute(ballot.on_conflict_do_nothing(index_elements=["round_id", "voter_id"]).returning(BALLOTS.c.id)).scalar() is None:
-        return "final"
+        return VoteResult.FINAL
     cell = (TALLIES.c.round_id == round_id) & (TALLIES.c.partner == (vote.partner or "")) & (TALLIES.c.level == vote.level.value)
     # Row locks on PostgreSQL (SQLite writers are already serialised) before reading the concerns.
     rows = conn.execute(select(TALLIES.c.partner, TALLIES.c.level, TALLIES.c.concerns).where(TALLIES.c.round_id == round_id)
@@ -167,16 +179,16 @@ def _cast_anonymous(conn: Any, dialect: Any, round_id: int, vote: Vote, _now: da
     conn.execute(update(TALLIES).where(TALLIES.c.round_id == round_id).values(
         count=TALLIES.c.count + case((cell, 1), else_=0),
         concerns=case((cell, bindparam("written", written, type_=TALLIES.c.concerns.type)), else_=TALLIES.c.concerns)))
-    return "new"
+    return VoteResult.NEW
 
 
-def _cast_named(conn: Any, dialect: Any, round_id: int, vote: Vote, now: datetime) -> str:
+def _cast_named(conn: Any, dialect: Any, round_id: int, vote: Vote, now: datetime) -> VoteResult:
     changes = conn.execute(_named_vote_statement(dialect.__name__), {
         "round_id": round_id, "voter_id": vote.voter_id, "partner": vote.partner, "level": vote.level.value,
         "concern": vote.concern, "changes": 0, "updated_at": now}).scalar()
     if changes is None:
-        return "unchanged"
-    return "new" if changes == 0 else "changed"
+        return VoteResult.UNCHANGED
+    return VoteResult.NEW if changes == 0 else VoteResult.CHANGED
 
 
 @functools.cache
@@ -199,8 +211,8 @@ def _named_vote_statement(dialect_name: str) -> Any:
 
 def close_decision(session: Session, decision_id: int, outcome: Outcome, now: datetime) -> bool:
     """Close an open decision with its outcome; False when it was already closed."""
-    result = session.execute(update(DecisionRow).where(DecisionRow.id == decision_id, DecisionRow.status == "open")
-                             .values(status="closed", outcome=outcome.value, closed_at=now))
+    result = session.execute(update(DecisionRow).where(DecisionRow.id == decision_id, DecisionRow.status == DecisionStatus.OPEN)
+                             .values(status=DecisionStatus.CLOSED, outcome=outcome.value, closed_at=now))
     if result.rowcount:  # type: ignore[attr-defined]
         session.execute(update(RoundRow).where(RoundRow.decision_id == decision_id, RoundRow.ended_at.is_(None)).values(ended_at=now))
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -210,8 +222,8 @@ def start_round(session: Session, decision_id: int, proposal: str, now: datetime
     """Reopen a decision that ended without consensus with a revised proposal; returns the new
     round's number, or None when it was not (or no longer) closed without consensus."""
     reopened = session.execute(update(DecisionRow).where(
-        DecisionRow.id == decision_id, DecisionRow.status == "closed", DecisionRow.outcome == Outcome.NO_CONSENSUS.value,
-    ).values(status="open", outcome=None, closed_at=None))
+        DecisionRow.id == decision_id, DecisionRow.status == DecisionStatus.CLOSED, DecisionRow.outcome == Outcome.NO_CONSENSUS.value,
+    ).values(status=DecisionStatus.OPEN, outcome=None, closed_at=None))
     if not reopened.rowcount:  # type: ignore[attr-defined]
         return None
     last = session.scalar(select(RoundRow).where(RoundRow.decision_id == decision_id).order_by(RoundRow.number.desc()).limit(1))
@@ -230,7 +242,7 @@ def start_round(session: Session, decision_id: int, proposal: str, now: datetime
 def channel_decisions(session: Session, installation_id: int, channel_id: str, *, open_ones: bool, limit: int = 20) -> list[Decision]:
     """The channel's open decisions (oldest first) or decided ones (newest first)."""
     query = select(DecisionRow.id).where(DecisionRow.installation_id == installation_id, DecisionRow.channel_id == channel_id,
-                                         DecisionRow.status == ("open" if open_ones else "closed"))
+                                         DecisionRow.status == (DecisionStatus.OPEN if open_ones else DecisionStatus.CLOSED))
     query = query.order_by(DecisionRow.id if open_ones else DecisionRow.closed_at.desc()).limit(limit)
     return load_decisions(session, installation_id, list(session.scalars(query)))
 
@@ -239,7 +251,7 @@ def decisions_to_catch_up(session: Session, closed_since: datetime) -> list[tupl
     """(installation, decision) of every decision with a message that may still change or have
     changed lately: the open ones and those closed since `closed_since`."""
     query = (select(DecisionRow.installation_id, DecisionRow.id)
-             .where(DecisionRow.message_ts.is_not(None), or_(DecisionRow.status == "open", DecisionRow.closed_at >= closed_since))
+             .where(DecisionRow.message_ts.is_not(None), or_(DecisionRow.status == DecisionStatus.OPEN, DecisionRow.closed_at >= closed_since))
              .order_by(DecisionRow.id))
     return [(installation_id, decision_id) for installation_id, decision_id in session.execute(query)]
 
@@ -271,7 +283,7 @@ def decision_history(session: Session, installation_id: int, channel_id: str | N
 
 def awaiting_vote(session: Session, installation_id: int, user_id: str, limit: int = 30) -> list[Decision]:
     """Open decisions where `user_id` decides and has not voted in the current round, soonest deadline first."""
-    query = select(DecisionRow).where(DecisionRow.installation_id == installation_id, DecisionRow.status == "open").order_by(DecisionRow.id)
+    query = select(DecisionRow).where(DecisionRow.installation_id == installation_id, DecisionRow.status == DecisionStatus.OPEN).order_by(DecisionRow.id)
     mine = [row.id for row in session.scalars(query) if any(str(u) == user_id for u, _ in row.deciders)]
     waiting = [d for d in load_decisions(session, installation_id, mine) if user_id not in d.voted_ids]
     return sorted(waiting, key=lambda d: (d.deadline is None, d.deadline.timestamp() if d.deadline else 0.0, d.id))[:limit]

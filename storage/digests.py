@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.domain.consensus import DecisionStatus
 from bot.domain.dates import local_today
 from bot.domain.digest import (
     ACTION_HORIZON_DAYS,
@@ -78,7 +79,7 @@ def gather(session: Session, installation_id: int, channel_id: str, *, now: date
                                     func.count(RoundRow.id).over(partition_by=DecisionRow.id), RoundRow.number)
                              .join(RoundRow, RoundRow.decision_id == DecisionRow.id)
                              .where(DecisionRow.installation_id == installation_id, DecisionRow.channel_id == channel_id,
-                                    DecisionRow.status == "closed", DecisionRow.closed_at >= now - HEALTH_WINDOW)
+                                    DecisionRow.status == DecisionStatus.CLOSED, DecisionRow.closed_at >= now - HEALTH_WINDOW)
                              .order_by(DecisionRow.closed_at, RoundRow.number)).all()
     latest = {row[0]: row for row in closed}  # the last round of each (ordered by round number)
     made = tuple(MadeDecision(r[0], r[4], OUTCOME_LABELS.get(r[1] or "", "Closed")) for r in latest.values() if r[3] and since < r[3] <= now)

@@ -24,7 +24,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, and_, delete, false, or_, select
 from sqlalchemy.orm import Session
 
-from bot.domain.consensus import sealed
+from bot.domain.consensus import DecisionStatus
+from bot.domain.disclosure import sealed
 from storage.models import AnonymousTallyRow, Base, DecisionRow, DueWorkRow, InstallationRow, RoundRow
 
 # Tables that belong to no channel and are left alone by a per-alliance delete: the workspace
@@ -153,10 +154,10 @@ def alliance_data(session: Session, installation_id: int, channel_id: str) -> Al
 
 
 def _withhold_sealed_counts(tables: dict[str, list[dict[str, Any]]]) -> None:
-    """Blank what open anonymous decisions have counted (bot.domain.consensus.sealed): their running
+    """Blank what open anonymous decisions have counted (bot.domain.disclosure.sealed): their running
     round's counts and concerns, and their governance load's concerns. Who has voted (`ballots`) stays."""
     running = {row["id"] for row in tables.get(DecisionRow.__tablename__, ())
-               if sealed(bool(row["anonymous"]), running=row["status"] == "open")}
+               if sealed(bool(row["anonymous"]), running=row["status"] == DecisionStatus.OPEN)}
     rounds = {row["id"] for row in tables.get(RoundRow.__tablename__, ()) if row["decision_id"] in running and row["ended_at"] is None}
     for row in tables.get(DecisionRow.__tablename__, ()):
         if row["id"] in running:

@@ -59,7 +59,7 @@ class Recorder:
 
 def registered() -> dict[str, set[str]]:
     recorder = Recorder()
-    register_all(recorder, services=None)  # type: ignore[arg-type]  # registration does no I/O
+    register_all(recorder)  # type: ignore[arg-type]  # registration does no I/O
     return recorder.registered
 
 

@@ -3,19 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
-
-import pytz
 
 from bot.domain.errors import FormErrors, UserError
 
 CONCERN_MAX = 2000
 # In anonymous mode a vote carries no voter: the store keeps who voted (a ballot) apart from the levels.
 ANONYMOUS = ""
-# Anonymous counts per partner are shown only when every partner that voted has at least this
-# many votes; smaller groups would let anyone who knows who voted deduce single votes.
-MIN_ANONYMOUS_GROUP = 3
 
 
 class Level(StrEnum):
@@ -38,6 +33,27 @@ class Level(StrEnum):
 
 
 LABELS = {Level.SUPPORT: "Support", Level.ACCEPT: "Accept", Level.WONT_BLOCK: "Won't block", Level.BLOCK: "Block"}
+
+
+class DecisionStatus(StrEnum):
+    """Whether votes can still change."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class VoteResult(StrEnum):
+    """What casting a vote did to the stored round."""
+
+    NEW = "new"  # the decider's first vote in this round
+    CHANGED = "changed"  # a different level or concern than before
+    UNCHANGED = "unchanged"  # a repeated click
+    FINAL = "final"  # anonymous: a second vote, refused (nothing links a ballot to its level)
+
+    @property
+    def counts(self) -> bool:
+        """Whether the vote changed the round (and so the governance load)."""
+        return self in (VoteResult.NEW, VoteResult.CHANGED)
 
 
 class Outcome(StrEnum):
@@ -182,41 +198,6 @@ class RoundRecord:
     votes: tuple[Vote, ...]
 
 
-@dataclass(frozen=True)
-class Disclosure:
-    """What of a round's votes may be shown: level counts overall, level counts per partner, concerns.
-
-    How many of each partner have voted (participation) is always shown; it says nothing of levels."""
-
-    levels: bool
-    by_partner: bool
-    concerns: bool
-
-
-def sealed(anonymous: bool, *, running: bool) -> bool:
-    """Whether a round's levels are sealed: an anonymous round that is still running. While it runs,
-    any level count, concern or number derived from them (a governance load of concerns) that
-    changes right after someone votes would tell anyone who saw it before and after what they chose."""
-    return anonymous and running
-
-
-def disclosure(counted: Tally, *, anonymous: bool, running: bool) -> Disclosure:
-    """What may be shown of a round counted as `counted`.
-
-    Named votes: everything. Anonymous votes: nothing of levels while the round runs (see `sealed`);
-    once it has ended, the concerns (they carry the outcome), the counts overall only when at least
-    MIN_ANONYMOUS_GROUP votes were cast (one or two votes would be told one by one), and the counts
-    per partner only when every partner that voted has that many (a partner with one decider, or
-    overall minus the other partners, would reveal single votes)."""
-    if not anonymous:
-        return Disclosure(levels=True, by_partner=True, concerns=True)
-    if sealed(anonymous, running=running):
-        return Disclosure(levels=False, by_partner=False, concerns=False)
-    enough = counted.overall.total == 0 or counted.overall.total >= MIN_ANONYMOUS_GROUP
-    per_partner = all(group.total == 0 or group.total >= MIN_ANONYMOUS_GROUP for group in counted.by_partner)
-    return Disclosure(levels=enough, by_partner=enough and per_partner, concerns=True)
-
-
 def elapsed(rounds: Sequence[RoundSpan], now: datetime) -> timedelta:
     """The time the decision has taken so far, over all its rounds: the cost of each round is visible."""
     if not rounds:
@@ -248,7 +229,7 @@ class Decision:
     id: int
     channel_id: str
     creator_id: str
-    status: str  # "open" or "closed"
+    status: DecisionStatus
     outcome: Outcome | None
     message_ts: str | None
     thread_ts: str | None
@@ -299,22 +280,22 @@ class Decision:
         voted = set(self.voted_ids)
         return bool(self.deciders) and all(d in voted for d in self.decider_ids)
 
+    @property
+    def is_open(self) -> bool:
+        """Votes can still change."""
+        return self.status is DecisionStatus.OPEN
+
+    def closes_itself(self) -> bool:
+        """An auto-close decision closes once every decider has voted (the one auto-close rule)."""
+        return self.is_open and self.auto_close and self.everyone_voted()
+
     def tally(self) -> Tally:
         """Counts of the current round."""
         return tally(self.votes, self.decider_ids, self.partners, self.voted_ids)
 
-    @property
-    def sealed(self) -> bool:
-        """An open anonymous decision: nothing of its current round's levels may be shown yet."""
-        return sealed(self.anonymous, running=self.status == "open")
-
-    def disclosure(self) -> Disclosure:
-        """What of the current round may be shown (see `disclosure`)."""
-        return disclosure(self.tally(), anonymous=self.anonymous, running=self.status == "open")
-
     def verdict(self) -> Verdict:
         """The outcome so far, or as it closed."""
-        return verdict(self.votes, self.decider_ids, self.partners, closed=self.status == "closed")
+        return verdict(self.votes, self.decider_ids, self.partners, closed=not self.is_open)
 
     def closing_verdict(self) -> Verdict:
         """The outcome if it closed now."""
@@ -323,7 +304,7 @@ class Decision:
 
 def check_can_vote(decision: Decision, user_id: str) -> str | None:
     """The voter's partner; refuses votes on closed decisions and from people who do not decide."""
-    if decision.status != "open":
+    if not decision.is_open:
         raise UserError("This decision is closed; votes can no longer change.")
     if user_id not in decision.decider_ids:
         raise UserError("You are not one of the deciders of this decision, so your vote would not count. The person who started it chose who decides.")
@@ -338,7 +319,7 @@ ANONYMOUS_FINAL = ("You have already voted. Votes in an anonymous decision are f
 
 def check_can_close(decision: Decision, user_id: str, *, is_admin: bool = False) -> None:
     """Only the person who started a decision (or a workspace admin) closes it."""
-    if decision.status != "open":
+    if not decision.is_open:
         raise UserError("This decision is already closed.")
     if user_id != decision.creator_id and not is_admin:
         raise UserError(f"Only <@{decision.creator_id}>, who started this decision, can close it.")
@@ -358,7 +339,7 @@ def check_can_revise(decision: Decision, user_id: str, *, is_admin: bool = False
     """A revised proposal goes to a new round only after no consensus, and only by its creator (or a workspace admin)."""
     if user_id != decision.creator_id and not is_admin:
         raise UserError(f"Only <@{decision.creator_id}>, who started this decision, can revise the proposal.")
-    if decision.status != "closed" or decision.outcome is not Outcome.NO_CONSENSUS:
+    if decision.is_open or decision.outcome is not Outcome.NO_CONSENSUS:
         raise UserError("A proposal is revised after a round ends without consensus.")
 
 
@@ -381,9 +362,6 @@ class Proposal:
     anonymous: bool = False
 
 
-REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
-
-
 def check_start(proposal: Proposal, now: datetime) -> Proposal:
     """Validate a new decision's form; errors name the field to fix."""
     errors: dict[str, str] = {}
@@ -404,52 +382,11 @@ def check_start(proposal: Proposal, now: datetime) -> Proposal:
                     proposal.deadline, proposal.auto_close, proposal.deciders, proposal.anonymous)
 
 
-def reminder_times(deadline: datetime | None, now: datetime) -> list[tuple[str, datetime]]:
-    """When non-voters are reminded: 24 h and 1 h before the deadline, where the deadline allows."""
-    if deadline is None:
-        return []
-    return [(label, deadline - before) for label, before in REMINDERS if deadline - before > now]
-
-
-def sane_hour(instant: datetime, zone: str | None, *, now: datetime, deadline: datetime) -> datetime:
-    """Move a reminder into 08:00–20:00 of the recipient's own day, keeping it between now and the deadline."""
-    if not zone:
-        return instant
-    tz = pytz.timezone(zone)
-    local = instant.astimezone(tz)
-    if 8 <= local.hour < 20:
-        return instant
-    day = local.date() if local.hour >= 20 else local.date() - timedelta(days=1)
-    evening = tz.localize(datetime.combine(day, time(19, 0))).astimezone(pytz.utc)
-    if now < evening < deadline:
-        return evening
-    morning_day = local.date() if local.hour < 8 else local.date() + timedelta(days=1)
-    morning = tz.localize(datetime.combine(morning_day, time(8, 0))).astimezone(pytz.utc)
-    return morning if now < morning < deadline else instant
-
-
-def check_assumptions(decision: Decision, text: str, review_on: date | None, zone: str, now: datetime) -> tuple[tuple[str, ...], datetime | None]:
-    """Read recorded assumptions (one per line) and the review day (reviewed at 09:00 in the alliance's zone)."""
-    if decision.status != "closed" or decision.outcome not in (Outcome.FULL, Outcome.QUALIFIED):
-        raise UserError("Assumptions are recorded for decisions that reached consensus.")
-    lines = tuple(dict.fromkeys(line.strip(" •-\t") for line in text.splitlines() if line.strip(" •-\t")))
-    if not lines:
-        raise UserError("Write at least one assumption, one per line.", field="assumptions")
-    if len(lines) > 20 or any(len(line) > 500 for line in lines):
-        raise UserError("Keep it to 20 assumptions of at most 500 characters each.", field="assumptions")
-    if review_on is None:
-        return lines, None
-    review_at = pytz.timezone(zone).localize(datetime.combine(review_on, time(9, 0))).astimezone(pytz.utc)
-    if review_at <= now:
-        raise UserError("Pick a review date in the future.", field="review")
-    return lines, review_at
-
-
 def check_can_nudge(decision: Decision, user_id: str) -> tuple[str, ...]:
     """Who the creator's "Remind non-voters" reaches; only the creator, only while open."""
     if user_id != decision.creator_id:
         raise UserError(f"Only <@{decision.creator_id}>, who started this decision, can remind the non-voters.")
-    if decision.status != "open":
+    if not decision.is_open:
         raise UserError("This decision is closed.")
     waiting = decision.tally().not_voted
     if not waiting:

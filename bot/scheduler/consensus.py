@@ -1,19 +1,15 @@
-"""Due work for decisions: close at the deadline, remind deciders who have not voted (once each)."""
+"""Due work for decisions: close at the deadline, remind deciders who have not voted (once each), review assumptions.
+
+Only the keys and the enqueueing; what is done when the work falls due is in bot/usecases/consensus.py."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.domain.consensus import Decision, reminder_times, sane_hour
-from bot.scheduler.delivery import post_once
-from bot.scheduler.work import Sender, Sent
-from bot.views import consensus as views
+from bot.domain.consensus import Decision
+from bot.domain.consensus_times import reminder_times, sane_hour
 from storage.db import Session
-from storage.decisions import close_decision, count_reminder, load_decision
-from storage.due_work import ClaimedWork, enqueue
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from storage.due_work import enqueue
 
 CLOSE, REMIND, REVIEW = "decision_close", "decision_reminder", "assumption_review"
 
@@ -52,49 +48,3 @@ def schedule_review(session: Session, installation_id: int, decision: Decision, 
     key = f"{installation_id}:decision:{decision.id}:review:{decision.review_at.isoformat()}"
     enqueue(session, installation_id=installation_id, kind=REVIEW, key=key, due_at=decision.review_at,
             payload={"decision": decision.id, "review_at": decision.review_at.isoformat()}, now=now)
-
-
-def senders(services: Services) -> dict[str, Sender]:
-    """The consensus senders, bound to the running services."""
-
-    def current(work: ClaimedWork) -> Decision | None:
-        with services.db.read() as session:
-            decision = load_decision(session, work.installation_id, int(work.payload["decision"]))
-        # A later round or an earlier close makes this piece of work moot.
-        if decision is None or decision.status != "open" or decision.round_number != work.payload["round"]:
-            return None
-        return decision
-
-    def close(work: ClaimedWork) -> Sent:
-        decision = current(work)
-        if decision is None:
-            return Sent({"skipped": "already closed or revised"})
-        with services.db.write() as session:
-            close_decision(session, decision.id, decision.closing_verdict().outcome, services.clock.now())
-            closed = load_decision(session, work.installation_id, decision.id)
-        if closed is not None and closed.message_ts:
-            text, blocks = views.decision_message(closed, services.clock.now())
-            services.gateway.update_message(closed.channel_id, closed.message_ts, text, blocks)
-        return Sent({"outcome": closed.outcome.value if closed and closed.outcome else None})
-
-    def remind(work: ClaimedWork) -> Sent:
-        decision = current(work)
-        user = str(work.payload["user"])
-        if decision is None or user in decision.voted_ids:
-            return Sent({"skipped": "voted or closed"})
-        text, blocks = views.reminder_message(decision)
-        sent = post_once(services.gateway, work, user, text, blocks, now=services.clock.now())
-        with services.db.write() as session:
-            count_reminder(session, decision.id)
-        return sent
-
-    def review(work: ClaimedWork) -> Sent:
-        with services.db.read() as session:
-            decision = load_decision(session, work.installation_id, int(work.payload["decision"]))
-        if decision is None or decision.review_at is None or decision.review_at.isoformat() != work.payload["review_at"]:
-            return Sent({"skipped": "review date changed"})
-        text, blocks = views.review_message(decision)
-        return post_once(services.gateway, work, decision.channel_id, text, blocks, thread_ts=decision.thread_ts, broadcast=True,
-                         now=services.clock.now())
-
-    return {CLOSE: close, REMIND: remind, REVIEW: review}

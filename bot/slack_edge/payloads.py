@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.consensus import Level
 from bot.domain.errors import UserError
 
 
@@ -45,6 +46,20 @@ class Actor:
         if not isinstance(user.get("id"), str) or not user["id"]:
             raise UserError("Slack sent this action without a user; please try again.")
         return cls(user["id"], str(user.get("team_id") or team.get("id") or ""))
+
+
+@dataclass(frozen=True)
+class ReceivedVote:
+    """A vote as Slack delivered it (a Support click or a concern form), before it is checked against its decision."""
+
+    installation_id: int
+    decision_id: int
+    user_id: str
+    level: Level
+    concern: str | None
+    # What identifies this delivery (middleware.delivery_key): recorded with the vote, so that a
+    # redelivery of the same click or form changes nothing.
+    delivery: str | None
 
 
 def state_values(view: Mapping[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.domain.consensus import LABELS, MIN_ANONYMOUS_GROUP, Decision, Level, Outcome, PartnerTally, concerns_raised, elapsed
+from bot.domain.consensus import LABELS, Decision, Level, Outcome, PartnerTally, concerns_raised, elapsed
+from bot.domain.disclosure import MIN_ANONYMOUS_GROUP, sealed_now, shown_now
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views.home import HomeSection
@@ -69,7 +70,7 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         extra = [f"*Background:* {bk.escape(bk.clip(decision.background, 1500))}" if decision.background else "",
                  f"*Pre-read:* <{decision.preread_url}|{bk.escape(bk.clip(decision.preread_url, 80))}>" if decision.preread_url else ""]
         out.append(bk.context(*[e for e in extra if e]))
-    if decision.deadline and decision.status == "open":
+    if decision.deadline and decision.is_open:
         out.append(bk.context(f":alarm_clock: Closes {bk.date_token(decision.deadline.timestamp(), fallback=decision.deadline.strftime('%Y-%m-%d %H:%M UTC'))}"
                               + (" or when everyone has voted" if decision.auto_close else "")))
     if decision.round_number > 1:
@@ -78,9 +79,9 @@ def decision_message(decision: Decision, now: datetime) -> Message:
                               f"{bk.date_token(started.timestamp(), fallback=started.strftime('%Y-%m-%d %H:%M UTC'))}"
                               f" · {bk.duration(elapsed(decision.rounds, now).total_seconds())} since round 1 began"))
     out.append(bk.section(_tally_text(decision)))
-    if decision.status == "open":
+    if decision.is_open:
         out.append(bk.context(f"Not voted yet: {_waiting(decision)}"))
-        if verdict.outcome is Outcome.NO_CONSENSUS and not decision.sealed:
+        if verdict.outcome is Outcome.NO_CONSENSUS and not sealed_now(decision):
             out.append(bk.section(":no_entry: Blocked: " + "; ".join(bk.escape(c) for c in verdict.blocking_concerns)[:2800]))
         buttons = [{"type": "button", "action_id": VOTE_ACTIONS[level], "text": bk.plain(LABELS[level], 75), "value": button_value(decision.id),
                     **({"style": "primary"} if level is Level.SUPPORT else {"style": "danger"} if level is Level.BLOCK else {})}
@@ -146,7 +147,7 @@ def not_voted_list(decision: Decision) -> Message:
 
 def _tally_text(decision: Decision) -> str:
     """Counts per partner; in anonymous mode only what cannot single out a vote (see bot.domain.consensus.disclosure)."""
-    tally, shown = decision.tally(), decision.disclosure()
+    tally, shown = decision.tally(), shown_now(decision)
     lines = []
     if decision.anonymous:
         lines.append(":lock: *Anonymous voting*: no one, not even the log or an export, can tell who voted what. Votes are final.")
@@ -154,7 +155,7 @@ def _tally_text(decision: Decision) -> str:
         name = bk.escape(group.partner) if group.partner else "Not mapped to a partner"
         deciders = sum(1 for _, p in decision.deciders if p == group.partner)
         lines.append(f"*{name}* ({group.total}/{deciders} voted)" + (f": {_counts(group)}" if shown.by_partner else ""))
-    if decision.sealed:
+    if sealed_now(decision):
         lines.append("_The counts per level are shown when the decision closes, so no one can match a vote to the moment someone clicked._")
     elif decision.anonymous:
         if shown.levels:

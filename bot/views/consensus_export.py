@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, disclosure, sealed, tally
+from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, tally
+from bot.domain.disclosure import disclosure, sealed_now
 
 CSV_COLUMNS = ("decision_id", "channel_id", "creator_id", "voting", "status", "outcome", "created_at", "closed_at", "cycle_time_hours",
                "rounds", "round", "proposal", "round_started_at", "round_ended_at", "voted", "voted_by_partner",
@@ -51,7 +52,7 @@ def _load(decision: Decision) -> dict[str, int | None]:
     """The governance load; while an anonymous decision is open, without its concerns (and so without
     the total): a count of concerns that grows right after someone votes says they did not Support."""
     load = decision.load or GovernanceLoad()
-    hidden = sealed(decision.anonymous, running=decision.status == "open")
+    hidden = sealed_now(decision)
     return {"votes": load.votes, "vote_changes": load.vote_changes, "concerns": None if hidden else load.concerns,
             "revisions": load.revisions, "reminders": load.reminders, "total": None if hidden else load.total}
 

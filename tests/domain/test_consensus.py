@@ -125,7 +125,7 @@ def test_a_new_decisions_form_is_checked_field_by_field() -> None:
 
 
 def test_reminders_fall_24h_and_1h_before_where_the_deadline_allows() -> None:
-    from bot.domain.consensus import reminder_times
+    from bot.domain.consensus_times import reminder_times
 
     now = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
     assert [label for label, _ in reminder_times(now + timedelta(days=3), now)] == ["24h", "1h"]
@@ -140,7 +140,7 @@ def test_reminders_fall_24h_and_1h_before_where_the_deadline_allows() -> None:
 def test_reminders_move_into_the_recipients_waking_hours(zone: str | None, utc_hour: int, expected_local_hour: int) -> None:
     import pytz
 
-    from bot.domain.consensus import sane_hour
+    from bot.domain.consensus_times import sane_hour
 
     now = datetime(2026, 11, 23, 0, tzinfo=timezone.utc)
     at = datetime(2026, 11, 24, utc_hour, tzinfo=timezone.utc)
@@ -152,10 +152,11 @@ def test_reminders_move_into_the_recipients_waking_hours(zone: str | None, utc_h
 def test_assumptions_are_read_one_per_line_and_reviewed_at_nine_in_the_alliances_zone() -> None:
     from datetime import date
 
-    from bot.domain.consensus import Decision, check_assumptions
+    from bot.domain.consensus import Decision, DecisionStatus
+    from bot.domain.consensus_times import check_assumptions
 
     t0 = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
-    decided = Decision(1, "C1", "a1", "closed", Outcome.QUALIFIED, "1.1", "1.1", PARTNERS, (("a1", "Alpha"),), 1, "P",
+    decided = Decision(1, "C1", "a1", DecisionStatus.CLOSED, Outcome.QUALIFIED, "1.1", "1.1", PARTNERS, (("a1", "Alpha"),), 1, "P",
                        (RoundSpan(1, t0, t0),), ())
     lines, review_at = check_assumptions(decided, "• CMC capacity\n\n- FX rate\nCMC capacity", date(2027, 3, 29), "Europe/Zurich", t0)
     assert lines == ("CMC capacity", "FX rate")
@@ -184,7 +185,7 @@ MANY = tuple(f"{p}{i}" for p in "ab" for i in range(5))
 @given(st.lists(st.builds(v, st.sampled_from(MANY), st.sampled_from(list(Level))), unique_by=lambda x: x.voter_id),
        st.booleans(), st.booleans())
 def test_what_an_anonymous_round_discloses_never_singles_out_a_vote(votes: list[Vote], anonymous: bool, running: bool) -> None:
-    from bot.domain.consensus import MIN_ANONYMOUS_GROUP, disclosure, sealed
+    from bot.domain.disclosure import MIN_ANONYMOUS_GROUP, disclosure, sealed
 
     counted = tally(votes, MANY, PARTNERS)
     shown = disclosure(counted, anonymous=anonymous, running=running)

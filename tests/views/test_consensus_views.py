@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.domain.consensus import Decision, Level, Outcome, RoundSpan, Vote
+from bot.domain.consensus import Decision, DecisionStatus, Level, Outcome, RoundSpan, Vote
 from bot.slack_edge.blockkit import check_message, check_view
 from bot.views import consensus as views
 
@@ -18,7 +18,7 @@ def decision(n_deciders: int = 4, status: str = "open", outcome: Outcome | None 
     deciders = tuple((f"U{i}", PARTNERS[i % 2]) for i in range(n_deciders))
     spans = tuple(RoundSpan(i + 1, T0 + timedelta(days=3 * i), T0 + timedelta(days=3 * i + 2) if status == "closed" or i < rounds - 1 else None)
                   for i in range(rounds))
-    return Decision(7, "C1", "U0", status, outcome, "1.1", "1.1", PARTNERS, deciders, rounds, proposal, spans, votes)
+    return Decision(7, "C1", "U0", DecisionStatus(status), outcome, "1.1", "1.1", PARTNERS, deciders, rounds, proposal, spans, votes)
 
 
 VOTES = (Vote("U0", PARTNERS[0], Level.SUPPORT), Vote("U1", "Beta", Level.BLOCK, "IP <terms> & scope"), Vote("U2", PARTNERS[0], Level.ACCEPT, "cost"))

@@ -1,0 +1,346 @@
+"""Consensus decisions: start one, cast votes (in batches, stored before the ack), close, revise, nudge, record
+assumptions, and the scheduler's jobs for them (close at the deadline, remind non-voters, review the assumptions)."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from bot.domain.alliance import partner_of, people
+from bot.domain.consensus import (
+    ANONYMOUS_FINAL,
+    Decision,
+    Level,
+    Proposal,
+    Vote,
+    VoteResult,
+    check_can_close,
+    check_can_nudge,
+    check_can_revise,
+    check_can_vote,
+    check_proposal,
+    check_start,
+    check_vote,
+)
+from bot.domain.consensus_times import check_assumptions
+from bot.domain.errors import FormErrors, UserError, present
+from bot.scheduler.consensus import schedule_nudge, schedule_review, schedule_round
+from bot.scheduler.delivery import post_once
+from bot.scheduler.work import Sent
+from bot.services import Services
+from bot.slack_edge.group_commit import Pending, Stored
+from bot.slack_edge.installation_context import bound_installation
+from bot.slack_edge.payloads import CommandCall, ReceivedVote
+from bot.views import consensus as views
+from bot.views.ids import Block
+from bot.views.metadata import ChannelRef
+from storage.alliances import get_alliance
+from storage.decisions import (
+    cast_votes,
+    channel_decisions,
+    close_decision,
+    count_reminder,
+    create_decision,
+    decisions_to_catch_up,
+    load_decision,
+    record_assumptions,
+    set_message,
+    start_round,
+)
+from storage.dedupe import remember_event
+from storage.due_work import ClaimedWork
+
+logger = logging.getLogger(__name__)
+GONE = "I cannot find this decision any more."
+
+
+def command(services: Services, installation_id: int, call: CommandCall) -> views.Message | None:
+    """`/consensus <proposal>` posts a decision; `list`, `log` and `help` answer privately; no text opens the form.
+    Returns the private answer, or None when there is none (the decision's message is the answer)."""
+    word = call.text.strip().lower()
+    if word == "":
+        services.gateway.open_view(call.trigger_id, views.start_modal(call.channel_id))
+        return None
+    if word == "help":
+        return views.help_message()
+    if word in ("list", "log"):
+        with services.db.read() as session:
+            found = channel_decisions(session, installation_id, call.channel_id, open_ones=word == "list")
+        return views.decision_list(found) if word == "list" else views.decision_log(found)
+    start(services, installation_id, call.channel_id, call.user_id, Proposal(call.text))
+    return None
+
+
+def read_start_form(services: Services, view: dict[str, Any], values: dict[str, Any]) -> tuple[str, Proposal]:
+    """The start form's channel and checked proposal; `FormErrors` on the fields at fault."""
+    deadline = values.get(Block.DEADLINE)
+    try:
+        when = datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None
+    except (ValueError, TypeError, OverflowError, OSError):
+        raise FormErrors({Block.DEADLINE: "Pick a date and time from the picker."}) from None
+    asked = Proposal(values.get(Block.PROPOSAL) or "", values.get(Block.BACKGROUND), values.get(Block.PREREAD), when,
+                     "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()),
+                     anonymous=values.get(Block.VOTING) == "anonymous")
+    channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
+    try:
+        return channel_id, check_start(asked, services.clock.now())
+    except FormErrors as errors:
+        raise FormErrors({_START_FIELDS.get(field, Block.PROPOSAL): message for field, message in errors.errors.items()}) from None
+
+
+_START_FIELDS = {"proposal": Block.PROPOSAL, "preread": Block.PREREAD, "deadline": Block.DEADLINE}
+
+
+def start(services: Services, installation_id: int, channel_id: str, creator_id: str, asked: Proposal) -> None:
+    """Post a new decision; the chosen people (or the channel's) decide, each for their partner."""
+    now = services.clock.now()
+    proposal = check_start(asked, now)
+    with services.db.read() as session:
+        alliance = get_alliance(session, installation_id, channel_id)
+    if alliance is None:
+        raise UserError("Set up this channel's alliance first with `/alliance setup`, so that votes are tallied per partner company.")
+    chosen = services.directory.users(installation_id, proposal.deciders) if proposal.deciders else services.directory.members(installation_id, channel_id)
+    members = people(chosen)
+    deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
+    with services.db.write() as session:
+        decision_id = create_decision(session, installation_id=installation_id, channel_id=channel_id, creator_id=creator_id,
+                                      proposal=proposal, deciders=deciders, partners=[p.name for p in alliance.partners], now=now)
+        created = present(load_decision(session, installation_id, decision_id), GONE)
+        schedule_round(session, installation_id, created, {m.user_id: m.tz for m in members}, now)
+    text, blocks = views.decision_message(created, now)
+    ts = services.gateway.post_message(channel_id, text, blocks)
+    with services.db.write() as session:
+        set_message(session, decision_id, ts)
+
+
+def cast(services: Services, vote: ReceivedVote) -> Pending[ReceivedVote]:
+    """Queue a vote to be stored with the votes around it; its listener waits for it before acking, so a vote Slack
+    reported as received survives a crash right after. `refusal` then says why it was not counted."""
+    return services.ballots.put(vote, lambda batch: store_votes(services, batch))
+
+
+def store_votes(services: Services, batch: list[ReceivedVote]) -> Stored:
+    """Store a batch of votes in one transaction, closing what they complete; the refresh of each
+    decision's message comes after the listeners are woken."""
+    refusals: dict[int, UserError] = {}
+    touched: dict[tuple[int, int], Decision] = {}
+    now = services.clock.now()
+    with services.db.write() as session:
+        fresh = [i for i, v in enumerate(batch) if v.delivery is None or remember_event(session, v.delivery, now)]
+        # In id order: two workers storing batches that touch the same decisions lock their rows in
+        # the same order instead of deadlocking (PostgreSQL aborted one under the 50-user benchmark).
+        for key in sorted({(batch[i].installation_id, batch[i].decision_id) for i in fresh}):
+            decision = load_decision(session, *key)
+            valid: list[tuple[int, Vote]] = []
+            for i in (i for i in fresh if (batch[i].installation_id, batch[i].decision_id) == key):
+                try:
+                    voter = present(decision, GONE)
+                    vote = batch[i]
+                    valid.append((i, Vote(vote.user_id, check_can_vote(voter, vote.user_id), vote.level, vote.concern)))
+                except UserError as refusal:
+                    refusals[i] = refusal
+            if decision is None or not valid:
+                continue
+            results = cast_votes(session, decision, [v for _, v in valid], now)
+            refusals.update({i: UserError(ANONYMOUS_FINAL) for (i, _), result in zip(valid, results, strict=True) if result is VoteResult.FINAL})
+            touched[key] = decision
+            if decision.auto_close:  # the stored votes may complete it: read them back
+                voted = load_decision(session, *key)
+                if voted is not None and voted.closes_itself():
+                    close_decision(session, voted.id, voted.closing_verdict().outcome, now)
+
+    def refresh_touched() -> None:
+        # One drain serves every workspace: bind each refresh to its own (OAuth mode).
+        for (installation_id, decision_id), decision in touched.items():
+            with bound_installation(installation_id):
+                refresh(services, installation_id, decision_id, decision)
+
+    return Stored([refusals.get(i) for i in range(len(batch))], refresh_touched)
+
+
+def ask_concern(services: Services, installation_id: int, decision_id: int, user_id: str, level: Level, trigger_id: str) -> None:
+    """Accept, Won't block and Block first ask for the concern (a block must give one)."""
+    decision = find(services, installation_id, decision_id)
+    check_can_vote(decision, user_id)
+    services.gateway.open_view(trigger_id, views.concern_modal(decision, level))
+
+
+def read_concern_form(view: dict[str, Any], values: dict[str, Any]) -> tuple[int, Level, str | None]:
+    """The concern form's decision, level and concern; a block without a concern is refused."""
+    level = views.level_from_metadata(view.get("private_metadata"))
+    concern = check_vote(level, values.get(Block.CONCERN))
+    return views.decision_id_from(view.get("private_metadata")), level, concern
+
+
+def close(services: Services, installation_id: int, decision_id: int, user_id: str) -> None:
+    """The creator (or a workspace admin) closes the decision; the outcome is computed from the votes."""
+    decision = find(services, installation_id, decision_id)
+    check_can_close(decision, user_id, is_admin=is_admin(services, installation_id, decision, user_id))
+    with services.db.write() as session:
+        close_decision(session, decision.id, decision.closing_verdict().outcome, services.clock.now())
+    refresh(services, installation_id, decision.id, decision)
+
+
+def open_revision(services: Services, installation_id: int, decision_id: int, user_id: str, trigger_id: str) -> None:
+    """The creator opens the revision form, prefilled with the proposal and the concerns."""
+    decision = find(services, installation_id, decision_id)
+    check_can_revise(decision, user_id, is_admin=is_admin(services, installation_id, decision, user_id))
+    services.gateway.open_view(trigger_id, views.revise_modal(decision))
+
+
+def read_revision(view: dict[str, Any], values: dict[str, Any]) -> tuple[int, str]:
+    """The revision form's decision and proposal."""
+    return views.decision_id_from(view.get("private_metadata")), check_proposal(values.get(Block.REVISED_PROPOSAL) or "")
+
+
+def revise(services: Services, installation_id: int, decision_id: int, user_id: str, proposal: str) -> None:
+    """Post the next round in the decision's thread (and the channel), linked to the same decision."""
+    before = find(services, installation_id, decision_id)
+    check_can_revise(before, user_id, is_admin=is_admin(services, installation_id, before, user_id))
+    zones = {m.user_id: m.tz for m in services.directory.users(installation_id, before.decider_ids)}
+    now = services.clock.now()
+    with services.db.write() as session:
+        number = start_round(session, decision_id, proposal, now)
+        after = load_decision(session, installation_id, decision_id) if number else None
+        if after is not None:
+            schedule_round(session, installation_id, after, zones, now)
+    if number is None or after is None:
+        raise UserError("This decision has already moved on to another round.")
+    text, blocks = views.decision_message(after, now)
+    ts = services.gateway.post_message(after.channel_id, text, blocks, thread_ts=before.thread_ts, broadcast=True)
+    with services.db.write() as session:
+        set_message(session, decision_id, ts)
+    if before.message_ts:
+        old_text, old_blocks = views.superseded(views.decision_message(before, now), number)
+        services.gateway.update_message(after.channel_id, before.message_ts, old_text, old_blocks)
+
+
+def nudge(services: Services, installation_id: int, decision_id: int, user_id: str) -> views.Message:
+    """The creator reminds everyone who has not voted (the scheduler sends the DMs)."""
+    decision = find(services, installation_id, decision_id)
+    waiting = check_can_nudge(decision, user_id)
+    with services.db.write() as session:
+        queued = schedule_nudge(session, installation_id, decision, waiting, services.clock.now())
+    return views.nudged_message(len(waiting), queued)
+
+
+def not_voted(services: Services, installation_id: int, decision_id: int) -> views.Message:
+    """Anyone in the channel sees the full list of who has not voted, privately."""
+    return views.not_voted_list(find(services, installation_id, decision_id))
+
+
+def open_assumptions(services: Services, installation_id: int, decision_id: int, trigger_id: str) -> None:
+    """Open the assumptions form on a decision that reached consensus."""
+    services.gateway.open_view(trigger_id, views.assumptions_modal(find(services, installation_id, decision_id)))
+
+
+def read_assumptions(services: Services, installation_id: int, view: dict[str, Any],
+                     values: dict[str, Any]) -> tuple[int, tuple[str, ...], datetime | None]:
+    """The assumptions and their review instant (09:00 in the alliance's zone); `FormErrors` on the field at fault."""
+    try:
+        decision = find(services, installation_id, views.decision_id_from(view.get("private_metadata")))
+    except UserError as problem:
+        raise FormErrors({Block.ASSUMPTIONS: problem.message}) from None
+    try:
+        review_on = date.fromisoformat(values[Block.REVIEW]) if values.get(Block.REVIEW) else None
+    except (ValueError, TypeError):
+        raise FormErrors({Block.REVIEW: "Pick a date from the calendar."}) from None
+    with services.db.read() as session:
+        alliance = get_alliance(session, installation_id, decision.channel_id)
+    try:
+        assumptions, review_at = check_assumptions(decision, values.get(Block.ASSUMPTIONS) or "", review_on,
+                                                   alliance.time_zone if alliance else "UTC", services.clock.now())
+    except UserError as problem:
+        raise FormErrors({Block.REVIEW if problem.field == "review" else Block.ASSUMPTIONS: problem.message}) from None
+    return decision.id, assumptions, review_at
+
+
+def keep_assumptions(services: Services, installation_id: int, decision_id: int, assumptions: tuple[str, ...],
+                     review_at: datetime | None) -> None:
+    """Keep the assumptions and schedule their review."""
+    with services.db.write() as session:
+        record_assumptions(session, decision_id, assumptions, review_at)
+        updated = load_decision(session, installation_id, decision_id)
+        if updated is not None:
+            schedule_review(session, installation_id, updated, services.clock.now())
+    refresh(services, installation_id, decision_id, updated)
+
+
+def is_admin(services: Services, installation_id: int, decision: Decision, user_id: str) -> bool:
+    """Whether someone other than the creator is a workspace admin (users.info, cached)."""
+    return user_id != decision.creator_id and services.directory.is_admin(installation_id, user_id)
+
+
+def find(services: Services, installation_id: int, decision_id: int) -> Decision:
+    """Load a decision of this installation, or say it is gone."""
+    with services.db.read() as session:
+        return present(load_decision(session, installation_id, decision_id), GONE)
+
+
+def refresh(services: Services, installation_id: int, decision_id: int, known: Decision | None = None) -> None:
+    """Ask for the decision message to show the latest committed state (bursts coalesce). `known`:
+    the decision as the caller loaded it, for where its message is (the render reads it afresh)."""
+    decision = known if known is not None else find(services, installation_id, decision_id)
+    if decision.message_ts:
+        services.coalescer.request(decision.channel_id, decision.message_ts,
+                                   lambda: views.decision_message(find(services, installation_id, decision_id), services.clock.now()))
+
+
+def catch_up_messages(services: Services) -> int:
+    """At start-up: have every decision message show what is stored. A vote committed just before
+    the process died (and acknowledged) may not have reached the message; without this it would
+    show the old tally until somebody clicked again. Updates are coalesced and rate-limited as usual."""
+    with services.db.read() as session:
+        found = decisions_to_catch_up(session, services.clock.now() - timedelta(days=1))
+    for installation_id, decision_id in found:
+        with bound_installation(installation_id):
+            refresh(services, installation_id, decision_id)
+    return len(found)
+
+
+def _current(services: Services, work: ClaimedWork) -> Decision | None:
+    """The decision a piece of due work is for, unless a later round or an earlier close made the work moot."""
+    with services.db.read() as session:
+        decision = load_decision(session, work.installation_id, int(work.payload["decision"]))
+    if decision is None or not decision.is_open or decision.round_number != work.payload["round"]:
+        return None
+    return decision
+
+
+def close_due(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job at the deadline: close with the outcome the votes give, and show it."""
+    decision = _current(services, work)
+    if decision is None:
+        return Sent({"skipped": "already closed or revised"})
+    now = services.clock.now()
+    with services.db.write() as session:
+        close_decision(session, decision.id, decision.closing_verdict().outcome, now)
+        closed = load_decision(session, work.installation_id, decision.id)
+    if closed is not None and closed.message_ts:
+        text, blocks = views.decision_message(closed, now)
+        services.gateway.update_message(closed.channel_id, closed.message_ts, text, blocks)
+    return Sent({"outcome": closed.outcome.value if closed and closed.outcome else None})
+
+
+def remind_due(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: remind one decider who has not voted yet, by DM (at most once)."""
+    decision = _current(services, work)
+    user = str(work.payload["user"])
+    if decision is None or user in decision.voted_ids:
+        return Sent({"skipped": "voted or closed"})
+    text, blocks = views.reminder_message(decision)
+    sent = post_once(services.gateway, work, user, text, blocks, now=services.clock.now())
+    with services.db.write() as session:
+        count_reminder(session, decision.id)
+    return sent
+
+
+def review_due(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job on the review day: ask the channel, in the decision's thread, whether its assumptions still hold."""
+    with services.db.read() as session:
+        decision = load_decision(session, work.installation_id, int(work.payload["decision"]))
+    if decision is None or decision.review_at is None or decision.review_at.isoformat() != work.payload["review_at"]:
+        return Sent({"skipped": "review date changed"})
+    text, blocks = views.review_message(decision)
+    return post_once(services.gateway, work, decision.channel_id, text, blocks, thread_ts=decision.thread_ts, broadcast=True,
+                     now=services.clock.now())
