@@ -16,7 +16,6 @@ from bot.slack_edge.coalescer import UpdateCoalescer
 from bot.slack_edge.directory import MemberDirectory
 from bot.slack_edge.gateway import SlackGateway
 from bot.slack_edge.group_commit import GroupCommit
-from bot.slack_edge.installation_context import current_installation
 from bot.slack_edge.payloads import ReceivedVote
 from bot.slack_edge.tokens import TokenVault
 from storage.db import Database
@@ -45,14 +44,11 @@ class Services:
     # Votes wait here to be stored in batches before their listeners ack (bot.usecases.consensus.cast).
     ballots: GroupCommit[ReceivedVote] = field(default_factory=lambda: GroupCommit("votes"))
 
-    @property
-    def bot_user_id(self) -> str:
-        """The bot's user id in the workspace being served (each OAuth installation has its own bot user)."""
+    def bot_user(self, installation_id: int) -> str:
+        """The bot's user id in an installation's workspace: each OAuth installation has its own bot
+        user, read from the database (it is stored at install time); single-workspace mode has one."""
         if self.vault is None:
             return self.home_bot_user_id
-        installation_id = current_installation.get()
-        if installation_id is None:
-            return ""
         with self.db.read() as session:
             return installation_bot_user(session, installation_id) or ""
 

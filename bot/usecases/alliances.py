@@ -59,7 +59,7 @@ def open_setup(services: Services, installation_id: int, call: CommandCall) -> N
     opened = services.gateway.open_view(call.trigger_id, views.loading_modal(ref))
     members = services.directory.members(installation_id, call.channel_id)
     try:
-        require_bot_in_channel(members, services.bot_user_id)
+        require_bot_in_channel(members, services.bot_user(installation_id))
     except UserError as problem:
         services.gateway.update_view(opened["id"], views.problem_modal(ref, problem.message))
         raise

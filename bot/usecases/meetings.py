@@ -90,7 +90,7 @@ def command(services: Services, installation_id: int, call: CommandCall) -> tupl
     zone = person_zone(services, installation_id, call.user_id) if word in ("", "propose", "add") else None
     if word in ("", "propose"):
         # Member ids only (one call): profiles for a big channel could outlast the trigger's 3 seconds.
-        members = [u for u in services.gateway.channel_member_ids(call.channel_id) if u != services.bot_user_id]
+        members = [u for u in services.gateway.channel_member_ids(call.channel_id) if u != services.bot_user(installation_id)]
         services.gateway.open_view(call.trigger_id, views.propose_modal(call.channel_id, members, local_today(now, zone).isoformat()))
     elif word == "prefs":
         open_prefs(services, installation_id, call.user_id, call.trigger_id)
