@@ -95,32 +95,14 @@ def error_handler(services: Services) -> Callable[..., None]:
     return handle
 
 
-def answer_errors(services: Services) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap a listener so that errors after its ack are answered here, not by Bolt.
-
-    When a listener raises after ack(), Bolt resets the ack and waits out its 3-second ack
-    timeout before logging "didn't call ack()", which delays or loses the answer. Listeners
-    must take `body` (and may take `respond`) so the person can be told what went wrong.
-    """
-    handle = error_handler(services)
-
-    def decorate(listener: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(listener)  # Bolt reads the wrapped signature to inject arguments
-        def guarded(**kwargs: Any) -> Any:
-            try:
-                return listener(**kwargs)
-            except Exception as error:
-                _answer_failure(handle, error, kwargs)
-                return None
-
-        return guarded
-
-    return decorate
-
-
 def listener(function: Callable[..., Any]) -> Callable[..., Any]:
-    """`answer_errors` for a module-level listener, which takes `context` and finds its services
-    there (`bot.services.services_of`): the listener can be registered, imported and tested alone."""
+    """Wrap a module-level listener so that its errors are answered here, not by Bolt.
+
+    When a listener raises after ack(), Bolt resets the ack and waits out its 3-second ack timeout
+    before logging "didn't call ack()", which delays or loses the answer. The listener takes
+    `context` and finds its services there (`bot.services.services_of`), so it can be registered,
+    imported and tested alone; it takes `body` (and may take `respond`) so the person can be told
+    what went wrong."""
 
     @functools.wraps(function)  # Bolt reads the wrapped signature to inject arguments
     def guarded(**kwargs: Any) -> Any:
