@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain.consensus import ANONYMOUS, Decision, GovernanceLoad, Level, Outcome, Proposal, RoundRecord, RoundSpan, Vote
-from storage.models import AnonymousTallyRow, BallotRow, DecisionRow, RoundRow, VoteRow
+from storage.models.decisions import AnonymousTallyRow, BallotRow, DecisionRow, RoundRow, VoteRow
 
 
 def create_decision(session: Session, *, installation_id: int, channel_id: str, creator_id: str, proposal: Proposal,
