@@ -40,7 +40,7 @@ from storage.alliances import save_alliance
 from storage.db import Database, make_engine, scratch_schema
 from storage.installations import ensure_installation
 from storage.migrate import upgrade
-from storage.models import VoteRow
+from storage.models.decisions import VoteRow
 from tests.slack_double import AckResult, HttpTransport, Person, SlackDouble, SocketModeTransport
 
 CHANNEL, PARTNER = "C0BURST", "T0BETA"

@@ -41,7 +41,8 @@ from storage.decisions import create_decision, set_message
 from storage.due_work import enqueue
 from storage.installations import ensure_installation
 from storage.migrate import upgrade
-from storage.models import DueWorkRow, VoteRow
+from storage.models.decisions import VoteRow
+from storage.models.due_work import DueWorkRow
 from tests.slack_double import SignedHttpClient, SlackDouble
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -37,7 +37,7 @@ from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
 from storage.db import Database, make_engine, scratch_schema
 from storage.migrate import upgrade
-from storage.models import InstallationRow
+from storage.models.installations import InstallationRow
 from tests.slack_double import HttpTransport, Person, SlackDouble
 
 CHANNEL, HOME, PARTNER = "C0LOAD", "T0ALPHA", "T0BETA"

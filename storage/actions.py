@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.domain.actions import ActionItem, DueReport, is_overdue, ref_of
-from storage.models import ActionCounterRow, ActionItemRow, ActionOwnerRow
+from storage.models.actions import ActionCounterRow, ActionItemRow, ActionOwnerRow
 
 
 def next_number(session: Session, installation_id: int, channel_id: str) -> int:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain.alliance import Alliance, MemberMapping, Partner
-from storage.models import AllianceRow, PartnerRow
+from storage.models.alliances import AllianceRow, PartnerRow
 
 
 def _to_domain(row: AllianceRow) -> Alliance:

@@ -23,7 +23,7 @@ from bot.domain.consensus import (
     Vote,
     VoteResult,
 )
-from storage.models import AnonymousTallyRow, BallotRow, DecisionRow, RoundRow, VoteRow
+from storage.models.decisions import AnonymousTallyRow, BallotRow, DecisionRow, RoundRow, VoteRow
 
 
 def create_decision(session: Session, *, installation_id: int, channel_id: str, creator_id: str, proposal: Proposal,

@@ -7,7 +7,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import ProcessedEventRow, RequestSignatureRow
+from storage.models.delivery import ProcessedEventRow, RequestSignatureRow
 
 
 def _insert_new(session: Session, model: type, values: dict[str, object]) -> bool:

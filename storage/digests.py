@@ -33,7 +33,8 @@ from storage.actions import overdue_and_due_soon
 from storage.decisions import channel_decisions
 from storage.meetings import meetings_between
 from storage.milestones import channel_milestones, channel_schedule
-from storage.models import ChannelScheduleRow, DecisionRow, RoundRow
+from storage.models.decisions import DecisionRow, RoundRow
+from storage.models.milestones import ChannelScheduleRow
 
 ActionsSource = Callable[..., Any]  # (session, installation_id, channel_id, now, days=7) -> DueReport(overdue, due_soon)
 MeetingsSource = Callable[..., Sequence[Any]]  # (session, installation_id, channel_id, start, end) -> [MeetingOccurrence]

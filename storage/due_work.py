@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.models import DueWorkRow
+from storage.models.due_work import DueWorkRow
 
 UNSENT = ("pending", "claimed")
 MAX_ERROR = 2000

@@ -12,7 +12,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import InstallationTokenRow, OAuthStateRow
+from storage.models.installations import InstallationTokenRow, OAuthStateRow
 
 
 class TokenCipher:

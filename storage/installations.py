@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import InstallationRow
+from storage.models.installations import InstallationRow
 
 
 def ensure_installation(session: Session, *, enterprise_id: str | None, team_id: str | None, team_name: str,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.meeting_requests import Cadence
 from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, MeetingSource, MeetingStatus, ProposedSlot, Recurrence, WorkingHours
-from storage.models import MeetingCadenceRow, MeetingOccurrenceRow, MeetingPrefsRow, MeetingRow, MeetingSlotVoteRow, PainLedgerRow
+from storage.models.meetings import MeetingCadenceRow, MeetingOccurrenceRow, MeetingPrefsRow, MeetingRow, MeetingSlotVoteRow, PainLedgerRow
 
 ALLIANCE_TOTAL = ""  # the ledger's series key for everything a person carried in the alliance
 # The version of the proposal's JSON. Rows written before it carry no "v" and the same keys (version 0).

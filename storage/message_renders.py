@@ -12,7 +12,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import MessageRenderRow
+from storage.models.delivery import MessageRenderRow
 
 
 def _row(installation_id: int, channel_id: str, ts: str) -> object:

@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.milestones import DEFAULT_OFFSETS, Direction, Kind, Milestone, MilestoneDraft, Payment, PaymentState, Slip
-from storage.models import AllianceRow, ChannelScheduleRow, MilestoneRow, MilestoneSlipRow
+from storage.models.alliances import AllianceRow
+from storage.models.milestones import ChannelScheduleRow, MilestoneRow, MilestoneSlipRow
 
 
 def _to_domain(row: MilestoneRow, slips: list[MilestoneSlipRow]) -> Milestone:

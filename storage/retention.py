@@ -26,7 +26,10 @@ from sqlalchemy.orm import Session
 
 from bot.domain.consensus import DecisionStatus
 from bot.domain.disclosure import sealed
-from storage.models import AnonymousTallyRow, Base, DecisionRow, DueWorkRow, InstallationRow, RoundRow
+from storage.models import Base
+from storage.models.decisions import AnonymousTallyRow, DecisionRow, RoundRow
+from storage.models.due_work import DueWorkRow
+from storage.models.installations import InstallationRow
 
 # Tables that belong to no channel and are left alone by a per-alliance delete: the workspace
 # itself, the per-workspace member cache and people's meeting preferences, Slack's delivery bookkeeping, and due work (matched by

@@ -12,7 +12,7 @@ from sqlalchemy import case, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import SchedulerLeaseRow
+from storage.models.due_work import SchedulerLeaseRow
 
 NEVER = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.alliance import Member
 from storage.db import Database
-from storage.models import SlackUserRow
+from storage.models.installations import SlackUserRow
 
 
 def cached_members(session: Session, installation_id: int, user_ids: Iterable[str], *, now: datetime,

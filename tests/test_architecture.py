@@ -75,3 +75,27 @@ def test_the_project_has_no_import_cycles() -> None:
         TopologicalSorter(graph).prepare()
     except CycleError as error:
         pytest.fail(f"import cycle: {' -> '.join(error.args[1])}")
+
+
+def test_modules_stay_under_400_lines() -> None:
+    for folder in ("bot", "handlers", "storage"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            lines = len(path.read_text().splitlines())
+            assert lines <= 400, f"{path.relative_to(ROOT)} has {lines} lines: split it by concern (docs/architecture.md, habit 12)"
+
+
+def test_handlers_are_thin_listeners_wired_by_register_app() -> None:
+    # A handler reaches its feature through its use cases: never another handler or the scheduler,
+    # and its register() only wires ids to module-level listeners (no services, no nested listeners).
+    for path in (ROOT / "handlers").glob("*.py"):
+        bad = {name for name in imports(path) if name.startswith(("handlers", "bot.scheduler"))}
+        assert path.name == "__init__.py" or not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+        if path.name == "__init__.py":
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        [register] = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "register"]
+        assert [a.arg for a in register.args.args] == ["app"], f"{path.name}: register(app) takes only the app"
+        nested = [node.name for node in ast.walk(register) if isinstance(node, ast.FunctionDef) and node is not register]
+        assert not nested, f"{path.name}: listeners nested in register(): {nested}"

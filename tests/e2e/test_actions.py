@@ -16,7 +16,7 @@ from bot.scheduler.actions import REMIND
 from storage.actions import channel_items, load_item
 from storage.alliances import save_alliance
 from storage.due_work import claim_due, state_of
-from storage.models import AllianceRow
+from storage.models.alliances import AllianceRow
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
 
 NY, ZURICH, TOKYO = "America/New_York", "Europe/Zurich", "Asia/Tokyo"

@@ -16,7 +16,7 @@ from bot.scheduler import Scheduler
 from bot.scheduler.digests import DIGEST, schedule_digest
 from storage.digests import set_digest_rule
 from storage.milestones import create_milestone
-from storage.models import DueWorkRow
+from storage.models.due_work import DueWorkRow
 from tests.e2e.conftest import CHANNEL, RunningBot, eventually, with_alliance
 
 

@@ -13,7 +13,7 @@ from bot.scheduler.milestones import NUDGE, OVERDUE
 from bot.usecases.milestones import home_section as milestones_home_section
 from storage.due_work import claim_due, state_of
 from storage.milestones import channel_milestones, load_milestone
-from storage.models import DueWorkRow
+from storage.models.due_work import DueWorkRow
 from tests.e2e.conftest import CHANNEL, RunningBot, eventually, with_alliance
 
 

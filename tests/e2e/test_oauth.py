@@ -26,7 +26,7 @@ from bot.slack_edge.tokens import TokenVault
 from storage.alliances import save_alliance
 from storage.db import Database
 from storage.installation_tokens import load_tokens
-from storage.models import InstallationTokenRow
+from storage.models.installations import InstallationTokenRow
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually, patient
 from tests.slack_double import HttpTransport, Person, SlackDouble
 from tests.slack_double.clock import PATIENCE

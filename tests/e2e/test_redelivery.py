@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
-from storage.models import DecisionRow, ProcessedEventRow, VoteRow
+from storage.models.decisions import DecisionRow, VoteRow
+from storage.models.delivery import ProcessedEventRow
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
 from tests.slack_double import HttpTransport, event_envelope
 from tests.slack_double.socket_mode import AckResult

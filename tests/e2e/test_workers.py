@@ -16,7 +16,7 @@ from bot.domain.alliance import Alliance, MemberMapping, Partner
 from storage.alliances import save_alliance
 from storage.db import Database
 from storage.decisions import load_decision
-from storage.models import InstallationRow
+from storage.models.installations import InstallationRow
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually
 from tests.e2e.test_process import start_listening
 from tests.slack_double import HttpTransport, Person, SlackDouble

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from bot.services import Services
 from handlers.digests import digest_command
 from storage.digests import digest_rule
-from storage.models import DueWorkRow
+from storage.models.due_work import DueWorkRow
 from tests.handlers.conftest import Respond, acked, context_for, recorded_command
 
 

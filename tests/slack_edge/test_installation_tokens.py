@@ -11,7 +11,7 @@ from bot.slack_edge.tokens import TokenVault
 from storage.db import Database
 from storage.installation_tokens import TokenCipher, save_tokens
 from storage.installations import ensure_installation
-from storage.models import InstallationTokenRow
+from storage.models.installations import InstallationTokenRow
 from tests.slack_double import SlackDouble
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.domain.consensus import Level, Proposal, Vote
 from storage.db import Database
 from storage.decisions import awaiting_vote, cast_vote, channel_decisions, create_decision, load_decision, load_decisions
-from storage.models import AnonymousTallyRow, BallotRow, RoundRow, VoteRow
+from storage.models.decisions import AnonymousTallyRow, BallotRow, RoundRow, VoteRow
 from tests.storage.helpers import T0, installation
 
 VOTERS = [(f"UA{i:02d}", "Alpha") for i in range(15)] + [(f"UB{i:02d}", "Beta") for i in range(15)]

@@ -1,0 +1,50 @@
+"""A channel's alliance and its partner companies."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.models.base import Base
+from storage.types import UTCDateTime
+
+
+class AllianceRow(Base):
+    """A channel's alliance: its name, partner companies and how members map to them."""
+
+    __tablename__ = "alliances"
+    __table_args__ = (UniqueConstraint("installation_id", "channel_id", name="uq_alliances_channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(150))
+    # "slack_team": a member's partner is the one whose Slack team is the member's home team;
+    # "configured": the explicit member lists decide, for channels without Slack Connect.
+    mapping: Mapped[str] = mapped_column(String(16))
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    partners: Mapped[list[PartnerRow]] = relationship(
+        back_populates="alliance", cascade="all, delete-orphan", order_by="PartnerRow.position"
+    )
+
+
+class PartnerRow(Base):
+    """One partner company in an alliance."""
+
+    __tablename__ = "partners"
+    __table_args__ = (UniqueConstraint("alliance_id", "position", name="uq_partners_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alliance_id: Mapped[int] = mapped_column(ForeignKey("alliances.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    slack_team_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Explicitly mapped members, as a JSON list of Slack user ids.
+    member_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    alliance: Mapped[AllianceRow] = relationship(back_populates="partners")
