@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, or_, select, update
@@ -18,7 +19,19 @@ from sqlalchemy.orm import Session
 from storage.db import Database
 from storage.models.due_work import DueWorkRow
 
-UNSENT = ("pending", "claimed")
+
+class WorkStatus(StrEnum):
+    """Where a piece of due work is in its life: pending → claimed → sent, back to pending for a
+    retry, failed when out of attempts; cancelled when its plan changed before it was sent."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+UNSENT = (WorkStatus.PENDING, WorkStatus.CLAIMED)
 MAX_ERROR = 2000
 
 
@@ -42,7 +55,7 @@ class ClaimedWork:
 class WorkState:
     """Where one piece of due work stands, for operators and tests."""
 
-    status: str
+    status: WorkStatus
     due_at: datetime
     attempts: int
     late: bool
@@ -58,7 +71,7 @@ def enqueue(session: Session, *, installation_id: int, kind: str, key: str, due_
     """Add work unless its key exists already (whatever its status); True when it was new."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(DueWorkRow).values(
-        installation_id=installation_id, kind=kind, key=key, due_at=due_at, payload=payload, status="pending",
+        installation_id=installation_id, kind=kind, key=key, due_at=due_at, payload=payload, status=WorkStatus.PENDING,
         claim_token=0, attempts=0, late=False, created_at=now,
     ).on_conflict_do_nothing(index_elements=["key"]).returning(DueWorkRow.id)
     # RETURNING says reliably whether a row went in; rowcount after DO NOTHING differs by driver.
@@ -68,7 +81,7 @@ def enqueue(session: Session, *, installation_id: int, kind: str, key: str, due_
 def reschedule(session: Session, key: str, due_at: datetime) -> bool:
     """Move still-pending work to a new time (a snoozed reminder); True when something moved."""
     result = session.execute(
-        update(DueWorkRow).where(DueWorkRow.key == key, DueWorkRow.status == "pending").values(due_at=due_at, late=False)
+        update(DueWorkRow).where(DueWorkRow.key == key, DueWorkRow.status == WorkStatus.PENDING).values(due_at=due_at, late=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -80,7 +93,7 @@ def cancel(session: Session, key: str) -> bool:
     claimer's row must not come back after the lease.
     """
     result = session.execute(
-        update(DueWorkRow).where(DueWorkRow.key == key, DueWorkRow.status.in_(UNSENT)).values(status="cancelled")
+        update(DueWorkRow).where(DueWorkRow.key == key, DueWorkRow.status.in_(UNSENT)).values(status=WorkStatus.CANCELLED)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -90,7 +103,7 @@ def cancel_prefix(session: Session, installation_id: int, prefix: str) -> int:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     result = session.execute(update(DueWorkRow).where(
         DueWorkRow.installation_id == installation_id, DueWorkRow.key.like(escaped + "%", escape="\\"),
-        DueWorkRow.status.in_(UNSENT)).values(status="cancelled"))
+        DueWorkRow.status.in_(UNSENT)).values(status=WorkStatus.CANCELLED))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -99,15 +112,15 @@ def state_of(session: Session, key: str) -> WorkState | None:
     row = session.execute(select(DueWorkRow).where(DueWorkRow.key == key)).scalar_one_or_none()
     if row is None:
         return None
-    return WorkState(row.status, row.due_at, row.attempts, row.late, row.claimed_by, row.claim_token,
+    return WorkState(WorkStatus(row.status), row.due_at, row.attempts, row.late, row.claimed_by, row.claim_token,
                      row.sent_at, row.result, row.last_error)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
     """Due pending rows, and claimed rows whose claimer's lease ran out (it crashed or hung)."""
     return or_(
-        and_(DueWorkRow.status == "pending", DueWorkRow.due_at <= now),
-        and_(DueWorkRow.status == "claimed", DueWorkRow.lease_until < now),
+        and_(DueWorkRow.status == WorkStatus.PENDING, DueWorkRow.due_at <= now),
+        and_(DueWorkRow.status == WorkStatus.CLAIMED, DueWorkRow.lease_until < now),
     )
 
 
@@ -127,7 +140,7 @@ def claim_due(db: Database, *, now: datetime, worker: str, limit: int = 50, leas
         rows = session.execute(
             update(DueWorkRow)
             .where(DueWorkRow.id.in_(ids), _claimable(now))
-            .values(status="claimed", claimed_by=worker, claim_token=DueWorkRow.claim_token + 1,
+            .values(status=WorkStatus.CLAIMED, claimed_by=worker, claim_token=DueWorkRow.claim_token + 1,
                     lease_until=now + lease, attempts=DueWorkRow.attempts + 1,
                     # Sticky: once it went out late it stays late, even if a retry is on time.
                     late=case((DueWorkRow.due_at < now - late_after, True), else_=DueWorkRow.late))
@@ -145,29 +158,29 @@ def _finish(db: Database, work: ClaimedWork, **values: Any) -> bool:
     """Apply `values` only if this claim is still the current one (the fencing check)."""
     with db.write() as session:
         result = session.execute(update(DueWorkRow).where(
-            DueWorkRow.id == work.id, DueWorkRow.status == "claimed", DueWorkRow.claim_token == work.claim_token,
+            DueWorkRow.id == work.id, DueWorkRow.status == WorkStatus.CLAIMED, DueWorkRow.claim_token == work.claim_token,
         ).values(**values))
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_sent(db: Database, work: ClaimedWork, *, now: datetime, result: dict[str, Any]) -> bool:
     """Record the send; False when this claimer was fenced out (its lease was taken over, or cancelled)."""
-    return _finish(db, work, status="sent", sent_at=now, result=result, lease_until=None, last_error=None)
+    return _finish(db, work, status=WorkStatus.SENT, sent_at=now, result=result, lease_until=None, last_error=None)
 
 
 def retry_later(db: Database, work: ClaimedWork, *, now: datetime, delay: timedelta, error: str, count_attempt: bool = True) -> bool:
     """Put the work back as pending, due again `delay` after `now`; the attempt stays counted unless
     the failure was not the work's own (a revoked token), so that waiting never uses up its attempts."""
     extra = {} if count_attempt else {"attempts": DueWorkRow.attempts - 1}
-    return _finish(db, work, status="pending", due_at=now + delay, lease_until=None, claimed_by=None,
+    return _finish(db, work, status=WorkStatus.PENDING, due_at=now + delay, lease_until=None, claimed_by=None,
                    last_error=error[:MAX_ERROR], **extra)
 
 
 def mark_failed(db: Database, work: ClaimedWork, *, now: datetime, error: str) -> bool:
     """Give up on the work for good, keeping the reason for operators."""
-    return _finish(db, work, status="failed", lease_until=None, last_error=error[:MAX_ERROR])
+    return _finish(db, work, status=WorkStatus.FAILED, lease_until=None, last_error=error[:MAX_ERROR])
 
 
 def release(db: Database, work: ClaimedWork) -> bool:
     """Hand an unstarted claim back as pending without counting the attempt (clean shutdown)."""
-    return _finish(db, work, status="pending", lease_until=None, claimed_by=None, attempts=DueWorkRow.attempts - 1)
+    return _finish(db, work, status=WorkStatus.PENDING, lease_until=None, claimed_by=None, attempts=DueWorkRow.attempts - 1)

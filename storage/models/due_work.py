@@ -32,7 +32,7 @@ class DueWorkRow(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # pending -> claimed -> sent | failed; cancelled when the reason for it went away.
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # storage.due_work.WorkStatus
     claimed_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     claim_token: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
