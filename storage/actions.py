@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bot.domain.actions import ActionItem, DueReport, is_overdue, ref_of
+from bot.domain.actions import ActionItem, DueReport, ItemStatus, is_overdue, ref_of
 from storage.models.actions import ActionCounterRow, ActionItemRow, ActionOwnerRow
 
 
@@ -27,7 +27,7 @@ def create_item(session: Session, *, installation_id: int, channel_id: str, text
                 creator_id: str, due: date | None, notes: str | None, permalink: str | None, now: datetime) -> int:
     """Store a new open item with its owners; returns its id."""
     row = ActionItemRow(installation_id=installation_id, channel_id=channel_id, number=next_number(session, installation_id, channel_id),
-                        text=text, creator_id=creator_id, due=due, notes=notes, permalink=permalink, status="open", version=1,
+                        text=text, creator_id=creator_id, due=due, notes=notes, permalink=permalink, status=ItemStatus.OPEN, version=1,
                         created_at=now)
     session.add(row)
     session.flush()
@@ -51,9 +51,9 @@ def _items(session: Session, rows: Iterable[ActionItemRow], now: datetime) -> li
         for owner in session.scalars(query):
             owners.setdefault(owner.item_id, []).append(owner.user_id)
     return [ActionItem(id=r.id, ref=ref_of(r.number), channel_id=r.channel_id, text=r.text, owner_ids=tuple(owners.get(r.id, ())),
-                       creator_id=r.creator_id, due=r.due, status=r.status, notes=r.notes, permalink=r.permalink,
+                       creator_id=r.creator_id, due=r.due, status=ItemStatus(r.status), notes=r.notes, permalink=r.permalink,
                        message_ts=r.message_ts, created_at=r.created_at, done_at=r.done_at, done_by=r.done_by, version=r.version,
-                       is_overdue=r.status == "open" and is_overdue(r.due, now)) for r in rows]
+                       is_overdue=r.status == ItemStatus.OPEN and is_overdue(r.due, now)) for r in rows]
 
 
 def load_item(session: Session, installation_id: int, item_id: int, now: datetime) -> ActionItem | None:
@@ -77,14 +77,14 @@ def _due_order() -> tuple[ColumnElement[Any] | InstrumentedAttribute[Any], ...]:
 def channel_items(session: Session, installation_id: int, channel_id: str, now: datetime, limit: int = 50) -> list[ActionItem]:
     """The channel's open items, soonest due first."""
     query = select(ActionItemRow).where(ActionItemRow.installation_id == installation_id, ActionItemRow.channel_id == channel_id,
-                                        ActionItemRow.status == "open").order_by(*_due_order()).limit(limit)
+                                        ActionItemRow.status == ItemStatus.OPEN).order_by(*_due_order()).limit(limit)
     return _items(session, session.scalars(query), now)
 
 
 def owner_items(session: Session, installation_id: int, user_id: str, now: datetime, limit: int = 500) -> list[ActionItem]:
     """A person's open items in every channel, soonest due (so the overdue) first."""
     query = (select(ActionItemRow).join(ActionOwnerRow, ActionOwnerRow.item_id == ActionItemRow.id)
-             .where(ActionItemRow.installation_id == installation_id, ActionOwnerRow.user_id == user_id, ActionItemRow.status == "open")
+             .where(ActionItemRow.installation_id == installation_id, ActionOwnerRow.user_id == user_id, ActionItemRow.status == ItemStatus.OPEN)
              .order_by(*_due_order()).limit(limit))
     return _items(session, session.scalars(query), now)
 
@@ -92,7 +92,7 @@ def owner_items(session: Session, installation_id: int, user_id: str, now: datet
 def count_owner_items(session: Session, installation_id: int, user_id: str) -> int:
     """How many open items a person owns."""
     query = (select(func.count()).select_from(ActionItemRow).join(ActionOwnerRow, ActionOwnerRow.item_id == ActionItemRow.id)
-             .where(ActionItemRow.installation_id == installation_id, ActionOwnerRow.user_id == user_id, ActionItemRow.status == "open"))
+             .where(ActionItemRow.installation_id == installation_id, ActionOwnerRow.user_id == user_id, ActionItemRow.status == ItemStatus.OPEN))
     return int(session.scalar(query) or 0)
 
 
@@ -100,7 +100,7 @@ def overdue_and_due_soon(session: Session, installation_id: int, channel_id: str
     """The channel's open items past their due date, and those due within `days` (for the digest)."""
     today = now.date()
     query = select(ActionItemRow).where(
-        ActionItemRow.installation_id == installation_id, ActionItemRow.channel_id == channel_id, ActionItemRow.status == "open",
+        ActionItemRow.installation_id == installation_id, ActionItemRow.channel_id == channel_id, ActionItemRow.status == ItemStatus.OPEN,
         ActionItemRow.due.is_not(None), ActionItemRow.due <= today + timedelta(days=days)).order_by(*_due_order())
     items = _items(session, session.scalars(query), now)
     return DueReport(overdue=[i for i in items if i.is_overdue], due_soon=[i for i in items if not i.is_overdue])
@@ -120,21 +120,21 @@ def set_message(session: Session, item_id: int, ts: str) -> None:
 
 def mark_done(session: Session, item_id: int, by_user: str, now: datetime) -> bool:
     """Close an open item; False when it was done already (a second click changes nothing)."""
-    result = session.execute(update(ActionItemRow).where(ActionItemRow.id == item_id, ActionItemRow.status == "open")
-                             .values(status="done", done_at=now, done_by=by_user))
+    result = session.execute(update(ActionItemRow).where(ActionItemRow.id == item_id, ActionItemRow.status == ItemStatus.OPEN)
+                             .values(status=ItemStatus.DONE, done_at=now, done_by=by_user))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def move_due(session: Session, item_id: int, due: date) -> int | None:
     """Set an open item's new due date and bump its version (so old reminders go stale); the new version."""
-    result = session.execute(update(ActionItemRow).where(ActionItemRow.id == item_id, ActionItemRow.status == "open")
+    result = session.execute(update(ActionItemRow).where(ActionItemRow.id == item_id, ActionItemRow.status == ItemStatus.OPEN)
                              .values(due=due, version=ActionItemRow.version + 1).returning(ActionItemRow.version))
     return result.scalar()
 
 
 def reassign(session: Session, item_id: int, owner_ids: Sequence[str]) -> int | None:
     """Give an open item new owners and bump its version; the new version, or None when it is done."""
-    result = session.execute(update(ActionItemRow).where(ActionItemRow.id == item_id, ActionItemRow.status == "open")
+    result = session.execute(update(ActionItemRow).where(ActionItemRow.id == item_id, ActionItemRow.status == ItemStatus.OPEN)
                              .values(version=ActionItemRow.version + 1).returning(ActionItemRow.version))
     version = result.scalar()
     if version is not None:

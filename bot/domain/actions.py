@@ -11,6 +11,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from bot.domain.dates import check_not_past, example_day, looks_like_a_date, parse_day, shown
 from bot.domain.errors import UserError
@@ -26,6 +27,13 @@ _BY = re.compile(r"^(.*)\s+by\s+(.+?)\s*$", re.IGNORECASE | re.DOTALL)  # the la
 EXAMPLE = "`/action Send the CMC data package @maria by friday`"
 
 
+class ItemStatus(StrEnum):
+    """Whether an action item is still to be done."""
+
+    OPEN = "open"
+    DONE = "done"
+
+
 @dataclass(frozen=True)
 class ActionItem:
     """One action item as the channel and its owners see it."""
@@ -37,7 +45,7 @@ class ActionItem:
     owner_ids: tuple[str, ...]
     creator_id: str
     due: date | None
-    status: str = "open"
+    status: ItemStatus = ItemStatus.OPEN
     notes: str | None = None
     permalink: str | None = None
     message_ts: str | None = None
@@ -50,7 +58,7 @@ class ActionItem:
     @property
     def is_open(self) -> bool:
         """Still to be done."""
-        return self.status == "open"
+        return self.status is ItemStatus.OPEN
 
 
 @dataclass(frozen=True)

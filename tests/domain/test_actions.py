@@ -9,6 +9,7 @@ import pytz
 from bot.domain.actions import (
     ActionItem,
     Capture,
+    ItemStatus,
     check_can_change,
     check_owners,
     check_text,
@@ -174,7 +175,7 @@ def test_snooze_moves_the_due_date_from_the_later_of_due_and_today(due: date | N
 def test_unknown_snooze_and_changing_done_items_are_refused() -> None:
     with pytest.raises(UserError):
         snoozed_due(TODAY, TODAY, "1y")
-    done = ActionItem(1, "A-1", "C1", "x", ("U1",), "U1", None, status="done")
+    done = ActionItem(1, "A-1", "C1", "x", ("U1",), "U1", None, status=ItemStatus.DONE)
     with pytest.raises(UserError, match="already done"):
         check_can_change(done)
 

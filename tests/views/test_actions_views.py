@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from bot.domain.actions import ActionItem
+from bot.domain.actions import ActionItem, ItemStatus
 from bot.domain.errors import UserError
 from bot.slack_edge.blockkit import check_message, check_view
 from bot.views import actions as views
@@ -17,7 +17,7 @@ T0 = datetime(2026, 11, 23, 9, tzinfo=timezone.utc)
 
 def item(n: int = 1, *, owners: int = 1, text: str = "Send the CMC data package", due: date | None = date(2026, 12, 1),
          status: str = "open", overdue: bool = False, notes: str | None = None, permalink: str | None = None) -> ActionItem:
-    return ActionItem(n, f"A-{n}", "C1", text, tuple(f"U{i}" for i in range(owners)), "U0", due, status=status, notes=notes,
+    return ActionItem(n, f"A-{n}", "C1", text, tuple(f"U{i}" for i in range(owners)), "U0", due, status=ItemStatus(status), notes=notes,
                       permalink=permalink, message_ts="1.1", created_at=T0, done_at=T0 if status == "done" else None,
                       done_by="U0" if status == "done" else None, is_overdue=overdue)
 
