@@ -1,4 +1,4 @@
-"""Action items: capture one (command, form, message shortcut), list, complete, snooze, reassign."""
+"""Action items: capture one (command, form, message shortcut), list, complete, snooze, reassign, and the owners' reminders."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -22,6 +22,8 @@ from bot.domain.dates import local_today
 from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.mentions import check_known
 from bot.scheduler.actions import cancel_reminders, schedule_reminders
+from bot.scheduler.delivery import post_once
+from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.payloads import CommandCall
@@ -43,6 +45,7 @@ from storage.actions import (
 )
 from storage.alliances import get_alliance
 from storage.db import Session
+from storage.due_work import ClaimedWork
 
 HOME_ITEMS = 60
 T = TypeVar("T")
@@ -253,6 +256,19 @@ def complete(services: Services, installation_id: int, item: ActionItem, user_id
     done = find(services, installation_id, item.id)
     refresh(services, installation_id, done)
     return done
+
+
+def post_reminder(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: DM an owner their item on its due morning (or the next one), at most once."""
+    now = services.clock.now()
+    with services.db.read() as session:
+        item = load_item(session, work.installation_id, int(work.payload["item"]), now)
+    user = str(work.payload["user"])
+    # Belt and braces beside cancelling: done, snoozed or reassigned items are never reminded.
+    if item is None or not item.is_open or item.version != work.payload["version"] or user not in item.owner_ids:
+        return Sent({"skipped": "done, snoozed or reassigned"})
+    text, blocks = views.reminder_message(item, str(work.payload["label"]))
+    return post_once(services.gateway, work, user, text, blocks, now=now)
 
 
 def find(services: Services, installation_id: int, item_id: int) -> ActionItem:

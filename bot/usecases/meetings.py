@@ -1,7 +1,8 @@
-"""Meetings: propose fair slots, vote and confirm, prefs, add one held elsewhere, list, cancel, move, cadences.
+"""Meetings: vote and confirm, prefs, add one held elsewhere, list, cancel, move, and the reminders and review prompt.
 
-Everything `/meeting` and its forms and buttons do; the scheduler's proposal for a cadence goes
-through `bot.scheduler.meetings.post_proposal`, as a proposal from the form does."""
+Everything `/meeting` and its forms and buttons do, and the scheduler's jobs for a meeting's
+occurrences; planning and posting the fair options (from the form or a cadence) is
+`bot.usecases.meeting_plans`, the .ics invite `bot.usecases.invites`."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,12 +13,10 @@ from bot.domain.dates import example_day, local_today
 from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.meeting_plans import pain_at
 from bot.domain.meeting_requests import (
-    Cadence,
     ExternalMeeting,
     MeetingRequest,
     check_external,
     parse_add,
-    parse_cadence,
     read_day,
     read_hours,
     read_minutes,
@@ -38,23 +37,21 @@ from bot.domain.meetings import (
     moved_start,
     new_uid,
 )
-from bot.domain.mentions import check_known
-from bot.scheduler.invites import send_invite
-from bot.scheduler.meetings import (
-    post_proposal,
-    schedule_cadence,
-    schedule_meeting,
-    unschedule_meeting,
-    unschedule_occurrence,
-)
+from bot.scheduler.delivery import post_once
+from bot.scheduler.meetings import schedule_meeting, unschedule_meeting, unschedule_occurrence
+from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
+from bot.usecases.invites import send_invite
+from bot.usecases.meeting_plans import set_cadence
 from bot.views import meetings as views
 from bot.views.actions import action_item_modal
 from bot.views.home import HomeSection
 from bot.views.ids import Block
 from bot.views.metadata import ChannelRef
+from storage.actions import items_created_between
 from storage.db import Session
+from storage.due_work import ClaimedWork
 from storage.meetings import (
     add_pain,
     cancel_meeting,
@@ -67,7 +64,6 @@ from storage.meetings import (
     meetings_between,
     move_occurrence,
     record_choice,
-    save_cadence,
     save_working_hours,
     slot_votes,
     swap_occurrence_pain,
@@ -133,16 +129,6 @@ def read_propose(services: Services, view: dict[str, Any], values: dict[str, Any
             reminder_target=values.get(Block.MEETING_REMINDERS), today=services.clock.now().date())
     except UserError as problem:
         raise _form_errors(problem, Block.MEETING_TITLE) from None
-
-
-def propose(services: Services, installation_id: int, channel_id: str, organizer: str, request: MeetingRequest) -> None:
-    """Post the fair options: the people chosen (or the channel's), bots and deactivated accounts left out."""
-    chosen = (services.directory.users(installation_id, list(request.participant_ids)) if request.participant_ids
-              else services.directory.members(installation_id, channel_id))
-    people = {m.user_id for m in chosen if not m.is_bot and not m.deleted}
-    order = request.participant_ids or tuple(m.user_id for m in chosen)
-    request = replace(request, participant_ids=tuple(u for u in order if u in people))
-    post_proposal(services, installation_id, channel_id, organizer, replace(request, zone=person_zone(services, installation_id, organizer) or "UTC"))
 
 
 def read_add(services: Services, view: dict[str, Any], values: dict[str, Any]) -> tuple[str, ExternalMeeting]:
@@ -348,19 +334,46 @@ def announce(services: Services, meeting: Meeting, what: str) -> None:
     services.gateway.post_message(meeting.channel_id, text, blocks)
 
 
-def set_cadence(services: Services, installation_id: int, call: CommandCall, text: str) -> tuple[str, list[dict[str, Any]]]:
-    """`/meeting cadence`: the scheduler proposes each next occurrence ahead of time, planned from the ledger."""
+def live_occurrence(services: Services, work: ClaimedWork) -> tuple[Meeting, MeetingOccurrence] | None:
+    """The confirmed meeting and occurrence a piece of due work is for; None when cancelled or moved since."""
+    with services.db.read() as session:
+        meeting = load_meeting(session, work.installation_id, int(work.payload["meeting"]))
+    if meeting is None or meeting.status is not MeetingStatus.CONFIRMED:
+        return None
+    found = [o for o in meeting.occurrences if o.index == work.payload["occurrence"]]
+    if not found or found[0].cancelled or found[0].starts_at.isoformat() != work.payload["starts_at"]:
+        return None
+    return meeting, found[0]
+
+
+def post_reminder(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: a pre-read nudge or a 24 h / 10 min reminder, to the channel or each participant, at most once."""
+    live = live_occurrence(services, work)
+    if live is None:
+        return Sent({"skipped": "cancelled or moved"})
+    meeting, occurrence = live
+    target = str(work.payload["to"])
+    zone = None
+    if target.startswith(("U", "W")):  # a DM shows the person's own clock: Slack's zone, else the one they gave us
+        slack_zone = next((m.tz for m in services.directory.users(work.installation_id, [target]) if m.tz), None)
+        with services.db.read() as session:
+            hours = working_hours(session, work.installation_id, {target: slack_zone}).get(target)
+        zone = hours.tz if hours else None
+    text, blocks = views.reminder_message(meeting, occurrence, str(work.payload["reminder"]), zone)
+    return post_once(services.gateway, work, target, text, blocks, now=services.clock.now())
+
+
+def post_review_prompt(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: 10 minutes before the end, the channel reviews actions and decisions (with what was captured)."""
+    live = live_occurrence(services, work)
+    if live is None:
+        return Sent({"skipped": "cancelled or moved"})
+    meeting, occurrence = live
     now = services.clock.now()
-    zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
-    title, recurrence, first, lead, people = parse_cadence(text, local_today(now, zone))
-    check_known(people, services.directory.users(installation_id, list(people)))
-    if not people:
-        people = tuple(m.user_id for m in services.directory.members(installation_id, call.channel_id) if not m.is_bot and not m.deleted)
-    cadence = Cadence(0, call.channel_id, call.user_id, title, recurrence, people, first, lead_days=lead)
-    with services.db.write() as session:
-        cadence_id = save_cadence(session, installation_id, cadence, now)
-        schedule_cadence(session, installation_id, replace(cadence, id=cadence_id), now)
-    return views.cadence_message(cadence)
+    with services.db.read() as session:
+        items = items_created_between(session, work.installation_id, meeting.channel_id, occurrence.starts_at, now)
+    text, blocks = views.review_prompt(meeting, occurrence, items)
+    return post_once(services.gateway, work, meeting.channel_id, text, blocks, now=now)
 
 
 def home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> HomeSection | None:

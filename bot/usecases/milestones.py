@@ -1,4 +1,4 @@
-"""Milestones and payments: add (command or form), list with totals, achieve, move, snooze, and the channel's nudges."""
+"""Milestones and payments: add (command or form), list with totals, achieve, move, snooze, and the nudges the scheduler sends."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -19,7 +19,9 @@ from bot.domain.milestones import (
     parse_ref,
     parse_window,
 )
-from bot.scheduler.milestones import alliance_zone, schedule_nudges
+from bot.scheduler.delivery import post_once
+from bot.scheduler.milestones import alliance_zone, queue_next_overdue, schedule_nudges
+from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
 from bot.usecases.alliances import set_zone
@@ -29,6 +31,7 @@ from bot.views.ids import Block, Command
 from bot.views.metadata import ChannelRef
 from storage.alliances import get_alliance
 from storage.db import Session
+from storage.due_work import ClaimedWork
 from storage.milestones import (
     channel_milestones,
     create_milestone,
@@ -179,6 +182,31 @@ def achieve(services: Services, installation_id: int, milestone: Milestone, user
             schedule_nudges(session, installation_id, done, services.clock.now())  # cancels what is left
     if first and done is not None:
         services.gateway.post_message(done.channel_id, *views.achieved_message(done, user_id))
+
+
+def post_nudge(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: a nudge before the due date, to the channel or the owner, at most once."""
+    return _post_nudge(services, work, int(work.payload["days"]))
+
+
+def post_overdue_nudge(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: the weekly nudge while overdue; next week's is queued before this one is posted."""
+    return _post_nudge(services, work, None)
+
+
+def _post_nudge(services: Services, work: ClaimedWork, days: int | None) -> Sent:
+    now = services.clock.now()
+    with services.db.read() as session:
+        milestone = load_milestone(session, work.installation_id, int(work.payload["milestone"]))
+        zone = alliance_zone(session, work.installation_id, milestone.channel_id) if milestone else "UTC"
+    # Achieved, snoozed or moved since this nudge was queued: it is moot.
+    if milestone is None or not milestone.is_open or milestone.snoozed or milestone.due.isoformat() != work.payload["due"]:
+        return Sent({"skipped": "achieved, snoozed or moved"})
+    if days is None:
+        with services.db.write() as session:
+            queue_next_overdue(session, work, zone, now)
+    text, blocks = views.nudge_message(milestone, days, zone, local_today(now, zone))
+    return post_once(services.gateway, work, str(work.payload["target"]), text, blocks, now=now)
 
 
 def find(services: Services, installation_id: int, milestone_id: int) -> Milestone:
