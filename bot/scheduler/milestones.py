@@ -11,7 +11,6 @@ from datetime import date, datetime, timedelta
 
 from bot.domain.dates import local_today
 from bot.domain.milestones import Milestone, first_overdue_nudge, next_overdue_nudge, nudge_times
-from storage.alliances import get_alliance
 from storage.db import Session
 from storage.due_work import ClaimedWork, cancel_prefix, enqueue
 from storage.milestones import nudge_offsets
@@ -24,22 +23,16 @@ def milestone_key(installation_id: int, milestone_id: int) -> str:
     return f"{installation_id}:milestone:{milestone_id}:"
 
 
-def alliance_zone(session: Session, installation_id: int, channel_id: str) -> str:
-    """The zone nudges are read in: the alliance's, UTC when the channel has none."""
-    alliance = get_alliance(session, installation_id, channel_id)
-    return alliance.time_zone if alliance and alliance.time_zone else "UTC"
-
-
 def _targets(milestone: Milestone) -> list[str]:
     return [milestone.channel_id] + ([milestone.owner_id] if milestone.owner_id else [])
 
 
-def schedule_nudges(session: Session, installation_id: int, milestone: Milestone, now: datetime) -> int:
-    """Replace the milestone's pending nudges with those for its current date; returns how many were queued."""
+def schedule_nudges(session: Session, installation_id: int, milestone: Milestone, zone: str, now: datetime) -> int:
+    """Replace the milestone's pending nudges with those for its current date, at 09:00 in `zone` (the channel's);
+    returns how many were queued."""
     cancel_prefix(session, installation_id, milestone_key(installation_id, milestone.id))
     if not milestone.is_open or milestone.snoozed:
         return 0
-    zone = alliance_zone(session, installation_id, milestone.channel_id)
     prefix = f"{milestone_key(installation_id, milestone.id)}{milestone.due.isoformat()}"
     queued = 0
     for target in _targets(milestone):

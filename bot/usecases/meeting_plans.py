@@ -9,12 +9,13 @@ from typing import Any
 from bot.domain.dates import local_today
 from bot.domain.meeting_plans import propose as plan
 from bot.domain.meeting_requests import Cadence, MeetingRequest, parse_cadence
-from bot.domain.meetings import Meeting, MeetingSource, MeetingStatus, new_uid
+from bot.domain.meetings import Meeting, MeetingSource, MeetingStatus, WorkingHours, new_uid
 from bot.domain.mentions import check_known
 from bot.scheduler.meetings import schedule_cadence
 from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
+from bot.usecases import zones
 from bot.views import meetings as views
 from storage.due_work import ClaimedWork
 from storage.meetings import (
@@ -37,30 +38,33 @@ def propose(services: Services, installation_id: int, channel_id: str, organizer
     people = {m.user_id for m in chosen if not m.is_bot and not m.deleted}
     order = request.participant_ids or tuple(m.user_id for m in chosen)
     request = replace(request, participant_ids=tuple(u for u in order if u in people))
-    organizer_zone = next((m.tz for m in services.directory.users(installation_id, [organizer]) if m.tz), None)
-    post_proposal(services, installation_id, channel_id, organizer, replace(request, zone=organizer_zone or "UTC"))
+    post_proposal(services, installation_id, channel_id, organizer, replace(request, zone=zones.zone(services, installation_id, channel_id, organizer)))
+
+
+def planning_hours(services: Services, installation_id: int, user_ids: tuple[str, ...]) -> dict[str, WorkingHours]:
+    """Each person's hours in their own zone (`bot.usecases.zones`); people without one are left out: the planner asks them."""
+    own = zones.own_zones(services, installation_id, user_ids)
+    with services.db.read() as session:
+        return working_hours(session, installation_id, own)
 
 
 def post_proposal(services: Services, installation_id: int, channel_id: str, organizer: str, request: MeetingRequest, *,
                   series: str = "", cadence: tuple[int, date] | None = None) -> int | None:
-    """Plan fair slots for the request and post them; people without a zone are asked, nothing is created."""
-    slack = {m.user_id: m.tz for m in services.directory.users(installation_id, list(request.participant_ids))}
+    """Plan fair slots for the request (its window in the organiser's zone) and post them; people without a zone of their own
+    are asked, nothing is created."""
+    hours = planning_hours(services, installation_id, request.participant_ids)
     with services.db.read() as session:
-        hours = working_hours(session, installation_id, slack)
         ledger = pain_ledger(session, installation_id, channel_id, series)
     missing = [u for u in request.participant_ids if u not in hours]
     if missing:
         services.gateway.post_ephemeral(channel_id, organizer, views.ask_for_zone(missing))
         return None
-    if cadence is not None and organizer in hours:
-        request = replace(request, zone=hours[organizer].tz)  # the cadence's day is the organiser's day
     proposal = replace(plan(request, hours, ledger, organizer), series=series)
     if cadence is not None:
         proposal = replace(proposal, cadence=cadence[0], cadence_on=cadence[1])
-    organizer_zone = hours[organizer].tz if organizer in hours else "UTC"
     meeting = Meeting(0, channel_id, organizer, request.title, request.duration_minutes, request.participant_ids, request.recurrence,
                       request.count, MeetingStatus.PROPOSED, MeetingSource.CADENCE if series else MeetingSource.PROPOSED, new_uid(), 0,
-                      request.agenda, request.prereads, request.reminder_target, organizer_zone, proposal=proposal)
+                      request.agenda, request.prereads, request.reminder_target, request.zone, proposal=proposal)
     with services.db.write() as session:
         meeting_id = create_meeting(session, installation_id, meeting, services.clock.now())
         created = load_meeting(session, installation_id, meeting_id)
@@ -76,8 +80,8 @@ def post_proposal(services: Services, installation_id: int, channel_id: str, org
 def set_cadence(services: Services, installation_id: int, call: CommandCall, text: str) -> tuple[str, list[dict[str, Any]]]:
     """`/meeting cadence`: the scheduler proposes each next occurrence ahead of time, planned from the ledger."""
     now = services.clock.now()
-    zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
-    title, recurrence, first, lead, people = parse_cadence(text, local_today(now, zone))
+    title, recurrence, first, lead, people = parse_cadence(text, local_today(now, zones.zone(services, installation_id, call.channel_id,
+                                                                                              call.user_id)))
     check_known(people, services.directory.users(installation_id, list(people)))
     if not people:
         people = tuple(m.user_id for m in services.directory.members(installation_id, call.channel_id) if not m.is_bot and not m.deleted)
@@ -96,7 +100,9 @@ def propose_next(services: Services, work: ClaimedWork) -> Sent:
         done = cadence_meeting(session, work.installation_id, int(work.payload["cadence"]), on)
     if found is None or not found.active or found.next_on != on:
         return Sent({"skipped": "cadence changed"})
-    meeting_id = done or post_proposal(services, work.installation_id, found.channel_id, found.organizer_id, found.request(),
+    # The day is the organiser's day.
+    request = replace(found.request(), zone=zones.zone(services, work.installation_id, found.channel_id, found.organizer_id))
+    meeting_id = done or post_proposal(services, work.installation_id, found.channel_id, found.organizer_id, request,
                                        series=found.series(), cadence=(found.id, on))
     now = services.clock.now()
     with services.db.write() as session:

@@ -42,8 +42,9 @@ from bot.scheduler.meetings import schedule_meeting, unschedule_meeting, unsched
 from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
+from bot.usecases import zones
 from bot.usecases.invites import send_invite
-from bot.usecases.meeting_plans import set_cadence
+from bot.usecases.meeting_plans import planning_hours, set_cadence
 from bot.views import meetings as views
 from bot.views.actions import action_item_modal
 from bot.views.home import HomeSection
@@ -83,7 +84,7 @@ def command(services: Services, installation_id: int, call: CommandCall) -> tupl
     opened or the change was posted to the channel."""
     word, _, rest = call.text.strip().partition(" ")
     word, now = word.lower(), services.clock.now()
-    zone = person_zone(services, installation_id, call.user_id) if word in ("", "propose", "add") else None
+    zone = zones.zone(services, installation_id, call.channel_id, call.user_id) if word in ("", "propose", "add") else None
     if word in ("", "propose"):
         # Member ids only (one call): profiles for a big channel could outlast the trigger's 3 seconds.
         members = [u for u in services.gateway.channel_member_ids(call.channel_id) if u != services.bot_user_id]
@@ -91,7 +92,7 @@ def command(services: Services, installation_id: int, call: CommandCall) -> tupl
     elif word == "prefs":
         open_prefs(services, installation_id, call.user_id, call.trigger_id)
     elif word == "add" and not rest.strip():
-        services.gateway.open_view(call.trigger_id, views.add_modal(call.channel_id, zone, now.date().isoformat()))
+        services.gateway.open_view(call.trigger_id, views.add_modal(call.channel_id, zone, local_today(now, zone).isoformat()))
     elif word == "add":
         register_external(services, installation_id, call.channel_id, call.user_id, parse_add(rest, local_today(now, zone), zone, now))
     elif word in ("cancel", "move"):
@@ -105,11 +106,6 @@ def command(services: Services, installation_id: int, call: CommandCall) -> tupl
     else:
         return views.help_message(), False
     return None
-
-
-def person_zone(services: Services, installation_id: int, user_id: str) -> str | None:
-    """The person's Slack time zone, if Slack has one."""
-    return next((m.tz for m in services.directory.users(installation_id, [user_id]) if m.tz), None)
 
 
 def _form_errors(problem: UserError, default: str, fields: dict[str, Block] = FIELD_BLOCKS) -> FormErrors:
@@ -144,7 +140,7 @@ def read_add(services: Services, view: dict[str, Any], values: dict[str, Any]) -
 
 def read_prefs(services: Services, installation_id: int, user_id: str, values: dict[str, Any]) -> tuple[WorkingHours, str | None]:
     """A person's hours from the prefs form, and the zone they typed; their Slack zone wins over a typed one."""
-    slack_zone = person_zone(services, installation_id, user_id)
+    slack_zone = zones.clues(services, installation_id, None, [user_id])[user_id].slack
     try:
         told = None if slack_zone else read_zone(values.get(Block.PREFS_ZONE))
         return read_hours(user_id, slack_zone or told or "UTC", start=values.get(Block.PREFS_START), end=values.get(Block.PREFS_END),
@@ -215,28 +211,16 @@ def confirm(services: Services, installation_id: int, value: str | None, user_id
 
 def open_prefs(services: Services, installation_id: int, user_id: str, trigger_id: str) -> None:
     """Open the prefs form, asking for a zone only when Slack has none for the person."""
-    slack_zone = next((m.tz for m in services.directory.users(installation_id, [user_id]) if m.tz), None)
+    clues = zones.clues(services, installation_id, None, [user_id])[user_id]
     with services.db.read() as session:
-        current = working_hours(session, installation_id, {user_id: slack_zone}).get(user_id)
-    services.gateway.open_view(trigger_id, views.prefs_modal(current, needs_zone=slack_zone is None))
+        current = working_hours(session, installation_id, {user_id: clues.own}).get(user_id)
+    services.gateway.open_view(trigger_id, views.prefs_modal(current, needs_zone=clues.slack is None))
 
 
 def find(services: Services, installation_id: int, meeting_id: int) -> Meeting:
     """Load a meeting of this installation, or say it is gone."""
     with services.db.read() as session:
         return present(load_meeting(session, installation_id, meeting_id), "I cannot find this meeting any more.")
-
-
-def zones_hours(services: Services, installation_id: int, user_ids: tuple[str, ...]) -> dict[str, WorkingHours]:
-    """Each person's hours in their zone: Slack's, else the one they gave in `/meeting prefs`; unknown people are left out."""
-    slack = {m.user_id: m.tz for m in services.directory.users(installation_id, list(user_ids))}
-    with services.db.read() as session:
-        return working_hours(session, installation_id, {u: slack.get(u) for u in user_ids})
-
-
-def zones_of(services: Services, installation_id: int, user_ids: tuple[str, ...]) -> dict[str, str]:
-    """Each person's zone (see zones_hours)."""
-    return {u: h.tz for u, h in zones_hours(services, installation_id, user_ids).items()}
 
 
 def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
@@ -247,12 +231,12 @@ def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
 
     def build() -> tuple[str, list[dict[str, Any]]]:
         current = find(services, installation_id, meeting_id)
-        zones = zones_of(services, installation_id, current.participant_ids)
+        shown = zones.own_zones(services, installation_id, current.participant_ids)  # as the planner saw them
         if current.status is MeetingStatus.PROPOSED:
             with services.db.read() as session:
                 votes = slot_votes(session, meeting_id)
-            return views.proposal_message(current, zones, votes)
-        return views.confirmed_message(current, zones)
+            return views.proposal_message(current, shown, votes)
+        return views.confirmed_message(current, shown)
 
     services.coalescer.request(meeting.channel_id, meeting.message_ts, build)
 
@@ -291,12 +275,12 @@ def change(services: Services, installation_id: int, call: CommandCall, word: st
         raise UserError(f"Meeting {meeting_id} has no occurrence {index + 1} still on.")
     now = services.clock.now()
     if word == "move":
-        zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), meeting.zone)
+        zone = zones.zone(services, installation_id, call.channel_id, call.user_id)
         if index is None or len(parts) < 3:
             raise UserError(f"Use `/meeting move <id>.<n> <date> <time>`, e.g. `/meeting move {meeting_id}.1 "
                             f"{example_day(local_today(now, zone)).isoformat()} 15:00` (your own time zone).")
         starts = moved_start(" ".join(parts[1:-1]), parts[-1], zone, local_today(now, zone), now)
-        hours = zones_hours(services, installation_id, meeting.participant_ids)
+        hours = planning_hours(services, installation_id, meeting.participant_ids)
         with services.db.write() as session:
             move_occurrence(session, meeting_id, index, starts)
             swap_occurrence_pain(session, installation_id, meeting_id, index,
@@ -353,12 +337,8 @@ def post_reminder(services: Services, work: ClaimedWork) -> Sent:
         return Sent({"skipped": "cancelled or moved"})
     meeting, occurrence = live
     target = str(work.payload["to"])
-    zone = None
-    if target.startswith(("U", "W")):  # a DM shows the person's own clock: Slack's zone, else the one they gave us
-        slack_zone = next((m.tz for m in services.directory.users(work.installation_id, [target]) if m.tz), None)
-        with services.db.read() as session:
-            hours = working_hours(session, work.installation_id, {target: slack_zone}).get(target)
-        zone = hours.tz if hours else None
+    # A DM shows the person's own clock, only when it is known: a guessed zone is not "your time".
+    zone = zones.own_zones(services, work.installation_id, [target]).get(target) if target.startswith(("U", "W")) else None
     text, blocks = views.reminder_message(meeting, occurrence, str(work.payload["reminder"]), zone)
     return post_once(services.gateway, work, target, text, blocks, now=services.clock.now())
 
