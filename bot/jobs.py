@@ -3,14 +3,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.scheduler import Sender, invites, meetings, milestones
-from bot.scheduler import actions as action_items
-from bot.scheduler.consensus import CLOSE, REMIND, REVIEW
+from bot.scheduler import Sender
+from bot.scheduler.actions import REMIND as ACTION_REMINDER
+from bot.scheduler.consensus import CLOSE as DECISION_CLOSE
+from bot.scheduler.consensus import REMIND as DECISION_REMINDER
+from bot.scheduler.consensus import REVIEW as ASSUMPTION_REVIEW
 from bot.scheduler.digests import DIGEST
-from bot.usecases import consensus, digests
+from bot.scheduler.invites import INVITE
+from bot.scheduler.meetings import CADENCE
+from bot.scheduler.meetings import REMIND as MEETING_REMINDER
+from bot.scheduler.meetings import REVIEW as MEETING_REVIEW
+from bot.scheduler.milestones import NUDGE, OVERDUE
+from bot.usecases import actions, consensus, digests, invites, meeting_plans, meetings, milestones
 from storage.db import Database
 from storage.dedupe import forget_expired_signatures, forget_old_events
 
@@ -22,11 +30,12 @@ EVENT_MEMORY = timedelta(days=1)
 
 
 def build_senders(services: Services) -> Mapping[str, Sender]:
-    """Senders by due-work kind; each feature adds its own kinds as it lands."""
-    return {CLOSE: lambda work: consensus.close_due(services, work), REMIND: lambda work: consensus.remind_due(services, work),
-            REVIEW: lambda work: consensus.review_due(services, work), **action_items.senders(services), **meetings.senders(services),
-            **invites.senders(services), **milestones.senders(services),
-            DIGEST: lambda work: digests.post_due(services, work)}
+    """Senders by due-work kind: each kind's use case, bound to the running services."""
+    jobs = {DECISION_CLOSE: consensus.close_due, DECISION_REMINDER: consensus.remind_due, ASSUMPTION_REVIEW: consensus.review_due,
+            ACTION_REMINDER: actions.post_reminder, MEETING_REMINDER: meetings.post_reminder, MEETING_REVIEW: meetings.post_review_prompt,
+            CADENCE: meeting_plans.propose_next, INVITE: invites.send_queued, NUDGE: milestones.post_nudge,
+            OVERDUE: milestones.post_overdue_nudge, DIGEST: digests.post_due}
+    return {kind: partial(job, services) for kind, job in jobs.items()}
 
 
 def housekeeping(db: Database, clock: Clock) -> None:

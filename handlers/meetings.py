@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.services import services_of
 from bot.slack_edge.errors import listener, on_valid_form
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
-from bot.usecases import meetings
+from bot.usecases import meeting_plans, meetings
 from bot.views.consensus import start_modal
 from bot.views.ids import Action, Block, Callback, Command
 
@@ -28,7 +28,7 @@ def propose_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> N
     """Field errors go back into the form; a valid one posts the proposal."""
     services = services_of(context)
     on_valid_form(ack, Block.MEETING_TITLE, lambda: meetings.read_propose(services, body["view"], state_values(body["view"])),
-                  lambda form: meetings.propose(services, context["installation_id"], form[0], Actor.from_interaction(body).user_id, form[1]))
+                  lambda form: meeting_plans.propose(services, context["installation_id"], form[0], Actor.from_interaction(body).user_id, form[1]))
 
 
 @listener

@@ -213,7 +213,7 @@ def meetings_between(session: Session, installation_id: int, channel_id: str | N
 # -- working hours -------------------------------------------------------------------------------
 
 def working_hours(session: Session, installation_id: int, zones: Mapping[str, str | None]) -> dict[str, WorkingHours]:
-    """Each person's hours (defaults where they set none) in their Slack zone, else the one they told us.
+    """Each person's hours (defaults where they set none) in the zone given, else the one they stated.
 
     People with no zone at all are left out: the caller asks them, never guesses.
     """
@@ -232,6 +232,13 @@ def working_hours(session: Session, installation_id: int, zones: Mapping[str, st
                                       tuple(row.workdays or (1, 2, 3, 4, 5)),
                                       tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in row.never or ()))
     return found
+
+
+def stated_zones(session: Session, installation_id: int, user_ids: Sequence[str]) -> dict[str, str]:
+    """The zones people stated in `/meeting prefs` (only those who did)."""
+    rows = session.execute(select(MeetingPrefsRow.user_id, MeetingPrefsRow.tz).where(
+        MeetingPrefsRow.installation_id == installation_id, MeetingPrefsRow.user_id.in_(list(user_ids)), MeetingPrefsRow.tz.is_not(None)))
+    return {user_id: tz for user_id, tz in rows if tz}
 
 
 def save_working_hours(session: Session, installation_id: int, hours: WorkingHours, told_zone: str | None, now: datetime) -> None:

@@ -2,8 +2,9 @@
 
 Reminder policy (one place, tested at DST edges): the owner gets a DM at 09:00 on the due date in
 their own zone, and one "overdue" DM at 09:00 on the next working day (Monday to Friday) after it.
-After that an open item only shows up in the channel digest. When Slack has no zone for the owner,
-the alliance's zone is used (the team's working clock), and UTC when there is no alliance either.
+After that an open item only shows up in the channel digest. The owner's zone is the one rule of
+`bot.domain.zones`: Slack's, else the one they stated, else the alliance's (the team's working
+clock), else UTC.
 """
 from __future__ import annotations
 

@@ -1,20 +1,13 @@
-"""Due work for action items: each owner's 09:00 DM on the due date and one the next working morning."""
+"""Due work for action items: each owner's 09:00 DM on the due date and one the next working morning
+(the job that sends one is `bot.usecases.actions.post_reminder`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.domain.actions import ActionItem, reminder_times
-from bot.scheduler.delivery import post_once
-from bot.scheduler.work import Sender, Sent
-from bot.views import actions as views
-from storage.actions import load_item
 from storage.db import Session
-from storage.due_work import ClaimedWork, cancel_prefix, enqueue
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from storage.due_work import cancel_prefix, enqueue
 
 REMIND = "action_reminder"
 
@@ -49,19 +42,3 @@ def cancel_reminders(session: Session, installation_id: int, item_id: int) -> in
     """Cancel every unsent reminder of a done item."""
     return cancel_prefix(session, installation_id, item_key(installation_id, item_id))
 
-
-def senders(services: Services) -> dict[str, Sender]:
-    """The action-item senders, bound to the running services."""
-
-    def remind(work: ClaimedWork) -> Sent:
-        now = services.clock.now()
-        with services.db.read() as session:
-            item = load_item(session, work.installation_id, int(work.payload["item"]), now)
-        user = str(work.payload["user"])
-        # Belt and braces beside cancelling: done, snoozed or reassigned items are never reminded.
-        if item is None or not item.is_open or item.version != work.payload["version"] or user not in item.owner_ids:
-            return Sent({"skipped": "done, snoozed or reassigned"})
-        text, blocks = views.reminder_message(item, str(work.payload["label"]))
-        return post_once(services.gateway, work, user, text, blocks, now=now)
-
-    return {REMIND: remind}

@@ -1,4 +1,4 @@
-"""Action items: capture one (command, form, message shortcut), list, complete, snooze, reassign."""
+"""Action items: capture one (command, form, message shortcut), list, complete, snooze, reassign, and the owners' reminders."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -20,11 +20,13 @@ from bot.domain.actions import (
 )
 from bot.domain.dates import local_today
 from bot.domain.errors import FormErrors, UserError, present
-from bot.domain.mentions import check_known
 from bot.scheduler.actions import cancel_reminders, schedule_reminders
+from bot.scheduler.delivery import post_once
+from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.payloads import CommandCall
+from bot.usecases import zones
 from bot.views import actions as views
 from bot.views.home import HomeSection
 from bot.views.ids import Block
@@ -41,8 +43,8 @@ from storage.actions import (
     reassign,
     set_message,
 )
-from storage.alliances import get_alliance
 from storage.db import Session
+from storage.due_work import ClaimedWork
 
 HOME_ITEMS = 60
 T = TypeVar("T")
@@ -129,17 +131,11 @@ def check_form(values: dict[str, Any], creator: str, today: date) -> tuple[str, 
 
 
 def owner_zones(services: Services, installation_id: int, channel_id: str, user_ids: Sequence[str]) -> dict[str, str]:
-    """Each person's Slack time zone; without one, the alliance's zone, else UTC. Unknown people are refused."""
-    wanted = list(dict.fromkeys(user_ids))
-    found = {m.user_id: m for m in services.directory.users(installation_id, wanted)}
+    """Each person's zone (`bot.usecases.zones`); an unknown person, a bot or a deactivated account goes back to the owners field."""
     try:
-        check_known(wanted, found.values())
+        return zones.known_zones(services, installation_id, channel_id, user_ids)
     except UserError as problem:
         raise FormErrors({Block.ACTION_OWNERS: problem.message}) from None
-    with services.db.read() as session:
-        alliance = get_alliance(session, installation_id, channel_id)
-    fallback = alliance.time_zone if alliance else "UTC"
-    return {u: found[u].tz or fallback for u in wanted}
 
 
 def capture_from_command(services: Services, installation_id: int, call: CommandCall) -> None:
@@ -253,6 +249,19 @@ def complete(services: Services, installation_id: int, item: ActionItem, user_id
     done = find(services, installation_id, item.id)
     refresh(services, installation_id, done)
     return done
+
+
+def post_reminder(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: DM an owner their item on its due morning (or the next one), at most once."""
+    now = services.clock.now()
+    with services.db.read() as session:
+        item = load_item(session, work.installation_id, int(work.payload["item"]), now)
+    user = str(work.payload["user"])
+    # Belt and braces beside cancelling: done, snoozed or reassigned items are never reminded.
+    if item is None or not item.is_open or item.version != work.payload["version"] or user not in item.owner_ids:
+        return Sent({"skipped": "done, snoozed or reassigned"})
+    text, blocks = views.reminder_message(item, str(work.payload["label"]))
+    return post_once(services.gateway, work, user, text, blocks, now=now)
 
 
 def find(services: Services, installation_id: int, item_id: int) -> ActionItem:

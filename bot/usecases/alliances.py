@@ -106,7 +106,7 @@ def set_zone(services: Services, installation_id: int, channel_id: str, text: st
         if not set_alliance_zone(session, installation_id, channel_id, zone):
             raise UserError("Set up this channel's alliance first with `/alliance setup`.")
         for milestone in channel_milestones(session, installation_id, channel_id, until=None):
-            schedule_nudges(session, installation_id, milestone, services.clock.now())
+            schedule_nudges(session, installation_id, milestone, zone, services.clock.now())
     return f"The alliance's time zone is now {zone}: milestone nudges, digests and assumption reviews follow it."
 
 

@@ -24,6 +24,7 @@ from bot.domain.consensus import (
 )
 from bot.domain.consensus_times import check_assumptions
 from bot.domain.errors import FormErrors, UserError, present
+from bot.domain.zones import ZoneClues
 from bot.scheduler.consensus import schedule_nudge, schedule_review, schedule_round
 from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sent
@@ -31,6 +32,7 @@ from bot.services import Services
 from bot.slack_edge.group_commit import Pending, Stored
 from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.payloads import CommandCall, ReceivedVote
+from bot.usecases.zones import alliance_zone, zones
 from bot.views import consensus as views
 from bot.views.ids import Block
 from bot.views.metadata import ChannelRef
@@ -49,6 +51,7 @@ from storage.decisions import (
 )
 from storage.dedupe import remember_event
 from storage.due_work import ClaimedWork
+from storage.meetings import stated_zones
 
 logger = logging.getLogger(__name__)
 GONE = "I cannot find this decision any more."
@@ -95,18 +98,21 @@ def start(services: Services, installation_id: int, channel_id: str, creator_id:
     """Post a new decision; the chosen people (or the channel's) decide, each for their partner."""
     now = services.clock.now()
     proposal = check_start(asked, now)
-    with services.db.read() as session:
-        alliance = get_alliance(session, installation_id, channel_id)
-    if alliance is None:
-        raise UserError("Set up this channel's alliance first with `/alliance setup`, so that votes are tallied per partner company.")
     chosen = services.directory.users(installation_id, proposal.deciders) if proposal.deciders else services.directory.members(installation_id, channel_id)
     members = people(chosen)
+    with services.db.read() as session:
+        alliance = get_alliance(session, installation_id, channel_id)
+        stated = stated_zones(session, installation_id, [m.user_id for m in members])
+    if alliance is None:
+        raise UserError("Set up this channel's alliance first with `/alliance setup`, so that votes are tallied per partner company.")
     deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
+    # Each decider's reminders at a sane hour in their zone (bot.domain.zones), read with the alliance in one trip.
+    reminded_in = {m.user_id: ZoneClues(m.tz, stated.get(m.user_id), alliance.time_zone).zone for m in members}
     with services.db.write() as session:
         decision_id = create_decision(session, installation_id=installation_id, channel_id=channel_id, creator_id=creator_id,
                                       proposal=proposal, deciders=deciders, partners=[p.name for p in alliance.partners], now=now)
         created = present(load_decision(session, installation_id, decision_id), GONE)
-        schedule_round(session, installation_id, created, {m.user_id: m.tz for m in members}, now)
+        schedule_round(session, installation_id, created, reminded_in, now)
     text, blocks = views.decision_message(created, now)
     ts = services.gateway.post_message(channel_id, text, blocks)
     with services.db.write() as session:
@@ -197,13 +203,13 @@ def revise(services: Services, installation_id: int, decision_id: int, user_id: 
     """Post the next round in the decision's thread (and the channel), linked to the same decision."""
     before = find(services, installation_id, decision_id)
     check_can_revise(before, user_id, is_admin=is_admin(services, installation_id, before, user_id))
-    zones = {m.user_id: m.tz for m in services.directory.users(installation_id, before.decider_ids)}
+    reminded_in = zones(services, installation_id, before.channel_id, before.decider_ids)
     now = services.clock.now()
     with services.db.write() as session:
         number = start_round(session, decision_id, proposal, now)
         after = load_decision(session, installation_id, decision_id) if number else None
         if after is not None:
-            schedule_round(session, installation_id, after, zones, now)
+            schedule_round(session, installation_id, after, reminded_in, now)
     if number is None or after is None:
         raise UserError("This decision has already moved on to another round.")
     text, blocks = views.decision_message(after, now)
@@ -246,10 +252,9 @@ def read_assumptions(services: Services, installation_id: int, view: dict[str, A
     except (ValueError, TypeError):
         raise FormErrors({Block.REVIEW: "Pick a date from the calendar."}) from None
     with services.db.read() as session:
-        alliance = get_alliance(session, installation_id, decision.channel_id)
+        zone = alliance_zone(session, installation_id, decision.channel_id)
     try:
-        assumptions, review_at = check_assumptions(decision, values.get(Block.ASSUMPTIONS) or "", review_on,
-                                                   alliance.time_zone if alliance else "UTC", services.clock.now())
+        assumptions, review_at = check_assumptions(decision, values.get(Block.ASSUMPTIONS) or "", review_on, zone, services.clock.now())
     except UserError as problem:
         raise FormErrors({Block.REVIEW if problem.field == "review" else Block.ASSUMPTIONS: problem.message}) from None
     return decision.id, assumptions, review_at

@@ -4,9 +4,9 @@ from __future__ import annotations
 from bot.domain.digest import parse_schedule, previous_firing
 from bot.scheduler.delivery import post_once
 from bot.scheduler.digests import queue_firing, schedule_digest
-from bot.scheduler.milestones import alliance_zone
 from bot.scheduler.work import Sent
 from bot.services import Services
+from bot.usecases.zones import alliance_zone
 from bot.views import digest as views
 from bot.views.digest import Message
 from storage.digests import DEFAULT_SOURCES, DigestSources, digest_rule, gather, set_digest_rule

@@ -1,7 +1,8 @@
-"""Meetings: propose fair slots, vote and confirm, prefs, add one held elsewhere, list, cancel, move, cadences.
+"""Meetings: vote and confirm, prefs, add one held elsewhere, list, cancel, move, and the reminders and review prompt.
 
-Everything `/meeting` and its forms and buttons do; the scheduler's proposal for a cadence goes
-through `bot.scheduler.meetings.post_proposal`, as a proposal from the form does."""
+Everything `/meeting` and its forms and buttons do, and the scheduler's jobs for a meeting's
+occurrences; planning and posting the fair options (from the form or a cadence) is
+`bot.usecases.meeting_plans`, the .ics invite `bot.usecases.invites`."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -12,12 +13,10 @@ from bot.domain.dates import example_day, local_today
 from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.meeting_plans import pain_at
 from bot.domain.meeting_requests import (
-    Cadence,
     ExternalMeeting,
     MeetingRequest,
     check_external,
     parse_add,
-    parse_cadence,
     read_day,
     read_hours,
     read_minutes,
@@ -38,23 +37,22 @@ from bot.domain.meetings import (
     moved_start,
     new_uid,
 )
-from bot.domain.mentions import check_known
-from bot.scheduler.invites import send_invite
-from bot.scheduler.meetings import (
-    post_proposal,
-    schedule_cadence,
-    schedule_meeting,
-    unschedule_meeting,
-    unschedule_occurrence,
-)
+from bot.scheduler.delivery import post_once
+from bot.scheduler.meetings import schedule_meeting, unschedule_meeting, unschedule_occurrence
+from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
+from bot.usecases import zones
+from bot.usecases.invites import send_invite
+from bot.usecases.meeting_plans import planning_hours, set_cadence
 from bot.views import meetings as views
 from bot.views.actions import action_item_modal
 from bot.views.home import HomeSection
 from bot.views.ids import Block
 from bot.views.metadata import ChannelRef
+from storage.actions import items_created_between
 from storage.db import Session
+from storage.due_work import ClaimedWork
 from storage.meetings import (
     add_pain,
     cancel_meeting,
@@ -67,7 +65,6 @@ from storage.meetings import (
     meetings_between,
     move_occurrence,
     record_choice,
-    save_cadence,
     save_working_hours,
     slot_votes,
     swap_occurrence_pain,
@@ -87,7 +84,8 @@ def command(services: Services, installation_id: int, call: CommandCall) -> tupl
     opened or the change was posted to the channel."""
     word, _, rest = call.text.strip().partition(" ")
     word, now = word.lower(), services.clock.now()
-    zone = person_zone(services, installation_id, call.user_id) if word in ("", "propose", "add") else None
+    clue = zones.clues(services, installation_id, call.channel_id, [call.user_id])[call.user_id] if word in ("", "propose", "add") else None
+    zone = clue.zone if clue else None
     if word in ("", "propose"):
         # Member ids only (one call): profiles for a big channel could outlast the trigger's 3 seconds.
         members = [u for u in services.gateway.channel_member_ids(call.channel_id) if u != services.bot_user(installation_id)]
@@ -95,9 +93,11 @@ def command(services: Services, installation_id: int, call: CommandCall) -> tupl
     elif word == "prefs":
         open_prefs(services, installation_id, call.user_id, call.trigger_id)
     elif word == "add" and not rest.strip():
-        services.gateway.open_view(call.trigger_id, views.add_modal(call.channel_id, zone, now.date().isoformat()))
+        services.gateway.open_view(call.trigger_id, views.add_modal(call.channel_id, zone, local_today(now, zone).isoformat()))
     elif word == "add":
-        register_external(services, installation_id, call.channel_id, call.user_id, parse_add(rest, local_today(now, zone), zone, now))
+        # A typed time of day is read in the typist's own zone, else the alliance's; with neither it is asked for, not taken as UTC.
+        typed_in = clue.own or clue.alliance if clue else None
+        register_external(services, installation_id, call.channel_id, call.user_id, parse_add(rest, local_today(now, zone), typed_in, now))
     elif word in ("cancel", "move"):
         change(services, installation_id, call, word, rest)
     elif word == "list":
@@ -109,11 +109,6 @@ def command(services: Services, installation_id: int, call: CommandCall) -> tupl
     else:
         return views.help_message(), False
     return None
-
-
-def person_zone(services: Services, installation_id: int, user_id: str) -> str | None:
-    """The person's Slack time zone, if Slack has one."""
-    return next((m.tz for m in services.directory.users(installation_id, [user_id]) if m.tz), None)
 
 
 def _form_errors(problem: UserError, default: str, fields: dict[str, Block] = FIELD_BLOCKS) -> FormErrors:
@@ -135,16 +130,6 @@ def read_propose(services: Services, view: dict[str, Any], values: dict[str, Any
         raise _form_errors(problem, Block.MEETING_TITLE) from None
 
 
-def propose(services: Services, installation_id: int, channel_id: str, organizer: str, request: MeetingRequest) -> None:
-    """Post the fair options: the people chosen (or the channel's), bots and deactivated accounts left out."""
-    chosen = (services.directory.users(installation_id, list(request.participant_ids)) if request.participant_ids
-              else services.directory.members(installation_id, channel_id))
-    people = {m.user_id for m in chosen if not m.is_bot and not m.deleted}
-    order = request.participant_ids or tuple(m.user_id for m in chosen)
-    request = replace(request, participant_ids=tuple(u for u in order if u in people))
-    post_proposal(services, installation_id, channel_id, organizer, replace(request, zone=person_zone(services, installation_id, organizer) or "UTC"))
-
-
 def read_add(services: Services, view: dict[str, Any], values: dict[str, Any]) -> tuple[str, ExternalMeeting]:
     """The add form's channel and meeting; `FormErrors` on the field at fault."""
     try:
@@ -158,7 +143,7 @@ def read_add(services: Services, view: dict[str, Any], values: dict[str, Any]) -
 
 def read_prefs(services: Services, installation_id: int, user_id: str, values: dict[str, Any]) -> tuple[WorkingHours, str | None]:
     """A person's hours from the prefs form, and the zone they typed; their Slack zone wins over a typed one."""
-    slack_zone = person_zone(services, installation_id, user_id)
+    slack_zone = zones.clues(services, installation_id, None, [user_id])[user_id].slack
     try:
         told = None if slack_zone else read_zone(values.get(Block.PREFS_ZONE))
         return read_hours(user_id, slack_zone or told or "UTC", start=values.get(Block.PREFS_START), end=values.get(Block.PREFS_END),
@@ -229,28 +214,16 @@ def confirm(services: Services, installation_id: int, value: str | None, user_id
 
 def open_prefs(services: Services, installation_id: int, user_id: str, trigger_id: str) -> None:
     """Open the prefs form, asking for a zone only when Slack has none for the person."""
-    slack_zone = next((m.tz for m in services.directory.users(installation_id, [user_id]) if m.tz), None)
+    clues = zones.clues(services, installation_id, None, [user_id])[user_id]
     with services.db.read() as session:
-        current = working_hours(session, installation_id, {user_id: slack_zone}).get(user_id)
-    services.gateway.open_view(trigger_id, views.prefs_modal(current, needs_zone=slack_zone is None))
+        current = working_hours(session, installation_id, {user_id: clues.own}).get(user_id)
+    services.gateway.open_view(trigger_id, views.prefs_modal(current, needs_zone=clues.slack is None))
 
 
 def find(services: Services, installation_id: int, meeting_id: int) -> Meeting:
     """Load a meeting of this installation, or say it is gone."""
     with services.db.read() as session:
         return present(load_meeting(session, installation_id, meeting_id), "I cannot find this meeting any more.")
-
-
-def zones_hours(services: Services, installation_id: int, user_ids: tuple[str, ...]) -> dict[str, WorkingHours]:
-    """Each person's hours in their zone: Slack's, else the one they gave in `/meeting prefs`; unknown people are left out."""
-    slack = {m.user_id: m.tz for m in services.directory.users(installation_id, list(user_ids))}
-    with services.db.read() as session:
-        return working_hours(session, installation_id, {u: slack.get(u) for u in user_ids})
-
-
-def zones_of(services: Services, installation_id: int, user_ids: tuple[str, ...]) -> dict[str, str]:
-    """Each person's zone (see zones_hours)."""
-    return {u: h.tz for u, h in zones_hours(services, installation_id, user_ids).items()}
 
 
 def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
@@ -261,12 +234,12 @@ def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
 
     def build() -> tuple[str, list[dict[str, Any]]]:
         current = find(services, installation_id, meeting_id)
-        zones = zones_of(services, installation_id, current.participant_ids)
+        shown = zones.own_zones(services, installation_id, current.participant_ids)  # as the planner saw them
         if current.status is MeetingStatus.PROPOSED:
             with services.db.read() as session:
                 votes = slot_votes(session, meeting_id)
-            return views.proposal_message(current, zones, votes)
-        return views.confirmed_message(current, zones)
+            return views.proposal_message(current, shown, votes)
+        return views.confirmed_message(current, shown)
 
     services.coalescer.request(meeting.channel_id, meeting.message_ts, build)
 
@@ -305,12 +278,12 @@ def change(services: Services, installation_id: int, call: CommandCall, word: st
         raise UserError(f"Meeting {meeting_id} has no occurrence {index + 1} still on.")
     now = services.clock.now()
     if word == "move":
-        zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), meeting.zone)
+        zone = zones.zone(services, installation_id, call.channel_id, call.user_id)
         if index is None or len(parts) < 3:
             raise UserError(f"Use `/meeting move <id>.<n> <date> <time>`, e.g. `/meeting move {meeting_id}.1 "
                             f"{example_day(local_today(now, zone)).isoformat()} 15:00` (your own time zone).")
         starts = moved_start(" ".join(parts[1:-1]), parts[-1], zone, local_today(now, zone), now)
-        hours = zones_hours(services, installation_id, meeting.participant_ids)
+        hours = planning_hours(services, installation_id, meeting.participant_ids)
         with services.db.write() as session:
             move_occurrence(session, meeting_id, index, starts)
             swap_occurrence_pain(session, installation_id, meeting_id, index,
@@ -348,19 +321,42 @@ def announce(services: Services, meeting: Meeting, what: str) -> None:
     services.gateway.post_message(meeting.channel_id, text, blocks)
 
 
-def set_cadence(services: Services, installation_id: int, call: CommandCall, text: str) -> tuple[str, list[dict[str, Any]]]:
-    """`/meeting cadence`: the scheduler proposes each next occurrence ahead of time, planned from the ledger."""
+def live_occurrence(services: Services, work: ClaimedWork) -> tuple[Meeting, MeetingOccurrence] | None:
+    """The confirmed meeting and occurrence a piece of due work is for; None when cancelled or moved since."""
+    with services.db.read() as session:
+        meeting = load_meeting(session, work.installation_id, int(work.payload["meeting"]))
+    if meeting is None or meeting.status is not MeetingStatus.CONFIRMED:
+        return None
+    found = [o for o in meeting.occurrences if o.index == work.payload["occurrence"]]
+    if not found or found[0].cancelled or found[0].starts_at.isoformat() != work.payload["starts_at"]:
+        return None
+    return meeting, found[0]
+
+
+def post_reminder(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: a pre-read nudge or a 24 h / 10 min reminder, to the channel or each participant, at most once."""
+    live = live_occurrence(services, work)
+    if live is None:
+        return Sent({"skipped": "cancelled or moved"})
+    meeting, occurrence = live
+    target = str(work.payload["to"])
+    # A DM shows the person's own clock, only when it is known: a guessed zone is not "your time".
+    zone = zones.own_zones(services, work.installation_id, [target]).get(target) if target.startswith(("U", "W")) else None
+    text, blocks = views.reminder_message(meeting, occurrence, str(work.payload["reminder"]), zone)
+    return post_once(services.gateway, work, target, text, blocks, now=services.clock.now())
+
+
+def post_review_prompt(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: 10 minutes before the end, the channel reviews actions and decisions (with what was captured)."""
+    live = live_occurrence(services, work)
+    if live is None:
+        return Sent({"skipped": "cancelled or moved"})
+    meeting, occurrence = live
     now = services.clock.now()
-    zone = next((m.tz for m in services.directory.users(installation_id, [call.user_id]) if m.tz), None)
-    title, recurrence, first, lead, people = parse_cadence(text, local_today(now, zone))
-    check_known(people, services.directory.users(installation_id, list(people)))
-    if not people:
-        people = tuple(m.user_id for m in services.directory.members(installation_id, call.channel_id) if not m.is_bot and not m.deleted)
-    cadence = Cadence(0, call.channel_id, call.user_id, title, recurrence, people, first, lead_days=lead)
-    with services.db.write() as session:
-        cadence_id = save_cadence(session, installation_id, cadence, now)
-        schedule_cadence(session, installation_id, replace(cadence, id=cadence_id), now)
-    return views.cadence_message(cadence)
+    with services.db.read() as session:
+        items = items_created_between(session, work.installation_id, meeting.channel_id, occurrence.starts_at, now)
+    text, blocks = views.review_prompt(meeting, occurrence, items)
+    return post_once(services.gateway, work, meeting.channel_id, text, blocks, now=now)
 
 
 def home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> HomeSection | None:

@@ -1,4 +1,4 @@
-"""Milestones and payments: add (command or form), list with totals, achieve, move, snooze, and the channel's nudges."""
+"""Milestones and payments: add (command or form), list with totals, achieve, move, snooze, and the nudges the scheduler sends."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -19,9 +19,13 @@ from bot.domain.milestones import (
     parse_ref,
     parse_window,
 )
-from bot.scheduler.milestones import alliance_zone, schedule_nudges
+from bot.domain.zones import UTC
+from bot.scheduler.delivery import post_once
+from bot.scheduler.milestones import queue_next_overdue, schedule_nudges
+from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
+from bot.usecases import zones
 from bot.usecases.alliances import set_zone
 from bot.views import milestones as views
 from bot.views.home import HomeSection
@@ -29,6 +33,7 @@ from bot.views.ids import Block, Command
 from bot.views.metadata import ChannelRef
 from storage.alliances import get_alliance
 from storage.db import Session
+from storage.due_work import ClaimedWork
 from storage.milestones import (
     channel_milestones,
     create_milestone,
@@ -60,7 +65,7 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
     if word == "list":
         months = parse_window(rest)
         with services.db.read() as session:
-            zone = alliance_zone(session, installation_id, call.channel_id)
+            zone = zones.alliance_zone(session, installation_id, call.channel_id)
             today = local_today(now, zone)
             found = channel_milestones(session, installation_id, call.channel_id, until=add_months(today, months) if months else None)
         return views.milestone_list(found, months, zone, today)
@@ -76,8 +81,9 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
         offsets = parse_offsets(rest)
         with services.db.write() as session:
             set_nudge_offsets(session, installation_id, call.channel_id, offsets, now)
+            zone = zones.alliance_zone(session, installation_id, call.channel_id)
             for milestone in channel_milestones(session, installation_id, call.channel_id, until=None):
-                schedule_nudges(session, installation_id, milestone, now)
+                schedule_nudges(session, installation_id, milestone, zone, now)
         return views.note("Milestones here are nudged " + ", ".join("on the day" if d == 0 else f"{d} days before" for d in offsets) + ".")
     return views.help_message()
 
@@ -139,9 +145,9 @@ def move(services: Services, installation_id: int, user_id: str, milestone: Mile
     with services.db.write() as session:
         move_milestone(session, milestone, to_date, reason, by_user=user_id, now=now)
         moved = load_milestone(session, installation_id, milestone.id)
+        zone = zones.alliance_zone(session, installation_id, milestone.channel_id)
         if moved is not None:
-            schedule_nudges(session, installation_id, moved, now)
-        zone = alliance_zone(session, installation_id, milestone.channel_id)
+            schedule_nudges(session, installation_id, moved, zone, now)
     if moved is not None:
         services.gateway.post_message(moved.channel_id, *views.moved_message(moved, user_id, zone))
 
@@ -151,7 +157,8 @@ def snooze(services: Services, installation_id: int, value: str | None) -> views
     milestone = find(services, installation_id, views.milestone_id_from(value))
     with services.db.write() as session:
         set_snoozed(session, milestone.id, True)
-        schedule_nudges(session, installation_id, load_milestone(session, installation_id, milestone.id) or milestone, services.clock.now())
+        schedule_nudges(session, installation_id, load_milestone(session, installation_id, milestone.id) or milestone,
+                        zones.alliance_zone(session, installation_id, milestone.channel_id), services.clock.now())
     return views.note(f"Nudges for {milestone.ref} are snoozed; moving its date starts them again.")
 
 
@@ -161,9 +168,9 @@ def add(services: Services, installation_id: int, channel_id: str, user_id: str,
     with services.db.write() as session:
         milestone_id = create_milestone(session, installation_id, channel_id, draft, by_user=user_id, now=now)
         created = load_milestone(session, installation_id, milestone_id)
+        zone = zones.alliance_zone(session, installation_id, channel_id)
         if created is not None:
-            schedule_nudges(session, installation_id, created, now)
-        zone = alliance_zone(session, installation_id, channel_id)
+            schedule_nudges(session, installation_id, created, zone, now)
     if created is not None:
         services.gateway.post_message(channel_id, *views.added_message(created, zone, local_today(now, zone)))
 
@@ -176,9 +183,35 @@ def achieve(services: Services, installation_id: int, milestone: Milestone, user
             set_payment_state(session, milestone.id, state)
         done = load_milestone(session, installation_id, milestone.id)
         if done is not None:
-            schedule_nudges(session, installation_id, done, services.clock.now())  # cancels what is left
+            schedule_nudges(session, installation_id, done, zones.alliance_zone(session, installation_id, done.channel_id),
+                            services.clock.now())  # cancels what is left
     if first and done is not None:
         services.gateway.post_message(done.channel_id, *views.achieved_message(done, user_id))
+
+
+def post_nudge(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: a nudge before the due date, to the channel or the owner, at most once."""
+    return _post_nudge(services, work, int(work.payload["days"]))
+
+
+def post_overdue_nudge(services: Services, work: ClaimedWork) -> Sent:
+    """The scheduler's job: the weekly nudge while overdue; next week's is queued before this one is posted."""
+    return _post_nudge(services, work, None)
+
+
+def _post_nudge(services: Services, work: ClaimedWork, days: int | None) -> Sent:
+    now = services.clock.now()
+    with services.db.read() as session:
+        milestone = load_milestone(session, work.installation_id, int(work.payload["milestone"]))
+        zone = zones.alliance_zone(session, work.installation_id, milestone.channel_id) if milestone else UTC
+    # Achieved, snoozed or moved since this nudge was queued: it is moot.
+    if milestone is None or not milestone.is_open or milestone.snoozed or milestone.due.isoformat() != work.payload["due"]:
+        return Sent({"skipped": "achieved, snoozed or moved"})
+    if days is None:
+        with services.db.write() as session:
+            queue_next_overdue(session, work, zone, now)
+    text, blocks = views.nudge_message(milestone, days, zone, local_today(now, zone))
+    return post_once(services.gateway, work, str(work.payload["target"]), text, blocks, now=now)
 
 
 def find(services: Services, installation_id: int, milestone_id: int) -> Milestone:
@@ -188,16 +221,15 @@ def find(services: Services, installation_id: int, milestone_id: int) -> Milesto
 
 
 def channel_today(services: Services, installation_id: int, channel_id: str) -> date:
-    """Today in the alliance's zone."""
+    """Today in the channel's zone (its alliance's, else UTC)."""
     with services.db.read() as session:
-        zone = alliance_zone(session, installation_id, channel_id)
+        zone = zones.alliance_zone(session, installation_id, channel_id)
     return local_today(services.clock.now(), zone)
 
 
 def typist_today(services: Services, installation_id: int, channel_id: str, user_id: str) -> date:
-    """Today where the person typing is (Slack's zone for them, else the alliance's): what their dates mean."""
-    zone = next((m.tz for m in services.directory.users(installation_id, [user_id]) if m.tz), None)
-    return local_today(services.clock.now(), zone) if zone else channel_today(services, installation_id, channel_id)
+    """Today in the typist's zone (`bot.usecases.zones`): what the dates they type mean."""
+    return local_today(services.clock.now(), zones.zone(services, installation_id, channel_id, user_id))
 
 
 def home_section(session: Session, installation_id: int, user_id: str, now: datetime) -> HomeSection | None:

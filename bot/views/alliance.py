@@ -70,7 +70,8 @@ def _missing_tz_note(members: Any) -> list[dict[str, Any]]:
     missing = [m.user_id for m in members if not m.tz]
     if not missing:
         return []
-    return [bk.context(f":clock3: No time zone in Slack for {bk.mention_list(missing, 10)}: reminders to them use UTC until they set one in their profile.")]
+    return [bk.context(f":clock3: No time zone in Slack for {bk.mention_list(missing, 10)}: their reminders and dates use the zone "
+                       "they gave in `/meeting prefs`, else the alliance's (UTC if it has none), until they set one in their Slack profile.")]
 
 
 def saved_message(alliance: Alliance, roster: Roster, team_names: dict[str, str], by_user: str) -> Message:
