@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.slack_edge.gateway import SlackCallError
+from bot.slack_edge.gateway import ErrorCategory, SlackCallError
 from storage.due_work import ClaimedWork
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def run_sender(work: ClaimedWork, senders: Mapping[str, Sender]) -> Outcome:
         return sender(work)
     except SlackCallError as error:
         # One clear line per refused attempt, with Slack's own code; never the payload.
-        if error.category == "auth":
+        if error.category is ErrorCategory.AUTH:
             logger.warning("due work %s (%s) waits: Slack refused the token on %s (%s); it is retried hourly until the app "
                            "is reinstalled or the token works again", work.id, work.kind, error.method, error.error)
             return RetryLater(AUTH_RETRY, f"{error.method}: {error.error}", until_fixed=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.domain.alliance import Member
-from bot.slack_edge.gateway import SlackCallError, SlackGateway
+from bot.slack_edge.gateway import ErrorCategory, SlackCallError, SlackGateway
 from storage.db import Database
 from storage.users import cached_members, save_members
 
@@ -69,7 +69,7 @@ class MemberDirectory:
             try:
                 fetched.append(member_from_user(self.gateway.user_info(user_id)))
             except SlackCallError as error:
-                if error.category in ("auth", "transient"):
+                if error.category in (ErrorCategory.AUTH, ErrorCategory.TRANSIENT):
                     raise
                 logger.warning("users.info %s failed: %s", user_id, error.error)
         if fetched:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from http.client import HTTPException
 from json import JSONDecodeError
 from typing import Any
@@ -38,21 +39,30 @@ IDEMPOTENT = frozenset({
 })
 
 
+class ErrorCategory(StrEnum):
+    """What a failed Web API call means for the caller."""
+
+    PERMANENT = "permanent"  # change something first: trying again gives the same answer
+    AUTH = "auth"  # the token is gone or refused: the workspace must reinstall or the token rotate
+    TRANSIENT = "transient"  # Slack did not take it; trying again later may work
+    UNCERTAIN = "uncertain"  # a post may or may not have landed: never retried blindly
+
+
 class SlackCallError(Exception):
     """A Web API call that failed for good; `error` is Slack's code and `category` what it means."""
 
-    def __init__(self, method: str, error: str, category: str) -> None:
+    def __init__(self, method: str, error: str, category: ErrorCategory) -> None:
         super().__init__(f"{method} failed: {error}")
         self.method = method
         self.error = error
-        self.category = category  # "permanent", "auth", "transient" or "uncertain"
+        self.category = category
 
 
 class DeliveryUncertain(SlackCallError):
     """A non-idempotent call (a post) whose outcome is unknown; it is not retried, so never doubled."""
 
     def __init__(self, method: str, reason: str) -> None:
-        super().__init__(method, reason, "uncertain")
+        super().__init__(method, reason, ErrorCategory.UNCERTAIN)
 
 
 @dataclass(frozen=True)
@@ -122,7 +132,7 @@ class SlackGateway:
                 if status == 429:
                     # Slack did not process a rate-limited call, so retrying never doubles it.
                     if last:
-                        raise SlackCallError(method, "ratelimited", "transient") from error
+                        raise SlackCallError(method, "ratelimited", ErrorCategory.TRANSIENT) from error
                     wait = float(error.response.headers.get("Retry-After", error.response.headers.get("retry-after", 1)) or 1)
                     self._log.warning("slack %s rate limited; retrying in %.1fs", method, wait)
                     self._sleep(min(wait, self.policy.max_retry_after) + random.random() * 0.2)
@@ -138,9 +148,9 @@ class SlackGateway:
                         continue
                     if not idempotent and status != 503:
                         raise DeliveryUncertain(method, code) from error
-                    raise SlackCallError(method, code, "transient") from error
-                category = "auth" if code in AUTH else "permanent"
-                if category == "auth" and self._forget_token is not None and current_installation.get() is not None:
+                    raise SlackCallError(method, code, ErrorCategory.TRANSIENT) from error
+                category = ErrorCategory.AUTH if code in AUTH else ErrorCategory.PERMANENT
+                if category is ErrorCategory.AUTH and self._forget_token is not None and current_installation.get() is not None:
                     self._forget_token(current_installation.get())  # type: ignore[arg-type]
                 raise SlackCallError(method, code, category) from error
             except (URLError, TimeoutError, ConnectionError, HTTPException, JSONDecodeError) as error:
@@ -148,7 +158,7 @@ class SlackGateway:
                     # The request may have reached Slack: a retry could post the same thing twice.
                     raise DeliveryUncertain(method, type(error).__name__) from error
                 if last:
-                    raise SlackCallError(method, type(error).__name__, "transient") from error
+                    raise SlackCallError(method, type(error).__name__, ErrorCategory.TRANSIENT) from error
                 self._log.warning("slack %s connection problem (%s); retrying", method, type(error).__name__)
                 self._sleep(self.policy.backoff(attempt))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -243,10 +253,10 @@ class SlackGateway:
         try:
             with urlopen(request, timeout=self.client.timeout) as answer:
                 if answer.status != 200:
-                    raise SlackCallError("files.upload", f"http_{answer.status}", "transient")
+                    raise SlackCallError("files.upload", f"http_{answer.status}", ErrorCategory.TRANSIENT)
         except (URLError, TimeoutError, ConnectionError, HTTPException) as error:
             # Nothing is shared before files.completeUploadExternal: trying the whole upload again is safe.
-            raise SlackCallError("files.upload", type(error).__name__, "transient") from error
+            raise SlackCallError("files.upload", type(error).__name__, ErrorCategory.TRANSIENT) from error
         params: dict[str, Any] = {"files": [{"id": target["file_id"], "title": title or filename}], "channel_id": channel}
         if initial_comment:
             params["initial_comment"] = initial_comment
@@ -283,7 +293,7 @@ class SlackGateway:
         try:
             return str(self.call("team.info", team=team_id)["team"]["name"])
         except SlackCallError as error:
-            if error.category == "auth":
+            if error.category is ErrorCategory.AUTH:
                 raise
             return None
 

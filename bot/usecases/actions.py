@@ -24,7 +24,7 @@ from bot.scheduler.actions import cancel_reminders, schedule_reminders
 from bot.scheduler.delivery import post_once
 from bot.scheduler.work import Sent
 from bot.services import Services
-from bot.slack_edge.gateway import SlackCallError
+from bot.slack_edge.gateway import ErrorCategory, SlackCallError
 from bot.slack_edge.payloads import CommandCall
 from bot.usecases import zones
 from bot.views import actions as views
@@ -163,7 +163,7 @@ def capture(services: Services, installation_id: int, channel_id: str, creator: 
     try:
         ts = services.gateway.post_message(channel_id, message_text, blocks)
     except SlackCallError as error:
-        if error.category != "uncertain":  # an uncertain post may have landed: keep what its buttons point at
+        if error.category is not ErrorCategory.UNCERTAIN:  # an uncertain post may have landed: keep what its buttons point at
             with services.db.write() as session:
                 cancel_reminders(session, installation_id, item_id)
                 delete_item(session, item_id)

@@ -8,7 +8,7 @@ from bot.domain.meetings import Meeting, MeetingStatus
 from bot.scheduler.invites import schedule_invite
 from bot.scheduler.work import Failed, Outcome, Sent, backoff
 from bot.services import Services
-from bot.slack_edge.gateway import SlackCallError
+from bot.slack_edge.gateway import ErrorCategory, SlackCallError
 from bot.views import calendar
 from bot.views import meetings as views
 from storage.due_work import ClaimedWork
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 # Worth another try later: Slack was down, slow, still rate-limiting after the gateway's own
 # retries, or the outcome of the upload is unknown.
-RETRYABLE = frozenset({"transient", "uncertain"})
+RETRYABLE = frozenset({ErrorCategory.TRANSIENT, ErrorCategory.UNCERTAIN})
 
 
 def upload_invite(services: Services, installation_id: int, meeting: Meeting, update: str,
@@ -69,7 +69,7 @@ def send_queued(services: Services, work: ClaimedWork) -> Outcome:
     try:
         file_id = upload_invite(services, work.installation_id, meeting, str(work.payload["update"]), cancel)
     except SlackCallError as error:
-        if error.category == "permanent":
+        if error.category is ErrorCategory.PERMANENT:
             logger.warning("meeting %s invite cannot be shared: %s answered %s", meeting.id, error.method, error.error)
             return Failed(f"{error.method}: {error.error}")
         raise  # retried with backoff (see run_sender)

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import FixedClock, SystemClock
 from bot.scheduler import MAX_ATTEMPTS, Failed, Outcome, RetryLater, Scheduler, Sender, Sent, backoff
 from bot.scheduler.work import RATE_LIMIT_RETRY
-from bot.slack_edge.gateway import SlackCallError
+from bot.slack_edge.gateway import ErrorCategory, SlackCallError
 from storage.db import Database
 from storage.due_work import ClaimedWork, claim_due, enqueue
 from tests.slack_double.clock import PATIENCE
@@ -119,7 +119,7 @@ def test_a_long_429_storm_never_uses_up_the_attempts(database: Database) -> None
     clock = FixedClock(T0)
 
     def rate_limited(work: ClaimedWork) -> Outcome:
-        raise SlackCallError("chat.postMessage", "ratelimited", "transient")
+        raise SlackCallError("chat.postMessage", "ratelimited", ErrorCategory.TRANSIENT)
 
     scheduler = Scheduler(database, {"note": rate_limited}, clock=clock, worker="w1", max_attempts=3)
     for _ in range(6):
