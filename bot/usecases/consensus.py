@@ -98,17 +98,18 @@ def start(services: Services, installation_id: int, channel_id: str, creator_id:
     """Post a new decision; the chosen people (or the channel's) decide, each for their partner."""
     now = services.clock.now()
     proposal = check_start(asked, now)
-    chosen = services.directory.users(installation_id, proposal.deciders) if proposal.deciders else services.directory.members(installation_id, channel_id)
-    members = people(chosen)
     with services.db.read() as session:
         alliance = get_alliance(session, installation_id, channel_id)
-        stated = stated_zones(session, installation_id, [m.user_id for m in members])
     if alliance is None:
         raise UserError("Set up this channel's alliance first with `/alliance setup`, so that votes are tallied per partner company.")
+    chosen = services.directory.users(installation_id, proposal.deciders) if proposal.deciders else services.directory.members(installation_id, channel_id)
+    members = people(chosen)
     deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
-    # Each decider's reminders at a sane hour in their zone (bot.domain.zones), read with the alliance in one trip.
-    reminded_in = {m.user_id: ZoneClues(m.tz, stated.get(m.user_id), alliance.time_zone).zone for m in members}
     with services.db.write() as session:
+        # Each decider's reminders at a sane hour in their zone (bot.domain.zones); the zones they stated are read here,
+        # in the transaction that stores the decision, rather than in a trip of their own.
+        stated = stated_zones(session, installation_id, [m.user_id for m in members])
+        reminded_in = {m.user_id: ZoneClues(m.tz, stated.get(m.user_id), alliance.time_zone).zone for m in members}
         decision_id = create_decision(session, installation_id=installation_id, channel_id=channel_id, creator_id=creator_id,
                                       proposal=proposal, deciders=deciders, partners=[p.name for p in alliance.partners], now=now)
         created = present(load_decision(session, installation_id, decision_id), GONE)
