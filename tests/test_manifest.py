@@ -40,6 +40,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.getPermalink": set(),  # Slack lists no scope for it
     "files.getUploadURLExternal": {"files:write"},
     "files.completeUploadExternal": {"files:write"},
+    "pins.add": {"pins:write"},  # the alliance panel stays pinned in its channel
 }
 EVENT_SCOPES = {"user_change": {"users:read"}, "app_home_opened": set(), "app_uninstalled": set(), "tokens_revoked": set()}
 

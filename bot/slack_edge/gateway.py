@@ -35,7 +35,7 @@ TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "
 IDEMPOTENT = frozenset({
     "auth.test", "chat.update", "chat.delete", "chat.getPermalink", "conversations.members", "conversations.info",
     "conversations.history", "conversations.replies", "conversations.open", "users.info", "team.info", "views.update", "views.publish",
-    "files.getUploadURLExternal", "apps.connections.open",
+    "files.getUploadURLExternal", "apps.connections.open", "pins.add",
 })
 
 
@@ -205,6 +205,14 @@ class SlackGateway:
         """Replace a message's text and blocks."""
         check_message(text, blocks)
         self.call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks or [])
+
+    def pin(self, channel: str, ts: str) -> None:
+        """Pin a message to the channel; one already pinned stays as it is."""
+        try:
+            self.call("pins.add", channel=channel, timestamp=ts)
+        except SlackCallError as error:
+            if error.error != "already_pinned":
+                raise
 
     def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
         """Show a message only `user` can see in `channel`."""

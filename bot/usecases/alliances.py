@@ -1,6 +1,7 @@
-"""A channel's alliance: show it, set it up (which partner each member speaks for), set its time zone."""
+"""A channel's alliance: show it, set it up (which partner each member speaks for), set its time zone, keep its panel."""
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -19,14 +20,18 @@ from bot.domain.errors import FormErrors, UserError
 from bot.domain.recurrence import parse_zone
 from bot.scheduler.milestones import schedule_nudges
 from bot.services import Services
+from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.payloads import CommandCall, list_field, text_field
 from bot.views import alliance as views
+from bot.views import panel as panel_views
 from bot.views.ids import Block, Command, partner_block
 from bot.views.metadata import ChannelRef
 from storage.alliances import get_alliance, save_alliance
 from storage.milestones import channel_milestones, set_alliance_zone
+from storage.panels import claim_post, forget_post, panel_ts, record_post
 
-SUBCOMMANDS = ("", "setup", "zone", "help")
+logger = logging.getLogger(__name__)
+SUBCOMMANDS = ("", "setup", "zone", "panel", "help")
 PARTNER_FIELDS = 4  # the setup form has room for four partners
 
 
@@ -37,6 +42,8 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
         return views.zone_message(set_zone(services, installation_id, call.channel_id, parsed.rest, f"{Command.ALLIANCE} zone"))
     if parsed.subcommand == "help":
         return views.help_message()
+    if parsed.subcommand == "panel":
+        return views.zone_message(show_panel(services, installation_id, call.channel_id))
     if parsed.subcommand == "setup":
         open_setup(services, installation_id, call)
         return None
@@ -86,12 +93,14 @@ def read_setup(view: dict[str, Any], values: dict[str, Any]) -> Alliance:
 
 
 def save_setup(services: Services, installation_id: int, user_id: str, alliance: Alliance) -> None:
-    """Store the alliance, then announce it in its channel with who speaks for which partner."""
+    """Store the alliance, then announce it in its channel with who speaks for which partner, and keep its panel."""
     with services.db.write() as session:
         save_alliance(session, installation_id, alliance, by_user=user_id, now=services.clock.now())
     members = services.directory.members(installation_id, alliance.channel_id)
     text, blocks = views.saved_message(alliance, roster(alliance, members), team_names(services, teams_seen(members)), user_id)
     services.gateway.post_message(alliance.channel_id, text, blocks)
+    # The panel makes every feature reachable by clicks, for the partner's people too (a new one, or brought up to date).
+    show_panel(services, installation_id, alliance.channel_id)
 
 
 def set_zone(services: Services, installation_id: int, channel_id: str, text: str, usage: str) -> str:
@@ -118,3 +127,49 @@ def team_names(services: Services, teams: list[TeamSeen]) -> dict[str, str]:
         if name:
             names[team.team_id] = name
     return names
+
+
+# Slack's answers to chat.update that mean the panel message is no longer there to update.
+PANEL_GONE = frozenset({"message_not_found", "cant_update_message"})
+
+
+def show_panel(services: Services, installation_id: int, channel_id: str) -> str:
+    """Post the channel's panel and pin it, or bring the one already there up to date; never a second one.
+    Returns what to tell the person who asked."""
+    with services.db.read() as session:
+        alliance = get_alliance(session, installation_id, channel_id)
+        ts = panel_ts(session, installation_id, channel_id)
+    if alliance is None:
+        raise UserError(f"Set up this channel's alliance first with `{Command.ALLIANCE} setup`; the panel shows its partners.")
+    text, blocks = panel_views.panel_message(alliance)
+    now = services.clock.now()
+    if ts:
+        try:
+            services.gateway.update_message(channel_id, ts, text, blocks)
+            return "The panel pinned in this channel is up to date."
+        except SlackCallError as error:
+            if error.error not in PANEL_GONE:
+                raise
+        with services.db.write() as session:  # deleted in Slack: post it again, once
+            claimed = forget_post(session, installation_id, channel_id, ts, now)
+    else:
+        with services.db.write() as session:
+            claimed = claim_post(session, installation_id, channel_id, now)
+    if not claimed:
+        return "The panel is being posted in this channel right now."
+    ts = services.gateway.post_message(channel_id, text, blocks)
+    with services.db.write() as session:
+        record_post(session, installation_id, channel_id, ts)
+    try:
+        services.gateway.pin(channel_id, ts)
+    except SlackCallError as error:  # posted but not pinned (e.g. the workspace restricts pins): still usable
+        logger.warning("could not pin the panel in %s: %s", channel_id, error.error)
+    return "The panel is posted and pinned in this channel: everyone, from every partner company, can use its buttons."
+
+
+def refresh_panel(services: Services, installation_id: int, channel_id: str) -> None:
+    """After the alliance changed: bring a posted panel up to date (a channel without one is left alone)."""
+    with services.db.read() as session:
+        posted = panel_ts(session, installation_id, channel_id)
+    if posted:
+        show_panel(services, installation_id, channel_id)

@@ -128,7 +128,7 @@ def item_list(items: list[ActionItem], *, mine: bool) -> Message:
     """Open items, soonest due first (ephemeral)."""
     title = "Your open action items" if mine else "Open action items in this channel"
     if not items:
-        return title, [bk.section(f"*{title}*\nNothing open. Capture one with `/action <text> @owner by <date>`.")]
+        return title, [bk.section(f"*{title}*\nNothing open. Capture one with `/action <text> @owner by <date>` or the pinned panel's *Add an action item*.")]
     shown = items[:40]
     out = [bk.header(title)] + [bk.section(_summary(i, with_channel=mine)) for i in shown]
     if len(items) > len(shown):

@@ -18,7 +18,9 @@ HELP = (
     f"• `{Command.ALLIANCE} setup` — name the alliance and its partners (opens a form)\n"
     f"• `{Command.ALLIANCE} zone Europe/Zurich` — the alliance's time zone: milestone nudges, digests and "
     "assumption reviews are at 09:00 there (UTC until set)\n"
-    f"• `{Command.ALLIANCE} help` — this help"
+    f"• `{Command.ALLIANCE} panel` — pin (or bring up to date) the panel: a button for everything the commands do, "
+    "usable by everyone in the channel, including partner companies that have not installed the app\n"
+        f"• `{Command.ALLIANCE} help` — this help"
 )
 MAPPING_LABELS = {
     MemberMapping.SLACK_TEAM: "By Slack organisation (Slack Connect)",
@@ -32,7 +34,7 @@ def help_message() -> Message:
 
 
 def zone_message(note: str) -> Message:
-    """The answer to `/alliance zone`."""
+    """A one-line private answer (`/alliance zone`, `/alliance panel`)."""
     return note, [bk.section(note)]
 
 

@@ -96,6 +96,21 @@ def radio_input(block_id: str, action_id: str, label: str, options: Sequence[dic
     return {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element}
 
 
+def button(action_id: str, label: str, value: str = "", *, style: str | None = None) -> dict[str, Any]:
+    """A button element (label 75 characters at most; style "primary" or "danger")."""
+    element: dict[str, Any] = {"type": "button", "action_id": action_id, "text": plain(label, 75)}
+    if value:
+        element["value"] = value
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(block_id: str, elements: list[dict[str, Any]]) -> Block:
+    """An actions block (25 elements at most)."""
+    return {"type": "actions", "block_id": block_id, "elements": elements[:25]}
+
+
 def modal(callback_id: str, title: str, blocks: list[Block], *, submit: str | None = None, close: str = "Cancel",
           private_metadata: str = "") -> dict[str, Any]:
     """A modal view (title, submit and close 24 characters at most)."""

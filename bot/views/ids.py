@@ -148,6 +148,21 @@ class Action(StrEnum):
     MEETING_ADD_ACTION = "meeting_review_add_action"
     MEETING_START_DECISION = "meeting_review_start_decision"
     MEETING_FIELD = "meeting_field_input"
+    # The channel's panel: each button is the click equivalent of a command (bot/usecases/panel.py).
+    PANEL_START_DECISION = "panel_start_decision"
+    PANEL_OPEN_DECISIONS = "panel_open_decisions"
+    PANEL_DECISION_LOG = "panel_decision_log"
+    PANEL_ADD_ITEM = "panel_add_item"
+    PANEL_MY_ITEMS = "panel_my_items"
+    PANEL_CHANNEL_ITEMS = "panel_channel_items"
+    PANEL_PROPOSE_MEETING = "panel_propose_meeting"
+    PANEL_MY_HOURS = "panel_my_hours"
+    PANEL_MEETINGS = "panel_meetings"
+    PANEL_ADD_MILESTONE = "panel_add_milestone"
+    PANEL_MILESTONES = "panel_milestones"
+    PANEL_DIGEST = "panel_digest"
+    PANEL_ALLIANCE = "panel_alliance"
+    PANEL_EDIT_PARTNERS = "panel_edit_partners"
 
 
 def partner_block(number: int, part: str) -> str:

@@ -48,3 +48,17 @@ class PartnerRow(Base):
     member_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     alliance: Mapped[AllianceRow] = relationship(back_populates="partners")
+
+
+class ChannelPanelRow(Base):
+    """The panel message the bot keeps pinned in a channel (bot/usecases/panel.py): one per channel, never duplicated."""
+
+    __tablename__ = "channel_panels"
+    __table_args__ = (UniqueConstraint("installation_id", "channel_id", name="uq_channel_panels_channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    # None while the process that claimed the row posts the message (or after it died doing so).
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())

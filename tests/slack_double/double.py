@@ -13,7 +13,8 @@ from tests.slack_double.socket_mode import SocketModeServer
 from tests.slack_double.state import Channel, Fault, Grant, Message, RecordedCall, Team, User, Workspace
 from tests.slack_double.web_api import DoubleServer, WebApi
 
-DEFAULT_SCOPES = ("channels:read", "chat:write", "commands", "groups:read", "im:write", "team:read", "users:read", "users:read.email")
+DEFAULT_SCOPES = ("channels:read", "chat:write", "commands", "groups:read", "im:write", "pins:write", "team:read", "users:read",
+                  "users:read.email")
 FAULT_KINDS = {"ratelimited", "server_error", "unavailable", "timeout", "error", "empty_body", "reset_after_commit"}
 
 

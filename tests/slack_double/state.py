@@ -76,6 +76,7 @@ class Channel:
     is_ext_shared: bool = False
     archived: bool = False
     is_im: bool = False
+    pinned: list[str] = field(default_factory=list)  # ts of pinned messages, in pinning order
 
 
 @dataclass

@@ -210,6 +210,8 @@ class WebMethods:
         if message.user != self.double.bot_user_id:
             raise SlackError("cant_delete_message")
         self.ws.messages[channel.channel_id].remove(message)
+        if message.ts in channel.pinned:  # a deleted message is no longer pinned
+            channel.pinned.remove(message.ts)
         return {"channel": channel.channel_id, "ts": message.ts}
 
     def chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -224,6 +226,20 @@ class WebMethods:
                           fill_ids(p.get("blocks") or []), thread_ts=p.get("thread_ts") or None, ephemeral_to=user, bot_id=BOT_ID)
         self.ws.ephemerals.append(message)
         return {"message_ts": message.ts}
+
+    def pins_add(self, p: dict[str, Any]) -> dict[str, Any]:
+        # api.slack.com/methods/pins.add: channel + timestamp; the bot must be in the channel (not_in_channel),
+        # the message must exist (message_not_found), a message pins once (already_pinned); pins:write.
+        if "pins:write" not in self.double.scopes:
+            raise SlackError("missing_scope", needed="pins:write", provided=",".join(self.double.scopes))
+        channel = self.channel(p.get("channel"))
+        ts = str(p.get("timestamp") or "")
+        if self.ws.find_message(channel.channel_id, ts) is None:
+            raise SlackError("message_not_found")
+        if ts in channel.pinned:
+            raise SlackError("already_pinned")
+        channel.pinned.append(ts)
+        return {}
 
     def chat_getPermalink(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self.channel(p.get("channel"), need_member=False)

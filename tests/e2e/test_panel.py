@@ -1,0 +1,77 @@
+"""The alliance panel: pinned once in the channel, and every feature reachable from it by clicks, by either company's people."""
+from __future__ import annotations
+
+from bot.domain.consensus import Decision
+from storage.decisions import channel_decisions
+from tests.e2e.conftest import CHANNEL, RunningBot, eventually, with_alliance
+from tests.slack_double.state import Message
+
+PANEL_TEXT = "Alliance Bot for"
+
+
+def panels(bot: RunningBot) -> list[Message]:
+    return [m for m in bot.slack.messages(CHANNEL) if m.text.startswith(PANEL_TEXT)]
+
+
+def open_decisions(bot: RunningBot) -> list[Decision]:
+    with bot.services.db.read() as session:
+        return channel_decisions(session, bot.services.default_installation_id, CHANNEL, open_ones=True)
+
+
+def top_form(bot: RunningBot, user: str) -> str | None:
+    stack = bot.slack.open_views(user)
+    return str(stack[-1]["callback_id"]) if stack else None
+
+
+def answered_privately(bot: RunningBot, user: str, words: str) -> bool:
+    return any(words in m.text + str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, user))
+
+
+def test_the_panel_is_posted_and_pinned_once_and_kept_up_to_date(bot: RunningBot) -> None:
+    with_alliance(bot)
+    maria = bot.person("UMARIA")
+    maria.run("/alliance", "panel", CHANNEL)
+    [panel] = eventually(lambda: panels(bot), what="the panel")
+    maria.run("/alliance", "panel", CHANNEL)
+    bot.settle()
+    assert [m.ts for m in panels(bot)] == [panel.ts], "asked twice, posted once"
+    assert bot.slack.ws.channels[CHANNEL].pinned == [panel.ts]
+    assert "Alpha Pharma" in str(panel.blocks) and "Beta Bio" in str(panel.blocks)
+    # Deleted in Slack (which unpins it too): asking again posts and pins a new one.
+    bot.services.gateway.call("chat.delete", channel=CHANNEL, ts=panel.ts)
+    maria.run("/alliance", "panel", CHANNEL)
+    [again] = eventually(lambda: panels(bot), what="the panel posted again")
+    bot.settle()
+    assert again.ts != panel.ts and bot.slack.ws.channels[CHANNEL].pinned == [again.ts]
+
+
+def test_a_partner_person_reaches_every_feature_from_the_panel(bot: RunningBot) -> None:
+    with_alliance(bot)
+    bot.person("UMARIA").run("/alliance", "panel", CHANNEL)
+    [panel] = eventually(lambda: panels(bot), what="the panel")
+    kenji = bot.person("UKENJI")  # Beta Bio, the partner company
+
+    def click(label: str) -> None:
+        result = kenji.click(label, CHANNEL, panel.ts)
+        assert result.acked, label
+
+    click("Start a decision")
+    eventually(lambda: top_form(bot, "UKENJI") == "consensus_start", what="the start form")
+    kenji.submit_view({"Proposal": "Move the Phase 2 start to Q3"})
+    [decision] = eventually(lambda: open_decisions(bot), what="the decision")
+    assert decision.creator_id == "UKENJI"
+    click("Open decisions")
+    eventually(lambda: answered_privately(bot, "UKENJI", "Move the Phase 2 start to Q3"), what="the open decisions")
+    for label, form in (("Add an action item", "action_item_new"), ("My working hours", "meeting_prefs"),
+                        ("Propose a meeting", "meeting_propose"), ("Add a milestone", "milestone_add")):
+        click(label)
+        eventually(lambda form=form: top_form(bot, "UKENJI") == form, what=f"the {form} form")  # type: ignore[misc]
+        kenji.close_view()
+    click("My open items")
+    eventually(lambda: answered_privately(bot, "UKENJI", "Your open action items"), what="Kenji's items")
+    click("Preview the digest")
+    click("Partners and people")
+    eventually(lambda: answered_privately(bot, "UKENJI", "Beta Bio"), what="the alliance summary")
+    bot.settle()
+    # Nothing of this went to the channel for everyone: the answers were Kenji's alone.
+    assert not [m for m in bot.slack.messages(CHANNEL) if "UKENJI" in m.text and not m.text.startswith("Decision")]
