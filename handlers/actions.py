@@ -66,6 +66,17 @@ def snooze_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond
 
 
 @listener
+def menu_chosen(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """Done, Snooze or Reassign from the menu of an item in the person's private list (`/action list mine`, the panel)."""
+    ack()
+    chosen = (body["actions"][0].get("selected_option") or {}).get("value")
+    answer = actions.menu_chosen(services_of(context), context["installation_id"], chosen, Actor.from_interaction(body).user_id,
+                                 str(body.get("trigger_id") or ""))
+    if answer is not None:
+        respond(text=answer, response_type="ephemeral", replace_original=False)
+
+
+@listener
 def reassign_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Open the form to choose new owners."""
     ack()
@@ -90,4 +101,5 @@ def register(app: App) -> None:
     for action_id in views.SNOOZE_ACTIONS:
         app.action(action_id)(snooze_clicked)
     app.action(Action.ACTION_REASSIGN)(reassign_clicked)
+    app.action(Action.ACTION_MENU)(menu_chosen)
     app.view(Callback.REASSIGN_ACTION)(reassign_submitted)

@@ -194,6 +194,17 @@ def snooze(services: Services, installation_id: int, value: str | None, user_id:
     return f"{moved.ref} is now due {views.due_token(due)}."
 
 
+def menu_chosen(services: Services, installation_id: int, value: str | None, user_id: str, trigger_id: str) -> str | None:
+    """An option of an item's menu in a person's private list: what to tell them, or None when the reassign form opened."""
+    item_id, choice = views.menu_choice(value)
+    if choice == "reassign":
+        open_reassign(services, installation_id, views.item_value(item_id), trigger_id)
+        return None
+    if choice == "done":
+        return f"{complete(services, installation_id, find(services, installation_id, item_id), user_id).ref} is done."
+    return snooze(services, installation_id, views.item_value(item_id), user_id, choice)
+
+
 def open_reassign(services: Services, installation_id: int, value: str | None, trigger_id: str) -> None:
     """Open the form to choose new owners."""
     item = find(services, installation_id, views.item_id_from(value))

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timezone
 from typing import Any
 
 from bot.domain.actions import MAX_TEXT, ActionItem
+from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import pack, unpack
@@ -46,6 +47,23 @@ class ItemDraft:
 def item_value(item_id: int) -> str:
     """What an item's buttons carry: a versioned reference to the item."""
     return pack(item=item_id)
+
+
+# What a private list's item menu offers: Done, the two snoozes (SNOOZE_ACTIONS' choices) and Reassign.
+MENU_CHOICES = (("done", "Done"), ("1d", "Snooze 1 day"), ("1w", "Snooze 1 week"), ("reassign", "Reassign"))
+
+
+def menu_choice(value: str | None) -> tuple[int, str]:
+    """An item menu's chosen option: the item and what to do with it."""
+    read = unpack(value, "This menu is out of date. Open your items again for a fresh one.", item=int, choice=str)
+    if read["choice"] not in dict(MENU_CHOICES):
+        raise UserError("This menu is out of date. Open your items again for a fresh one.")
+    return int(read["item"]), str(read["choice"])
+
+
+def _menu(item_id: int) -> dict[str, Any]:
+    return {"type": "overflow", "action_id": Action.ACTION_MENU,
+            "options": [bk.option(label, pack(item=item_id, choice=choice)) for choice, label in MENU_CHOICES]}
 
 
 def item_id_from(value: str | None) -> int:
@@ -130,7 +148,9 @@ def item_list(items: list[ActionItem], *, mine: bool) -> Message:
     if not items:
         return title, [bk.section(f"*{title}*\nNothing open. Capture one with `/action <text> @owner by <date>` or the pinned panel's *Add an action item*.")]
     shown = items[:40]
-    out = [bk.header(title)] + [bk.section(_summary(i, with_channel=mine)) for i in shown]
+    # A person's own items carry a menu (Done, Snooze, Reassign): from this private list, without the channel's messages.
+    out = [bk.header(title)] + [{**bk.section(_summary(i, with_channel=mine)), **({"accessory": _menu(i.id)} if mine else {})}
+                                for i in shown]
     if len(items) > len(shown):
         out.append(bk.context(f"…and {len(items) - len(shown)} more."))
     return title, out

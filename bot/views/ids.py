@@ -123,6 +123,7 @@ class Action(StrEnum):
     ACTION_SNOOZE_DAY = "action_item_snooze_1d"
     ACTION_SNOOZE_WEEK = "action_item_snooze_1w"
     ACTION_REASSIGN = "action_item_reassign_open"
+    ACTION_MENU = "action_item_menu"  # the overflow menu of an item in a person's private list
     ACTION_TEXT = "action_text_input"
     ACTION_OWNERS = "action_owners_input"
     ACTION_DUE = "action_due_input"

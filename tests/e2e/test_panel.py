@@ -1,7 +1,11 @@
 """The alliance panel: pinned once in the channel, and every feature reachable from it by clicks, by either company's people."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.domain.actions import ActionItem
 from bot.domain.consensus import Decision
+from storage.actions import channel_items, load_item
 from storage.decisions import channel_decisions
 from tests.e2e.conftest import CHANNEL, RunningBot, eventually, with_alliance
 from tests.slack_double.state import Message
@@ -16,6 +20,16 @@ def panels(bot: RunningBot) -> list[Message]:
 def open_decisions(bot: RunningBot) -> list[Decision]:
     with bot.services.db.read() as session:
         return channel_decisions(session, bot.services.default_installation_id, CHANNEL, open_ones=True)
+
+
+def items(bot: RunningBot) -> list[ActionItem]:
+    with bot.services.db.read() as session:
+        return channel_items(session, bot.services.default_installation_id, CHANNEL, bot.services.clock.now())
+
+
+def item_now(bot: RunningBot, item_id: int) -> ActionItem | None:
+    with bot.services.db.read() as session:
+        return load_item(session, bot.services.default_installation_id, item_id, bot.services.clock.now())
 
 
 def top_form(bot: RunningBot, user: str) -> str | None:
@@ -75,3 +89,20 @@ def test_a_partner_person_reaches_every_feature_from_the_panel(bot: RunningBot) 
     bot.settle()
     # Nothing of this went to the channel for everyone: the answers were Kenji's alone.
     assert not [m for m in bot.slack.messages(CHANNEL) if "UKENJI" in m.text and not m.text.startswith("Decision")]
+
+
+def test_a_partner_person_works_through_their_own_items_from_the_panel(bot: RunningBot) -> None:
+    with_alliance(bot)
+    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    maria.run("/alliance", "panel", CHANNEL)
+    [panel] = eventually(lambda: panels(bot), what="the panel")
+    due = bot.services.clock.now().date() + timedelta(days=10)
+    assert maria.run("/action", f"Send the CMC data package <@UKENJI|kenji> by {due.isoformat()}", channel=CHANNEL).acked
+    [item] = eventually(lambda: items(bot), what="the item")
+    assert kenji.click("My open items", CHANNEL, panel.ts).acked
+    eventually(lambda: answered_privately(bot, "UKENJI", "Send the CMC data package"), what="Kenji's list")
+    assert kenji.choose_from_menu(item.ref, "Snooze 1 week", CHANNEL).acked
+    eventually(lambda: answered_privately(bot, "UKENJI", f"{item.ref} is now due"), what="the snooze")
+    assert kenji.choose_from_menu(item.ref, "Done", CHANNEL).acked
+    done = eventually(lambda: (found := item_now(bot, item.id)) and not found.is_open and found, what="the item done")
+    assert done.done_by == "UKENJI" and (done.due or due) > due  # done, after the snooze moved it a week

@@ -173,6 +173,20 @@ class Person:
                 return self._act(kind, surface, action)
         raise AssertionError(f"no static select {label_or_placeholder!r}; selects seen: {seen}")
 
+    def choose_from_menu(self, next_to: str, option_text: str, channel: str, message_ts: str | None = None) -> AckResult:
+        """Open the overflow menu (⋮) of the section whose text contains `next_to`, on the newest message that has one,
+        and choose `option_text`; Slack sends block_actions with the `selected_option` (shape: the recorded
+        fixtures/slack/interactivity/block_actions.overflow.json)."""
+        for kind, surface in self._surfaces(channel, message_ts, home=False):
+            for block in surface.blocks:
+                accessory = block.get("accessory") or {}
+                if block.get("type") != "section" or accessory.get("type") != "overflow" or next_to not in block["text"]["text"]:
+                    continue
+                action = {"type": "overflow", "action_id": accessory.get("action_id"), "block_id": block.get("block_id") or "menu",
+                          "selected_option": _option(accessory, option_text), "action_ts": now_ts()}
+                return self._act(kind, surface, action)
+        raise AssertionError(f"no overflow menu next to {next_to!r} in {channel}")
+
     def _act(self, kind: str, surface: Any, action: dict[str, Any]) -> AckResult:
         """Send block_actions for `action` on a message or a view, as Slack builds it."""
         return self.transport.deliver("interactive", self._action_payload(kind, surface, action))
