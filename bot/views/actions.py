@@ -68,7 +68,8 @@ def _menu(item_id: int) -> dict[str, Any]:
 
 def item_id_from(value: str | None) -> int:
     """Read a button value or modal metadata back; stale ones are a user-facing error."""
-    return int(unpack(value, "This button is out of date. Try `/action list` for fresh ones.", item=int)["item"])
+    stale = "This button is out of date. Open the list again (`/action list`, or the pinned panel's *My open items*) for fresh ones."
+    return int(unpack(value, stale, item=int)["item"])
 
 
 def due_token(due: date) -> str:

@@ -102,7 +102,7 @@ def prefs_modal(hours: WorkingHours | None, needs_zone: bool) -> dict[str, Any]:
 def ask_for_zone(user_ids: Sequence[str]) -> str:
     """Who must tell us their zone before a fair slot can be found."""
     return (f"{bk.mention_list(list(user_ids))} {'has' if len(user_ids) == 1 else 'have'} no time zone in Slack, so I cannot "
-            "plan fairly for them. Please set one in your Slack profile, or run `/meeting prefs` and enter it there.")
+            "plan fairly for them. Please set one in your Slack profile, or enter it under `/meeting prefs` (the pinned panel's *My working hours*).")
 
 
 def _points(qp: int) -> str:
@@ -258,7 +258,8 @@ def review_prompt(meeting: Meeting, occurrence: MeetingOccurrence, captured: Seq
 def meeting_list(meetings: Sequence[Meeting], now: datetime) -> Message:
     """`/meeting list`: proposals waiting for confirmation and upcoming occurrences."""
     if not meetings:
-        return "No upcoming meetings", [bk.section("No upcoming meetings in this channel. Propose one with `/meeting`.")]
+        return "No upcoming meetings", [bk.section("No upcoming meetings in this channel. Propose one with `/meeting` "
+                                                   "or the pinned panel's *Propose a meeting*.")]
     lines = []
     for meeting in meetings:
         if meeting.status is MeetingStatus.PROPOSED:
