@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.migrate import head_revision
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -45,7 +47,7 @@ def test_an_unreachable_database_is_one_line_too(tmp_path: Path) -> None:
 def test_db_upgrade_migrates_a_new_sqlite_file_without_any_slack_token(tmp_path: Path) -> None:
     result = alliancebot("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "revision 0008_user_email" in result.stdout
+    assert f"revision {head_revision()}" in result.stdout  # the newest migration, whichever that is
     assert (tmp_path / "alliancebot.db").exists()
 
 
