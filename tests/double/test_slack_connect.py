@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from slack_sdk.errors import SlackApiError
 
 from tests.double.conftest import Recorder, sample, web
+from tests.double.test_views import error_of
 from tests.slack_double import NotOffered, Person, SlackDouble
 
 SHARED = "C0SHARED"
@@ -32,12 +32,6 @@ def shared() -> Iterator[SlackDouble]:
         double.add_user("UKENJI", "T0BETA", "kenji", tz="Asia/Tokyo")
         double.add_channel(SHARED, "alpha-beta", members=["UMARIA", "UKENJI"], is_ext_shared=True)
         yield double
-
-
-def error_of(call: object) -> str:
-    with pytest.raises(SlackApiError) as caught:
-        call()  # type: ignore[operator]
-    return str(caught.value.response["error"])
 
 
 def test_a_partner_without_the_app_gets_no_commands_shortcuts_or_home(shared: SlackDouble) -> None:
