@@ -21,11 +21,12 @@ from storage.private_routes import load_route, save_route
 logger = logging.getLogger(__name__)
 
 # Slack's answers that mean "this bot cannot DM this person" (not "try later"): conversations.open
-# documents user_not_visible, user_not_found and user_disabled; chat.postMessage to a user id the
-# bot may not DM answers channel_not_found (seen in issue 17); cannot_dm_bot and restricted_action
-# (a workspace policy) do not change on a retry either.
+# documents user_not_visible, user_not_found, user_disabled and method_not_supported_for_channel_type;
+# chat.postMessage to a user id the bot may not DM answers channel_not_found (documented, and seen in
+# issue 17); cannot_dm_bot (the person is a bot) and restricted_action (a workspace policy) do not
+# change on a retry either. Everything else permanent (invalid_blocks, …) is a bug to raise, not a route.
 DM_REFUSED = frozenset({"user_not_visible", "user_not_found", "user_disabled", "channel_not_found", "cannot_dm_bot",
-                        "restricted_action", "not_allowed", "method_not_supported_for_channel_type"})
+                        "restricted_action", "method_not_supported_for_channel_type"})
 
 
 @dataclass(frozen=True)
