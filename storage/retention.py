@@ -37,6 +37,7 @@ from storage.models.installations import InstallationRow
 # tests/storage/test_retention.py fail, so nobody forgets to decide where it belongs.
 NOT_PER_ALLIANCE = frozenset({"installations", "slack_users", "processed_events", "request_signatures", "due_work",
                               "meeting_prefs",  # a person's working hours, used in every alliance
+                              "private_routes",  # how a person is reached privately, in every alliance
                               "installation_tokens", "oauth_states", "scheduler_lease"})
 # Tables with no workspace at all (Slack's delivery bookkeeping is keyed by globally unique ids;
 # an OAuth state exists before there is an installation; the scheduler lease is the deployment's).

@@ -11,6 +11,8 @@ from bot.domain.errors import FormErrors, UserError
 from bot.domain.mentions import as_typed
 from bot.services import Services, services_of
 from bot.slack_edge.gateway import SlackCallError
+from bot.slack_edge.installation_context import current_installation
+from bot.slack_edge.private_messages import tell_privately
 
 logger = logging.getLogger("bot.errors")
 T = TypeVar("T")
@@ -72,27 +74,26 @@ def error_handler(services: Services) -> Callable[..., None]:
             except Exception:
                 logger.warning("answering through response_url failed; trying chat.postEphemeral")
         channel, user = where_to_answer(body)
-        if not user:
-            return
-        if not channel:  # a modal or the Home tab: a direct message is the one place left to answer
-            try:
-                services.gateway.post_message(user, text)
-            except SlackCallError as reply_error:
-                logger.warning("could not tell %s about an error: %s", user, reply_error.error)
-            return
-        try:
-            services.gateway.post_ephemeral(channel, user, text)
-        except SlackCallError as reply_error:
-            if reply_error.error in ("not_in_channel", "channel_not_found", "user_not_in_channel"):
-                # A DM is the only way left to tell them (e.g. the bot is not in that channel).
-                try:
-                    services.gateway.post_message(user, text)
-                except SlackCallError:
-                    logger.warning("could not tell %s about an error: %s", user, reply_error.error)
-            else:
-                logger.warning("could not tell %s about an error: %s", user, reply_error.error)
+        if user:
+            tell_about_error(services, channel, user, text)
 
     return handle
+
+
+def answer_privately(services: Services, channel: str | None, user: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    """Answer a person where they acted (an ephemeral in `channel`), else by DM: a modal or the Home tab has no
+    channel, and the bot may not be in it. A refused route is logged by `tell_privately`."""
+    installation_id = current_installation.get()
+    tell_privately(services.gateway, services.db, services.default_installation_id if installation_id is None else installation_id,
+                   user, channel, text, blocks, now=services.clock.now(), in_channel_first=True)
+
+
+def tell_about_error(services: Services, channel: str | None, user: str, text: str) -> None:
+    """`answer_privately`, logging a call that failed rather than raising from the error boundary."""
+    try:
+        answer_privately(services, channel, user, text)
+    except SlackCallError as reply_error:
+        logger.warning("could not tell %s about an error: %s", user, reply_error.error)
 
 
 def listener(function: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltResponse
 from slack_bolt.context import BoltContext
 
-from bot.slack_edge.errors import where_to_answer
+from bot.slack_edge.errors import answer_privately, where_to_answer
 from bot.slack_edge.first_seen import FirstSeen
 from bot.slack_edge.installation_context import bind_installation
 from storage.dedupe import remember_event
@@ -114,7 +114,7 @@ def answer_without_response_url(services: Services) -> Callable[..., Any]:
 
 
 class PrivateAnswer:
-    """`respond(...)` as an ephemeral message in the channel, or a direct message when there is no channel."""
+    """`respond(...)` as an ephemeral message in the channel, or a direct message when there is none or it fails."""
 
     def __init__(self, services: Services, channel: str | None, user: str | None) -> None:
         self.services, self.channel, self.user = services, channel, user
@@ -123,7 +123,4 @@ class PrivateAnswer:
         if not self.user:
             logger.warning("a payload without a user or response_url: nobody to answer")
             return
-        if self.channel:
-            self.services.gateway.post_ephemeral(self.channel, self.user, text, blocks)
-        else:
-            self.services.gateway.post_message(self.user, text, blocks)
+        answer_privately(self.services, self.channel, self.user, text, blocks)

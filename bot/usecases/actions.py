@@ -21,11 +21,12 @@ from bot.domain.actions import (
 from bot.domain.dates import local_today
 from bot.domain.errors import FormErrors, UserError, present
 from bot.scheduler.actions import cancel_reminders, schedule_reminders
-from bot.scheduler.delivery import post_once
-from bot.scheduler.work import Sent
+from bot.scheduler.delivery import tell_once
+from bot.scheduler.work import Failed, Sent
 from bot.services import Services
 from bot.slack_edge.gateway import ErrorCategory, SlackCallError
 from bot.slack_edge.payloads import CommandCall
+from bot.slack_edge.private_messages import tell_privately
 from bot.usecases import zones
 from bot.views import actions as views
 from bot.views.home import HomeSection
@@ -241,7 +242,7 @@ def reassign_to(services: Services, installation_id: int, actor: str, change: Re
     moved = find(services, installation_id, item.id)
     for user in (u for u in moved.owner_ids if u not in item.owner_ids):
         text, blocks = views.reassigned_message(moved, actor)
-        services.gateway.post_message(user, text, blocks)
+        tell_privately(services.gateway, services.db, installation_id, user, moved.channel_id, text, blocks, now=services.clock.now())
     refresh(services, installation_id, moved)
 
 
@@ -262,8 +263,8 @@ def complete(services: Services, installation_id: int, item: ActionItem, user_id
     return done
 
 
-def post_reminder(services: Services, work: ClaimedWork) -> Sent:
-    """The scheduler's job: DM an owner their item on its due morning (or the next one), at most once."""
+def post_reminder(services: Services, work: ClaimedWork) -> Sent | Failed:
+    """The scheduler's job: tell an owner their item on its due morning (or the next one), privately and at most once."""
     now = services.clock.now()
     with services.db.read() as session:
         item = load_item(session, work.installation_id, int(work.payload["item"]), now)
@@ -272,7 +273,7 @@ def post_reminder(services: Services, work: ClaimedWork) -> Sent:
     if item is None or not item.is_open or item.version != work.payload["version"] or user not in item.owner_ids:
         return Sent({"skipped": "done, snoozed or reassigned"})
     text, blocks = views.reminder_message(item, str(work.payload["label"]))
-    return post_once(services.gateway, work, user, text, blocks, now=now)
+    return tell_once(services.gateway, services.db, work, user, item.channel_id, text, blocks, now=now)
 
 
 def find(services: Services, installation_id: int, item_id: int) -> ActionItem:

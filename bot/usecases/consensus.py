@@ -26,8 +26,8 @@ from bot.domain.consensus_times import check_assumptions
 from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.zones import ZoneClues
 from bot.scheduler.consensus import schedule_nudge, schedule_review, schedule_round
-from bot.scheduler.delivery import post_once
-from bot.scheduler.work import Sent
+from bot.scheduler.delivery import post_once, tell_once
+from bot.scheduler.work import Failed, Sent
 from bot.services import Services
 from bot.slack_edge.group_commit import Pending, Stored
 from bot.slack_edge.installation_context import bound_installation
@@ -328,17 +328,20 @@ def close_due(services: Services, work: ClaimedWork) -> Sent:
     return Sent({"outcome": closed.outcome.value if closed and closed.outcome else None})
 
 
-def remind_due(services: Services, work: ClaimedWork) -> Sent:
-    """The scheduler's job: remind one decider who has not voted yet, by DM (at most once)."""
+def remind_due(services: Services, work: ClaimedWork) -> Sent | Failed:
+    """The scheduler's job: remind one decider who has not voted yet, privately (at most once).
+
+    Never in public: a reminder in the channel would say who has not voted (an ephemeral is seen by them alone)."""
     decision = _current(services, work)
     user = str(work.payload["user"])
     if decision is None or user in decision.voted_ids:
         return Sent({"skipped": "voted or closed"})
     text, blocks = views.reminder_message(decision)
-    sent = post_once(services.gateway, work, user, text, blocks, now=services.clock.now())
-    with services.db.write() as session:
-        count_reminder(session, decision.id)
-    return sent
+    told = tell_once(services.gateway, services.db, work, user, decision.channel_id, text, blocks, now=services.clock.now())
+    if isinstance(told, Sent):
+        with services.db.write() as session:
+            count_reminder(session, decision.id)
+    return told
 
 
 def review_due(services: Services, work: ClaimedWork) -> Sent:

@@ -37,9 +37,10 @@ from bot.domain.meetings import (
     moved_start,
     new_uid,
 )
-from bot.scheduler.delivery import post_once
+from bot.domain.reach import is_person
+from bot.scheduler.delivery import post_once, tell_once
 from bot.scheduler.meetings import schedule_meeting, unschedule_meeting, unschedule_occurrence
-from bot.scheduler.work import Sent
+from bot.scheduler.work import Failed, Sent
 from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
 from bot.usecases import zones
@@ -333,7 +334,7 @@ def live_occurrence(services: Services, work: ClaimedWork) -> tuple[Meeting, Mee
     return meeting, found[0]
 
 
-def post_reminder(services: Services, work: ClaimedWork) -> Sent:
+def post_reminder(services: Services, work: ClaimedWork) -> Sent | Failed:
     """The scheduler's job: a pre-read nudge or a 24 h / 10 min reminder, to the channel or each participant, at most once."""
     live = live_occurrence(services, work)
     if live is None:
@@ -341,8 +342,10 @@ def post_reminder(services: Services, work: ClaimedWork) -> Sent:
     meeting, occurrence = live
     target = str(work.payload["to"])
     # A DM shows the person's own clock, only when it is known: a guessed zone is not "your time".
-    zone = zones.own_zones(services, work.installation_id, [target]).get(target) if target.startswith(("U", "W")) else None
+    zone = zones.own_zones(services, work.installation_id, [target]).get(target) if is_person(target) else None
     text, blocks = views.reminder_message(meeting, occurrence, str(work.payload["reminder"]), zone)
+    if is_person(target):
+        return tell_once(services.gateway, services.db, work, target, meeting.channel_id, text, blocks, now=services.clock.now())
     return post_once(services.gateway, work, target, text, blocks, now=services.clock.now())
 
 

@@ -19,10 +19,11 @@ from bot.domain.milestones import (
     parse_ref,
     parse_window,
 )
+from bot.domain.reach import is_person
 from bot.domain.zones import UTC
-from bot.scheduler.delivery import post_once
+from bot.scheduler.delivery import post_once, tell_once
 from bot.scheduler.milestones import queue_next_overdue, schedule_nudges
-from bot.scheduler.work import Sent
+from bot.scheduler.work import Failed, Sent
 from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
 from bot.usecases import zones
@@ -189,17 +190,17 @@ def achieve(services: Services, installation_id: int, milestone: Milestone, user
         services.gateway.post_message(done.channel_id, *views.achieved_message(done, user_id))
 
 
-def post_nudge(services: Services, work: ClaimedWork) -> Sent:
+def post_nudge(services: Services, work: ClaimedWork) -> Sent | Failed:
     """The scheduler's job: a nudge before the due date, to the channel or the owner, at most once."""
     return _post_nudge(services, work, int(work.payload["days"]))
 
 
-def post_overdue_nudge(services: Services, work: ClaimedWork) -> Sent:
+def post_overdue_nudge(services: Services, work: ClaimedWork) -> Sent | Failed:
     """The scheduler's job: the weekly nudge while overdue; next week's is queued before this one is posted."""
     return _post_nudge(services, work, None)
 
 
-def _post_nudge(services: Services, work: ClaimedWork, days: int | None) -> Sent:
+def _post_nudge(services: Services, work: ClaimedWork, days: int | None) -> Sent | Failed:
     now = services.clock.now()
     with services.db.read() as session:
         milestone = load_milestone(session, work.installation_id, int(work.payload["milestone"]))
@@ -211,7 +212,10 @@ def _post_nudge(services: Services, work: ClaimedWork, days: int | None) -> Sent
         with services.db.write() as session:
             queue_next_overdue(session, work, zone, now)
     text, blocks = views.nudge_message(milestone, days, zone, local_today(now, zone))
-    return post_once(services.gateway, work, str(work.payload["target"]), text, blocks, now=now)
+    target = str(work.payload["target"])
+    if is_person(target):
+        return tell_once(services.gateway, services.db, work, target, milestone.channel_id, text, blocks, now=now)
+    return post_once(services.gateway, work, target, text, blocks, now=now)
 
 
 def find(services: Services, installation_id: int, milestone_id: int) -> Milestone:

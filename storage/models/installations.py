@@ -1,4 +1,5 @@
-"""Models of a workspace the bot is installed in: the installation, its bot token, OAuth states, its cached Slack members."""
+"""Models of a workspace the bot is installed in: the installation, its bot token, OAuth states, its cached Slack members
+and how each is reached privately."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -45,6 +46,18 @@ class SlackUserRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # profile.email: only with the users:read.email scope, and for another org's people only if it shares it.
     email: Mapped[str | None] = mapped_column(String(255), nullable=True)
+
+
+class PrivateRouteRow(Base):
+    """How a person of this workspace's channels was last reached privately (`bot.domain.reach.Route`), and when
+    a DM to them was last tried; a DM refused by Slack is not tried again for a while."""
+
+    __tablename__ = "private_routes"
+
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    route: Mapped[str] = mapped_column(String(16))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class InstallationTokenRow(Base):

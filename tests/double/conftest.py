@@ -9,7 +9,7 @@ import pytest
 from slack_sdk.web import WebClient
 
 from tests.samples import sample_path
-from tests.slack_double import SlackDouble
+from tests.slack_double import AckResult, SlackDouble
 
 CHANNEL = "C0DOUBLE"
 
@@ -17,6 +17,18 @@ CHANNEL = "C0DOUBLE"
 def sample(path: str) -> Any:
     """A recorded Slack payload from tests/fixtures/slack/."""
     return json.loads(sample_path(*path.split("/")).read_text())
+
+
+class Recorder:
+    """A transport that keeps payloads and answers with a fixed ack, standing in for the app."""
+
+    def __init__(self, ack: dict[str, Any] | None = None) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.ack = ack
+
+    def deliver(self, kind: str, payload: dict[str, Any]) -> AckResult:
+        self.sent.append((kind, payload))
+        return AckResult(True, 0.0, self.ack)
 
 
 def web(double: SlackDouble, token: str | None = None, **kwargs: Any) -> WebClient:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from tests.double.conftest import CHANNEL, sample, web
-from tests.slack_double import AckResult, Person, SlackDouble
+from tests.double.conftest import CHANNEL, Recorder, sample, web
+from tests.slack_double import Person, SlackDouble
 
 MODAL = {"type": "modal", "callback_id": "cb", "private_metadata": "{\"v\":1}", "title": {"type": "plain_text", "text": "Form"},
          "submit": {"type": "plain_text", "text": "Save"}, "blocks": [
@@ -30,18 +30,6 @@ MODAL = {"type": "modal", "callback_id": "cb", "private_metadata": "{\"v\":1}", 
               "element": {"type": "checkboxes", "action_id": "c", "options": [
                   {"text": {"type": "mrkdwn", "text": "*A*"}, "value": "a"}, {"text": {"type": "plain_text", "text": "B"}, "value": "b"}]}},
          ]}
-
-
-class Recorder:
-    """A transport that keeps payloads and answers with a fixed ack, standing in for the app."""
-
-    def __init__(self, ack: dict[str, Any] | None = None) -> None:
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-        self.ack = ack
-
-    def deliver(self, kind: str, payload: dict[str, Any]) -> AckResult:
-        self.sent.append((kind, payload))
-        return AckResult(True, 0.0, self.ack)
 
 
 def error_of(call: Any) -> str:

@@ -72,7 +72,8 @@ def tick_at(bot: RunningBot, instant: datetime) -> None:
 
 def test_capture_by_command_with_owners_and_a_date_then_list_and_done(bot2: RunningBot) -> None:
     bot = bot2
-    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    # Commands are for people whose organisation installed the app: Lee (Alpha), not Kenji (Beta).
+    maria, lee = bot.person("UMARIA"), bot.person("ULEE")
     due = (datetime.now(timezone.utc) + timedelta(days=10)).date()
     assert maria.run("/action", f"Send the CMC data package <@UKENJI|kenji> <@ULEE|lee> by {due.isoformat()}", channel=CHANNEL).acked
     eventually(lambda: item_messages(bot), what="the item message")
@@ -85,20 +86,20 @@ def test_capture_by_command_with_owners_and_a_date_then_list_and_done(bot2: Runn
 
     maria.run("/action", "Book the JSC room", channel=CHANNEL)  # owner defaults to the caller, no due date
     eventually(lambda: len(items(bot)) == 2, what="the second item")
-    kenji.run("/action", "list mine", channel=CHANNEL)
-    eventually(lambda: "Your open action items" in ephemeral_text(bot, "UKENJI"), what="Kenji's list")
-    assert "Send the CMC data package" in ephemeral_text(bot, "UKENJI") and "Book the JSC room" not in ephemeral_text(bot, "UKENJI")
-    kenji.run("/action", "list", channel=CHANNEL)
-    eventually(lambda: "Book the JSC room" in ephemeral_text(bot, "UKENJI"), what="the channel list")
+    lee.run("/action", "list mine", channel=CHANNEL)
+    eventually(lambda: "Your open action items" in ephemeral_text(bot, "ULEE"), what="Lee's list")
+    assert "Send the CMC data package" in ephemeral_text(bot, "ULEE") and "Book the JSC room" not in ephemeral_text(bot, "ULEE")
+    lee.run("/action", "list", channel=CHANNEL)
+    eventually(lambda: "Book the JSC room" in ephemeral_text(bot, "ULEE"), what="the channel list")
 
-    kenji.run("/action", "done A-1", channel=CHANNEL)
-    eventually(lambda: "is done" in ephemeral_text(bot, "UKENJI"), what="the confirmation")
-    eventually(lambda: "Done by <@UKENJI>" in item_messages(bot)[0], what="the item message updated in place")
+    lee.run("/action", "done A-1", channel=CHANNEL)
+    eventually(lambda: "is done" in ephemeral_text(bot, "ULEE"), what="the confirmation")
+    eventually(lambda: "Done by <@ULEE>" in item_messages(bot)[0], what="the item message updated in place")
     assert [i.ref for i in items(bot)] == ["A-2"]
-    kenji.run("/action", "done A-99", channel=CHANNEL)
-    eventually(lambda: "no action item A-99" in ephemeral_text(bot, "UKENJI"), what="the refusal")
-    kenji.run("/action", "help", channel=CHANNEL)
-    eventually(lambda: "keeps track of who does what by when" in ephemeral_text(bot, "UKENJI"), what="the help")
+    lee.run("/action", "done A-99", channel=CHANNEL)
+    eventually(lambda: "no action item A-99" in ephemeral_text(bot, "ULEE"), what="the refusal")
+    lee.run("/action", "help", channel=CHANNEL)
+    eventually(lambda: "keeps track of who does what by when" in ephemeral_text(bot, "ULEE"), what="the help")
 
 
 def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: RunningBot) -> None:
@@ -238,19 +239,19 @@ def test_done_and_snoozed_items_are_not_reminded_and_reassign_tells_the_new_owne
 def test_a_restart_between_claiming_and_sending_does_not_send_twice(bot2: RunningBot) -> None:
     bot = bot2
     due = (datetime.now(timezone.utc) + timedelta(days=5)).date()
-    bot.person("UKENJI").run("/action", f"Send the batch records by {due}", channel=CHANNEL)
+    bot.person("ULEE").run("/action", f"Send the batch records by {due}", channel=CHANNEL)
     eventually(lambda: item_messages(bot), what="the item")
     [item] = items(bot)
-    at = reminder_at(bot, item.id, "due", "UKENJI")
+    at = reminder_at(bot, item.id, "due", "ULEE")
     # A scheduler claims the reminder and posts it, then dies before recording that it did.
     [claimed] = claim_due(bot.services.db, now=at, worker="dies")
     assert claimed.kind == REMIND
     build_senders(bot.services)[REMIND](claimed)
-    assert len(dms(bot, "UKENJI")) == 1
+    assert len(dms(bot, "ULEE")) == 1
     # Another scheduler (or the restarted one) takes the work over once the lease has run out.
     tick_at(bot, at + timedelta(minutes=10))
     tick_at(bot, at + timedelta(minutes=20))
-    assert len(dms(bot, "UKENJI")) == 1
+    assert len(dms(bot, "ULEE")) == 1
     with bot.services.db.read() as session:
         state = state_of(session, claimed.key)
     assert state is not None and state.status == "sent" and state.result and state.result.get("reconciled")
@@ -258,7 +259,11 @@ def test_a_restart_between_claiming_and_sending_does_not_send_twice(bot2: Runnin
 
 def test_short_ids_stay_unique_when_people_capture_at_the_same_moment(bot2: RunningBot) -> None:
     bot = bot2
-    people = [bot.person(u) for u in ("UMARIA", "ULEE", "UKENJI", "UANNA")]
+    # Four people of Alpha, whose organisation installed the app (Beta's people have no slash commands).
+    for user in ("UOMAR", "UPIA"):
+        bot.slack.add_user(user, HOME, user[1:].lower())
+        bot.slack.join(CHANNEL, user)
+    people = [bot.person(u) for u in ("UMARIA", "ULEE", "UOMAR", "UPIA")]
     for n in range(3):
         for person in people:
             person.run("/action", f"Item {n} from {person.user_id}", channel=CHANNEL)

@@ -53,9 +53,10 @@ def test_setup_from_an_empty_channel_to_a_mapped_alliance(bot: RunningBot) -> No
     # Anna has no time zone in Slack: that is said, not guessed.
     assert "No time zone in Slack for <@UANNA>" in text
 
-    # /alliance now shows the setup to whoever asks, including the partner's people.
-    bot.person("UKENJI").run("/alliance", "", channel=CHANNEL)
-    eventually(lambda: "Beta Bio" in ephemeral_text(bot, "UKENJI"), what="the summary for Kenji")
+    # /alliance now shows the setup to whoever asks. Kenji (Beta, which has not installed the app) has no
+    # slash commands, and no click leads to the summary yet (issue 17, point 1): Lee of Alpha asks.
+    bot.person("ULEE").run("/alliance", "", channel=CHANNEL)
+    eventually(lambda: "Beta Bio" in ephemeral_text(bot, "ULEE"), what="the summary for Lee")
 
 
 def test_a_form_with_mistakes_comes_back_with_field_errors_and_saves_nothing(bot: RunningBot) -> None:

@@ -113,9 +113,9 @@ def test_votes_after_closing_and_from_non_deciders_are_refused(alliance: Running
     maria = bot.person("UMARIA")
     maria.run("/consensus", "Extend the term sheet deadline", channel=CHANNEL)
     eventually(lambda: "term sheet" in decision_text(bot), what="the decision")
-    bot.person("UKENJI").run("/consensus", "list", channel=CHANNEL)
+    bot.person("ULEE").run("/consensus", "list", channel=CHANNEL)
     eventually(lambda: any("Extend the term sheet deadline" in str(m.blocks) and "0/4 voted" in str(m.blocks)
-                           for m in bot.slack.ephemerals(CHANNEL, "UKENJI")), what="the open list")
+                           for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the open list")
     bot.slack.add_user("ULATE", HOME, "late", tz="UTC")
     with bot.slack.ws.lock:
         bot.slack.ws.channels[CHANNEL].members.append("ULATE")

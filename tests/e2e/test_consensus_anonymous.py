@@ -124,7 +124,7 @@ def test_anonymous_votes_cannot_be_linked_to_anyone(alliance2: RunningBot, caplo
 
 def test_governance_load_in_the_log_and_the_export(alliance2: RunningBot) -> None:
     bot = alliance2
-    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    maria, lee = bot.person("UMARIA"), bot.person("ULEE")
     maria.run("/consensus", "Pick the CMO for the Phase 2 batch", channel=CHANNEL)
     eventually(lambda: "CMO for the Phase 2" in decision_text(bot), what="the decision")
     vote(bot, "UMARIA", "Support")
@@ -153,8 +153,8 @@ def test_governance_load_in_the_log_and_the_export(alliance2: RunningBot) -> Non
     assert {name for name, _ in linking_rows(bot, LEVELS)} == {"votes"}  # the check finds named votes (and only them)
     load = stored(bot).load
     assert load is not None and (load.votes, load.vote_changes, load.concerns, load.revisions, load.reminders) == (4, 1, 2, 1, 0)
-    kenji.run("/consensus", "log", channel=CHANNEL)
-    eventually(lambda: any("Governance load: *8 interactions*" in str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "UKENJI")),
+    lee.run("/consensus", "log", channel=CHANNEL)  # a command: for people of Alpha, which installed the app
+    eventually(lambda: any("Governance load: *8 interactions*" in str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "ULEE")),
                what="the load in the log")
     with bot.services.db.read() as session:
         record = export_record(*decision_history(session, bot.services.default_installation_id, CHANNEL)[0])

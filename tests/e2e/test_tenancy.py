@@ -44,7 +44,7 @@ class FromGamma:
 @pytest.fixture
 def two_tenants(bot2: RunningBot) -> tuple[RunningBot, int, Person]:
     bot = bot2
-    bot.slack.add_team(GAMMA, "Gamma Corp", domain="gamma")
+    bot.slack.add_team(GAMMA, "Gamma Corp", domain="gamma", app_installed=True)  # Gamma has its own installation
     bot.slack.add_user("UGINA", GAMMA, "gina", real_name="Gina Rossi", tz="Europe/Rome")
     bot.slack.join(CHANNEL, "UGINA")
     db, now = bot.services.db, bot.services.clock.now()

@@ -95,10 +95,26 @@ class SlackDouble:
         return self.base_url + "/api/"
 
     # -- setting the scene ------------------------------------------------------------------------
-    def add_team(self, team_id: str, name: str, domain: str | None = None) -> None:
-        """Another workspace, e.g. a Slack Connect partner's."""
+    def add_team(self, team_id: str, name: str, domain: str | None = None, app_installed: bool = False) -> None:
+        """Another workspace, e.g. a Slack Connect partner's; it has not installed the app unless told so."""
         with self.ws.lock:
-            self.ws.teams[team_id] = Team(team_id, name, domain or "".join(ch for ch in name.lower() if ch.isalnum()))
+            self.ws.teams[team_id] = Team(team_id, name, domain or "".join(ch for ch in name.lower() if ch.isalnum()), app_installed)
+
+    def set_post_only(self, channel_id: str, user_id: str) -> None:
+        """Give a member of a shared channel "post only" permission: they can no longer use apps there."""
+        with self.ws.lock:
+            self.ws.channels[channel_id].post_only.add(user_id)
+
+    def refuse_external_dms(self, refuse: bool = True) -> None:
+        """Make the bot's DMs to people of other organisations fail, as the issue saw Slack do.
+
+        Then `conversations.open` answers `user_not_visible` (documented for the method) and
+        `chat.postMessage` with the person's user id as channel answers `channel_not_found`; so does
+        posting to their DM channel id. Whether Slack allows such DMs is not documented either way
+        (PLATFORM-NOTES §1.8), so the double allows them until a test says otherwise.
+        """
+        with self.ws.lock:
+            self.ws.external_dms = not refuse
 
     def add_user(self, user_id: str, team_id: str, name: str, real_name: str | None = None, tz: str | None = "America/New_York",
                  is_bot: bool = False, deleted: bool = False, is_admin: bool = False, email: str | None = None) -> None:

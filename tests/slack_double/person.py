@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 
 Kind = Literal["slash_commands", "interactive", "events_api"]
 
+# Slack's help article "Slack Connect guide: work with external partners".
+CONNECT_GUIDE = "slack.com/help/articles/115004151203"
+
+
+class NotOffered(AssertionError):
+    """Something Slack's client does not offer this person, so Slack never sends the app a payload for it."""
+
 
 class Transport(Protocol):
     """How Slack reaches the app: Socket Mode envelopes or signed HTTP requests."""
@@ -96,11 +103,38 @@ class Person:
         if user_id not in double.ws.users:
             raise AssertionError(f"{user_id} is not a user of the double; add_user() first")
 
+    # -- what Slack's client offers this person -----------------------------------------------------
+    def _needs_installed_app(self, what: str) -> None:
+        """Refuse an app entry point that only people of an organisation that installed the app get.
+
+        "Shortcuts associated with apps are available to people from other organizations if an app
+        is installed to their workspace" (the Slack Connect guide); slash commands and App Home
+        likewise belong to the installing organisation (PLATFORM-NOTES §1.8). Clicks on the app's
+        messages, and the modals they open, stay open to everyone in the channel.
+        """
+        ws = self.double.ws
+        team_id = ws.users[self.user_id].team_id
+        team = ws.teams.get(team_id)
+        if team is None or not team.app_installed:
+            name = team.name if team else team_id
+            raise NotOffered(f"{self.user_id} cannot {what}: their organisation ({name}) has not installed the app, and Slack "
+                             f"offers an app's slash commands, shortcuts and App Home only to people of an organisation that "
+                             f"did ({CONNECT_GUIDE}; PLATFORM-NOTES §1.8); they can click the app's buttons and menus")
+
+    def _may_use_apps_in(self, channel: str | None, what: str) -> None:
+        """Refuse any use of apps by someone with "post only" permission in the channel (PLATFORM-NOTES §1.8)."""
+        found = self.double.ws.channels.get(channel or "")
+        if found is not None and self.user_id in found.post_only:
+            raise NotOffered(f"{self.user_id} cannot {what} in {channel}: people with \"post only\" permission in a Slack "
+                             f"Connect channel cannot use workflows or apps (PLATFORM-NOTES §1.8), so Slack delivers nothing")
+
     # -- typing -----------------------------------------------------------------------------------
     def run(self, command: str, text: str = "", channel: str | None = None) -> AckResult:
-        """Type `/command text` in `channel`."""
+        """Type `/command text` in `channel` (only people whose organisation installed the app can)."""
         if channel is None:
             raise TypeError("run() needs the channel the command is typed in")
+        self._needs_installed_app(f"run {command}")
+        self._may_use_apps_in(channel, f"run {command}")
         ws, team = self.double.ws, self.double.ws.home_team
         channel_obj = ws.channels.get(channel)
         # Form fields are strings on the wire (is_enterprise_install too); Socket Mode carries the same fields.
@@ -199,6 +233,7 @@ class Person:
                                    "enterprise": None, "is_enterprise_install": False}
         if kind == "message":
             message: Message = surface
+            self._may_use_apps_in(message.channel, f"use {action.get('type', 'an element')} {action.get('action_id')!r}")
             channel = d.ws.channels.get(message.channel)
             payload["container"] = {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
                                     "is_ephemeral": message.ephemeral_to is not None}
@@ -214,7 +249,9 @@ class Person:
         return payload
 
     def message_shortcut(self, callback_id: str, channel: str, message_ts: str) -> AckResult:
-        """Run a message shortcut ("More actions" on a message)."""
+        """Run a message shortcut ("More actions" on a message; only for people whose organisation installed the app)."""
+        self._needs_installed_app(f"use the message shortcut {callback_id!r}")
+        self._may_use_apps_in(channel, f"use the message shortcut {callback_id!r}")
         d = self.double
         message = d.ws.find_message(channel, message_ts)
         if message is None:
@@ -256,9 +293,13 @@ class Person:
         d = self.double
         user_team = d.ws.users[self.user_id].team_id
         # view_submission: team is the submitter's side; view.app_installed_team_id the installing workspace.
-        payload = {"type": "view_submission", "team": team_obj(d, user_team if user_team in d.ws.teams else None),
+        # view_submission from a Slack Connect channel (interactivity/view_submission.slack_connect.json): `team` and
+        # `view.team_id` are the submitter's side, `view.app_installed_team_id` the installing workspace.
+        submitter_team = user_team if user_team in d.ws.teams else None
+        submitted = {**view_for_payload(view, state), "team_id": submitter_team or d.team_id}
+        payload = {"type": "view_submission", "team": team_obj(d, submitter_team),
                    "user": user_obj(d, self.user_id), "api_app_id": d.app_id, "token": VERIFICATION_TOKEN,
-                   "trigger_id": d.issue_trigger(self.user_id), "view": view_for_payload(view, state), "response_urls": [],
+                   "trigger_id": d.issue_trigger(self.user_id), "view": submitted, "response_urls": [],
                    "is_enterprise_install": False, "enterprise": None}
         result = self.transport.deliver("interactive", payload)
         apply_submission_ack(d, self.user_id, view, result)
@@ -277,8 +318,41 @@ class Person:
         return self.transport.deliver("interactive", payload)
 
     # -- Home -------------------------------------------------------------------------------------
+    def global_shortcut(self, callback_id: str) -> AckResult:
+        """Run a global shortcut from the shortcuts menu (only for people whose organisation installed the app)."""
+        self._needs_installed_app(f"use the global shortcut {callback_id!r}")
+        d = self.double
+        payload = {"type": "shortcut", "token": VERIFICATION_TOKEN, "action_ts": now_ts(), "team": team_obj(d),
+                   "user": user_obj(d, self.user_id), "is_enterprise_install": False, "enterprise": None,
+                   "callback_id": callback_id, "trigger_id": d.issue_trigger(self.user_id)}
+        return self.transport.deliver("interactive", payload)
+
+    # -- reactions --------------------------------------------------------------------------------
+    def react(self, channel: str, message_ts: str, reaction: str) -> AckResult:
+        """Add an emoji reaction to a message: Slack sends `reaction_added` whoever reacts, external people included.
+
+        Its shape is the recorded one (tests/fixtures/slack/events/slack_connect/): the event names
+        the reacting user but carries no team of theirs (PLATFORM-NOTES §1.6), and in a shared
+        channel `is_ext_shared_channel` is true while `authorizations` name the installing workspace.
+        """
+        ws = self.double.ws
+        with ws.lock:
+            found = ws.channels.get(channel)
+            message = ws.find_message(channel, message_ts)
+            if found is None or self.user_id not in found.members:
+                raise AssertionError(f"{self.user_id} is not in {channel}, so cannot react there")
+            if message is None:
+                raise AssertionError(f"no message {message_ts} in {channel}")
+            item_user = message.user
+            shared = found.is_ext_shared
+        event = {"type": "reaction_added", "user": self.user_id, "item": {"type": "message", "channel": channel, "ts": message_ts},
+                 "reaction": reaction, "item_user": item_user, "event_ts": now_ts()}
+        return self.transport.deliver("events_api", event_envelope(self.double, event, is_ext_shared_channel=shared))
+
+    # -- Home -------------------------------------------------------------------------------------
     def open_home(self) -> AckResult:
-        """Open the app's Home tab: an app_home_opened event (with the published view, if any)."""
+        """Open the app's Home tab: an app_home_opened event (only for people whose organisation installed the app)."""
+        self._needs_installed_app("open the app's Home tab")
         with self.double.ws.lock:
             channel = self.double.ws.dm_channel(self.user_id).channel_id
         event: dict[str, Any] = {"type": "app_home_opened", "user": self.user_id, "channel": channel, "tab": "home",

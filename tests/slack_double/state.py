@@ -20,11 +20,17 @@ _LONG_NAMES = {"EST": "Eastern Standard Time", "EDT": "Eastern Daylight Time", "
 
 @dataclass
 class Team:
-    """A workspace (the installing one, or a Slack Connect partner's)."""
+    """A workspace (the installing one, or a Slack Connect partner's).
+
+    `app_installed`: whether this organisation has installed the app. Only the home team has by
+    default: in a Slack Connect channel a partner's people see the app's messages but get none of
+    its entry points (docs/slack-connect.md).
+    """
 
     team_id: str
     name: str
     domain: str
+    app_installed: bool = False
 
 
 @dataclass
@@ -77,6 +83,9 @@ class Channel:
     archived: bool = False
     is_im: bool = False
     pinned: list[str] = field(default_factory=list)  # ts of pinned messages, in pinning order
+    # Members (external people) whose channel permission is "post only": they "cannot use workflows
+    # or apps" (PLATFORM-NOTES §1.8), so the client sends nothing for their clicks or commands.
+    post_only: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -134,6 +143,7 @@ class Workspace:
 
     def __init__(self, team: Team, bot_user_id: str, bot_token: str, app_token: str) -> None:
         self.lock = threading.RLock()
+        team.app_installed = True
         self.home_team = team
         self.teams: dict[str, Team] = {team.team_id: team}
         self.users: dict[str, User] = {bot_user_id: User(bot_user_id, team.team_id, "alliancebot", "Alliance Bot", None, is_bot=True)}
@@ -152,6 +162,8 @@ class Workspace:
         self.bot_tokens = {bot_token}
         self.app_tokens = {app_token}
         self.revoked: set[str] = set()
+        # Whether the bot may DM people of other organisations (not documented either way; a switch).
+        self.external_dms = True
         # OAuth: one-time install codes, live refresh tokens, and when rotating access tokens expire.
         self.oauth_codes: dict[str, str] = {}
         self.refresh_tokens: set[str] = set()
@@ -186,6 +198,11 @@ class Workspace:
         if channel_id not in self.channels:
             self.channels[channel_id] = Channel(channel_id, user_id, [user_id], is_private=True, is_im=True)
         return self.channels[channel_id]
+
+    def dm_refused(self, user_id: str) -> bool:
+        """True when the switch is off and `user_id` belongs to another organisation than the bot's."""
+        user = self.users.get(user_id)
+        return not self.external_dms and user is not None and user.team_id != self.home_team.team_id
 
     def find_message(self, channel: str, ts: str) -> Message | None:
         """A channel message by ts."""

@@ -62,6 +62,8 @@ class WebMethods:
         """The channel a call names, refused the way Slack refuses a bot that cannot see or post in it."""
         channel_id = str(channel_id or "")
         if channel_id.startswith(("U", "W")) and channel_id in self.ws.users:
+            if self.ws.dm_refused(channel_id):
+                raise SlackError("channel_not_found")  # what chat.postMessage answered in issue 17
             return self.ws.dm_channel(channel_id)  # posting to a user id lands in the bot's DM with them
         if channel_id.startswith("#"):
             channel_id = next((c.channel_id for c in self.ws.channels.values() if c.name == channel_id[1:]), channel_id)
@@ -69,6 +71,8 @@ class WebMethods:
         bot = self.double.bot_user_id
         # A private channel the bot is not in does not exist, as far as the bot can tell.
         if channel is None or (channel.is_private and not channel.is_im and bot not in channel.members):
+            raise SlackError("channel_not_found")
+        if channel.is_im and self.ws.dm_refused(channel.members[0]):
             raise SlackError("channel_not_found")
         if need_member and not channel.is_im and bot not in channel.members:
             raise SlackError("not_in_channel")
@@ -113,6 +117,8 @@ class WebMethods:
         user = str(p.get("users") or "").split(",")[0]
         if user not in self.ws.users:
             raise SlackError("user_not_found")
+        if self.ws.dm_refused(user):
+            raise SlackError("user_not_visible")  # documented for conversations.open; seen in issue 17
         return {"channel": {"id": self.ws.dm_channel(user).channel_id}}
 
     def conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +145,10 @@ class WebMethods:
     # -- messages -------------------------------------------------------------------------------
     def message_api(self, m: Message, metadata: bool = True) -> dict[str, Any]:
         """A message object as chat.* and conversations.history return it."""
-        item: dict[str, Any] = {"type": "message", "user": m.user, "text": m.text, "ts": m.ts, "team": self.ws.home_team.team_id}
+        # `team` is the poster's own organisation (a partner's person writes with their team in a shared channel).
+        author = self.ws.users.get(m.user)
+        item: dict[str, Any] = {"type": "message", "user": m.user, "text": m.text, "ts": m.ts,
+                                "team": author.team_id if author else self.ws.home_team.team_id}
         if m.bot_id:
             item.update(bot_id=m.bot_id, app_id=self.double.app_id)
         if m.blocks:

@@ -1,0 +1,35 @@
+"""How the bot reaches one person privately: a DM, or an ephemeral in the channel when Slack refuses DMs to them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+# Slack refused a DM to this person (typically someone of a partner organisation in a Slack Connect
+# channel): the channel is used instead, and the DM is tried again only after this long.
+DM_RECHECK = timedelta(days=7)
+
+
+class Route(Enum):
+    """The way a private message reached (or is to reach) a person."""
+
+    DM = "dm"
+    EPHEMERAL = "ephemeral"  # chat.postEphemeral in the channel the message is about
+
+
+@dataclass(frozen=True)
+class KnownRoute:
+    """What the last private message to a person found: the route that worked, and when DMs were last tried."""
+
+    route: Route
+    checked_at: datetime
+
+
+def tries_dm_first(known: KnownRoute | None, now: datetime) -> bool:
+    """Try a DM unless Slack refused one to this person within the last `DM_RECHECK`."""
+    return known is None or known.route is Route.DM or now - known.checked_at >= DM_RECHECK
+
+
+def is_person(target: str) -> bool:
+    """True for a Slack user id (U… or, in Enterprise Grid, W…), false for a conversation id."""
+    return target.startswith(("U", "W"))
