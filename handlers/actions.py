@@ -5,6 +5,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
+from bot.domain.actions import CAPTURE_REACTION
 from bot.services import services_of
 from bot.slack_edge.errors import listener, on_valid_form
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
@@ -29,6 +30,16 @@ def from_message(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     message = body.get("message") or {}
     actions.open_form_from_message(services_of(context), body["channel"]["id"], message, str(body.get("message_ts") or message.get("ts")),
                                    body["trigger_id"])
+
+
+@listener
+def reaction_added(event: dict[str, Any], context: BoltContext) -> None:
+    """A :memo: reaction on a channel's message captures it (anyone can react, partner companies' people included)."""
+    item = event.get("item") or {}
+    if event.get("reaction") != CAPTURE_REACTION or item.get("type") != "message" or not event.get("user"):
+        return
+    actions.capture_from_reaction(services_of(context), context["installation_id"], str(item.get("channel")), str(item.get("ts")),
+                                  str(event["user"]))
 
 
 @listener
@@ -96,6 +107,7 @@ def register(app: App) -> None:
     """Wire /action, the message shortcut, the capture and reassign forms and the item's buttons."""
     app.command(Command.ACTION)(action_command)
     app.shortcut(Callback.ACTION_SHORTCUT)(from_message)
+    app.event("reaction_added")(reaction_added)
     app.view(Callback.NEW_ACTION_ITEM)(form_submitted)
     app.action(Action.ACTION_DONE)(done_clicked)
     for action_id in views.SNOOZE_ACTIONS:

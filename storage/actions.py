@@ -62,6 +62,14 @@ def load_item(session: Session, installation_id: int, item_id: int, now: datetim
     return _items(session, [row], now)[0] if row else None
 
 
+def find_by_permalink(session: Session, installation_id: int, channel_id: str, permalink: str, now: datetime) -> ActionItem | None:
+    """The channel's item captured from the message at `permalink`, if there is one (open or done)."""
+    row = session.scalars(select(ActionItemRow).where(
+        ActionItemRow.installation_id == installation_id, ActionItemRow.channel_id == channel_id,
+        ActionItemRow.permalink == permalink).order_by(ActionItemRow.id).limit(1)).first()
+    return _items(session, [row], now)[0] if row is not None else None
+
+
 def find_by_number(session: Session, installation_id: int, channel_id: str, number: int, now: datetime) -> ActionItem | None:
     """The channel's item A-<number>."""
     row = session.scalar(select(ActionItemRow).where(ActionItemRow.installation_id == installation_id,

@@ -42,7 +42,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "files.completeUploadExternal": {"files:write"},
     "pins.add": {"pins:write"},  # the alliance panel stays pinned in its channel
 }
-EVENT_SCOPES = {"user_change": {"users:read"}, "app_home_opened": set(), "app_uninstalled": set(), "tokens_revoked": set()}
+EVENT_SCOPES = {"reaction_added": {"reactions:read"}, "user_change": {"users:read"},
+                "app_home_opened": set(), "app_uninstalled": set(), "tokens_revoked": set()}
 
 
 class Recorder:

@@ -26,6 +26,9 @@ DUE, OVERDUE = "due", "overdue"
 SNOOZES = {"1d": timedelta(days=1), "1w": timedelta(weeks=1)}
 _BY = re.compile(r"^(.*)\s+by\s+(.+?)\s*$", re.IGNORECASE | re.DOTALL)  # the last " by "
 EXAMPLE = "`/action Send the CMC data package @maria by friday`"
+# Reacting with this emoji (:memo:) to a message captures it as an action item: anyone in the channel can react,
+# also people of a partner company that has not installed the app (reactions reach the app from everyone).
+CAPTURE_REACTION = "memo"
 
 
 class ItemStatus(StrEnum):

@@ -197,6 +197,12 @@ class SlackGateway:
             params["cursor"] = cursor
         return None
 
+    def message_text(self, channel: str, ts: str) -> str | None:
+        """The text of one top-level message of a channel, or None when Slack has no such message there."""
+        page = self.call("conversations.history", channel=channel, oldest=ts, latest=ts, inclusive=True, limit=1)
+        found = [m for m in page.get("messages") or [] if m.get("ts") == ts]
+        return str(found[0].get("text") or "") if found else None
+
     def open_dm(self, user_id: str) -> str:
         """The id of the app's direct-message conversation with a person."""
         return str(self.call("conversations.open", users=user_id)["channel"]["id"])

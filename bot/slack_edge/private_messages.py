@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.reach import KnownRoute, Route, tries_dm_first
-from bot.slack_edge.gateway import SlackCallError, SlackGateway
+from bot.slack_edge.gateway import ErrorCategory, SlackCallError, SlackGateway
 from storage.db import Database
 from storage.private_routes import load_route, save_route
 
@@ -61,7 +61,7 @@ def tell_privately(gateway: SlackGateway, db: Database, installation_id: int, us
         try:
             result = _send(gateway, route, user, channel, text, blocks, dm)
         except SlackCallError as error:
-            if error.category != "permanent" or (route is Route.DM and error.error not in DM_REFUSED):
+            if error.category is not ErrorCategory.PERMANENT or (route is Route.DM and error.error not in DM_REFUSED):
                 raise
             refusals.append(f"{error.method}: {error.error}")
             if route is Route.DM:

@@ -31,12 +31,14 @@ from bot.usecases import zones
 from bot.views import actions as views
 from bot.views.home import HomeSection
 from bot.views.ids import Block
+from bot.views.panel import ADD_ITEM as ADD_ITEM_LABEL
 from storage.actions import (
     channel_items,
     count_owner_items,
     create_item,
     delete_item,
     find_by_number,
+    find_by_permalink,
     load_item,
     mark_done,
     move_due,
@@ -149,6 +151,35 @@ def capture_from_command(services: Services, installation_id: int, call: Command
     except FormErrors as errors:
         raise UserError(f"{errors.message} Nothing was created; e.g. {example(today)}.") from None
     capture(services, installation_id, call.channel_id, call.user_id, asked.text, asked.owner_ids, asked.due, None, None, zones)
+
+
+def capture_from_reaction(services: Services, installation_id: int, channel_id: str, message_ts: str, reactor: str) -> None:
+    """A :memo: reaction on a message captures it, read like `/action` text (mentions are owners, "by <date>" the due date):
+    the click-free way for anyone in the channel, a partner company's people included. Once per message."""
+    now = services.clock.now()
+
+    def tell(text: str) -> None:
+        tell_privately(services.gateway, services.db, installation_id, reactor, channel_id, text, now=now, in_channel_first=True)
+
+    text = services.gateway.message_text(channel_id, message_ts)
+    if not text or not text.strip():
+        tell(f"I can capture only a channel's own messages that have text (not thread replies or files); use the pinned panel's "
+             f"*{ADD_ITEM_LABEL}* for this one.")
+        return
+    link = services.gateway.permalink(channel_id, message_ts)
+    with services.db.read() as session:
+        earlier = find_by_permalink(session, installation_id, channel_id, link, now)
+    if earlier is not None:
+        tell(f"That message is already action item {earlier.ref}.")
+        return
+    zones = owner_zones(services, installation_id, channel_id, (reactor,))
+    try:
+        asked = parse_capture(text, reactor, local_today(now, zones[reactor]))
+        zones = owner_zones(services, installation_id, channel_id, (reactor, *asked.owner_ids))
+    except UserError as problem:
+        tell(f"{problem.message} Nothing was captured from that message; use the pinned panel's *{ADD_ITEM_LABEL}* instead.")
+        return
+    capture(services, installation_id, channel_id, reactor, asked.text, asked.owner_ids, asked.due, None, link, zones)
 
 
 def capture(services: Services, installation_id: int, channel_id: str, creator: str, text: str, owners: tuple[str, ...],

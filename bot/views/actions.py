@@ -5,11 +5,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any
 
-from bot.domain.actions import MAX_TEXT, ActionItem
+from bot.domain.actions import CAPTURE_REACTION, MAX_TEXT, ActionItem
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import pack, unpack
+from bot.views.panel import ADD_ITEM
 
 Message = tuple[str, list[dict[str, Any]]]
 SNOOZE_ACTIONS = {Action.ACTION_SNOOZE_DAY: "1d", Action.ACTION_SNOOZE_WEEK: "1w"}
@@ -147,7 +148,8 @@ def item_list(items: list[ActionItem], *, mine: bool) -> Message:
     """Open items, soonest due first (ephemeral)."""
     title = "Your open action items" if mine else "Open action items in this channel"
     if not items:
-        return title, [bk.section(f"*{title}*\nNothing open. Capture one with `/action <text> @owner by <date>` or the pinned panel's *Add an action item*.")]
+        return title, [bk.section(f"*{title}*\nNothing open. Capture one with `/action <text> @owner by <date>`, "
+                                   f"the pinned panel's *{ADD_ITEM}* or a :{CAPTURE_REACTION}: reaction on a message.")]
     shown = items[:40]
     # A person's own items carry a menu (Done, Snooze, Reassign): from this private list, without the channel's messages.
     out = [bk.header(title)] + [{**bk.section(_summary(i, with_channel=mine)), **({"accessory": _menu(i.id)} if mine else {})}

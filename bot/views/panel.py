@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.actions import CAPTURE_REACTION
 from bot.domain.alliance import Alliance
 from bot.views import blocks as bk
 from bot.views.ids import Action, Command
 
 Message = tuple[str, list[dict[str, Any]]]
+ADD_ITEM = "Add an action item"
 
 # (label, action) rows, grouped by feature; each action is the click form of a command (bot/usecases/panel.py).
 ROWS: tuple[tuple[str, tuple[tuple[str, Action], ...]], ...] = (
@@ -19,7 +21,7 @@ ROWS: tuple[tuple[str, tuple[tuple[str, Action], ...]], ...] = (
      (("Start a decision", Action.PANEL_START_DECISION), ("Open decisions", Action.PANEL_OPEN_DECISIONS),
       ("Decision log", Action.PANEL_DECISION_LOG))),
     ("*Action items*",
-     (("Add an action item", Action.PANEL_ADD_ITEM), ("My open items", Action.PANEL_MY_ITEMS),
+     ((ADD_ITEM, Action.PANEL_ADD_ITEM), ("My open items", Action.PANEL_MY_ITEMS),
       ("The channel's items", Action.PANEL_CHANNEL_ITEMS))),
     ("*Meetings* (fair to every time zone)",
      (("Propose a meeting", Action.PANEL_PROPOSE_MEETING), ("My working hours", Action.PANEL_MY_HOURS),
@@ -37,7 +39,8 @@ def panel_message(alliance: Alliance) -> Message:
     partners = " · ".join(bk.escape(p.name) for p in alliance.partners) or "no partners yet"
     intro = (f"*{bk.escape(alliance.name)}* — {partners}\n"
              "Everyone in this channel, from every partner company, can use these buttons; answers only you can see "
-             f"stay private. People whose company installed Alliance Bot can also type commands ({Command.CONSENSUS}, "
+             f"stay private. React with :{CAPTURE_REACTION}: to any message to make it an action item. People whose company "
+             f"installed Alliance Bot can also type commands ({Command.CONSENSUS}, "
              f"{Command.ACTION}, {Command.MEETING}, {Command.MILESTONE}, {Command.DIGEST}).")
     blocks: list[dict[str, Any]] = [bk.header("Alliance Bot"), bk.section(intro)]
     for title, buttons in ROWS:

@@ -106,3 +106,27 @@ def test_a_partner_person_works_through_their_own_items_from_the_panel(bot: Runn
     assert kenji.choose_from_menu(item.ref, "Done", CHANNEL).acked
     done = eventually(lambda: (found := item_now(bot, item.id)) and not found.is_open and found, what="the item done")
     assert done.done_by == "UKENJI" and (done.due or due) > due  # done, after the snooze moved it a week
+
+
+def test_a_memo_reaction_captures_a_message_once_whoever_reacts(bot: RunningBot) -> None:
+    with_alliance(bot)
+    maria, kenji, anna = bot.person("UMARIA"), bot.person("UKENJI"), bot.person("UANNA")
+    due = bot.services.clock.now().date() + timedelta(days=9)
+    ts = maria.post_message(CHANNEL, f"<@UANNA> to send the stability data by {due.isoformat()}")
+    assert kenji.react(CHANNEL, ts, "memo").acked  # Beta Bio's person, whose company has not installed the app
+    [item] = eventually(lambda: items(bot), what="the captured item")
+    assert (item.text, item.owner_ids, item.due, item.creator_id) == ("to send the stability data", ("UANNA",), due, "UKENJI")
+    assert item.permalink and ts.replace(".", "") in item.permalink
+    anna.react(CHANNEL, ts, "memo")  # a second reaction captures nothing more, and says which item it is
+    eventually(lambda: answered_privately(bot, "UANNA", f"already action item {item.ref}"), what="the note to Anna")
+    kenji.react(CHANNEL, ts, "thumbsup")  # other reactions mean nothing
+    bot.settle()
+    assert [i.id for i in items(bot)] == [item.id]
+
+
+def test_a_reaction_on_a_message_whose_date_cannot_be_read_captures_nothing_and_says_why(bot: RunningBot) -> None:
+    with_alliance(bot)
+    ts = bot.person("UMARIA").post_message(CHANNEL, "Send the CMC package by nxt friday")
+    bot.person("UKENJI").react(CHANNEL, ts, "memo")
+    eventually(lambda: answered_privately(bot, "UKENJI", "Nothing was captured"), what="the refusal")
+    assert items(bot) == []
