@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -202,6 +202,10 @@ def capture(services: Services, installation_id: int, channel_id: str, creator: 
         raise
     with services.db.write() as session:
         set_message(session, item_id, ts)
+        stored = load_item(session, installation_id, item_id, now)
+    # A click stored between the post and now found no message to refresh (issue 15: seen on a loaded machine).
+    if stored is not None and replace(stored, message_ts=None, is_overdue=item.is_overdue) != item:
+        refresh(services, installation_id, stored)
     return item
 
 

@@ -3,6 +3,7 @@ assumptions, and the scheduler's jobs for them (close at the deadline, remind no
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -115,9 +116,7 @@ def start(services: Services, installation_id: int, channel_id: str, creator_id:
         created = present(load_decision(session, installation_id, decision_id), GONE)
         schedule_round(session, installation_id, created, reminded_in, now)
     text, blocks = views.decision_message(created, now)
-    ts = services.gateway.post_message(channel_id, text, blocks)
-    with services.db.write() as session:
-        set_message(session, decision_id, ts)
+    shown_at(services, installation_id, created, services.gateway.post_message(channel_id, text, blocks))
 
 
 def cast(services: Services, vote: ReceivedVote) -> Pending[ReceivedVote]:
@@ -214,9 +213,8 @@ def revise(services: Services, installation_id: int, decision_id: int, user_id: 
     if number is None or after is None:
         raise UserError("This decision has already moved on to another round.")
     text, blocks = views.decision_message(after, now)
-    ts = services.gateway.post_message(after.channel_id, text, blocks, thread_ts=before.thread_ts, broadcast=True)
-    with services.db.write() as session:
-        set_message(session, decision_id, ts)
+    shown_at(services, installation_id, after, services.gateway.post_message(after.channel_id, text, blocks, thread_ts=before.thread_ts,
+                                                                          broadcast=True))
     if before.message_ts:
         old_text, old_blocks = views.superseded(views.decision_message(before, now), number)
         services.gateway.update_message(after.channel_id, before.message_ts, old_text, old_blocks)
@@ -270,6 +268,16 @@ def keep_assumptions(services: Services, installation_id: int, decision_id: int,
         if updated is not None:
             schedule_review(session, installation_id, updated, services.clock.now())
     refresh(services, installation_id, decision_id, updated)
+
+
+def shown_at(services: Services, installation_id: int, posted: Decision, ts: str) -> None:
+    """Store where the decision's message is. A vote stored between the post and now found no message to refresh
+    (issue 15: seen on a loaded machine), so if the decision changed meanwhile the message is refreshed once now."""
+    with services.db.write() as session:
+        set_message(session, posted.id, ts)
+        stored = load_decision(session, installation_id, posted.id)
+    if stored is not None and replace(stored, message_ts=posted.message_ts, thread_ts=posted.thread_ts) != posted:
+        refresh(services, installation_id, posted.id, stored)
 
 
 def is_admin(services: Services, installation_id: int, decision: Decision, user_id: str) -> bool:

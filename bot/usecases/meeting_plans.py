@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.domain.dates import local_today
+from bot.domain.errors import present
 from bot.domain.meeting_plans import propose as plan
 from bot.domain.meeting_requests import Cadence, MeetingRequest, parse_cadence
 from bot.domain.meetings import Meeting, MeetingSource, MeetingStatus, WorkingHours, new_uid
@@ -27,6 +28,7 @@ from storage.meetings import (
     pain_ledger,
     save_cadence,
     set_meeting_message,
+    slot_votes,
     working_hours,
 )
 
@@ -74,6 +76,9 @@ def post_proposal(services: Services, installation_id: int, channel_id: str, org
     ts = services.gateway.post_message(channel_id, text, blocks)
     with services.db.write() as session:
         set_meeting_message(session, meeting_id, ts)
+    # A vote (or a confirmation) that came in after the post but before its place was stored found no message
+    # to refresh; showing the stored state once now covers it (issue 15: seen on a loaded machine).
+    refresh(services, installation_id, meeting_id)
     return meeting_id
 
 
@@ -109,3 +114,23 @@ def propose_next(services: Services, work: ClaimedWork) -> Sent:
         if advance_cadence(session, found.id, on, found.after()):
             schedule_cadence(session, work.installation_id, replace(found, next_on=found.after()), now)
     return Sent({"meeting": meeting_id})
+
+
+def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
+    """Show the proposal's latest votes, or the confirmed meeting (bursts coalesce)."""
+    with services.db.read() as session:
+        meeting = load_meeting(session, installation_id, meeting_id)
+    if meeting is None or not meeting.message_ts:
+        return
+
+    def build() -> tuple[str, list[dict[str, Any]]]:
+        with services.db.read() as session:
+            current = present(load_meeting(session, installation_id, meeting_id), "I cannot find this meeting any more.")
+        shown = zones.own_zones(services, installation_id, current.participant_ids)  # as the planner saw them
+        if current.status is MeetingStatus.PROPOSED:
+            with services.db.read() as session:
+                votes = slot_votes(session, meeting_id)
+            return views.proposal_message(current, shown, votes)
+        return views.confirmed_message(current, shown)
+
+    services.coalescer.request(meeting.channel_id, meeting.message_ts, build)

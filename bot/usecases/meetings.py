@@ -45,7 +45,7 @@ from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
 from bot.usecases import zones
 from bot.usecases.invites import send_invite
-from bot.usecases.meeting_plans import planning_hours, set_cadence
+from bot.usecases.meeting_plans import planning_hours, refresh, set_cadence
 from bot.views import meetings as views
 from bot.views.actions import action_item_modal
 from bot.views.home import HomeSection
@@ -67,7 +67,6 @@ from storage.meetings import (
     move_occurrence,
     record_choice,
     save_working_hours,
-    slot_votes,
     swap_occurrence_pain,
     working_hours,
 )
@@ -225,24 +224,6 @@ def find(services: Services, installation_id: int, meeting_id: int) -> Meeting:
     """Load a meeting of this installation, or say it is gone."""
     with services.db.read() as session:
         return present(load_meeting(session, installation_id, meeting_id), "I cannot find this meeting any more.")
-
-
-def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
-    """Show the proposal's latest votes (bursts coalesce)."""
-    meeting = find(services, installation_id, meeting_id)
-    if not meeting.message_ts:
-        return
-
-    def build() -> tuple[str, list[dict[str, Any]]]:
-        current = find(services, installation_id, meeting_id)
-        shown = zones.own_zones(services, installation_id, current.participant_ids)  # as the planner saw them
-        if current.status is MeetingStatus.PROPOSED:
-            with services.db.read() as session:
-                votes = slot_votes(session, meeting_id)
-            return views.proposal_message(current, shown, votes)
-        return views.confirmed_message(current, shown)
-
-    services.coalescer.request(meeting.channel_id, meeting.message_ts, build)
 
 
 def register_external(services: Services, installation_id: int, channel_id: str, organizer: str, added: ExternalMeeting) -> None:

@@ -15,7 +15,7 @@ from tests.slack_double.web_api import DoubleServer, WebApi
 
 DEFAULT_SCOPES = ("channels:read", "chat:write", "commands", "groups:read", "im:write", "pins:write", "team:read", "users:read",
                   "users:read.email")
-FAULT_KINDS = {"ratelimited", "server_error", "unavailable", "timeout", "error", "empty_body", "reset_after_commit"}
+FAULT_KINDS = {"ratelimited", "server_error", "unavailable", "timeout", "error", "empty_body", "reset_after_commit", "held"}
 
 
 class SlackDouble:
@@ -174,6 +174,15 @@ class SlackDouble:
         hold = (PATIENCE if delay is None else delay) if kind == "timeout" else 0.0
         with self.ws.lock:
             self.ws.faults.setdefault(method, deque()).extend(Fault(kind, retry_after, error, hold) for _ in range(times))
+
+    def hold_answer(self, method: str) -> threading.Event:
+        """The next call of `method` takes effect at once (everyone sees its message) but its answer waits until
+        the returned event is set (or PATIENCE passes): a slow way back to the app, during which people may act
+        on what they already see. Set the event to let the answer go."""
+        release = threading.Event()
+        with self.ws.lock:
+            self.ws.faults.setdefault(method, deque()).append(Fault("held", release=release))
+        return release
 
     def take_fault(self, method: str) -> Fault | None:
         """The next queued fault for `method`, if any."""

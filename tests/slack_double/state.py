@@ -125,6 +125,7 @@ class Fault:
     retry_after: int = 1
     error: str = "not_in_channel"
     delay: float = 0.0
+    release: threading.Event | None = None  # "held": the answer goes when this is set
 
 
 @dataclass

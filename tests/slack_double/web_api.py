@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlparse
 
+from tests.slack_double.clock import PATIENCE
 from tests.slack_double.state import Fault, RecordedCall
 from tests.slack_double.web_methods import SlackError, WebMethods
 from tests.slack_double.web_oauth import OAuthMethods
@@ -174,6 +175,9 @@ class Handler(BaseHTTPRequestHandler):
             # The call took effect; the client never learns it did.
             self.close_connection = True
             self.connection.shutdown(2)
+        elif fault is not None and fault.kind == "held" and fault.release is not None:
+            fault.release.wait(PATIENCE)  # the call took effect; its answer is on its way back slowly
+            self._send(status, answer, headers)
         elif fault is not None and fault.kind == "timeout":
             try:
                 self._send(status, answer, headers)
