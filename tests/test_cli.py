@@ -45,7 +45,7 @@ def test_an_unreachable_database_is_one_line_too(tmp_path: Path) -> None:
 def test_db_upgrade_migrates_a_new_sqlite_file_without_any_slack_token(tmp_path: Path) -> None:
     result = alliancebot("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "revision 0008_user_email" in result.stdout
+    assert "revision 0009_user_enterprise" in result.stdout
     assert (tmp_path / "alliancebot.db").exists()
 
 
