@@ -32,11 +32,11 @@ from bot.services import Services
 from bot.slack_edge.group_commit import Pending, Stored
 from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.payloads import CommandCall, ReceivedVote
+from bot.usecases import alliances
 from bot.usecases.zones import alliance_zone, zones
 from bot.views import consensus as views
 from bot.views.ids import Block
 from bot.views.metadata import ChannelRef
-from storage.alliances import get_alliance
 from storage.decisions import (
     cast_votes,
     channel_decisions,
@@ -95,16 +95,18 @@ _START_FIELDS = {"proposal": Block.PROPOSAL, "preread": Block.PREREAD, "deadline
 
 
 def start(services: Services, installation_id: int, channel_id: str, creator_id: str, asked: Proposal) -> None:
-    """Post a new decision; the chosen people (or the channel's) decide, each for their partner."""
+    """Post a new decision; the chosen people (or the channel's) decide, each for their partner. A Slack Connect
+    channel's first decision sets up its alliance (`alliances.require`); where it cannot, nothing is posted and
+    the person is shown how to set it up."""
     now = services.clock.now()
     proposal = check_start(asked, now)
+    alliance = alliances.require(services, installation_id, channel_id, creator_id, "so that votes are tallied per partner company", proposal.text)
+    if alliance is None:
+        return
     chosen = services.directory.users(installation_id, proposal.deciders) if proposal.deciders else services.directory.members(installation_id, channel_id)
     members = people(chosen)
     with services.db.read() as session:
-        alliance = get_alliance(session, installation_id, channel_id)
         stated = stated_zones(session, installation_id, [m.user_id for m in members])
-    if alliance is None:
-        raise UserError("Set up this channel's alliance first with `/alliance setup`, so that votes are tallied per partner company.")
     deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
     # Each decider's reminders at a sane hour in their zone (bot.domain.zones), read with the alliance in one trip.
     reminded_in = {m.user_id: ZoneClues(m.tz, stated.get(m.user_id), alliance.time_zone).zone for m in members}

@@ -25,13 +25,11 @@ from bot.scheduler.milestones import queue_next_overdue, schedule_nudges
 from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.payloads import CommandCall
-from bot.usecases import zones
-from bot.usecases.alliances import set_zone
+from bot.usecases import alliances, zones
 from bot.views import milestones as views
 from bot.views.home import HomeSection
 from bot.views.ids import Block, Command
 from bot.views.metadata import ChannelRef
-from storage.alliances import get_alliance
 from storage.db import Session
 from storage.due_work import ClaimedWork
 from storage.milestones import (
@@ -54,8 +52,8 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
     asked = split_command(call.text, SUBCOMMANDS, Command.MILESTONE)
     word, rest, now = asked.subcommand, asked.rest, services.clock.now()
     if word == "":
-        with services.db.read() as session:
-            alliance = get_alliance(session, installation_id, call.channel_id)
+        # The partners to choose from: in a Slack Connect channel nobody has set up, its organisations'.
+        alliance = alliances.ensure(services, installation_id, call.channel_id, call.user_id)
         services.gateway.open_view(call.trigger_id, views.add_modal(call.channel_id, [p.name for p in alliance.partners] if alliance else []))
         return None
     if word == "add":
@@ -76,7 +74,8 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
         achieve(services, installation_id, milestone, call.user_id, channel_today(services, installation_id, call.channel_id), None)
         return views.note(f"{milestone.ref} is marked achieved.")
     if word == "zone":
-        return views.note(set_zone(services, installation_id, call.channel_id, rest, f"{Command.MILESTONE} zone"))
+        note = alliances.set_zone(services, installation_id, call.channel_id, call.user_id, rest, f"{Command.MILESTONE} zone")
+        return views.note(note) if note else None
     if word == "nudges":
         offsets = parse_offsets(rest)
         with services.db.write() as session:

@@ -125,8 +125,11 @@ def test_a_stale_or_foreign_form_is_refused_inside_the_modal(bot: RunningBot) ->
 
 def test_the_alliance_zone_is_set_once_checked_and_needs_an_alliance(bot: RunningBot) -> None:
     lee = bot.person("ULEE")
-    lee.run("/alliance", "zone Europe/Zurich", channel=CHANNEL)
-    eventually(lambda: "Set up this channel's alliance first" in ephemeral_text(bot, "ULEE"), what="the way forward")
+    # A channel of one organisation implies no partners: it needs setting up first (a Slack Connect one does not).
+    bot.slack.add_channel("C0INTERNAL", "alpha-internal", members=["UMARIA", "ULEE"])
+    lee.run("/alliance", "zone Europe/Zurich", channel="C0INTERNAL")
+    eventually(lambda: any("Set up this channel's alliance first" in str(m.blocks) for m in bot.slack.ephemerals("C0INTERNAL", "ULEE")),
+               what="the way forward")
     with_alliance(bot)
     lee.run("/alliance", "zone Mars/Olympus", channel=CHANNEL)
     eventually(lambda: "Mars/Olympus" in ephemeral_text(bot, "ULEE"), what="the refusal of an unknown zone")
