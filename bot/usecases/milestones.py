@@ -24,7 +24,7 @@ from bot.scheduler.delivery import post_once
 from bot.scheduler.milestones import queue_next_overdue, schedule_nudges
 from bot.scheduler.work import Sent
 from bot.services import Services
-from bot.slack_edge.payloads import CommandCall
+from bot.slack_edge.payloads import CommandCall, date_field
 from bot.usecases import alliances, zones
 from bot.views import milestones as views
 from bot.views.home import HomeSection
@@ -112,9 +112,8 @@ def read_achieved(services: Services, installation_id: int, view: dict[str, Any]
     """The achieved form: the milestone, when (not in the future) and the payment's state; `FormErrors` otherwise."""
     milestone = find(services, installation_id, views.milestone_id_from(view.get("private_metadata")))
     today = channel_today(services, installation_id, milestone.channel_id)
-    picked = values.get(Block.MILESTONE_ACHIEVED_ON)
     try:
-        on = check_achieved(milestone, date.fromisoformat(picked) if picked else today, today)
+        on = check_achieved(milestone, date_field(values, Block.MILESTONE_ACHIEVED_ON) or today, today)
     except UserError as problem:
         raise FormErrors({Block.MILESTONE_ACHIEVED_ON: problem.message}) from None
     state = values.get(Block.MILESTONE_PAYMENT_STATE)
@@ -129,9 +128,8 @@ def open_move(services: Services, installation_id: int, value: str | None, trigg
 def read_move(services: Services, installation_id: int, view: dict[str, Any], values: dict[str, Any]) -> tuple[Milestone, date, str]:
     """The move form: the milestone, its new date and the reason for the slip; `FormErrors` otherwise."""
     milestone = find(services, installation_id, views.milestone_id_from(view.get("private_metadata")))
-    raw = values.get(Block.MILESTONE_NEW_DATE)
     try:
-        to_date, reason = check_move(milestone, date.fromisoformat(raw) if raw else milestone.due, values.get(Block.MILESTONE_REASON) or "",
+        to_date, reason = check_move(milestone, date_field(values, Block.MILESTONE_NEW_DATE) or milestone.due, values.get(Block.MILESTONE_REASON) or "",
                                      channel_today(services, installation_id, milestone.channel_id))
     except UserError as problem:
         raise FormErrors({Block.MILESTONE_REASON if problem.field == "reason" else Block.MILESTONE_NEW_DATE: problem.message}) from None
