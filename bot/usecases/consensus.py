@@ -108,7 +108,7 @@ def start(services: Services, installation_id: int, channel_id: str, creator_id:
     with services.db.read() as session:
         stated = stated_zones(session, installation_id, [m.user_id for m in members])
     deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
-    # Each decider's reminders at a sane hour in their zone (bot.domain.zones), read with the alliance in one trip.
+    # Each decider's reminders at a sane hour in their zone (bot.domain.zones).
     reminded_in = {m.user_id: ZoneClues(m.tz, stated.get(m.user_id), alliance.time_zone).zone for m in members}
     with services.db.write() as session:
         decision_id = create_decision(session, installation_id=installation_id, channel_id=channel_id, creator_id=creator_id,
@@ -119,6 +119,12 @@ def start(services: Services, installation_id: int, channel_id: str, creator_id:
     ts = services.gateway.post_message(channel_id, text, blocks)
     with services.db.write() as session:
         set_message(session, decision_id, ts)
+    # A vote clicked before its message's ts was stored could not update the message (refresh had no ts):
+    # read the votes after the ts is committed, so that either this or the vote's own refresh shows it.
+    with services.db.read() as session:
+        posted = load_decision(session, installation_id, decision_id)
+    if posted is not None and posted.voted_ids:
+        refresh(services, installation_id, decision_id, posted)
 
 
 def cast(services: Services, vote: ReceivedVote) -> Pending[ReceivedVote]:
@@ -287,8 +293,11 @@ def find(services: Services, installation_id: int, decision_id: int) -> Decision
 def refresh(services: Services, installation_id: int, decision_id: int, known: Decision | None = None) -> None:
     """Ask for the decision message to show the latest committed state (bursts coalesce). `known`:
     the decision as the caller loaded it, for where its message is (the render reads it afresh)."""
-    decision = known if known is not None else find(services, installation_id, decision_id)
-    if decision.message_ts:
+    decision: Decision | None = known
+    if decision is None or not decision.message_ts:  # none given, or a copy older than the message's ts (a vote on a message just posted)
+        with services.db.read() as session:
+            decision = load_decision(session, installation_id, decision_id)
+    if decision is not None and decision.message_ts:
         services.coalescer.request(decision.channel_id, decision.message_ts,
                                    lambda: views.decision_message(find(services, installation_id, decision_id), services.clock.now()))
 
