@@ -10,7 +10,8 @@ from bot.slack_edge.directory import member_from_user
 from bot.slack_edge.errors import listener, on_valid_form
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
 from bot.usecases import alliances
-from bot.views.ids import Block, Callback, Command
+from bot.views.ids import Action, Block, Callback, Command
+from bot.views.metadata import ChannelRef
 
 
 @listener
@@ -32,13 +33,22 @@ def setup_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
 
 
 @listener
+def setup_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    """"Set up the alliance" / "Edit the alliance": the setup form by a click, for people who cannot run `/alliance setup`."""
+    ack()
+    alliances.open_setup(services_of(context), context["installation_id"], ChannelRef.decode(body["actions"][0].get("value")).channel_id,
+                         body["trigger_id"])
+
+
+@listener
 def user_changed(event: dict[str, Any], context: BoltContext) -> None:
     """People travel and change time zones: refresh the cached profile."""
     services_of(context).directory.remember(context["installation_id"], [member_from_user(event["user"])])
 
 
 def register(app: App) -> None:
-    """Wire /alliance, its setup form and profile changes."""
+    """Wire /alliance, its setup form (and the buttons that open it) and profile changes."""
     app.command(Command.ALLIANCE)(alliance_command)
+    app.action(Action.ALLIANCE_EDIT)(setup_clicked)
     app.view(Callback.ALLIANCE_SETUP)(setup_submitted)
     app.event("user_change")(user_changed)

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import create_engine, event, exc, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-__all__ = ["Database", "Session", "make_engine", "normalise_url", "open_database"]
+__all__ = ["Database", "Session", "insert_if_absent", "make_engine", "normalise_url", "open_database"]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # A pooled connection idle for longer than this is pinged before use (the database may have
@@ -126,6 +127,14 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+def insert_if_absent(session: Session, model: type, values: dict[str, object], returning: InstrumentedAttribute[Any]) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING on either database: the new row's `returning` column, or None when a row
+    with the same unique key exists, even one a concurrent transaction has just committed."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # RETURNING tells reliably whether a row went in; rowcount does not on every driver.
+    return session.execute(dialect.insert(model).values(**values).on_conflict_do_nothing().returning(returning)).scalar()
 
 
 @contextmanager

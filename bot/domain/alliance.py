@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -32,6 +32,7 @@ class Member:
     deleted: bool = False
     is_admin: bool = False  # a workspace admin or owner
     email: str | None = None  # only with users:read.email, and only if the person's org shares it
+    enterprise_id: str | None = None  # the Enterprise Grid organisation, whose workspaces are one company
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ class Alliance:
 
 @dataclass(frozen=True)
 class TeamSeen:
-    """A Slack team found among a channel's members, offered as a partner's organisation."""
+    """A Slack organisation found among a channel's members, offered as a partner's: an Enterprise Grid
+    organisation (`E…`) for people in one, else a workspace (`T…`)."""
 
     team_id: str
     member_count: int
@@ -91,9 +93,15 @@ def people(members: Iterable[Member]) -> list[Member]:
     return [m for m in members if not m.is_bot and not m.deleted]
 
 
+def organisation_of(member: Member) -> str:
+    """The Slack organisation a person belongs to: their Enterprise Grid organisation, which may span several
+    workspaces of one company, else their workspace."""
+    return member.enterprise_id or member.team_id
+
+
 def teams_seen(members: Iterable[Member], names: dict[str, str] | None = None) -> list[TeamSeen]:
-    """The Slack teams of the channel's people, largest first."""
-    counts = Counter(m.team_id for m in people(members) if m.team_id)
+    """The Slack organisations of the channel's people, largest first."""
+    counts = Counter(organisation_of(m) for m in people(members) if organisation_of(m))
     names = names or {}
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [TeamSeen(team_id, count, names.get(team_id)) for team_id, count in ordered]
@@ -105,10 +113,45 @@ def partner_of(alliance: Alliance, member: Member) -> Partner | None:
         if member.user_id in partner.member_ids:
             return partner
     if alliance.mapping is MemberMapping.SLACK_TEAM:
+        # A partner's organisation may be a workspace or (Enterprise Grid) the organisation it belongs to.
         for partner in alliance.partners:
-            if partner.slack_team_id and partner.slack_team_id == member.team_id:
+            if partner.slack_team_id and partner.slack_team_id in (member.team_id, member.enterprise_id):
                 return partner
     return None
+
+
+def partner_organisations(members: Iterable[Member], host: str | None = None) -> list[TeamSeen]:
+    """The organisations a Slack Connect channel's partners are, at most MAX_PARTNERS: the host's (the
+    workspace that installed the app) first when its people are there, then the largest."""
+    seen = teams_seen(members)
+    return sorted(seen, key=lambda team: team.team_id != host)[:MAX_PARTNERS]
+
+
+def implied_alliance(channel_id: str, members: Iterable[Member], names: Mapping[str, str], host: str | None = None) -> Alliance | None:
+    """The alliance a channel's people imply when nobody has set one up: one partner per Slack organisation
+    (`partner_organisations`), each person speaking for their own, named by `names` (Slack's names of the
+    organisations) or else "Partner <n>" until someone renames it. None when everyone comes from one
+    organisation: then who speaks for which partner cannot be known and must be set up by hand."""
+    found = partner_organisations(members, host)
+    if len(found) < 2:
+        return None
+    partners: list[Partner] = []
+    for number, team in enumerate(found, start=1):
+        name = " ".join((names.get(team.team_id) or "").split())[:PARTNER_NAME_MAX].rstrip() or f"Partner {number}"
+        partners.append(Partner(_unique(name, {p.name.casefold() for p in partners}, number), team.team_id))
+    title = " – ".join(p.name for p in partners)
+    return Alliance(channel_id, title if len(title) <= NAME_MAX else title[:NAME_MAX - 1] + "…", MemberMapping.SLACK_TEAM, tuple(partners))
+
+
+def _unique(name: str, taken: set[str], number: int) -> str:
+    """`name`, or with the partner's number after it when an earlier partner has it (two organisations
+    Slack calls the same); at most three names are taken, so one of the first four candidates is free."""
+    candidate, extra = name, 0
+    while candidate.casefold() in taken:
+        extra += 1
+        suffix = f" ({number})" if extra == 1 else f" ({number}.{extra})"
+        candidate = name[:PARTNER_NAME_MAX - len(suffix)].rstrip() + suffix
+    return candidate
 
 
 def roster(alliance: Alliance, members: Iterable[Member]) -> Roster:

@@ -29,7 +29,8 @@ def plausible_email(value: Any) -> str | None:
 
 
 def member_from_user(user: dict[str, Any]) -> Member:
-    """Read a `users.info` user object; `tz` stays None when Slack has none (never guessed).
+    """Read a `users.info` user object; `tz` stays None when Slack has none (never guessed), `enterprise_id`
+    is None for people outside Enterprise Grid.
 
     `profile.email` comes only with the users:read.email scope, and for a Slack Connect person of
     another organisation only if that organisation shares it; otherwise `email` stays None.
@@ -40,7 +41,15 @@ def member_from_user(user: dict[str, Any]) -> Member:
         user_id=user["id"], team_id=user.get("team_id") or profile.get("team") or "", name=name,
         tz=user.get("tz") or None, is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT", deleted=bool(user.get("deleted")),
         is_admin=bool(user.get("is_admin") or user.get("is_owner")), email=plausible_email(profile.get("email")),
+        enterprise_id=_enterprise_id(user),
     )
+
+
+def _enterprise_id(user: dict[str, Any]) -> str | None:
+    """An Enterprise Grid person's organisation (users.info has it at the top and under `enterprise_user`)."""
+    grid = user.get("enterprise_user")
+    found = user.get("enterprise_id") or (grid.get("enterprise_id") if isinstance(grid, dict) else None)
+    return found if isinstance(found, str) and found else None
 
 
 class MemberDirectory:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.domain.consensus import Level
@@ -85,6 +86,18 @@ def list_field(values: Mapping[str, Any], block_id: str) -> tuple[str, ...]:
     """A multi-select field of `state_values`: () when absent or not a list of text."""
     value = values.get(block_id)
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def date_field(values: Mapping[str, Any], block_id: str) -> date | None:
+    """A date picker's day in `state_values`: None when none was picked; a `UserError` when the value is not a
+    day (the picker sends YYYY-MM-DD; a forged payload can send anything)."""
+    value = values.get(block_id)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise UserError("Pick a date from the calendar.") from None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

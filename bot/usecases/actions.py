@@ -25,7 +25,7 @@ from bot.scheduler.delivery import tell_once
 from bot.scheduler.work import Failed, Sent
 from bot.services import Services
 from bot.slack_edge.gateway import ErrorCategory, SlackCallError
-from bot.slack_edge.payloads import CommandCall
+from bot.slack_edge.payloads import CommandCall, date_field
 from bot.slack_edge.private_messages import tell_privately
 from bot.usecases import zones
 from bot.views import actions as views
@@ -126,8 +126,7 @@ def check_form(values: dict[str, Any], creator: str, today: date) -> tuple[str, 
     text = field(Block.ACTION_TEXT, lambda: check_text(values.get(Block.ACTION_TEXT) or ""), "")
     no_owners: tuple[str, ...] = (creator,)
     owners = field(Block.ACTION_OWNERS, lambda: check_owners(tuple(values.get(Block.ACTION_OWNERS) or ()), creator), no_owners)
-    picked = values.get(Block.ACTION_DUE)
-    due = field(Block.ACTION_DUE, lambda: check_due(date.fromisoformat(picked) if picked else None, today), None)
+    due = field(Block.ACTION_DUE, lambda: check_due(date_field(values, Block.ACTION_DUE), today), None)
     if errors:
         raise FormErrors(errors)
     return text, owners, due

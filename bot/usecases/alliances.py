@@ -1,4 +1,6 @@
-"""A channel's alliance: show it, set it up (which partner each member speaks for), set its time zone, keep its panel."""
+"""A channel's alliance: show it, set it up (which partner each member speaks for), set its time zone, keep its panel,
+and the one place every feature gets it from (`ensure`, `require`): in a Slack Connect channel nobody has set up,
+the alliance its people's organisations imply."""
 from __future__ import annotations
 
 import logging
@@ -7,16 +9,20 @@ from typing import Any
 
 from bot.domain.alliance import (
     Alliance,
+    Member,
     MemberMapping,
     PartnerDraft,
     TeamSeen,
     build_alliance,
+    implied_alliance,
+    organisation_of,
+    partner_organisations,
     require_bot_in_channel,
     roster,
     teams_seen,
 )
 from bot.domain.commands import split_command
-from bot.domain.errors import FormErrors, UserError
+from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.recurrence import parse_zone
 from bot.scheduler.milestones import schedule_nudges
 from bot.services import Services
@@ -26,7 +32,7 @@ from bot.views import alliance as views
 from bot.views import panel as panel_views
 from bot.views.ids import Block, Command, partner_block
 from bot.views.metadata import ChannelRef
-from storage.alliances import get_alliance, save_alliance
+from storage.alliances import add_alliance, get_alliance, save_alliance
 from storage.milestones import channel_milestones, set_alliance_zone
 from storage.panels import claim_post, forget_post, panel_ts, record_post
 
@@ -36,16 +42,19 @@ PARTNER_FIELDS = 4  # the setup form has room for four partners
 
 
 def command(services: Services, installation_id: int, call: CommandCall) -> views.Message | None:
-    """`/alliance [setup|zone|help]`: the private answer, or None when a form was opened instead."""
+    """`/alliance [setup|zone|help]`: the private answer, or None when a form was opened (or the way to set up shown) instead."""
     parsed = split_command(call.text, SUBCOMMANDS, Command.ALLIANCE)
     if parsed.subcommand == "zone":
-        return views.zone_message(set_zone(services, installation_id, call.channel_id, parsed.rest, f"{Command.ALLIANCE} zone"))
+        note = set_zone(services, installation_id, call.channel_id, call.user_id, parsed.rest, f"{Command.ALLIANCE} zone")
+        return views.zone_message(note) if note else None
     if parsed.subcommand == "help":
         return views.help_message()
     if parsed.subcommand == "panel":
+        if require(services, installation_id, call.channel_id, call.user_id, "so that the panel can show its partners") is None:
+            return None
         return views.zone_message(show_panel(services, installation_id, call.channel_id))
     if parsed.subcommand == "setup":
-        open_setup(services, installation_id, call)
+        open_setup(services, installation_id, call.channel_id, call.trigger_id)
         return None
     return summary(services, installation_id, call.channel_id)
 
@@ -55,26 +64,74 @@ def summary(services: Services, installation_id: int, channel_id: str) -> views.
     with services.db.read() as session:
         alliance = get_alliance(session, installation_id, channel_id)
     if alliance is None:
-        return views.summary_message(None, None, {})
+        return views.not_set_up_message(ChannelRef(channel_id))
     members = services.directory.members(installation_id, channel_id)
     return views.summary_message(alliance, roster(alliance, members), team_names(services, teams_seen(members)))
 
 
-def open_setup(services: Services, installation_id: int, call: CommandCall) -> None:
-    """Open the form at once (trigger ids expire in 3 s), then fill it in once members are known."""
-    ref = ChannelRef(call.channel_id)
-    opened = services.gateway.open_view(call.trigger_id, views.loading_modal(ref))
-    members = services.directory.members(installation_id, call.channel_id)
+def ensure(services: Services, installation_id: int, channel_id: str, user_id: str) -> Alliance | None:
+    """The channel's alliance. In a Slack Connect channel nobody has set up, the one its people's organisations
+    imply (`implied_alliance`), stored once however many ask at the same moment, and announced once in the
+    channel with a button to edit it. None when everyone there comes from one organisation."""
+    with services.db.read() as session:
+        found = get_alliance(session, installation_id, channel_id)
+    if found is not None:
+        return found
+    members = services.directory.members(installation_id, channel_id)
+    implied = _implied(services, installation_id, channel_id, members)
+    if implied is None:
+        return None
+    with services.db.write() as session:
+        created = add_alliance(session, installation_id, implied, by_user=user_id, now=services.clock.now())
+        # Ours, or the one a concurrent request stored a moment ago.
+        alliance = present(get_alliance(session, installation_id, channel_id), "This channel's alliance was just removed; please try again.")
+    if created:
+        text, blocks = views.mapped_message(ChannelRef(channel_id), alliance, roster(alliance, members))
+        services.gateway.post_message(channel_id, text, blocks)
+        show_panel(services, installation_id, channel_id)  # every feature by clicks, for the partner's people too
+    return alliance
+
+
+def require(services: Services, installation_id: int, channel_id: str, user_id: str, why: str, typed: str | None = None) -> Alliance | None:
+    """The channel's alliance (`ensure`); None when it needs setting up by hand, after showing the person, privately,
+    `why` it is needed and a button to the setup form (people of a partner company cannot run `/alliance setup`),
+    with what they `typed` to use again."""
+    alliance = ensure(services, installation_id, channel_id, user_id)
+    if alliance is None:
+        text, blocks = views.setup_needed_message(ChannelRef(channel_id), why, typed)
+        services.gateway.post_ephemeral(channel_id, user_id, text, blocks)
+    return alliance
+
+
+def _implied(services: Services, installation_id: int, channel_id: str, members: list[Member]) -> Alliance | None:
+    """The alliance the channel's people imply, its partners named by Slack where it will say."""
+    host = _host(services, installation_id, members)
+    return implied_alliance(channel_id, members, team_names(services, partner_organisations(members, host)), host)
+
+
+def _host(services: Services, installation_id: int, members: list[Member]) -> str | None:
+    """The organisation that installed the app (its bot's), whose partner comes first."""
+    bot_user = services.bot_user(installation_id)
+    return next((organisation_of(m) for m in members if m.user_id == bot_user), None)
+
+
+def open_setup(services: Services, installation_id: int, channel_id: str, trigger_id: str) -> None:
+    """Open the form at once (trigger ids expire in 3 s), then fill it in once members are known: with the
+    current setup, else the one the channel's organisations imply, else the organisations seen."""
+    ref = ChannelRef(channel_id)
+    opened = services.gateway.open_view(trigger_id, views.loading_modal(ref))
+    members = services.directory.members(installation_id, channel_id)
     try:
         require_bot_in_channel(members, services.bot_user(installation_id))
     except UserError as problem:
         services.gateway.update_view(opened["id"], views.problem_modal(ref, problem.message))
         raise
     with services.db.read() as session:
-        current = get_alliance(session, installation_id, call.channel_id)
+        current = get_alliance(session, installation_id, channel_id)
     teams = teams_seen(members)
     names = team_names(services, teams)
     teams = [replace(t, name=names.get(t.team_id)) for t in teams]
+    current = current or implied_alliance(channel_id, members, names, _host(services, installation_id, members))
     services.gateway.update_view(opened["id"], views.setup_modal(ref, current, teams, members), opened.get("hash"))
 
 
@@ -103,17 +160,20 @@ def save_setup(services: Services, installation_id: int, user_id: str, alliance:
     show_panel(services, installation_id, alliance.channel_id)
 
 
-def set_zone(services: Services, installation_id: int, channel_id: str, text: str, usage: str) -> str:
-    """Set the alliance's time zone (`/alliance zone`, `/milestone zone`) and move the milestones' nudges to it."""
+def set_zone(services: Services, installation_id: int, channel_id: str, user_id: str, text: str, usage: str) -> str | None:
+    """Set the alliance's time zone (`/alliance zone`, `/milestone zone`) and move the milestones' nudges to it;
+    None when the alliance must be set up first (the person has been shown how)."""
     try:
         zone = parse_zone(text) if text else ""
     except ValueError as error:
         raise UserError(str(error)) from None
     if not zone:
         raise UserError(f"Give a zone, e.g. `{usage} Europe/Zurich`.")
+    if require(services, installation_id, channel_id, user_id, "so that it has a time zone") is None:
+        return None
     with services.db.write() as session:
         if not set_alliance_zone(session, installation_id, channel_id, zone):
-            raise UserError("Set up this channel's alliance first with `/alliance setup`.")
+            raise UserError("This channel's alliance was just removed; set it up again.")
         for milestone in channel_milestones(session, installation_id, channel_id, until=None):
             schedule_nudges(session, installation_id, milestone, zone, services.clock.now())
     return f"The alliance's time zone is now {zone}: milestone nudges, digests and assumption reviews follow it."

@@ -33,11 +33,11 @@ from bot.services import Services
 from bot.slack_edge.group_commit import Pending, Stored
 from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.payloads import CommandCall, ReceivedVote
+from bot.usecases import alliances
 from bot.usecases.zones import alliance_zone, zones
 from bot.views import consensus as views
 from bot.views.ids import Block
 from bot.views.metadata import ChannelRef
-from storage.alliances import get_alliance
 from storage.decisions import (
     cast_votes,
     channel_decisions,
@@ -96,13 +96,14 @@ _START_FIELDS = {"proposal": Block.PROPOSAL, "preread": Block.PREREAD, "deadline
 
 
 def start(services: Services, installation_id: int, channel_id: str, creator_id: str, asked: Proposal) -> None:
-    """Post a new decision; the chosen people (or the channel's) decide, each for their partner."""
+    """Post a new decision; the chosen people (or the channel's) decide, each for their partner. A Slack Connect
+    channel's first decision sets up its alliance (`alliances.require`); where it cannot, nothing is posted and
+    the person is shown how to set it up."""
     now = services.clock.now()
     proposal = check_start(asked, now)
-    with services.db.read() as session:
-        alliance = get_alliance(session, installation_id, channel_id)
+    alliance = alliances.require(services, installation_id, channel_id, creator_id, "so that votes are tallied per partner company", proposal.text)
     if alliance is None:
-        raise UserError("Set up this channel's alliance first with `/alliance setup`, so that votes are tallied per partner company.")
+        return
     chosen = services.directory.users(installation_id, proposal.deciders) if proposal.deciders else services.directory.members(installation_id, channel_id)
     members = people(chosen)
     deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
@@ -294,8 +295,11 @@ def find(services: Services, installation_id: int, decision_id: int) -> Decision
 def refresh(services: Services, installation_id: int, decision_id: int, known: Decision | None = None) -> None:
     """Ask for the decision message to show the latest committed state (bursts coalesce). `known`:
     the decision as the caller loaded it, for where its message is (the render reads it afresh)."""
-    decision = known if known is not None else find(services, installation_id, decision_id)
-    if decision.message_ts:
+    decision: Decision | None = known
+    if decision is None or not decision.message_ts:  # none given, or a copy older than the message's ts (a vote on a message just posted)
+        with services.db.read() as session:
+            decision = load_decision(session, installation_id, decision_id)
+    if decision is not None and decision.message_ts:
         services.coalescer.request(decision.channel_id, decision.message_ts,
                                    lambda: views.decision_message(find(services, installation_id, decision_id), services.clock.now()))
 

@@ -25,14 +25,12 @@ from bot.scheduler.delivery import post_once, tell_once
 from bot.scheduler.milestones import queue_next_overdue, schedule_nudges
 from bot.scheduler.work import Failed, Sent
 from bot.services import Services
-from bot.slack_edge.payloads import CommandCall
-from bot.usecases import zones
-from bot.usecases.alliances import set_zone
+from bot.slack_edge.payloads import CommandCall, date_field
+from bot.usecases import alliances, zones
 from bot.views import milestones as views
 from bot.views.home import HomeSection
 from bot.views.ids import Block, Command
 from bot.views.metadata import ChannelRef
-from storage.alliances import get_alliance
 from storage.db import Session
 from storage.due_work import ClaimedWork
 from storage.milestones import (
@@ -55,8 +53,8 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
     asked = split_command(call.text, SUBCOMMANDS, Command.MILESTONE)
     word, rest, now = asked.subcommand, asked.rest, services.clock.now()
     if word == "":
-        with services.db.read() as session:
-            alliance = get_alliance(session, installation_id, call.channel_id)
+        # The partners to choose from: in a Slack Connect channel nobody has set up, its organisations'.
+        alliance = alliances.ensure(services, installation_id, call.channel_id, call.user_id)
         services.gateway.open_view(call.trigger_id, views.add_modal(call.channel_id, [p.name for p in alliance.partners] if alliance else []))
         return None
     if word == "add":
@@ -77,7 +75,8 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
         achieve(services, installation_id, milestone, call.user_id, channel_today(services, installation_id, call.channel_id), None)
         return views.note(f"{milestone.ref} is marked achieved.")
     if word == "zone":
-        return views.note(set_zone(services, installation_id, call.channel_id, rest, f"{Command.MILESTONE} zone"))
+        note = alliances.set_zone(services, installation_id, call.channel_id, call.user_id, rest, f"{Command.MILESTONE} zone")
+        return views.note(note) if note else None
     if word == "nudges":
         offsets = parse_offsets(rest)
         with services.db.write() as session:
@@ -114,9 +113,8 @@ def read_achieved(services: Services, installation_id: int, view: dict[str, Any]
     """The achieved form: the milestone, when (not in the future) and the payment's state; `FormErrors` otherwise."""
     milestone = find(services, installation_id, views.milestone_id_from(view.get("private_metadata")))
     today = channel_today(services, installation_id, milestone.channel_id)
-    picked = values.get(Block.MILESTONE_ACHIEVED_ON)
     try:
-        on = check_achieved(milestone, date.fromisoformat(picked) if picked else today, today)
+        on = check_achieved(milestone, date_field(values, Block.MILESTONE_ACHIEVED_ON) or today, today)
     except UserError as problem:
         raise FormErrors({Block.MILESTONE_ACHIEVED_ON: problem.message}) from None
     state = values.get(Block.MILESTONE_PAYMENT_STATE)
@@ -131,9 +129,8 @@ def open_move(services: Services, installation_id: int, value: str | None, trigg
 def read_move(services: Services, installation_id: int, view: dict[str, Any], values: dict[str, Any]) -> tuple[Milestone, date, str]:
     """The move form: the milestone, its new date and the reason for the slip; `FormErrors` otherwise."""
     milestone = find(services, installation_id, views.milestone_id_from(view.get("private_metadata")))
-    raw = values.get(Block.MILESTONE_NEW_DATE)
     try:
-        to_date, reason = check_move(milestone, date.fromisoformat(raw) if raw else milestone.due, values.get(Block.MILESTONE_REASON) or "",
+        to_date, reason = check_move(milestone, date_field(values, Block.MILESTONE_NEW_DATE) or milestone.due, values.get(Block.MILESTONE_REASON) or "",
                                      channel_today(services, installation_id, milestone.channel_id))
     except UserError as problem:
         raise FormErrors({Block.MILESTONE_REASON if problem.field == "reason" else Block.MILESTONE_NEW_DATE: problem.message}) from None

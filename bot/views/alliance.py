@@ -10,6 +10,7 @@ from bot.views.ids import Action, Block, Callback, Command, partner_block
 from bot.views.metadata import ChannelRef
 
 Message = tuple[str, list[dict[str, Any]]]
+ECHO_MAX = 2500  # characters of what the person asked, shown back
 
 HELP = (
     f"*{Command.ALLIANCE}* sets up this channel's alliance: its name, the partner companies and how each "
@@ -50,11 +51,53 @@ def team_label(team_id: str | None, names: dict[str, str]) -> str:
     return names.get(team_id) or team_id
 
 
-def summary_message(alliance: Alliance | None, roster: Roster | None, team_names: dict[str, str]) -> Message:
+def setup_button(ref: ChannelRef, label: str) -> dict[str, Any]:
+    """Opens the setup form for the channel: the way for people who cannot run `/alliance setup`
+    (a partner company's, which has not installed the app)."""
+    return {"type": "actions", "block_id": Block.ALLIANCE_BUTTONS, "elements": [
+        {"type": "button", "action_id": Action.ALLIANCE_EDIT, "text": bk.plain(label, 75), "value": ref.encode()}]}
+
+
+def not_set_up_message(ref: ChannelRef) -> Message:
+    """`/alliance` in a channel without one."""
+    text = ("This channel has no alliance set up yet. In a Slack Connect channel the first decision sets one up, with a partner "
+            f"for each organisation here; set it up now (or with `{Command.ALLIANCE} setup`) to name the partners yourself.")
+    return "No alliance set up yet", [bk.section(text), setup_button(ref, "Set up the alliance")]
+
+
+def setup_needed_message(ref: ChannelRef, why: str, typed: str | None = None) -> Message:
+    """Shown privately when something needs the alliance and the channel implies none (everyone is from one organisation)."""
+    out = [bk.section(f":warning: Set up this channel's alliance first, {why}. Everyone here is from one Slack organisation, "
+                      "so I cannot tell who speaks for which partner company.")]
+    if typed and typed.strip():
+        again = bk.escape(typed.strip()).replace("```", "'''")[:ECHO_MAX]  # a fence would end the block
+        out.append(bk.section(f"What you asked, to use again once it is set up:\n```{again}```"))
+    out += [setup_button(ref, "Set up the alliance"), bk.context(f"Or run `{Command.ALLIANCE} setup`.")]
+    return "Set up this channel's alliance first", out
+
+
+def mapped_message(ref: ChannelRef, alliance: Alliance, roster: Roster) -> Message:
+    """Posted once in a Slack Connect channel whose alliance was set up from its organisations, without a form:
+    who speaks for which partner, by name rather than by mention (nobody is notified)."""
+    out = [bk.section(f":handshake: This channel is shared by {len(alliance.partners)} Slack organisations, so I have set up its "
+                      "alliance with a partner for each: votes and the rest are counted per partner, each person for their own organisation.")]
+    for partner, members in roster.by_partner:
+        out.append(bk.section(f"*{bk.escape(partner.name)}* — {_people(members)}"))
+    if roster.unmapped:
+        out.append(bk.section(f"*Not mapped to a partner* — {_people(roster.unmapped)}"))
+    out += [setup_button(ref, "Edit the alliance"),
+            bk.context(f"Anyone here can rename the partners or change who speaks for which, with this button or `{Command.ALLIANCE} setup`.")]
+    return f"This channel's alliance: {alliance.name}", out
+
+
+def _people(members: Sequence[Member], shown: int = 10) -> str:
+    names = ", ".join(bk.escape(m.name[:80]) for m in members[:shown])
+    more = f" and {len(members) - shown} more" if len(members) > shown else ""
+    return f"{len(members)} {'person' if len(members) == 1 else 'people'}" + (f": {names}{more}" if members else "")
+
+
+def summary_message(alliance: Alliance, roster: Roster, team_names: dict[str, str]) -> Message:
     """The channel's alliance setup, as its members see it."""
-    if alliance is None or roster is None:
-        text = f"This channel has no alliance set up yet. Run `{Command.ALLIANCE} setup` to name it and its partners."
-        return "No alliance set up yet", [bk.section(text)]
     out: list[dict[str, Any]] = [bk.header(alliance.name), bk.context(f"Members map to partners {MAPPING_LABELS[alliance.mapping].lower()}.")]
     for partner, members in roster.by_partner:
         org = f" · {bk.escape(team_label(partner.slack_team_id, team_names))}" if partner.slack_team_id else ""
@@ -79,7 +122,8 @@ def _missing_tz_note(members: Any) -> list[dict[str, Any]]:
 def saved_message(alliance: Alliance, roster: Roster, team_names: dict[str, str], by_user: str) -> Message:
     """Posted in the channel when someone saves the setup, so every partner sees it."""
     text, blocks = summary_message(alliance, roster, team_names)
-    return text, [*blocks, bk.context(f"Set up by <@{by_user}>. Change it with `{Command.ALLIANCE} setup`.")]
+    return text, [*blocks, setup_button(ChannelRef(alliance.channel_id), "Edit the alliance"),
+                  bk.context(f"Set up by <@{by_user}>. Change it with the button or `{Command.ALLIANCE} setup`.")]
 
 
 def loading_modal(ref: ChannelRef) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class Block(StrEnum):
 
     ALLIANCE_NAME = "alliance_name"
     ALLIANCE_MAPPING = "alliance_mapping"
+    ALLIANCE_BUTTONS = "alliance_buttons"
     CONCERN = "vote_concern"
     REVISED_PROPOSAL = "revised_proposal"
     PROPOSAL = "proposal"
@@ -98,6 +99,7 @@ class Action(StrEnum):
     PARTNER_NAME = "partner_name_input"
     PARTNER_TEAM = "partner_team_select"
     PARTNER_MEMBERS = "partner_members_select"
+    ALLIANCE_EDIT = "alliance_setup_open"
     VOTE_SUPPORT = "consensus_vote_support"
     VOTE_ACCEPT = "consensus_vote_accept"
     VOTE_WONT_BLOCK = "consensus_vote_wont_block"

@@ -46,6 +46,8 @@ class SlackUserRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # profile.email: only with the users:read.email scope, and for another org's people only if it shares it.
     email: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # users.info enterprise_id: an Enterprise Grid person's organisation, which may span several workspaces.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class PrivateRouteRow(Base):

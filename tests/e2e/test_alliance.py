@@ -47,16 +47,20 @@ def test_setup_from_an_empty_channel_to_a_mapped_alliance(bot: RunningBot) -> No
     assert [(p.name, p.slack_team_id) for p in alliance.partners] == [("Alpha Pharma", HOME), ("Beta Bio", PARTNER)]
 
     # Everyone in the channel sees the setup, members grouped by their own company.
-    posted = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if "Alpha–Beta oncology" in str(m.blocks)], what="the announcement")
+    posted = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if "Set up by" in str(m.blocks)], what="the announcement")
     text = str(posted[-1].blocks)
     assert "<@UMARIA>" in text and "<@UKENJI>" in text and "Set up by <@UMARIA>" in text
     # Anna has no time zone in Slack: that is said, not guessed.
     assert "No time zone in Slack for <@UANNA>" in text
 
-    # /alliance now shows the setup to whoever asks. Kenji (Beta, which has not installed the app) has no
-    # slash commands, and no click leads to the summary yet (issue 17, point 1): Lee of Alpha asks.
+    # /alliance now shows the setup to whoever asks: Lee of Alpha by the command; Kenji (Beta, which has not
+    # installed the app, so has no slash commands) by the panel the setup pinned in the channel.
     bot.person("ULEE").run("/alliance", "", channel=CHANNEL)
     eventually(lambda: "Beta Bio" in ephemeral_text(bot, "ULEE"), what="the summary for Lee")
+    panel = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if m.text.startswith("Alliance Bot for")], what="the panel")
+    assert bot.slack.ws.channels[CHANNEL].pinned == [panel[0].ts]
+    assert bot.person("UKENJI").click("Partners and people", CHANNEL, panel[0].ts).acked
+    eventually(lambda: "Alpha Pharma" in ephemeral_text(bot, "UKENJI"), what="the summary for Kenji")
 
 
 def test_a_form_with_mistakes_comes_back_with_field_errors_and_saves_nothing(bot: RunningBot) -> None:
@@ -126,8 +130,11 @@ def test_a_stale_or_foreign_form_is_refused_inside_the_modal(bot: RunningBot) ->
 
 def test_the_alliance_zone_is_set_once_checked_and_needs_an_alliance(bot: RunningBot) -> None:
     lee = bot.person("ULEE")
-    lee.run("/alliance", "zone Europe/Zurich", channel=CHANNEL)
-    eventually(lambda: "Set up this channel's alliance first" in ephemeral_text(bot, "ULEE"), what="the way forward")
+    # A channel of one organisation implies no partners: it needs setting up first (a Slack Connect one does not).
+    bot.slack.add_channel("C0INTERNAL", "alpha-internal", members=["UMARIA", "ULEE"])
+    lee.run("/alliance", "zone Europe/Zurich", channel="C0INTERNAL")
+    eventually(lambda: any("Set up this channel's alliance first" in str(m.blocks) for m in bot.slack.ephemerals("C0INTERNAL", "ULEE")),
+               what="the way forward")
     with_alliance(bot)
     lee.run("/alliance", "zone Mars/Olympus", channel=CHANNEL)
     eventually(lambda: "Mars/Olympus" in ephemeral_text(bot, "ULEE"), what="the refusal of an unknown zone")

@@ -138,12 +138,15 @@ def test_votes_after_closing_and_from_non_deciders_are_refused(alliance: Running
 
 
 def test_a_decision_needs_the_alliance_and_a_proposal(bot: RunningBot) -> None:
+    # A channel of one organisation implies no partners (a Slack Connect one does: tests/e2e/test_alliance_implied.py).
+    bot.slack.add_channel("C0INTERNAL", "alpha-internal", members=["UMARIA", "ULEE"])
     maria = bot.person("UMARIA")
-    maria.run("/consensus", "Anything", channel=CHANNEL)
-    eventually(lambda: any("/alliance setup" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "UMARIA")), what="the refusal")
-    maria.run("/consensus", "help", channel=CHANNEL)
-    eventually(lambda: any("decides by consensus" in str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "UMARIA")), what="the help")
-    assert not bot.slack.messages(CHANNEL)
+    maria.run("/consensus", "Anything", channel="C0INTERNAL")
+    eventually(lambda: any("/alliance setup" in str(m.blocks) for m in bot.slack.ephemerals("C0INTERNAL", "UMARIA")), what="the refusal")
+    maria.run("/consensus", "help", channel="C0INTERNAL")
+    eventually(lambda: any("decides by consensus" in str(m.blocks) for m in bot.slack.ephemerals("C0INTERNAL", "UMARIA")), what="the help")
+    bot.settle()
+    assert not bot.slack.messages("C0INTERNAL")
 
 
 def test_a_burst_of_concurrent_votes_loses_nothing_and_ends_at_the_final_tally(bot: RunningBot) -> None:

@@ -52,14 +52,6 @@ def test_help_answers_privately_and_stores_nothing(services: Services) -> None:
     assert ack.response is not None and answer["response_type"] == "ephemeral" and "/consensus" in answer["text"]
 
 
-def test_a_proposal_in_a_channel_without_an_alliance_is_refused_with_the_way_to_set_one_up(services: Services) -> None:
-    respond = Respond()
-    consensus_command(ack=acked(), body=recorded_command("/consensus", "Move the Phase 2 start to Q3"), context=context_for(services),
-                      respond=respond)
-    [answer] = respond.answers
-    assert "/alliance setup" in answer["text"] and "```/consensus Move the Phase 2 start to Q3```" in answer["text"]
-
-
 def test_a_support_click_is_stored_before_it_is_acked(services: Services) -> None:
     decision_id = a_decision(services)
     ack, respond = acked(), Respond()

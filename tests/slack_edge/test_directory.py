@@ -63,3 +63,11 @@ def test_the_cache_keeps_the_address_and_its_absence(database: Database) -> None
     save_members(database, inst, [member_from_user({**sample_user(), "profile": {"real_name": "Egon Spengler"}})], now=T0)
     with database.read() as session:
         assert cached_members(session, inst, ["W012A3CDE"], now=T0, max_age=timedelta(hours=1))["W012A3CDE"].email is None
+
+
+def test_an_enterprise_grid_persons_organisation_is_read_wherever_slack_puts_it() -> None:
+    assert member_from_user(sample_user()).enterprise_id is None
+    top = {**sample_user(), "enterprise_id": "E0GRID"}
+    nested = {**sample_user(), "enterprise_user": {"id": "W012A3CDE", "enterprise_id": "E0GRID", "teams": ["T012AB3C4"]}}
+    assert member_from_user(top).enterprise_id == member_from_user(nested).enterprise_id == "E0GRID"
+    assert member_from_user({**sample_user(), "enterprise_user": ["E0GRID"]}).enterprise_id is None

@@ -1,6 +1,7 @@
 """Payload parsing at the edge turns any JSON into typed values or a user-facing error, never a crash."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.domain.errors import UserError
 from bot.slack_edge.errors import where_to_answer
-from bot.slack_edge.payloads import Actor, state_values
+from bot.slack_edge.payloads import Actor, date_field, state_values
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
@@ -47,3 +48,15 @@ def test_a_date_time_outside_any_calendar_reads_as_empty() -> None:
     assert state_values(view) == {"deadline": None}
     with pytest.raises(UserError):
         Actor.from_interaction({"user": "U123"})
+
+
+@given(value=json_values)
+def test_a_date_pickers_value_is_a_day_none_or_a_user_error(value: Any) -> None:
+    try:
+        picked = date_field({"due": value}, "due")
+    except UserError as refusal:
+        assert "calendar" in refusal.message
+    else:
+        assert picked is None or isinstance(picked, date)
+    assert date_field({"due": "2027-03-01"}, "due") == date(2027, 3, 1)
+    assert date_field({}, "due") is None

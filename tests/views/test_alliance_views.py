@@ -1,6 +1,9 @@
 """Every /alliance message and modal is valid Block Kit, whatever the channel looks like."""
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from bot.domain.alliance import Alliance, Member, MemberMapping, Partner, TeamSeen, roster
@@ -36,10 +39,45 @@ def test_summary_escapes_partner_names_and_caps_mentions() -> None:
     assert "and 104 more" in rendered and "and 106 more" in rendered
 
 
-def test_no_alliance_yet_points_to_setup() -> None:
-    text, blocks = views.summary_message(None, None, {})
+def buttons(blocks: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(e["text"]["text"], e["value"]) for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_no_alliance_yet_points_to_setup_by_command_and_by_button() -> None:
+    text, blocks = views.not_set_up_message(REF)
     check_message(text, blocks)
     assert "/alliance setup" in blocks[0]["text"]["text"]
+    assert [(label, ChannelRef.decode(value)) for label, value in buttons(blocks)] == [("Set up the alliance", REF)]
+
+
+@pytest.mark.parametrize("typed", [None, "", "Adopt the plan", "x & <y> ```z```" * 400])
+def test_setup_needed_shows_what_was_asked_and_a_button(typed: str | None) -> None:
+    text, blocks = views.setup_needed_message(REF, "so that votes are tallied per partner company", typed)
+    check_message(text, blocks)
+    rendered = str(blocks)
+    assert "so that votes are tallied per partner company" in rendered and buttons(blocks)[0][0] == "Set up the alliance"
+    assert ("What you asked" in rendered) is bool(typed)
+    assert "<y>" not in rendered
+
+
+@pytest.mark.parametrize("count", [0, 2, 25, 250])
+def test_the_mapping_note_names_people_without_mentioning_them(count: int) -> None:
+    people = [replace(m, name=f"Person <{m.user_id}>") for m in members(count)] + [Member("UX", "TX", "Outsider")]
+    text, blocks = views.mapped_message(REF, alliance(), roster(alliance(), people))
+    check_message(text, blocks)
+    rendered = str(blocks)
+    assert "<@" not in rendered
+    assert ("Person &lt;U1&gt;" in rendered) is (count > 1)
+    assert "Not mapped to a partner* — 1 person: Outsider" in rendered
+    assert [label for label, _ in buttons(blocks)] == ["Edit the alliance"]
+    if count > 20:
+        assert "more" in rendered
+
+
+def test_the_saved_setup_can_be_edited_by_a_click() -> None:
+    text, blocks = views.saved_message(alliance(), roster(alliance(), members(3)), {}, "UMARIA")
+    check_message(text, blocks)
+    assert [(label, ChannelRef.decode(value).channel_id) for label, value in buttons(blocks)] == [("Edit the alliance", "C1")]
 
 
 @pytest.mark.parametrize("teams", [[], [TeamSeen("TA", 3, "Acme")], [TeamSeen(f"T{i}", i + 1, LONG) for i in range(120)]])
