@@ -35,6 +35,12 @@ def find_installation(session: Session, *, enterprise_id: str | None, team_id: s
     return None
 
 
+def installed_organisations(session: Session) -> set[str]:
+    """The Slack workspaces and Enterprise Grid organisations that installed the app (in this deployment)."""
+    rows = session.execute(select(InstallationRow.team_id, InstallationRow.enterprise_id)).all()
+    return {value for row in rows for value in row if value}
+
+
 def installation_bot_user(session: Session, installation_id: int) -> str | None:
     """The bot user of an installation (each workspace has its own)."""
     return session.scalar(select(InstallationRow.bot_user_id).where(InstallationRow.id == installation_id))

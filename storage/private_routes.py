@@ -1,8 +1,10 @@
 """Repository of how each person was last reached privately (DM or an ephemeral in the channel)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,6 +17,13 @@ def known_route(session: Session, installation_id: int, user_id: str) -> KnownRo
     """The route recorded for a person of this installation, if any."""
     row = session.get(PrivateRouteRow, (installation_id, user_id))
     return KnownRoute(Route(row.route), row.checked_at) if row is not None else None
+
+
+def known_routes(session: Session, installation_id: int, user_ids: Sequence[str]) -> dict[str, KnownRoute]:
+    """The routes recorded for these people of this installation (people with none are left out)."""
+    rows = session.scalars(select(PrivateRouteRow).where(PrivateRouteRow.installation_id == installation_id,
+                                                         PrivateRouteRow.user_id.in_(list(user_ids)[:1000])))
+    return {r.user_id: KnownRoute(Route(r.route), r.checked_at) for r in rows}
 
 
 def record_route(session: Session, installation_id: int, user_id: str, route: Route, *, checked_at: datetime) -> None:

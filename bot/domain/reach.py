@@ -1,6 +1,7 @@
 """How the bot reaches one person privately: a DM, or an ephemeral in the channel when Slack refuses DMs to them."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -33,3 +34,23 @@ def tries_dm_first(known: KnownRoute | None, now: datetime) -> bool:
 def is_person(target: str) -> bool:
     """True for a Slack user id (U… or, in Enterprise Grid, W…), false for a conversation id."""
     return target.startswith(("U", "W"))
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """How ready one partner's people are to use the bot: whether their organisation installed the app (else
+    they use the pinned panel, with no slash commands, shortcuts or App Home), and how private messages reach them."""
+
+    members: int
+    app_installed: bool
+    dm_works: int = 0  # a DM reached them last time
+    dm_refused: int = 0  # Slack refused a DM: private messages come as ephemerals in the channel
+    not_tried: int = 0  # nothing private sent to them yet
+
+    @staticmethod
+    def of(user_ids: Sequence[str], app_installed: bool, routes: Mapping[str, KnownRoute]) -> Readiness:
+        """Count a partner's people by what is known of reaching them."""
+        found = [routes.get(u) for u in user_ids]
+        return Readiness(len(user_ids), app_installed, dm_works=sum(1 for r in found if r is not None and r.route is Route.DM),
+                         dm_refused=sum(1 for r in found if r is not None and r.route is Route.EPHEMERAL),
+                         not_tried=sum(1 for r in found if r is None))

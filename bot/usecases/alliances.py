@@ -23,6 +23,7 @@ from bot.domain.alliance import (
 )
 from bot.domain.commands import split_command
 from bot.domain.errors import FormErrors, UserError, present
+from bot.domain.reach import Readiness
 from bot.domain.recurrence import parse_zone
 from bot.scheduler.milestones import schedule_nudges
 from bot.services import Services
@@ -33,8 +34,10 @@ from bot.views import panel as panel_views
 from bot.views.ids import Block, Command, partner_block
 from bot.views.metadata import ChannelRef
 from storage.alliances import add_alliance, get_alliance, save_alliance
+from storage.installations import installed_organisations
 from storage.milestones import channel_milestones, set_alliance_zone
 from storage.panels import claim_post, forget_post, panel_ts, record_post
+from storage.private_routes import known_routes
 
 logger = logging.getLogger(__name__)
 SUBCOMMANDS = ("", "setup", "zone", "panel", "help")
@@ -66,7 +69,15 @@ def summary(services: Services, installation_id: int, channel_id: str) -> views.
     if alliance is None:
         return views.not_set_up_message(ChannelRef(channel_id))
     members = services.directory.members(installation_id, channel_id)
-    return views.summary_message(alliance, roster(alliance, members), team_names(services, teams_seen(members)))
+    grouped = roster(alliance, members)
+    with services.db.read() as session:
+        installed = installed_organisations(session)
+        routes = known_routes(session, installation_id, [m.user_id for m in members])
+    # The readiness check: per partner, whether their organisation installed the app and how private messages reach them.
+    ready = {partner.name: Readiness.of([m.user_id for m in group], any(organisation_of(m) in installed or m.team_id in installed
+                                                                         for m in group), routes)
+             for partner, group in grouped.by_partner}
+    return views.summary_message(alliance, grouped, team_names(services, teams_seen(members)), ready)
 
 
 def ensure(services: Services, installation_id: int, channel_id: str, user_id: str) -> Alliance | None:

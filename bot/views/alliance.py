@@ -1,10 +1,11 @@
 """Messages and modals for `/alliance`: the channel's partner companies and who speaks for which."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.domain.alliance import MAX_PARTNERS, Alliance, Member, MemberMapping, Roster, TeamSeen
+from bot.domain.reach import Readiness
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback, Command, partner_block
 from bot.views.metadata import ChannelRef
@@ -96,19 +97,34 @@ def _people(members: Sequence[Member], shown: int = 10) -> str:
     return f"{len(members)} {'person' if len(members) == 1 else 'people'}" + (f": {names}{more}" if members else "")
 
 
-def summary_message(alliance: Alliance, roster: Roster, team_names: dict[str, str]) -> Message:
-    """The channel's alliance setup, as its members see it."""
+def summary_message(alliance: Alliance, roster: Roster, team_names: dict[str, str], ready: Mapping[str, Readiness] | None = None) -> Message:
+    """The channel's alliance setup, as its members see it; with `ready`, the readiness check per partner."""
     out: list[dict[str, Any]] = [bk.header(alliance.name), bk.context(f"Members map to partners {MAPPING_LABELS[alliance.mapping].lower()}.")]
     for partner, members in roster.by_partner:
         org = f" · {bk.escape(team_label(partner.slack_team_id, team_names))}" if partner.slack_team_id else ""
         ids = [m.user_id for m in members]
         out.append(bk.section(f"*{bk.escape(partner.name)}*{org} — {len(ids)} member{'s' if len(ids) != 1 else ''}\n{bk.mention_list(ids)}"))
+        if ready is not None and partner.name in ready:
+            out.append(bk.context(readiness_line(ready[partner.name])))
     if roster.unmapped:
         ids = [m.user_id for m in roster.unmapped]
         out.append(bk.section(f"*Not mapped to a partner* — {len(ids)}\n{bk.mention_list(ids)}\n"
                               f"Their votes will not count for either partner until you add them in `{Command.ALLIANCE} setup`."))
     out.extend(_missing_tz_note(m for _, group in roster.by_partner for m in group))
+    if ready is not None:
+        out.append(bk.context("People with post-only access to this channel cannot use apps at all, and Slack does not tell "
+                              "apps who they are: if someone cannot click the buttons, that may be why."))
     return f"Alliance: {alliance.name}", out
+
+
+def readiness_line(ready: Readiness) -> str:
+    """One partner's readiness: how they use the bot, and how private messages reach them."""
+    how = (":white_check_mark: Their organisation installed Alliance Bot: commands, shortcuts and App Home work for them."
+           if ready.app_installed else
+           ":large_orange_diamond: Their organisation has not installed Alliance Bot: they use the pinned panel and the buttons "
+           "(Slack offers them no slash commands, shortcuts or App Home).")
+    return (f"{how} Private messages: {ready.dm_works} by DM · {ready.dm_refused} in this channel, where Slack refuses "
+            f"DMs to them · {ready.not_tried} not sent any yet.")
 
 
 def _missing_tz_note(members: Any) -> list[dict[str, Any]]:

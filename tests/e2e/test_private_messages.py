@@ -63,6 +63,16 @@ def test_a_partners_action_reminders_come_in_the_channel_and_the_route_is_rememb
     assert dms(bot, "ULEE", "Send the batch records") == 1  # Alpha's people still get DMs
     assert told_in_channel(bot, "ULEE", "Send the batch records") == 0
 
+    # The readiness check in /alliance: per partner, whether their organisation installed the app and how
+    # private messages reach their people (Kenji: in the channel; Lee: by DM; the others: nothing sent yet).
+    with_alliance(bot)
+    maria.run("/alliance", "", channel=CHANNEL)
+    summary = eventually(lambda: [str(m.blocks) for m in bot.slack.ephemerals(CHANNEL, "UMARIA") if "Private messages" in str(m.blocks)],
+                         what="the readiness check")[-1]
+    alpha, beta = summary.split("*Beta Bio*")
+    assert "installed Alliance Bot: commands" in alpha and "1 by DM · 0 in this channel" in alpha and "1 not sent any yet" in alpha
+    assert "has not installed Alliance Bot" in beta and "0 by DM · 1 in this channel" in beta and "1 not sent any yet" in beta
+
 
 def test_a_partners_vote_reminder_is_private_in_the_channel_never_a_public_mention(bot2: RunningBot) -> None:
     bot = with_alliance(bot2)
