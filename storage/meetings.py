@@ -11,7 +11,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.domain.meeting_requests import Cadence
-from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, MeetingSource, MeetingStatus, ProposedSlot, Recurrence, WorkingHours
+from bot.domain.meetings import (
+    CalendarForm,
+    Meeting,
+    MeetingOccurrence,
+    MeetingProposal,
+    MeetingSource,
+    MeetingStatus,
+    ProposedSlot,
+    Recurrence,
+    ReminderTarget,
+    WorkingHours,
+)
 from storage.models.meetings import MeetingCadenceRow, MeetingOccurrenceRow, MeetingPrefsRow, MeetingRow, MeetingSlotVoteRow, PainLedgerRow
 
 ALLIANCE_TOTAL = ""  # the ledger's series key for everything a person carried in the alliance
@@ -90,7 +101,7 @@ def _meeting(session: Session, row: MeetingRow) -> Meeting:
     return Meeting(id=row.id, channel_id=row.channel_id, organizer_id=row.organizer_id, title=row.title,
                    duration_minutes=row.duration_minutes, participant_ids=participants, recurrence=Recurrence(row.recurrence),
                    count=row.count, status=MeetingStatus(row.status), source=MeetingSource(row.source), uid=row.uid, sequence=row.sequence, agenda=row.agenda,
-                   prereads=tuple(row.prereads or ()), reminder_target=row.reminder_target, zone=row.zone,
+                   prereads=tuple(row.prereads or ()), reminder_target=ReminderTarget(row.reminder_target), zone=row.zone,
                    occurrences=occurrences, message_ts=row.message_ts, proposal=read_proposal(row.proposal))
 
 

@@ -12,7 +12,7 @@ import pytz
 
 from bot.domain.dates import check_not_past, date_examples, example_day, parse_clock, parse_day, trailing_date
 from bot.domain.errors import UserError
-from bot.domain.meetings import DEFAULT_DURATION, MAX_DURATION, Recurrence, WorkingHours, check_series, series_days
+from bot.domain.meetings import DEFAULT_DURATION, MAX_DURATION, Recurrence, ReminderTarget, WorkingHours, check_series, series_days
 from bot.domain.mentions import check_resolved, mentioned, without_mentions
 from bot.domain.recurrence import local_instant, parse_zone
 
@@ -94,7 +94,7 @@ class MeetingRequest:
     count: int
     agenda: str = ""
     prereads: tuple[str, ...] = ()
-    reminder_target: str = "channel"
+    reminder_target: ReminderTarget = ReminderTarget.CHANNEL
     zone: str = "UTC"  # the window's wall clock: the organiser's zone
 
     def windows(self) -> list[tuple[datetime, datetime]]:
@@ -138,7 +138,7 @@ def read_request(*, title: str | None, participant_ids: list[str], duration: str
         raise UserError("Pre-reads are links starting with https://, one per line.", field="prereads")
     return MeetingRequest((title or "").strip()[:150], tuple(dict.fromkeys(participant_ids)), minutes, first, opens,
                           closes - _minutes(opens), repeat, occurrences, (agenda or "").strip(), links,
-                          "dm" if reminder_target == "dm" else "channel")
+                          ReminderTarget.DM if reminder_target == ReminderTarget.DM else ReminderTarget.CHANNEL)
 
 
 def read_day(text: str | None, missing: str = "Pick a day.") -> date:

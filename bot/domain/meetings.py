@@ -82,6 +82,13 @@ class MeetingStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ReminderTarget(StrEnum):
+    """Where a meeting's reminders go: its channel, or each participant privately."""
+
+    CHANNEL = "channel"
+    DM = "dm"
+
+
 class MeetingSource(StrEnum):
     """Where a meeting came from."""
 
@@ -158,7 +165,7 @@ class Meeting:
     sequence: int = 0
     agenda: str = ""
     prereads: tuple[str, ...] = ()
-    reminder_target: str = "channel"  # channel | dm
+    reminder_target: ReminderTarget = ReminderTarget.CHANNEL
     zone: str = "UTC"
     occurrences: tuple[MeetingOccurrence, ...] = ()
     message_ts: str | None = None

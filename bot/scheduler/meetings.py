@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.meeting_requests import Cadence
-from bot.domain.meetings import Meeting, Reminder, reminders_for
+from bot.domain.meetings import Meeting, Reminder, ReminderTarget, reminders_for
 from storage.db import Session
 from storage.due_work import cancel_prefix, enqueue
 
@@ -36,7 +36,7 @@ def schedule_meeting(session: Session, installation_id: int, meeting: Meeting, n
                 added += enqueue(session, installation_id=installation_id, kind=REVIEW, key=prefix + kind.value, due_at=due,
                                  payload=payload, now=now)
                 continue
-            targets = meeting.participant_ids if meeting.reminder_target == "dm" else (meeting.channel_id,)
+            targets = meeting.participant_ids if meeting.reminder_target is ReminderTarget.DM else (meeting.channel_id,)
             for target in targets:
                 added += enqueue(session, installation_id=installation_id, kind=REMIND, key=f"{prefix}{kind.value}:{target}", due_at=due,
                                  payload={**payload, "reminder": kind.value, "to": target}, now=now)
