@@ -124,3 +124,19 @@ def test_a_partner_owners_milestone_nudge_comes_in_the_channel(bot2: RunningBot)
         assert told_in_channel(bot, "UKENJI", label) == 1
         assert len([m for m in bot.slack.messages(CHANNEL) if label in str(m.text) + str(m.blocks)]) == 1  # the channel's own nudge
     assert dm_attempts(bot, "UKENJI") == 1  # refused once; the 7-day nudge made no DM attempt
+
+
+def test_a_partners_meeting_reminder_by_dm_comes_in_the_channel(bot2: RunningBot) -> None:
+    from tests.e2e.test_meetings import propose, stored
+    from tests.e2e.test_meetings import tick_at as tick_meetings
+
+    bot = bot2
+    bot.slack.refuse_external_dms()
+    day = (bot.services.clock.now() + timedelta(days=3)).date().isoformat()
+    propose(bot, "JSC", day, **{"Reminders": "By direct message"})
+    assert bot.person("UMARIA").click("Confirm 1", channel=CHANNEL).acked
+    eventually(lambda: (found := stored(bot)) is not None and found.occurrences, what="the confirmed meeting")
+    start = stored(bot).occurrences[0].starts_at
+    tick_meetings(bot, start - timedelta(minutes=9))
+    assert told_in_channel(bot, "UKENJI", "JSC") >= 1  # Beta's participant: privately, in the channel
+    assert dms(bot, "UMARIA", "JSC") >= 1 and told_in_channel(bot, "UMARIA", "JSC") == 0  # Alpha's: by DM
