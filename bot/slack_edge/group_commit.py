@@ -96,7 +96,7 @@ class GroupCommit(Generic[T]):
                     self._draining = False
                     return
             try:
-                done = [store([p.item for p in batch])]
+                done = [self._checked(store([p.item for p in batch]), len(batch))]
             except Exception:
                 logger.exception("storing a batch of %d failed; storing them one by one", len(batch))
                 done = [self._alone(store, p.item) for p in batch]
@@ -110,8 +110,15 @@ class GroupCommit(Generic[T]):
                     logger.exception("the follow-up of a stored batch failed")
 
     @staticmethod
-    def _alone(store: Store[T], item: T) -> Stored:
+    def _checked(stored: Stored, count: int) -> Stored:
+        """A store must answer once per item: anything else would leave a listener waiting (and the drain stuck)."""
+        if len(stored.refusals) != count:
+            raise ValueError(f"the store answered {len(stored.refusals)} outcomes for {count} items")
+        return stored
+
+    @classmethod
+    def _alone(cls, store: Store[T], item: T) -> Stored:
         try:
-            return store([item])
+            return cls._checked(store([item]), 1)
         except Exception as error:
             return Stored([error])
