@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage.db import insert_if_absent
 from storage.models.alliances import ChannelPanelRow
 
 # A claim whose post never recorded its message (the process died in between) may be taken over after this.
@@ -22,11 +22,8 @@ def panel_ts(session: Session, installation_id: int, channel_id: str) -> str | N
 def claim_post(session: Session, installation_id: int, channel_id: str, now: datetime) -> bool:
     """Whether this caller is the one to post the channel's panel: the first to ask, or the first after an
     unfinished claim lapsed. A panel already posted is never claimed again (`forget_post` first)."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    inserted = session.execute(dialect.insert(ChannelPanelRow).values(installation_id=installation_id, channel_id=channel_id,
-                                                                      message_ts=None, claimed_at=now)
-                               .on_conflict_do_nothing(index_elements=["installation_id", "channel_id"]))
-    if inserted.rowcount:  # type: ignore[attr-defined]
+    if insert_if_absent(session, ChannelPanelRow, {"installation_id": installation_id, "channel_id": channel_id, "message_ts": None,
+                                                   "claimed_at": now}, ChannelPanelRow.id) is not None:
         return True
     taken = session.execute(update(ChannelPanelRow).where(
         ChannelPanelRow.installation_id == installation_id, ChannelPanelRow.channel_id == channel_id,

@@ -130,3 +130,16 @@ def test_a_reaction_on_a_message_whose_date_cannot_be_read_captures_nothing_and_
     bot.person("UKENJI").react(CHANNEL, ts, "memo")
     eventually(lambda: answered_privately(bot, "UKENJI", "Nothing was captured"), what="the refusal")
     assert items(bot) == []
+
+
+def test_asking_again_while_the_panel_is_being_posted_posts_no_second_one(bot: RunningBot) -> None:
+    with_alliance(bot)
+    maria = bot.person("UMARIA")
+    release = bot.slack.hold_answer("chat.postMessage")  # the first panel is visible, the bot does not know its ts yet
+    maria.run("/alliance", "panel", CHANNEL)
+    [first] = eventually(lambda: panels(bot), what="the panel")
+    maria.run("/alliance", "panel", CHANNEL)
+    eventually(lambda: answered_privately(bot, "UMARIA", "being posted"), what="the answer to the second ask")
+    release.set()
+    bot.settle()
+    assert [m.ts for m in panels(bot)] == [first.ts] and bot.slack.ws.channels[CHANNEL].pinned == [first.ts]
