@@ -17,6 +17,7 @@ from bot.slack_edge.directory import MemberDirectory
 from bot.slack_edge.gateway import SlackGateway
 from bot.slack_edge.group_commit import GroupCommit
 from bot.slack_edge.payloads import ReceivedVote
+from bot.slack_edge.shared_channels import SharedChannels
 from bot.slack_edge.tokens import TokenVault
 from storage.db import Database
 from storage.installations import installation_bot_user
@@ -43,6 +44,11 @@ class Services:
     vote_ack_wait: float = 2.5
     # Votes wait here to be stored in batches before their listeners ack (bot.usecases.consensus.cast).
     ballots: GroupCommit[ReceivedVote] = field(default_factory=lambda: GroupCommit("votes"))
+    # Which installation's rows a request about a shared channel works on (both organisations may have installed).
+    shared_channels: SharedChannels = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shared_channels = SharedChannels(self.db, self.clock, oauth=self.vault is not None)
 
     def bot_user(self, installation_id: int) -> str:
         """The bot's user id in an installation's workspace: each OAuth installation has its own bot

@@ -23,7 +23,8 @@ def home_opened(event: dict[str, Any], context: BoltContext) -> None:
 def done_from_home(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """Done on the Home tab: close the item, then show the tab without it."""
     ack()
-    home.complete_item(services_of(context), context["installation_id"], body["actions"][0].get("value"), Actor.from_interaction(body).user_id)
+    home.complete_item(services_of(context), context["installation_id"], body["actions"][0].get("value"), Actor.from_interaction(body).user_id,
+                       home_of=context.get("delivered_to", context["installation_id"]))
 
 
 def register(app: App) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models.installations import InstallationRow
+from storage.models.installations import InstallationRow, InstallationTokenRow, SlackUserRow
 
 
 def ensure_installation(session: Session, *, enterprise_id: str | None, team_id: str | None, team_name: str,
@@ -44,3 +44,19 @@ def installed_organisations(session: Session) -> set[str]:
 def installation_bot_user(session: Session, installation_id: int) -> str | None:
     """The bot user of an installation (each workspace has its own)."""
     return session.scalar(select(InstallationRow.bot_user_id).where(InstallationRow.id == installation_id))
+
+
+def own_installation(session: Session, installation_id: int, user_id: str) -> int | None:
+    """The installation of the person's own organisation, when it is another one than `installation_id` and can
+    speak (has a bot token): a partner's person in a shared channel whose company installed the app too. Their
+    workspace (or, for an org-wide install, their Enterprise Grid organisation) is read from the member cache."""
+    person = session.execute(select(SlackUserRow.team_id, SlackUserRow.enterprise_id).where(
+        SlackUserRow.installation_id == installation_id, SlackUserRow.user_id == user_id)).first()
+    if person is None or not person.team_id:
+        return None
+    found = find_installation(session, enterprise_id=person.enterprise_id, team_id=person.team_id)
+    if found is None and person.enterprise_id:
+        found = find_installation(session, enterprise_id=None, team_id=person.team_id)
+    if found is None or found == installation_id or session.get(InstallationTokenRow, found) is None:
+        return None
+    return found

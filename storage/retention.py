@@ -21,7 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, false, or_, select
+from sqlalchemy import ColumnElement, Table, and_, delete, false, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.consensus import DecisionStatus
@@ -213,3 +213,32 @@ def installations(session: Session) -> list[InstallationRef]:
     rows = session.execute(select(InstallationRow.id, InstallationRow.team_id, InstallationRow.enterprise_id,
                                   InstallationRow.team_name).order_by(InstallationRow.id))
     return [InstallationRef(*row) for row in rows]
+
+
+def move_alliance(session: Session, installation_id: int, to_installation: int, channel_id: str) -> dict[str, int]:
+    """Move every row of the alliance in `channel_id` from `installation_id` to `to_installation` (a shared channel whose
+    home installation uninstalled; storage/channel_homes.py); how many rows moved from each table.
+
+    Rows reached through a parent move with it. Due work keeps its place in the queue; a key that starts with
+    the old installation's id starts with the new one's. Nothing moves, and an empty dict comes back, when the
+    other installation already has rows in that channel: two alliances are not merged by guesswork."""
+    scopes = channel_scopes()
+    roots = {name: scope for name, scope in scopes.items() if scope.root and name != "channel_sightings"}
+    for scope in roots.values():
+        if session.scalar(select(scope.table.c.channel_id).where(
+                scope.table.c.installation_id == to_installation, scope.table.c.channel_id == channel_id).limit(1)) is not None:
+            return {}
+    ids = _root_ids(session, scopes, installation_id, channel_id)
+    moved: dict[str, int] = {}
+    old_prefix, new_prefix = f"{installation_id}:", f"{to_installation}:"
+    due = session.execute(select(DueWorkRow.id, DueWorkRow.key).where(
+        _due_work_condition(session, installation_id, channel_id, ids))).all()
+    for row_id, key in due:
+        session.execute(update(DueWorkRow).where(DueWorkRow.id == row_id).values(
+            installation_id=to_installation, key=new_prefix + key[len(old_prefix):] if key.startswith(old_prefix) else key))
+    moved[DueWorkRow.__tablename__] = len(due)
+    for name, scope in roots.items():
+        result = session.execute(update(scope.table).where(
+            scope.table.c.installation_id == installation_id, scope.table.c.channel_id == channel_id).values(installation_id=to_installation))
+        moved[name] = int(result.rowcount)  # type: ignore[attr-defined]
+    return {name: count for name, count in moved.items() if count}

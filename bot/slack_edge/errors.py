@@ -12,6 +12,7 @@ from bot.domain.mentions import as_typed
 from bot.services import Services, services_of
 from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.installation_context import current_installation
+from bot.slack_edge.payloads import where_to_answer
 from bot.slack_edge.private_messages import tell_privately
 
 logger = logging.getLogger("bot.errors")
@@ -38,17 +39,6 @@ def with_what_was_typed(message: str, body: Mapping[str, Any]) -> str:
     # Slack's escaping (&amp; &lt; &gt;) stays: it is what shows the characters as typed.
     again = as_typed(" ".join(typed.split())).replace("```", "'''")[:ECHO_MAX]  # a fence would end the block
     return f"{message}\nWhat you typed, to fix and send again:\n```{command} {again}```"
-
-
-def where_to_answer(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
-    """(channel, user) of a command, action or shortcut payload."""
-    def field(name: str, key: str) -> Any:
-        value = body.get(name)
-        return value.get(key) if isinstance(value, Mapping) else None
-
-    user = body.get("user_id") or field("user", "id")
-    channel = body.get("channel_id") or field("channel", "id") or field("container", "channel_id")
-    return (channel if isinstance(channel, str) else None), (user if isinstance(user, str) else None)
 
 
 def error_handler(services: Services) -> Callable[..., None]:

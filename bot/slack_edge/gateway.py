@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 
 from bot.slack_edge.blockkit import check_message, check_view
-from bot.slack_edge.installation_context import current_installation
+from bot.slack_edge.installation_context import current_installation, requesting_installation
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,9 @@ PERMANENT = frozenset({
 AUTH = frozenset({"not_authed", "invalid_auth", "token_revoked", "token_expired", "account_inactive", "not_allowed_token_type"})
 TRANSIENT = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"})
 # Methods whose effect is the same however often they run: safe to retry after an unclear failure.
+# Calls about a person's own views, made with the token of the installation Slack delivered their request to: the
+# modals its trigger opens, and their Home tab, which is their own company's installation's (docs/slack-connect.md).
+TRIGGERED = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 IDEMPOTENT = frozenset({
     "auth.test", "chat.update", "chat.delete", "chat.getPermalink", "conversations.members", "conversations.info",
     "conversations.history", "conversations.replies", "conversations.open", "users.info", "team.info", "views.update", "views.publish",
@@ -105,8 +108,15 @@ class SlackGateway:
         self._tokens = tokens
         self._forget_token = forget_token
 
-    def _auth_headers(self) -> dict[str, str] | None:
+    @property
+    def per_installation(self) -> bool:
+        """OAuth mode: each installation speaks with its own token (the one bound to the current context)."""
+        return self._tokens is not None
+
+    def _auth_headers(self, method: str) -> dict[str, str] | None:
         installation_id = current_installation.get()
+        if method in TRIGGERED and requesting_installation.get() is not None:
+            installation_id = requesting_installation.get()
         if self._tokens is None or installation_id is None:
             return None  # single-workspace mode: the client's own token
         return {"Authorization": f"Bearer {self._tokens(installation_id)}"}
@@ -116,7 +126,7 @@ class SlackGateway:
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         """Call `method`, retrying what is safe to retry; return the response data."""
         idempotent = method in IDEMPOTENT
-        headers = self._auth_headers()
+        headers = self._auth_headers(method)
         for attempt in range(1, self.policy.attempts + 1):
             last = attempt == self.policy.attempts
             try:

@@ -14,20 +14,27 @@ from contextlib import contextmanager
 from typing import Any
 
 current_installation: contextvars.ContextVar[int | None] = contextvars.ContextVar("current_installation", default=None)
+# The installation Slack delivered the request to, when it is not the one that holds the request's channel (a shared
+# channel whose alliance lives under the partner's installation): modals belong to the trigger's installation.
+requesting_installation: contextvars.ContextVar[int | None] = contextvars.ContextVar("requesting_installation", default=None)
 
 
-def bind_installation(installation_id: int | None) -> None:
-    """Make `installation_id` current for the rest of this context (a request thread's next request rebinds it)."""
+def bind_installation(installation_id: int | None, requested_through: int | None = None) -> None:
+    """Make `installation_id` current for the rest of this context (a request thread's next request rebinds it), and
+    `requested_through` the installation that opens the request's modals (None: the current one)."""
     current_installation.set(installation_id)
+    requesting_installation.set(requested_through)
 
 
 @contextmanager
 def bound_installation(installation_id: int | None) -> Iterator[None]:
     """Make `installation_id` the current installation inside the block."""
     token = current_installation.set(installation_id)
+    through = requesting_installation.set(None)
     try:
         yield
     finally:
+        requesting_installation.reset(through)
         current_installation.reset(token)
 
 

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import BoltResponse
 from slack_bolt.context import BoltContext
 
-from bot.slack_edge.errors import answer_privately, where_to_answer
+from bot.slack_edge.errors import answer_privately
 from bot.slack_edge.first_seen import FirstSeen
 from bot.slack_edge.installation_context import bind_installation
+from bot.slack_edge.payloads import where_to_answer
 from storage.dedupe import remember_event
 from storage.installations import find_installation
 
@@ -50,17 +51,21 @@ def installation_middleware(services: Services, clock: Callable[[], float] = tim
             known[(enterprise_id, team_id)] = (found, clock())
         return found
 
-    def middleware(context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
-        installation_id = services.default_installation_id
+    def middleware(body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        delivered_to = services.default_installation_id
         if context.team_id or context.enterprise_id:
             found = lookup(context.enterprise_id, context.team_id)
-            installation_id = found if found is not None else installation_id
+            delivered_to = found if found is not None else delivered_to
+        # A shared channel's rows live under one installation whichever one Slack delivered the request to.
+        installation_id = services.shared_channels.home(delivered_to, body)
         context["installation_id"] = installation_id
-        # The gateway picks this installation's token (OAuth mode) for every call the request makes.
+        context["delivered_to"] = delivered_to
+        # The gateway picks this installation's token (OAuth mode) for every call the request makes, and the
+        # delivering installation's for the modals its trigger opens.
         # Bolt runs listeners after the whole middleware chain has returned, on executor threads that
         # copy this thread's context, so the binding must outlive this call: it is set, not scoped,
         # and every request through this middleware overwrites it first.
-        bind_installation(installation_id)
+        bind_installation(installation_id, delivered_to if delivered_to != installation_id else None)
         return next()
 
     return middleware

@@ -130,3 +130,14 @@ def _text(value: Any) -> str | None:
 
 def _texts(values: Any, pick: Any) -> list[str]:
     return [v for v in (pick(item) for item in values) if isinstance(v, str)] if isinstance(values, list) else []
+
+
+def where_to_answer(body: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(channel, user) of a command, action or shortcut payload."""
+    def field(name: str, key: str) -> Any:
+        value = body.get(name)
+        return value.get(key) if isinstance(value, Mapping) else None
+
+    user = body.get("user_id") or field("user", "id")
+    channel = body.get("channel_id") or field("channel", "id") or field("container", "channel_id")
+    return (channel if isinstance(channel, str) else None), (user if isinstance(user, str) else None)

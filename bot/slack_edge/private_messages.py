@@ -15,7 +15,10 @@ from typing import Any
 
 from bot.domain.reach import KnownRoute, Route, tries_dm_first
 from bot.slack_edge.gateway import ErrorCategory, SlackCallError, SlackGateway
+from bot.slack_edge.installation_context import bound_installation
+from storage.channel_homes import record_sighting
 from storage.db import Database
+from storage.installations import own_installation
 from storage.private_routes import load_route, save_route
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,14 @@ def tell_privately(gateway: SlackGateway, db: Database, installation_id: int, us
     outcome) are raised for the caller to retry; when no route works, one line is logged and
     `Told(None)` returned, so the caller never retries a refusal for ever.
     """
+    # A partner's person whose company installed the app too is DMed by their own company's bot, which may always
+    # DM them; the channel is shared with their workspace (they are in it), so a click on that DM finds its rows.
+    own = _own_installation(db, installation_id, user, channel, now) if gateway.per_installation and not in_channel_first else None
+    if own is not None:
+        with bound_installation(own):
+            told = tell_privately(gateway, db, own, user, None, text, blocks, now=now, dm=dm)
+        if told.route is not None:
+            return told
     known = load_route(db, installation_id, user)
     dm_allowed = tries_dm_first(known, now)
     order = [Route.EPHEMERAL, Route.DM] if in_channel_first else [Route.DM, Route.EPHEMERAL]
@@ -73,6 +84,16 @@ def tell_privately(gateway: SlackGateway, db: Database, installation_id: int, us
     logger.warning("could not tell %s privately (%s): %s", user, "channel " + channel if channel else "no channel",
                    "; ".join(refusals) or "no route")
     return Told(None, {"refused": refusals})
+
+
+def _own_installation(db: Database, installation_id: int, user: str, channel: str | None, now: datetime) -> int | None:
+    """The person's own company's installation when it is another one (OAuth mode), having noted that it sees `channel`."""
+    with db.read() as session:
+        own = own_installation(session, installation_id, user)
+    if own is not None and channel is not None:
+        with db.write() as session:
+            record_sighting(session, own, channel, now)
+    return own
 
 
 def _send(gateway: SlackGateway, route: Route, user: str, channel: str | None, text: str, blocks: list[dict[str, Any]] | None,

@@ -46,6 +46,7 @@ from storage.actions import (
     reassign,
     set_message,
 )
+from storage.channel_homes import partner_installations
 from storage.db import Session
 from storage.due_work import ClaimedWork
 
@@ -65,8 +66,9 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
         return None
     if asked in ("list", "mine"):
         with services.db.read() as session:
-            found = (owner_items(session, installation_id, call.user_id, now) if asked == "mine"
-                     else channel_items(session, installation_id, call.channel_id, now))
+            # Mine: in every channel, the shared ones whose alliance lives under the partner's installation too.
+            found = ([i for where in partner_installations(session, installation_id) for i in owner_items(session, where, call.user_id, now)]
+                     if asked == "mine" else channel_items(session, installation_id, call.channel_id, now))
         return views.item_list(found, mine=asked == "mine")
     if asked == "done":
         item = complete(services, installation_id, by_number(services, installation_id, call.channel_id, call.text.split(None, 1)[1]),

@@ -8,6 +8,7 @@ from bot.services import Services
 from bot.usecases import actions, meetings, milestones
 from bot.views import consensus as consensus_views
 from bot.views.home import HomeSection, home_view
+from storage.channel_homes import partner_installations
 from storage.db import Session
 from storage.decisions import awaiting_vote
 
@@ -24,14 +25,17 @@ SECTION_SOURCES: tuple[SectionSource, ...] = (actions.home_section, decisions_se
 
 
 def publish(services: Services, installation_id: int, user_id: str) -> None:
-    """Build and publish one person's Home tab."""
+    """Build and publish one person's Home tab: their work in their installation's channels and in the shared
+    channels whose alliance lives under the partner's installation (both companies installed the app)."""
     now = services.clock.now()
     with services.db.read() as session:
-        sections = [s for s in (source(session, installation_id, user_id, now) for source in SECTION_SOURCES) if s is not None]
+        sections = [s for where in partner_installations(session, installation_id) for s in (source(session, where, user_id, now) for source in SECTION_SOURCES)
+                    if s is not None]
     services.gateway.publish_home(user_id, home_view(sections))
 
 
-def complete_item(services: Services, installation_id: int, value: str | None, user_id: str) -> None:
-    """Done on the Home tab: close the item, then show the tab without it."""
+def complete_item(services: Services, installation_id: int, value: str | None, user_id: str, *, home_of: int | None = None) -> None:
+    """Done on the Home tab: close the item (under `installation_id`, its channel's), then show the tab without it
+    (`home_of`: the installation whose Home tab it is, when the item's shared channel lives under the partner's)."""
     actions.complete_clicked(services, installation_id, value, user_id, shown_in=None)
-    publish(services, installation_id, user_id)
+    publish(services, home_of if home_of is not None else installation_id, user_id)

@@ -43,9 +43,20 @@ def _cut(section: HomeSection, room: int) -> tuple[list[dict[str, Any]], int]:
     return kept, 0
 
 
+def merged(sections: list[HomeSection]) -> list[HomeSection]:
+    """Sections of the same title as one (a person's work gathered from several installations' shared channels)."""
+    by_title: dict[str, HomeSection] = {}
+    for section in sections:
+        first = by_title.get(section.title)
+        by_title[section.title] = section if first is None else HomeSection(
+            first.title, first.blocks + section.blocks, max(first.urgency, section.urgency),
+            first.hidden_count + section.hidden_count, first.sizes() + section.sizes())
+    return list(by_title.values())
+
+
 def home_view(sections: list[HomeSection], *, intro: str | None = None) -> dict[str, Any]:
-    """The Home tab: sections by urgency, each cut to fit, with a count of what did not."""
-    ordered = sorted(sections, key=lambda s: -s.urgency)
+    """The Home tab: sections by urgency (those of one title merged), each cut to fit, with a count of what did not."""
+    ordered = sorted(merged(sections), key=lambda s: -s.urgency)
     out: list[dict[str, Any]] = [bk.header("Your alliance work")]
     if intro:
         out.append(bk.context(intro))

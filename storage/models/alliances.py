@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.models.base import Base
@@ -14,7 +14,9 @@ class AllianceRow(Base):
     """A channel's alliance: its name, partner companies and how members map to them."""
 
     __tablename__ = "alliances"
-    __table_args__ = (UniqueConstraint("installation_id", "channel_id", name="uq_alliances_channel"),)
+    # ix_alliances_channel: which installation holds a shared channel's alliance (storage/channel_homes.py).
+    __table_args__ = (UniqueConstraint("installation_id", "channel_id", name="uq_alliances_channel"),
+                      Index("ix_alliances_channel", "channel_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
@@ -62,3 +64,18 @@ class ChannelPanelRow(Base):
     # None while the process that claimed the row posts the message (or after it died doing so).
     message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChannelSightingRow(Base):
+    """A channel an installation has seen in a request Slack signed (so its workspace is in the channel).
+
+    A Slack Connect channel keeps one id in every organisation it connects, so when both organisations
+    installed the app the same channel is seen by two installations; its alliance lives under one of them
+    (storage/channel_homes.py) and these rows say which others may see it, and take it over if that one
+    uninstalls."""
+
+    __tablename__ = "channel_sightings"
+
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.errors import UserError
-from bot.slack_edge.errors import where_to_answer
-from bot.slack_edge.payloads import Actor, date_field, state_values
+from bot.slack_edge.payloads import Actor, date_field, state_values, where_to_answer
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
                            lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=20)
