@@ -28,8 +28,8 @@ def from_message(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """"Create action item" on a message: the form, prefilled with the message and a link back to it."""
     ack()
     message = body.get("message") or {}
-    actions.open_form_from_message(services_of(context), body["channel"]["id"], message, str(body.get("message_ts") or message.get("ts")),
-                                   body["trigger_id"])
+    actions.open_form_from_message(services_of(context), body["channel"]["id"], str(message.get("text") or ""),
+                                   str(body.get("message_ts") or message.get("ts")), body["trigger_id"])
 
 
 @listener

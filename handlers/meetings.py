@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.services import services_of
 from bot.slack_edge.errors import listener, on_valid_form
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
-from bot.usecases import meeting_plans, meetings
+from bot.usecases import actions, meeting_plans, meetings
 from bot.views.consensus import start_modal
 from bot.views.ids import Action, Block, Callback, Command
 
@@ -66,9 +66,11 @@ def confirm_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> Non
 
 @listener
 def add_action_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    """The review prompt's "Add an action item": the actions feature's own modal."""
+    """The review prompt's "Add an action item": the actions feature's own modal, linking back to the prompt (whose
+    meeting the item then names)."""
     ack()
-    services_of(context).gateway.open_view(body["trigger_id"], meetings.action_item_view(meetings.review_channel(body)))
+    message_ts = (body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts")
+    actions.open_form_from_message(services_of(context), meetings.review_channel(body), "", message_ts, body["trigger_id"])
 
 
 @listener

@@ -60,3 +60,8 @@ def own_installation(session: Session, installation_id: int, user_id: str) -> in
     if found is None or found == installation_id or session.get(InstallationTokenRow, found) is None:
         return None
     return found
+
+
+def installation_name(session: Session, installation_id: int) -> str:
+    """The workspace's name as Slack gave it at install time ("" if unknown)."""
+    return session.scalar(select(InstallationRow.team_name).where(InstallationRow.id == installation_id)) or ""

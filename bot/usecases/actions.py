@@ -77,13 +77,16 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
     return views.help_message()
 
 
-def open_form_from_message(services: Services, channel_id: str, message: dict[str, Any], message_ts: str, trigger_id: str) -> None:
-    """"Create action item" on a message: the form, prefilled with the message and a link back to it."""
-    try:
-        link: str | None = services.gateway.permalink(channel_id, message_ts)
-    except SlackCallError:  # e.g. a message Slack no longer has: the item is still worth creating
-        link = None
-    services.gateway.open_view(trigger_id, views.action_item_modal(channel_id=channel_id, text=str(message.get("text") or ""), permalink=link))
+def open_form_from_message(services: Services, channel_id: str, text: str, message_ts: str | None, trigger_id: str) -> None:
+    """"Create action item" on a message (or a meeting's review prompt): the form, prefilled with `text` and a link
+    back to the message."""
+    link: str | None = None
+    if message_ts:
+        try:
+            link = services.gateway.permalink(channel_id, message_ts)
+        except SlackCallError:  # e.g. a message Slack no longer has: the item is still worth creating
+            link = None
+    services.gateway.open_view(trigger_id, views.action_item_modal(channel_id=channel_id, text=text, permalink=link))
 
 
 def read_form(services: Services, installation_id: int, view: dict[str, Any], values: dict[str, Any], creator: str) -> FormCapture:

@@ -281,6 +281,18 @@ def shown_at(services: Services, installation_id: int, posted: Decision, ts: str
         refresh(services, installation_id, posted.id, stored)
 
 
+def post_again(services: Services, installation_id: int, channel_id: str) -> int:
+    """Post every open decision of the channel anew (its old messages were the previous installation's bot's, which
+    no longer takes clicks); how many."""
+    with services.db.read() as session:
+        found = channel_decisions(session, installation_id, channel_id, open_ones=True)
+    now = services.clock.now()
+    for decision in found:
+        text, blocks = views.decision_message(decision, now)
+        shown_at(services, installation_id, decision, services.gateway.post_message(channel_id, text, blocks))
+    return len(found)
+
+
 def is_admin(services: Services, installation_id: int, decision: Decision, user_id: str) -> bool:
     """Whether someone other than the creator is a workspace admin (users.info, cached)."""
     return user_id != decision.creator_id and services.directory.is_admin(installation_id, user_id)

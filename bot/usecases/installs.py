@@ -5,9 +5,14 @@ from __future__ import annotations
 import logging
 
 from bot.services import Services
+from bot.slack_edge.gateway import SlackCallError
+from bot.slack_edge.installation_context import bound_installation
+from bot.usecases import alliances, consensus
+from bot.views import alliance as views
 from storage.alliances import get_alliance
 from storage.channel_homes import forget_sighting, successors
 from storage.installation_tokens import delete_tokens
+from storage.installations import installation_name
 from storage.retention import alliance_channels, move_alliance
 
 logger = logging.getLogger(__name__)
@@ -41,4 +46,21 @@ def hand_over_channels(services: Services, installation_id: int) -> list[tuple[s
             logger.info("channel %s: handed from installation %s to %s (%s)", channel, installation_id, heirs[0],
                         moved or "not moved: that installation has rows of its own there")
     services.shared_channels.forget(installation_id)
+    for channel, heir in handed:
+        carry_on(services, installation_id, heir, channel)
     return handed
+
+
+def carry_on(services: Services, gone: int, heir: int, channel_id: str) -> None:
+    """Through the heir's bot: say what happened, post the panel and the open decisions again (the old messages
+    were the removed bot's). The heir's bot must be in the channel; if it is not, one line says so."""
+    with services.db.read() as session:
+        names = installation_name(session, gone), installation_name(session, heir)
+    try:
+        with bound_installation(heir):
+            reposted = consensus.post_again(services, heir, channel_id)
+            services.gateway.post_message(channel_id, *views.handed_over_message(*names, reposted))
+            alliances.show_panel(services, heir, channel_id)
+    except SlackCallError as error:
+        logger.warning("channel %s: installation %s took it over but cannot post there (%s); invite its bot to the channel",
+                       channel_id, heir, error.error)

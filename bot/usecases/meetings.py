@@ -47,7 +47,6 @@ from bot.usecases import zones
 from bot.usecases.invites import send_invite
 from bot.usecases.meeting_plans import planning_hours, refresh, set_cadence
 from bot.views import meetings as views
-from bot.views.actions import action_item_modal
 from bot.views.home import HomeSection
 from bot.views.ids import Block
 from bot.views.metadata import ChannelRef
@@ -177,11 +176,6 @@ def review_channel(body: dict[str, Any]) -> str:
     if not channel:
         raise UserError("Slack did not say which channel this came from; please try again.")
     return str(channel)
-
-
-def action_item_view(channel_id: str) -> dict[str, Any]:
-    """The action items' own "new action item" modal, for the channel of the review prompt."""
-    return dict(action_item_modal(channel_id=channel_id))
 
 
 def confirm(services: Services, installation_id: int, value: str | None, user_id: str) -> None:

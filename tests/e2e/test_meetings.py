@@ -184,10 +184,11 @@ def test_propose_vote_confirm_then_the_invite_reminders_and_review_prompt(bot2: 
     assert "it will not be presented" in sent[0] and "Tomorrow" in sent[1] and "Budget; timeline" in sent[1]
     assert "starts in 10 minutes" in sent[2] and "Review actions and decisions" in sent[3]
 
-    # "Add an action item" opens the action items' own form, for this channel.
+    # "Add an action item" opens the action items' own form, for this channel, linking back to the review prompt.
     lee.click("Add an action item", channel=CHANNEL)
     form = eventually(lambda: bot.slack.open_views("ULEE"), what="the action item form")[-1]
     assert form["callback_id"] == Callback.NEW_ACTION_ITEM and CHANNEL in form["private_metadata"]
+    assert "Links back to" in str(form["blocks"])
 
 
 def test_a_series_rotates_and_a_move_or_cancel_issues_an_updated_invite(bot2: RunningBot) -> None:
