@@ -24,7 +24,7 @@ def cached_members(session: Session, installation_id: int, user_ids: Iterable[st
             SlackUserRow.fetched_at >= now - max_age))
         for row in rows:
             found[row.user_id] = Member(row.user_id, row.team_id, row.real_name or row.name, row.tz, row.is_bot, row.deleted, row.is_admin,
-                                     row.email, row.enterprise_id)
+                                     row.email, row.enterprise_id, row.enterprise_name)
     return found
 
 
@@ -41,6 +41,7 @@ def store_members(session: Session, installation_id: int, members: Iterable[Memb
         row.team_id, row.real_name, row.name = member.team_id, member.name, member.name
         row.tz, row.is_bot, row.deleted, row.fetched_at = member.tz, member.is_bot, member.deleted, now
         row.is_admin, row.email, row.enterprise_id = member.is_admin, member.email, member.enterprise_id
+        row.enterprise_name = member.enterprise_name
 
 
 def save_members(db: Database, installation_id: int, members: Iterable[Member], *, now: datetime) -> None:

@@ -33,6 +33,7 @@ class Member:
     is_admin: bool = False  # a workspace admin or owner
     email: str | None = None  # only with users:read.email, and only if the person's org shares it
     enterprise_id: str | None = None  # the Enterprise Grid organisation, whose workspaces are one company
+    enterprise_name: str | None = None  # its name, as users.info gives it (`enterprise_user.enterprise_name`)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,12 @@ def teams_seen(members: Iterable[Member], names: dict[str, str] | None = None) -
     names = names or {}
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [TeamSeen(team_id, count, names.get(team_id)) for team_id, count in ordered]
+
+
+def organisation_names(members: Iterable[Member]) -> dict[str, str]:
+    """Names of the Enterprise Grid organisations among the members, as Slack gives them with each person
+    (team.info names workspaces, not another company's Grid organisation)."""
+    return {m.enterprise_id: m.enterprise_name for m in members if m.enterprise_id and m.enterprise_name}
 
 
 def partner_of(alliance: Alliance, member: Member) -> Partner | None:

@@ -41,7 +41,7 @@ def member_from_user(user: dict[str, Any]) -> Member:
         user_id=user["id"], team_id=user.get("team_id") or profile.get("team") or "", name=name,
         tz=user.get("tz") or None, is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT", deleted=bool(user.get("deleted")),
         is_admin=bool(user.get("is_admin") or user.get("is_owner")), email=plausible_email(profile.get("email")),
-        enterprise_id=_enterprise_id(user),
+        enterprise_id=_enterprise_id(user), enterprise_name=_enterprise_name(user),
     )
 
 
@@ -50,6 +50,14 @@ def _enterprise_id(user: dict[str, Any]) -> str | None:
     grid = user.get("enterprise_user")
     found = user.get("enterprise_id") or (grid.get("enterprise_id") if isinstance(grid, dict) else None)
     return found if isinstance(found, str) and found else None
+
+
+def _enterprise_name(user: dict[str, Any]) -> str | None:
+    """The name of an Enterprise Grid person's organisation (`enterprise_user.enterprise_name`, required there by
+    Slack's Web API spec)."""
+    grid = user.get("enterprise_user")
+    found = grid.get("enterprise_name") if isinstance(grid, dict) else None
+    return found.strip()[:255] or None if isinstance(found, str) else None
 
 
 class MemberDirectory:

@@ -15,6 +15,7 @@ from bot.domain.alliance import (
     TeamSeen,
     build_alliance,
     implied_alliance,
+    organisation_names,
     organisation_of,
     partner_organisations,
     require_bot_in_channel,
@@ -77,7 +78,7 @@ def summary(services: Services, installation_id: int, channel_id: str) -> views.
     ready = {partner.name: Readiness.of([m.user_id for m in group], any(organisation_of(m) in installed or m.team_id in installed
                                                                          for m in group), routes)
              for partner, group in grouped.by_partner}
-    return views.summary_message(alliance, grouped, team_names(services, teams_seen(members)), ready)
+    return views.summary_message(alliance, grouped, team_names(services, teams_seen(members), members), ready)
 
 
 def ensure(services: Services, installation_id: int, channel_id: str, user_id: str) -> Alliance | None:
@@ -117,7 +118,7 @@ def require(services: Services, installation_id: int, channel_id: str, user_id: 
 def _implied(services: Services, installation_id: int, channel_id: str, members: list[Member]) -> Alliance | None:
     """The alliance the channel's people imply, its partners named by Slack where it will say."""
     host = _host(services, installation_id, members)
-    return implied_alliance(channel_id, members, team_names(services, partner_organisations(members, host)), host)
+    return implied_alliance(channel_id, members, team_names(services, partner_organisations(members, host), members), host)
 
 
 def _host(services: Services, installation_id: int, members: list[Member]) -> str | None:
@@ -140,7 +141,7 @@ def open_setup(services: Services, installation_id: int, channel_id: str, trigge
     with services.db.read() as session:
         current = get_alliance(session, installation_id, channel_id)
     teams = teams_seen(members)
-    names = team_names(services, teams)
+    names = team_names(services, teams, members)
     teams = [replace(t, name=names.get(t.team_id)) for t in teams]
     current = current or implied_alliance(channel_id, members, names, _host(services, installation_id, members))
     services.gateway.update_view(opened["id"], views.setup_modal(ref, current, teams, members), opened.get("hash"))
@@ -165,7 +166,7 @@ def save_setup(services: Services, installation_id: int, user_id: str, alliance:
     with services.db.write() as session:
         save_alliance(session, installation_id, alliance, by_user=user_id, now=services.clock.now())
     members = services.directory.members(installation_id, alliance.channel_id)
-    text, blocks = views.saved_message(alliance, roster(alliance, members), team_names(services, teams_seen(members)), user_id)
+    text, blocks = views.saved_message(alliance, roster(alliance, members), team_names(services, teams_seen(members), members), user_id)
     services.gateway.post_message(alliance.channel_id, text, blocks)
     # The panel makes every feature reachable by clicks, for the partner's people too (a new one, or brought up to date).
     show_panel(services, installation_id, alliance.channel_id)
@@ -190,11 +191,13 @@ def set_zone(services: Services, installation_id: int, channel_id: str, user_id:
     return f"The alliance's time zone is now {zone}: milestone nudges, digests and assumption reviews follow it."
 
 
-def team_names(services: Services, teams: list[TeamSeen]) -> dict[str, str]:
-    """Names of the Slack teams seen (team.info; another org's team may stay unnamed)."""
+def team_names(services: Services, teams: list[TeamSeen], members: list[Member]) -> dict[str, str]:
+    """Names of the Slack organisations seen: an Enterprise Grid organisation's as users.info gave it with its people,
+    a workspace's from team.info (another company's may stay unnamed)."""
     names: dict[str, str] = {}
+    known = organisation_names(members)
     for team in teams:
-        name = services.gateway.team_name(team.team_id)
+        name = known.get(team.team_id) or services.gateway.team_name(team.team_id)
         if name:
             names[team.team_id] = name
     return names

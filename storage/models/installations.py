@@ -48,6 +48,8 @@ class SlackUserRow(Base):
     email: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # users.info enterprise_id: an Enterprise Grid person's organisation, which may span several workspaces.
     enterprise_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # users.info enterprise_user.enterprise_name: that organisation's name (team.info does not name another company's).
+    enterprise_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
 
 class PrivateRouteRow(Base):

@@ -16,6 +16,7 @@ from bot.domain.alliance import (
     PartnerDraft,
     build_alliance,
     implied_alliance,
+    organisation_names,
     organisation_of,
     partner_of,
     people,
@@ -206,3 +207,11 @@ def test_implied_partners_are_a_valid_setup_that_maps_everyone_it_can(members: l
         else:
             assert found is None
     assert implied_alliance("C1", list(reversed(members)), names, host) == implied  # the order Slack lists people in does not matter
+
+
+def test_a_grid_organisation_is_named_as_slack_names_it_with_its_people() -> None:
+    people = [Member("U1", "TGRID1", "Ana", enterprise_id=GRID, enterprise_name="Grid Corp"),
+              Member("U2", "TGRID2", "Bo", enterprise_id=GRID, enterprise_name="Grid Corp"), person("U3", ALPHA)]
+    assert organisation_names(people) == {GRID: "Grid Corp"}
+    implied = implied_alliance("C1", people, organisation_names(people), ALPHA)
+    assert implied is not None and [p.name for p in implied.partners] == ["Partner 1", "Grid Corp"]

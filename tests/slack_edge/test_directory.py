@@ -71,3 +71,12 @@ def test_an_enterprise_grid_persons_organisation_is_read_wherever_slack_puts_it(
     nested = {**sample_user(), "enterprise_user": {"id": "W012A3CDE", "enterprise_id": "E0GRID", "teams": ["T012AB3C4"]}}
     assert member_from_user(top).enterprise_id == member_from_user(nested).enterprise_id == "E0GRID"
     assert member_from_user({**sample_user(), "enterprise_user": ["E0GRID"]}).enterprise_id is None
+
+
+def test_an_enterprise_grid_persons_organisation_is_named_as_users_info_names_it() -> None:
+    # objs_enterprise_user in Slack's Web API spec requires enterprise_name beside enterprise_id.
+    grid = {**sample_user(), "enterprise_user": {"id": "W012A3CDE", "enterprise_id": "E0GRID", "enterprise_name": " Grid Corp ",
+                                                  "is_admin": False, "is_owner": False, "teams": ["T012AB3C4"]}}
+    assert member_from_user(grid).enterprise_name == "Grid Corp"
+    assert member_from_user(sample_user()).enterprise_name is None
+    assert member_from_user({**grid, "enterprise_user": {**grid["enterprise_user"], "enterprise_name": 7}}).enterprise_name is None

@@ -115,7 +115,8 @@ def test_the_setup_form_replaces_an_implied_alliance_and_keeps_its_zone(database
 
 def test_a_persons_enterprise_grid_organisation_is_cached(database: Database) -> None:
     inst = installation(database)
-    people = [Member("UGRID", "T0GRID1", "Grid person", enterprise_id="E0GRID"), Member("UPLAIN", "T0ALPHA", "Plain person")]
+    people = [Member("UGRID", "T0GRID1", "Grid person", enterprise_id="E0GRID", enterprise_name="Grid Corp"),
+              Member("UPLAIN", "T0ALPHA", "Plain person")]
     save_members(database, inst, people, now=T0)
     with database.read() as session:
         assert cached_members(session, inst, ["UGRID", "UPLAIN"], now=T0, max_age=PATIENCE_AGE) == {m.user_id: m for m in people}
