@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.clock import Clock
 from bot.scheduler import Sender
 from bot.scheduler.actions import REMIND as ACTION_REMINDER
+from bot.scheduler.alliances import MAPPED as ALLIANCE_MAPPED
 from bot.scheduler.consensus import CLOSE as DECISION_CLOSE
 from bot.scheduler.consensus import REMIND as DECISION_REMINDER
 from bot.scheduler.consensus import REVIEW as ASSUMPTION_REVIEW
@@ -18,7 +19,7 @@ from bot.scheduler.meetings import CADENCE
 from bot.scheduler.meetings import REMIND as MEETING_REMINDER
 from bot.scheduler.meetings import REVIEW as MEETING_REVIEW
 from bot.scheduler.milestones import NUDGE, OVERDUE
-from bot.usecases import actions, consensus, digests, invites, meeting_plans, meetings, milestones
+from bot.usecases import actions, alliances, consensus, digests, invites, meeting_plans, meetings, milestones
 from storage.db import Database
 from storage.dedupe import forget_expired_signatures, forget_old_events
 
@@ -34,7 +35,7 @@ def build_senders(services: Services) -> Mapping[str, Sender]:
     jobs = {DECISION_CLOSE: consensus.close_due, DECISION_REMINDER: consensus.remind_due, ASSUMPTION_REVIEW: consensus.review_due,
             ACTION_REMINDER: actions.post_reminder, MEETING_REMINDER: meetings.post_reminder, MEETING_REVIEW: meetings.post_review_prompt,
             CADENCE: meeting_plans.propose_next, INVITE: invites.send_queued, NUDGE: milestones.post_nudge,
-            OVERDUE: milestones.post_overdue_nudge, DIGEST: digests.post_due}
+            OVERDUE: milestones.post_overdue_nudge, DIGEST: digests.post_due, ALLIANCE_MAPPED: alliances.post_mapped_due}
     return {kind: partial(job, services) for kind, job in jobs.items()}
 
 

@@ -26,7 +26,10 @@ from bot.domain.commands import split_command
 from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.reach import Readiness
 from bot.domain.recurrence import parse_zone
+from bot.scheduler.alliances import mapped_note_posted, schedule_mapped_note
+from bot.scheduler.delivery import EVENT_TYPE, LOOK_BACK
 from bot.scheduler.milestones import schedule_nudges
+from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.payloads import CommandCall, list_field, text_field
@@ -35,6 +38,7 @@ from bot.views import panel as panel_views
 from bot.views.ids import Block, Command, partner_block
 from bot.views.metadata import ChannelRef
 from storage.alliances import add_alliance, get_alliance, save_alliance
+from storage.due_work import ClaimedWork
 from storage.installations import installed_organisations
 from storage.milestones import channel_milestones, set_alliance_zone
 from storage.panels import claim_post, forget_post, panel_ts, record_post
@@ -97,11 +101,38 @@ def ensure(services: Services, installation_id: int, channel_id: str, user_id: s
         created = add_alliance(session, installation_id, implied, by_user=user_id, now=services.clock.now())
         # Ours, or the one a concurrent request stored a moment ago.
         alliance = present(get_alliance(session, installation_id, channel_id), "This channel's alliance was just removed; please try again.")
-    if created:
-        text, blocks = views.mapped_message(ChannelRef(channel_id), alliance, roster(alliance, members))
-        services.gateway.post_message(channel_id, text, blocks)
-        show_panel(services, installation_id, channel_id)  # every feature by clicks, for the partner's people too
+        # Said in the channel at once; queued too, so that a failed post is made later (once) rather than never.
+        note = schedule_mapped_note(session, installation_id, channel_id, services.clock.now()) if created else None
+    if note is not None:
+        announce_mapping(services, installation_id, alliance, members, note)
+        with services.db.write() as session:
+            mapped_note_posted(session, installation_id, channel_id)
     return alliance
+
+
+def announce_mapping(services: Services, installation_id: int, alliance: Alliance, members: list[Member], key: str) -> str:
+    """Post how the implied alliance mapped the channel's people (marked with `key`, so a retry finds it), then the
+    panel: every feature by clicks, for the partner's people too. Returns the note's ts."""
+    text, blocks = views.mapped_message(ChannelRef(alliance.channel_id), alliance, roster(alliance, members))
+    ts = services.gateway.post_message(alliance.channel_id, text, blocks, metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}})
+    show_panel(services, installation_id, alliance.channel_id)
+    return ts
+
+
+def post_mapped_due(services: Services, work: ClaimedWork) -> Sent:
+    """The mapping note the request that set the alliance up could not post: posted once (an earlier try's message,
+    found by its key, counts), with the panel."""
+    channel_id, now = str(work.payload["channel"]), services.clock.now()
+    with services.db.read() as session:
+        alliance = get_alliance(session, work.installation_id, channel_id)
+    if alliance is None:
+        return Sent({"skipped": "the alliance is gone"})
+    found = services.gateway.find_marked_message(channel_id, EVENT_TYPE, work.key, oldest=now - LOOK_BACK)
+    if found:
+        show_panel(services, work.installation_id, channel_id)
+        return Sent({"channel": channel_id, "ts": found, "reconciled": True})
+    members = services.directory.members(work.installation_id, channel_id)
+    return Sent({"channel": channel_id, "ts": announce_mapping(services, work.installation_id, alliance, members, work.key)})
 
 
 def require(services: Services, installation_id: int, channel_id: str, user_id: str, why: str, typed: str | None = None) -> Alliance | None:

@@ -6,12 +6,19 @@ Slack would not let them run its slash commands.
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
+from bot.clock import FixedClock
 from bot.domain.alliance import Alliance, MemberMapping, Partner
+from bot.jobs import build_senders
+from bot.scheduler import Scheduler
 from storage.alliances import get_alliance
 from storage.decisions import load_decision
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, RunningBot, eventually
+from tests.e2e.test_panel import panels
 from tests.slack_double.clock import PATIENCE
 
 INTERNAL = "C0INTERNAL"
@@ -143,3 +150,26 @@ def test_milestones_and_the_zone_need_no_setup_step_either(bot2: RunningBot) -> 
     assert [o["value"] for o in partner["element"]["options"]] == ["Alpha Pharma", "Beta Bio"]
     bot.settle()
     assert len(notes(bot)) == 1
+
+
+def tick_at(bot: RunningBot, instant: datetime) -> None:
+    Scheduler(bot.services.db, build_senders(bot.services), clock=FixedClock(instant), worker="test").tick()
+
+
+@pytest.mark.parametrize("fault", ["error", "reset_after_commit"])
+def test_a_mapping_note_slack_did_not_take_is_posted_later_once(bot2: RunningBot, fault: str) -> None:
+    """"error": Slack refused the post; "reset_after_commit": Slack posted it but the answer never came back."""
+    bot, maria = bot2, bot2.person("UMARIA")
+    bot.slack.inject("chat.postMessage", fault, error="internal_error")
+    assert maria.run("/consensus", "Move the Phase 2 start to Q3", channel=CHANNEL).acked
+    eventually(lambda: saved(bot) is not None and bot.slack.ephemerals(CHANNEL, "UMARIA"), what="the alliance, and Maria told")
+    bot.settle()
+    before = len(notes(bot))
+    assert before == (1 if fault == "reset_after_commit" else 0)
+
+    tick_at(bot, bot.services.clock.now() + timedelta(minutes=3))
+    bot.settle()
+    assert len(notes(bot)) == 1, "posted once: now, or found where the lost answer left it"
+    assert len(panels(bot)) == 1
+    tick_at(bot, bot.services.clock.now() + timedelta(minutes=30))
+    assert len(notes(bot)) == 1 and len(panels(bot)) == 1
