@@ -14,6 +14,7 @@ from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.installation_context import current_installation
 from bot.slack_edge.payloads import where_to_answer
 from bot.slack_edge.private_messages import tell_privately
+from bot.slack_edge.shared_channels import request_channel
 
 logger = logging.getLogger("bot.errors")
 T = TypeVar("T")
@@ -63,25 +64,32 @@ def error_handler(services: Services) -> Callable[..., None]:
                 return
             except Exception:
                 logger.warning("answering through response_url failed; trying chat.postEphemeral")
-        channel, user = where_to_answer(body)
+        _, user = where_to_answer(body)
         if user:
-            tell_about_error(services, channel, user, text)
+            tell_about_error(services, body, user, text)
 
     return handle
 
 
-def answer_privately(services: Services, channel: str | None, user: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
-    """Answer a person where they acted (an ephemeral in `channel`), else by DM: a modal or the Home tab has no
-    channel, and the bot may not be in it. A refused route is logged by `tell_privately`."""
-    installation_id = current_installation.get()
-    tell_privately(services.gateway, services.db, services.default_installation_id if installation_id is None else installation_id,
-                   user, channel, text, blocks, now=services.clock.now(), in_channel_first=True)
+def answer_privately(services: Services, body: dict[str, Any], user: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    """Answer a person privately about the request `body`: where they acted (an ephemeral in its channel), else by DM.
+    A modal or a Home tab button names no channel: a DM first, then an ephemeral in the channel of the decision, item,
+    meeting or milestone it is about (a partner's person may not be reachable by DM). A refused route is logged by
+    `tell_privately`."""
+    bound = current_installation.get()
+    installation_id = services.default_installation_id if bound is None else bound
+    channel = request_channel(body)
+    where_they_are = channel is not None
+    if channel is None:
+        channel = services.shared_channels.channel_of(installation_id, body)
+    tell_privately(services.gateway, services.db, installation_id, user, channel, text, blocks, now=services.clock.now(),
+                   in_channel_first=where_they_are)
 
 
-def tell_about_error(services: Services, channel: str | None, user: str, text: str) -> None:
+def tell_about_error(services: Services, body: dict[str, Any], user: str, text: str) -> None:
     """`answer_privately`, logging a call that failed rather than raising from the error boundary."""
     try:
-        answer_privately(services, channel, user, text)
+        answer_privately(services, body, user, text)
     except SlackCallError as reply_error:
         logger.warning("could not tell %s about an error: %s", user, reply_error.error)
 

@@ -112,7 +112,7 @@ def answer_without_response_url(services: Services) -> Callable[..., Any]:
 
     def middleware(body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
         if not (body.get("response_url") or body.get("response_urls")):
-            context["respond"] = PrivateAnswer(services, *where_to_answer(body))
+            context["respond"] = PrivateAnswer(services, body)
         return next()
 
     return middleware
@@ -121,11 +121,12 @@ def answer_without_response_url(services: Services) -> Callable[..., Any]:
 class PrivateAnswer:
     """`respond(...)` as an ephemeral message in the channel, or a direct message when there is none or it fails."""
 
-    def __init__(self, services: Services, channel: str | None, user: str | None) -> None:
-        self.services, self.channel, self.user = services, channel, user
+    def __init__(self, services: Services, body: dict[str, Any]) -> None:
+        self.services, self.body = services, body
+        _, self.user = where_to_answer(body)
 
     def __call__(self, text: str = "", blocks: list[dict[str, Any]] | None = None, **_: Any) -> None:
         if not self.user:
             logger.warning("a payload without a user or response_url: nobody to answer")
             return
-        answer_privately(self.services, self.channel, self.user, text, blocks)
+        answer_privately(self.services, self.body, self.user, text, blocks)

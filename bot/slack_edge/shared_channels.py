@@ -104,17 +104,24 @@ class SharedChannels:
         if not self.oauth:
             return installation_id
         channel = request_channel(body)
-        if channel is None:
-            reference = request_reference(body)
-            if reference is None:
-                return installation_id
-            with self.db.read() as session:
-                channel = channel_of_reference(session, installation_id, *reference)
-            if channel is None:
-                return installation_id  # not a row of a channel this installation sees: its own lookup will say so
-        else:
+        if channel is not None:
             self.seen(installation_id, channel)
-        return self.channel_home(installation_id, channel)
+        else:
+            channel = self._referenced_channel(installation_id, body)
+        # No channel, or a row of a channel this installation does not see: its own lookup will say so.
+        return installation_id if channel is None else self.channel_home(installation_id, channel)
+
+    def channel_of(self, installation_id: int, body: Mapping[str, Any]) -> str | None:
+        """The channel a request is about: named in the payload, or the channel of the row a button or modal names
+        (where to answer a person who acted in a modal or on the Home tab)."""
+        return request_channel(body) or self._referenced_channel(installation_id, body)
+
+    def _referenced_channel(self, installation_id: int, body: Mapping[str, Any]) -> str | None:
+        reference = request_reference(body)
+        if reference is None:
+            return None
+        with self.db.read() as session:
+            return channel_of_reference(session, installation_id, *reference)
 
     def seen(self, installation_id: int, channel_id: str) -> None:
         """Record that Slack showed the installation this channel (a signed request, or an answer to its token)."""

@@ -14,10 +14,18 @@ from bot.clock import FixedClock
 from bot.domain.reach import Route
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
+from storage.decisions import load_decision
 from storage.due_work import state_of
 from storage.private_routes import load_route
 from tests.e2e.conftest import CHANNEL, RunningBot, eventually, with_alliance
 from tests.e2e.test_actions import items, reminder_at, tick_at
+from tests.e2e.test_panel import panels
+
+
+def status(bot: RunningBot) -> str:
+    with bot.services.db.read() as session:
+        decision = load_decision(session, bot.services.default_installation_id, 1)
+    return decision.status.value if decision is not None else ""
 
 
 def dm_attempts(bot: RunningBot, user: str) -> int:
@@ -140,3 +148,45 @@ def test_a_partners_meeting_reminder_by_dm_comes_in_the_channel(bot2: RunningBot
     tick_meetings(bot, start - timedelta(minutes=9))
     assert told_in_channel(bot, "UKENJI", "JSC") >= 1  # Beta's participant: privately, in the channel
     assert dms(bot, "UMARIA", "JSC") >= 1 and told_in_channel(bot, "UMARIA", "JSC") == 0  # Alpha's: by DM
+
+
+def test_a_partners_errors_reach_them_privately_from_a_message_a_modal_and_a_reaction(bot2: RunningBot) -> None:
+    """Kenji acts by clicks and reactions only, and cannot be DMed: every error still reaches him, and only him."""
+    bot = bot2
+    bot.slack.refuse_external_dms()
+    with_alliance(bot)
+    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    assert maria.run("/consensus", "Move the Phase 2 start to Q3", channel=CHANNEL).acked
+    eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if m.text.startswith("Decision")], what="the decision")
+
+    # A message button: only the creator closes; Kenji's click is answered through its response_url.
+    assert kenji.click("Close decision", channel=CHANNEL).acked
+    eventually(lambda: told_in_channel(bot, "UKENJI", "Only <@UMARIA>"), what="the refusal, to Kenji")
+
+    # A modal refusal goes back into the form: the decision was closed while Kenji's concern form was open.
+    assert kenji.click("Accept", channel=CHANNEL).acked
+    eventually(lambda: bot.slack.open_views("UKENJI"), what="the concern form")
+    maria.click("Close decision", channel=CHANNEL)
+    eventually(lambda: status(bot) == "closed", what="the decision closed")
+    refused = kenji.submit_view({"Your concern (optional)": "CMC capacity at Beta in Q3"})
+    assert refused.payload and refused.payload["response_action"] == "errors" and "closed" in str(refused.payload["errors"])
+    kenji.close_view()
+
+    # A modal whose work fails after it closed: the submission names no channel of Slack's, but the form's own;
+    # Slack refuses the DM, so Kenji is told there.
+    assert maria.run("/alliance", "panel", channel=CHANNEL).acked
+    panel_ts = eventually(lambda: panels(bot), what="the panel")[-1].ts
+    assert kenji.click("Add an action item", channel=CHANNEL, message_ts=panel_ts).acked
+    eventually(lambda: bot.slack.open_views("UKENJI"), what="the action item form")
+    bot.slack.inject("chat.postMessage", "error", error="internal_error", times=2)
+    assert kenji.submit_view({"What needs doing": "Send the CMC data package"}).acked
+    eventually(lambda: told_in_channel(bot, "UKENJI", "incident"), what="Kenji told, in the channel")
+    before = len(bot.slack.ephemerals(CHANNEL, "UKENJI"))
+
+    # A reaction: :memo: on a message whose due date cannot be read; Kenji is told in the channel what to do instead.
+    ts = kenji.post_message(CHANNEL, "Send the CMC data package by 2026-13-45")
+    assert kenji.react(CHANNEL, ts, "memo").acked
+    eventually(lambda: told_in_channel(bot, "UKENJI", "Nothing was captured"), what="the reaction's failure explained")
+    assert len(bot.slack.ephemerals(CHANNEL, "UKENJI")) == before + 1
+    assert dm_attempts(bot, "UKENJI") <= 1, "one refused DM at most, then the channel"
+    assert not [m for m in bot.slack.ephemerals(CHANNEL) if m.user != "UKENJI" and "closed" in str(m.text) + str(m.blocks)]
