@@ -202,7 +202,7 @@ class Workspace:
         self.bot_tokens: dict[str, str] = {bot_token: team.team_id}  # bot token -> the team of its installation
         self.app_tokens = {app_token}
         self.revoked: set[str] = set()
-        # Whether the bot may DM people of other organisations (not documented either way; a switch).
+        # Whether a bot may DM people of other organisations than its installation's (not documented either way; a switch).
         self.external_dms = True
         # OAuth: one-time install codes (-> installing user and team), live refresh tokens (-> team), and when
         # rotating access tokens expire.
