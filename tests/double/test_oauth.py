@@ -40,3 +40,24 @@ def test_rotation_refresh_replaces_the_refresh_token() -> None:
             access(double, grant_type="refresh_token", refresh_token=first["refresh_token"])
         assert reused.value.response["error"] == "invalid_refresh_token"
         assert web(double, second["access_token"]).auth_test()["ok"]
+
+
+def test_a_partner_installs_through_oauth_and_gets_its_own_installation() -> None:
+    with SlackDouble(token_rotation=True) as double:
+        double.add_team("T0BETA", "Beta Bio", domain="betabio")
+        double.add_user("UKENJI", "T0BETA", "kenji")
+        double.add_channel("C0SHARED", "alpha-beta", members=["UKENJI"], is_ext_shared=True)
+        # The code remembers the installing person's organisation; the answer is that installation's.
+        answer = access(double, code=double.approve_install(user="UKENJI"))
+        assert answer["team"] == {"id": "T0BETA", "name": "Beta Bio"} and answer["bot_user_id"] == "UBOTBETA"
+        assert answer["authed_user"] == {"id": "UKENJI"} and answer["app_id"] == double.app_id
+        assert double.ws.teams["T0BETA"].app_installed and double.installed_teams() == ["T0ALPHA", "T0BETA"]
+        assert web(double, answer["access_token"]).auth_test()["team_id"] == "T0BETA"
+        assert "UBOTBETA" not in double.ws.channels["C0SHARED"].members  # a new bot is invited nowhere yet
+        # A refresh renews the same installation's token.
+        renewed = access(double, grant_type="refresh_token", refresh_token=answer["refresh_token"])
+        assert web(double, renewed["access_token"]).auth_test()["user_id"] == "UBOTBETA"
+        # The home installation installs again through OAuth as before; a team may also be named outright.
+        assert access(double, code=double.approve_install())["team"]["id"] == double.team_id
+        assert access(double, code=double.approve_install(team_id="T0BETA"))["bot_user_id"] == "UBOTBETA"
+        assert [c.team_id for c in double.calls("auth.test")] == ["T0BETA", "T0BETA"]

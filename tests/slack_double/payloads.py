@@ -113,12 +113,28 @@ def now_ts() -> str:
     return f"{time.time():.6f}"
 
 
+def authorization(double: SlackDouble, team_id: str) -> dict[str, Any]:
+    """One entry of an event's `authorizations`: an installation, named by its team and bot user."""
+    return {"enterprise_id": None, "team_id": team_id, "user_id": double.ws.installations[team_id].bot_user_id, "is_bot": True,
+            "is_enterprise_install": False}
+
+
 def event_envelope(double: SlackDouble, event: dict[str, Any], event_id: str | None = None,
-                   is_ext_shared_channel: bool = False) -> dict[str, Any]:
-    """An Events API `event_callback` in Slack's shape, authorised for the installing workspace."""
-    return {"token": VERIFICATION_TOKEN, "team_id": double.team_id, "enterprise_id": None, "api_app_id": double.app_id,
+                   is_ext_shared_channel: bool = False, team_id: str | None = None,
+                   visible_to: list[str] | None = None) -> dict[str, Any]:
+    """An Events API `event_callback` in Slack's shape, authorised for the installation of `team_id` (default: the home one).
+
+    Slack delivers an event once per app, its `authorizations` holding at most one installation the event is
+    visible to (changelog 2020-09-15, "Events API: truncate authed users"); the outer `team_id` is that
+    installation's team here. `visible_to`: the teams of every installation that can see it, which
+    apps.event.authorizations.list answers for its `event_context` (default: just that one).
+    """
+    team_id = team_id or double.team_id
+    context = f"4-{uuid.uuid4().hex}"
+    with double.ws.lock:
+        named = authorization(double, team_id)
+        double.ws.event_contexts[context] = [authorization(double, t) for t in (visible_to or [team_id])]
+    return {"token": VERIFICATION_TOKEN, "team_id": team_id, "enterprise_id": None, "api_app_id": double.app_id,
             "event": event, "type": "event_callback", "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
-            "event_time": int(time.time()),
-            "authorizations": [{"enterprise_id": None, "team_id": double.team_id, "user_id": double.bot_user_id, "is_bot": True,
-                                "is_enterprise_install": False}],
-            "is_ext_shared_channel": is_ext_shared_channel, "event_context": f"4-{uuid.uuid4().hex}"}
+            "event_time": int(time.time()), "authorizations": [named],
+            "is_ext_shared_channel": is_ext_shared_channel, "event_context": context}

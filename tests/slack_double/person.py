@@ -121,6 +121,29 @@ class Person:
                              f"offers an app's slash commands, shortcuts and App Home only to people of an organisation that "
                              f"did ({CONNECT_GUIDE}; PLATFORM-NOTES §1.8); they can click the app's buttons and menus")
 
+    def _installation(self) -> str:
+        """The team of the installation this person's own commands, shortcuts and App Home go through: their
+        organisation's (only people whose organisation installed the app get those entry points)."""
+        with self.double.ws.lock:
+            return self.double.ws.serving(self.user_id).team_id
+
+    def _delivered_to(self, kind: str, surface: Any) -> str:
+        """The team of the installation a click on this message or view is delivered to.
+
+        A message: the installation whose bot posted it (block_actions `team.id`, PLATFORM-NOTES §1.6 /
+        java-slack-sdk #1041: the installed workspace while `user.team_id` is the clicker's); a person's
+        own message, the home one. A modal or Home tab: the installation that opened or published it.
+        That installation must still be installed (assumed: Slack has no one to deliver to otherwise).
+        """
+        ws = self.double.ws
+        with ws.lock:
+            shown_by = surface.team_id if kind == "message" else surface.get("app_installed_team_id")
+            team_id = shown_by or ws.home_team.team_id
+            if not ws.teams[team_id].app_installed:
+                raise NotOffered(f"{self.user_id} cannot use the app's {kind}: the installation that showed it ({team_id}) has been "
+                                 f"uninstalled, so Slack has no installation to deliver the click to (assumed)")
+            return team_id
+
     def _may_use_apps_in(self, channel: str | None, what: str) -> None:
         """Refuse any use of apps by someone with "post only" permission in the channel (PLATFORM-NOTES §1.8)."""
         found = self.double.ws.channels.get(channel or "")
@@ -135,14 +158,17 @@ class Person:
             raise TypeError("run() needs the channel the command is typed in")
         self._needs_installed_app(f"run {command}")
         self._may_use_apps_in(channel, f"run {command}")
-        ws, team = self.double.ws, self.double.ws.home_team
+        ws = self.double.ws
+        # Through the person's own organisation's installation: its team_id, its trigger and response_url.
+        team = ws.teams[self._installation()]
         channel_obj = ws.channels.get(channel)
         # Form fields are strings on the wire (is_enterprise_install too); Socket Mode carries the same fields.
         payload = {"token": VERIFICATION_TOKEN, "team_id": team.team_id, "team_domain": team.domain, "channel_id": channel,
                    "channel_name": channel_obj.name if channel_obj else "directmessage", "user_id": self.user_id,
                    "user_name": ws.users[self.user_id].name, "command": command, "text": text, "api_app_id": self.double.app_id,
-                   "is_enterprise_install": "false", "response_url": self.double.issue_response_url(self.user_id, channel),
-                   "trigger_id": self.double.issue_trigger(self.user_id, channel)}
+                   "is_enterprise_install": "false",
+                   "response_url": self.double.issue_response_url(self.user_id, channel, team_id=team.team_id),
+                   "trigger_id": self.double.issue_trigger(self.user_id, channel, team_id=team.team_id)}
         return self.transport.deliver("slash_commands", payload)
 
     def post_message(self, channel: str, text: str, thread_ts: str | None = None) -> str:
@@ -228,12 +254,15 @@ class Person:
     def _action_payload(self, kind: str, surface: Any, action: dict[str, Any]) -> dict[str, Any]:
         """block_actions for `action` on a message or a view, as Slack builds it."""
         d = self.double
+        if kind == "message":
+            self._may_use_apps_in(surface.channel, f"use {action.get('type', 'an element')} {action.get('action_id')!r}")
+        installation = self._delivered_to(kind, surface)
+        # team: the installation the click is delivered to; user.team_id: the clicker's own (PLATFORM-NOTES §1.6).
         payload: dict[str, Any] = {"type": "block_actions", "user": user_obj(d, self.user_id), "api_app_id": d.app_id,
-                                   "token": VERIFICATION_TOKEN, "trigger_id": d.issue_trigger(self.user_id), "team": team_obj(d),
-                                   "enterprise": None, "is_enterprise_install": False}
+                                   "token": VERIFICATION_TOKEN, "trigger_id": d.issue_trigger(self.user_id, team_id=installation),
+                                   "team": team_obj(d, installation), "enterprise": None, "is_enterprise_install": False}
         if kind == "message":
             message: Message = surface
-            self._may_use_apps_in(message.channel, f"use {action.get('type', 'an element')} {action.get('action_id')!r}")
             channel = d.ws.channels.get(message.channel)
             payload["container"] = {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
                                     "is_ephemeral": message.ephemeral_to is not None}
@@ -241,7 +270,7 @@ class Person:
             if message.ephemeral_to is None:  # Slack leaves the message out for ephemeral ones
                 payload["message"] = message_obj(d, message)
             payload["state"] = {"values": state_values(message.blocks, submission=False)}
-            payload["response_url"] = d.issue_response_url(self.user_id, message.channel, message.ts)
+            payload["response_url"] = d.issue_response_url(self.user_id, message.channel, message.ts, team_id=installation)
         else:
             payload["container"] = {"type": "view", "view_id": surface["id"]}
             payload["view"] = view_for_payload(surface, state_values(surface.get("blocks", []), submission=False))
@@ -256,11 +285,12 @@ class Person:
         message = d.ws.find_message(channel, message_ts)
         if message is None:
             raise AssertionError(f"no message {message_ts} in {channel}")
-        payload = {"type": "message_action", "token": VERIFICATION_TOKEN, "action_ts": now_ts(), "team": team_obj(d),
+        team = self._installation()  # the person's own organisation's installation, whoever posted the message
+        payload = {"type": "message_action", "token": VERIFICATION_TOKEN, "action_ts": now_ts(), "team": team_obj(d, team),
                    "user": user_obj(d, self.user_id), "channel": {"id": channel, "name": d.ws.channels[channel].name},
                    "is_enterprise_install": False, "enterprise": None, "callback_id": callback_id,
-                   "trigger_id": d.issue_trigger(self.user_id, channel), "message_ts": message_ts, "message": message_obj(d, message),
-                   "response_url": d.issue_response_url(self.user_id, channel, message_ts)}
+                   "trigger_id": d.issue_trigger(self.user_id, channel, team_id=team), "message_ts": message_ts,
+                   "message": message_obj(d, message), "response_url": d.issue_response_url(self.user_id, channel, message_ts, team_id=team)}
         return self.transport.deliver("interactive", payload)
 
     # -- modals -----------------------------------------------------------------------------------
@@ -291,15 +321,15 @@ class Person:
             if not block.get("optional") and entry.get(field) in (None, "", []):
                 raise AssertionError(f"Slack would not submit: required input {label!r} is empty")
         d = self.double
-        user_team = d.ws.users[self.user_id].team_id
-        # view_submission: team is the submitter's side; view.app_installed_team_id the installing workspace.
+        installation = self._delivered_to("view", view)
         # view_submission from a Slack Connect channel (interactivity/view_submission.slack_connect.json): `team` and
-        # `view.team_id` are the submitter's side, `view.app_installed_team_id` the installing workspace.
-        submitter_team = user_team if user_team in d.ws.teams else None
-        submitted = {**view_for_payload(view, state), "team_id": submitter_team or d.team_id}
+        # `view.team_id` are the submitter's side, `view.app_installed_team_id` the installation that opened the view
+        # (kept in the stored view), which the submission is delivered to.
+        submitter_team = self._submitter_team()
+        submitted = {**view_for_payload(view, state), "team_id": submitter_team}
         payload = {"type": "view_submission", "team": team_obj(d, submitter_team),
                    "user": user_obj(d, self.user_id), "api_app_id": d.app_id, "token": VERIFICATION_TOKEN,
-                   "trigger_id": d.issue_trigger(self.user_id), "view": submitted, "response_urls": [],
+                   "trigger_id": d.issue_trigger(self.user_id, team_id=installation), "view": submitted, "response_urls": [],
                    "is_enterprise_install": False, "enterprise": None}
         result = self.transport.deliver("interactive", payload)
         apply_submission_ack(d, self.user_id, view, result)
@@ -312,19 +342,30 @@ class Person:
             self.double.ws.view_stacks[self.user_id].pop()
         if not view.get("notify_on_close"):
             return None
-        payload = {"type": "view_closed", "team": team_obj(self.double), "user": user_obj(self.double, self.user_id),
-                   "api_app_id": self.double.app_id, "token": VERIFICATION_TOKEN, "view": view_for_payload(view),
+        self._delivered_to("view", view)
+        # As view_submission: `team` and `view.team_id` the closer's side, `view.app_installed_team_id` the opener.
+        submitter_team = self._submitter_team()
+        payload = {"type": "view_closed", "team": team_obj(self.double, submitter_team), "user": user_obj(self.double, self.user_id),
+                   "api_app_id": self.double.app_id, "token": VERIFICATION_TOKEN,
+                   "view": {**view_for_payload(view), "team_id": submitter_team},
                    "is_cleared": False, "is_enterprise_install": False, "enterprise": None}
         return self.transport.deliver("interactive", payload)
+
+    def _submitter_team(self) -> str:
+        """The person's own team for `team` / `view.team_id` of their view payloads (the home team if the double
+        does not know it)."""
+        user_team = self.double.ws.users[self.user_id].team_id
+        return user_team if user_team in self.double.ws.teams else self.double.team_id
 
     # -- Home -------------------------------------------------------------------------------------
     def global_shortcut(self, callback_id: str) -> AckResult:
         """Run a global shortcut from the shortcuts menu (only for people whose organisation installed the app)."""
         self._needs_installed_app(f"use the global shortcut {callback_id!r}")
         d = self.double
-        payload = {"type": "shortcut", "token": VERIFICATION_TOKEN, "action_ts": now_ts(), "team": team_obj(d),
+        team = self._installation()
+        payload = {"type": "shortcut", "token": VERIFICATION_TOKEN, "action_ts": now_ts(), "team": team_obj(d, team),
                    "user": user_obj(d, self.user_id), "is_enterprise_install": False, "enterprise": None,
-                   "callback_id": callback_id, "trigger_id": d.issue_trigger(self.user_id)}
+                   "callback_id": callback_id, "trigger_id": d.issue_trigger(self.user_id, team_id=team)}
         return self.transport.deliver("interactive", payload)
 
     # -- reactions --------------------------------------------------------------------------------
@@ -333,7 +374,8 @@ class Person:
 
         Its shape is the recorded one (tests/fixtures/slack/events/slack_connect/): the event names
         the reacting user but carries no team of theirs (PLATFORM-NOTES §1.6), and in a shared
-        channel `is_ext_shared_channel` is true while `authorizations` name the installing workspace.
+        channel `is_ext_shared_channel` is true while `authorizations` name one installation that can
+        see it: which one, `double.event_authorization` decides (`SlackDouble.channel_event`).
         """
         ws = self.double.ws
         with ws.lock:
@@ -344,23 +386,25 @@ class Person:
             if message is None:
                 raise AssertionError(f"no message {message_ts} in {channel}")
             item_user = message.user
-            shared = found.is_ext_shared
         event = {"type": "reaction_added", "user": self.user_id, "item": {"type": "message", "channel": channel, "ts": message_ts},
                  "reaction": reaction, "item_user": item_user, "event_ts": now_ts()}
-        return self.transport.deliver("events_api", event_envelope(self.double, event, is_ext_shared_channel=shared))
+        return self.transport.deliver("events_api", self.double.channel_event(channel, event))
 
     # -- Home -------------------------------------------------------------------------------------
     def open_home(self) -> AckResult:
         """Open the app's Home tab: an app_home_opened event (only for people whose organisation installed the app)."""
         self._needs_installed_app("open the app's Home tab")
+        # Their own organisation's installation: its DM with them is the Home tab's channel, and it is the
+        # one the event is authorised for (outer team_id and authorizations[0]).
+        team = self._installation()
         with self.double.ws.lock:
-            channel = self.double.ws.dm_channel(self.user_id).channel_id
+            channel = self.double.ws.dm_channel(self.user_id, team).channel_id
         event: dict[str, Any] = {"type": "app_home_opened", "user": self.user_id, "channel": channel, "tab": "home",
                                  "event_ts": now_ts()}
-        home = self.double.home_view(self.user_id)
+        home = self.double.home_view(self.user_id, team)
         if home:
             event["view"] = view_for_payload(home)
-        return self.transport.deliver("events_api", event_envelope(self.double, event))
+        return self.transport.deliver("events_api", event_envelope(self.double, event, team_id=team))
 
 
 def _buttons(blocks: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:

@@ -32,15 +32,18 @@ def apply_submission_ack(double: SlackDouble, user_id: str, view: dict[str, Any]
             if not errors or stray:
                 raise AssertionError(f"response_action errors must name input block_ids {sorted(input_ids)}; got {sorted(errors)}")
         return
+    # The app answered as the installation the submission was delivered to: the one that opened the view.
+    installed = view.get("app_installed_team_id") or double.team_id
     with double.ws.lock:
         stack = double.ws.view_stacks.setdefault(user_id, [])
         if action == "update":
             double.api.store_view(_valid(body.get("view"), action), user_id, view_id=view["id"],
-                                  previous=view.get("previous_view_id"), root=view.get("root_view_id"))
+                                  previous=view.get("previous_view_id"), root=view.get("root_view_id"), team_id=installed)
         elif action == "push":
             if len(stack) >= MAX_VIEW_STACK:
                 raise AssertionError("response_action push beyond Slack's limit of 3 stacked modals")
-            pushed = double.api.store_view(_valid(body.get("view"), action), user_id, previous=view["id"], root=view.get("root_view_id"))
+            pushed = double.api.store_view(_valid(body.get("view"), action), user_id, previous=view["id"], root=view.get("root_view_id"),
+                                           team_id=installed)
             stack.append(pushed["id"])
         elif action == "clear":
             stack.clear()

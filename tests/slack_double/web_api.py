@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # Fields slack_sdk sends JSON-encoded inside a form body; Slack decodes them.
 JSON_FIELDS = ("blocks", "view", "metadata", "attachments", "files")
-APP_TOKEN_METHODS = {"apps.connections.open"}
+APP_TOKEN_METHODS = {"apps.connections.open", "apps.event.authorizations.list"}
 # Authenticated by the app's client id and secret, not by a token.
 CLIENT_METHODS = {"oauth.v2.access"}
 
@@ -97,12 +97,16 @@ class WebApi(WebMethods, ViewAndFileMethods, OAuthMethods):
                 if wait is not None:
                     status, headers = 429, {"Retry-After": str(wait)}
                     raise SlackError("ratelimited")
+                # The call acts as the installation its bot token belongs to (the lock is held until it is answered).
+                self.caller = self.ws.installation_for(token)
                 body = {"ok": True, **handler(params)}
                 if method == "auth.test":
                     headers["x-oauth-scopes"] = ",".join(self.double.scopes)
             except SlackError as error:
                 body = error.body
-            self.ws.calls.append(RecordedCall(method, params, token, time.time(), status, body))
+            finally:
+                self.caller = self.ws.installations[self.ws.home_team.team_id]
+            self.ws.calls.append(RecordedCall(method, params, token, time.time(), status, body, team_id=self.ws.bot_tokens.get(token or "")))
             return status, body, headers
 
 

@@ -6,12 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 from tests.slack_double.blockkit import Invalid, validate_blocks
 from tests.slack_double.payloads import fill_ids
-from tests.slack_double.state import Channel, Message, Workspace
+from tests.slack_double.state import Channel, Installation, Message, Workspace
 
 if TYPE_CHECKING:
     from tests.slack_double.double import SlackDouble
 
-BOT_ID = "B0BOT"
 MAX_TEXT = 40_000
 
 
@@ -29,23 +28,40 @@ def truthy(value: Any) -> bool:
 
 
 class WebMethods:
-    """auth, apps, team, users, conversations and chat methods; each returns the body after `ok: true`."""
+    """auth, apps, team, users, conversations and chat methods; each returns the body after `ok: true`.
+
+    Every call acts as the installation its token belongs to (`caller`): that installation's bot must be
+    in the channel, its messages are the ones it may change, its DMs the ones it sees.
+    """
 
     def __init__(self, double: SlackDouble) -> None:
         self.double = double
         self.ws: Workspace = double.ws
+        # The installation whose token made the call being answered; WebApi.answer sets it under the
+        # workspace lock, which it holds until the call is answered, so no other call sees it.
+        self.caller: Installation = self.ws.installations[self.ws.home_team.team_id]
 
     # -- identity -------------------------------------------------------------------------------
     def auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
-        team = self.ws.home_team
+        # The token's own workspace and bot user (api.slack.com/methods/auth.test).
+        team = self.ws.teams[self.caller.team_id]
         return {"url": f"https://{team.domain}.slack.com/", "team": team.name, "user": "alliancebot", "team_id": team.team_id,
-                "user_id": self.double.bot_user_id, "bot_id": BOT_ID, "is_enterprise_install": False}
+                "user_id": self.caller.bot_user_id, "bot_id": self.caller.bot_id, "is_enterprise_install": False}
 
     def apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
         return {"url": self.double.socket.new_link()}
 
+    def apps_event_authorizations_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        # api.slack.com/methods/apps.event.authorizations.list: with an app-level token, every installation an
+        # event (by its event_context) is visible to; the event itself names at most one. The error for an
+        # unknown context is not documented: the double answers invalid_arguments (assumed).
+        found = self.ws.event_contexts.get(str(p.get("event_context") or ""))
+        if found is None:
+            raise SlackError("invalid_arguments")
+        return {"authorizations": [dict(a) for a in found], "response_metadata": {"next_cursor": ""}}
+
     def team_info(self, p: dict[str, Any]) -> dict[str, Any]:
-        team = self.ws.teams.get(p.get("team") or self.ws.home_team.team_id)
+        team = self.ws.teams.get(p.get("team") or self.caller.team_id)
         if team is None:
             raise SlackError("team_not_found")
         return {"team": {"id": team.team_id, "name": team.name, "domain": team.domain, "email_domain": "",
@@ -61,18 +77,20 @@ class WebMethods:
     def channel(self, channel_id: Any, *, need_member: bool = True) -> Channel:
         """The channel a call names, refused the way Slack refuses a bot that cannot see or post in it."""
         channel_id = str(channel_id or "")
+        team = self.caller.team_id
         if channel_id.startswith(("U", "W")) and channel_id in self.ws.users:
-            if self.ws.dm_refused(channel_id):
+            if self.ws.dm_refused(channel_id, team):
                 raise SlackError("channel_not_found")  # what chat.postMessage answered in issue 17
-            return self.ws.dm_channel(channel_id)  # posting to a user id lands in the bot's DM with them
+            return self.ws.dm_channel(channel_id, team)  # posting to a user id lands in this bot's DM with them
         if channel_id.startswith("#"):
             channel_id = next((c.channel_id for c in self.ws.channels.values() if c.name == channel_id[1:]), channel_id)
         channel = self.ws.channels.get(channel_id)
-        bot = self.double.bot_user_id
-        # A private channel the bot is not in does not exist, as far as the bot can tell.
+        # The calling installation's bot: each installation's bot is a member (or not) on its own.
+        bot = self.caller.bot_user_id
+        # A private channel the bot is not in does not exist, as far as the bot can tell; nor does another bot's DM.
         if channel is None or (channel.is_private and not channel.is_im and bot not in channel.members):
             raise SlackError("channel_not_found")
-        if channel.is_im and self.ws.dm_refused(channel.members[0]):
+        if channel.is_im and (channel.im_team not in (None, team) or self.ws.dm_refused(channel.members[0], team)):
             raise SlackError("channel_not_found")
         if need_member and not channel.is_im and bot not in channel.members:
             raise SlackError("not_in_channel")
@@ -96,14 +114,15 @@ class WebMethods:
 
     def conversations_info(self, p: dict[str, Any]) -> dict[str, Any]:
         c = self.channel(p.get("channel"), need_member=False)
-        home = self.ws.home_team.team_id
+        home = self.ws.home_team.team_id  # the host of every channel the double has
         teams = sorted({home} | {self.ws.users[u].team_id for u in c.members if u in self.ws.users}) if c.is_ext_shared else [home]
         info: dict[str, Any] = {
             "id": c.channel_id, "name": c.name, "name_normalized": c.name, "created": 1449252889, "creator": "",
             "is_channel": not c.is_private and not c.is_im, "is_group": c.is_private and not c.is_im, "is_im": c.is_im,
             "is_mpim": False, "is_private": c.is_private, "is_archived": c.archived, "is_general": False, "is_shared": c.is_ext_shared,
             "is_ext_shared": c.is_ext_shared, "is_org_shared": False, "is_pending_ext_shared": False, "pending_shared": [],
-            "is_member": self.double.bot_user_id in c.members, "context_team_id": home, "conversation_host_id": home,
+            # context_team_id: the workspace the channel is seen from, i.e. the caller's (assumed; the host's for the home one).
+            "is_member": self.caller.bot_user_id in c.members, "context_team_id": self.caller.team_id, "conversation_host_id": home,
             "shared_team_ids": teams, "internal_team_ids": [], "parent_conversation": None, "unlinked": 0,
             "topic": {"value": "", "creator": "", "last_set": 0}, "purpose": {"value": "", "creator": "", "last_set": 0},
         }
@@ -117,9 +136,9 @@ class WebMethods:
         user = str(p.get("users") or "").split(",")[0]
         if user not in self.ws.users:
             raise SlackError("user_not_found")
-        if self.ws.dm_refused(user):
+        if self.ws.dm_refused(user, self.caller.team_id):
             raise SlackError("user_not_visible")  # documented for conversations.open; seen in issue 17
-        return {"channel": {"id": self.ws.dm_channel(user).channel_id}}
+        return {"channel": {"id": self.ws.dm_channel(user, self.caller.team_id).channel_id}}
 
     def conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
         channel = self.channel(p.get("channel"))
@@ -184,9 +203,9 @@ class WebMethods:
         if channel.archived:
             raise SlackError("is_archived")
         self.check_content(p)
-        message = Message(channel.channel_id, self.ws.next_ts(), self.double.bot_user_id, str(p.get("text") or ""),
+        message = Message(channel.channel_id, self.ws.next_ts(), self.caller.bot_user_id, str(p.get("text") or ""),
                           fill_ids(p.get("blocks") or []), thread_ts=p.get("thread_ts") or None, metadata=p.get("metadata") or None,
-                          bot_id=BOT_ID)
+                          bot_id=self.caller.bot_id, team_id=self.caller.team_id)
         self.ws.messages.setdefault(channel.channel_id, []).append(message)
         return {"channel": channel.channel_id, "ts": message.ts, "message": self.message_api(message)}
 
@@ -195,7 +214,8 @@ class WebMethods:
         message = self.ws.find_message(channel.channel_id, str(p.get("ts")))
         if message is None:
             raise SlackError("message_not_found")
-        if message.user != self.double.bot_user_id:
+        # A bot may edit its own messages only: another installation's bot's are someone else's (documented code).
+        if message.user != self.caller.bot_user_id:
             raise SlackError("cant_update_message")
         if channel.archived:
             raise SlackError("is_archived")
@@ -216,7 +236,7 @@ class WebMethods:
         message = self.ws.find_message(channel.channel_id, str(p.get("ts")))
         if message is None:
             raise SlackError("message_not_found")
-        if message.user != self.double.bot_user_id:
+        if message.user != self.caller.bot_user_id:
             raise SlackError("cant_delete_message")
         self.ws.messages[channel.channel_id].remove(message)
         if message.ts in channel.pinned:  # a deleted message is no longer pinned
@@ -231,8 +251,9 @@ class WebMethods:
         if user not in channel.members:
             raise SlackError("user_not_in_channel")
         self.check_content(p)
-        message = Message(channel.channel_id, self.ws.next_ts(), self.double.bot_user_id, str(p.get("text") or ""),
-                          fill_ids(p.get("blocks") or []), thread_ts=p.get("thread_ts") or None, ephemeral_to=user, bot_id=BOT_ID)
+        message = Message(channel.channel_id, self.ws.next_ts(), self.caller.bot_user_id, str(p.get("text") or ""),
+                          fill_ids(p.get("blocks") or []), thread_ts=p.get("thread_ts") or None, ephemeral_to=user,
+                          bot_id=self.caller.bot_id, team_id=self.caller.team_id)
         self.ws.ephemerals.append(message)
         return {"message_ts": message.ts}
 
@@ -255,5 +276,5 @@ class WebMethods:
         ts = str(p.get("message_ts"))
         if self.ws.find_message(channel.channel_id, ts) is None:
             raise SlackError("message_not_found")
-        permalink = f"https://{self.ws.home_team.domain}.slack.com/archives/{channel.channel_id}/p{ts.replace('.', '')}"
+        permalink = f"https://{self.ws.teams[self.caller.team_id].domain}.slack.com/archives/{channel.channel_id}/p{ts.replace('.', '')}"
         return {"channel": channel.channel_id, "permalink": permalink}

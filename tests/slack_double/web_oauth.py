@@ -22,7 +22,12 @@ TOKEN_LIFETIME = 43200  # seconds: Slack's 12 hours
 
 
 class OAuthMethods:
-    """oauth.v2.access for the double's workspace."""
+    """oauth.v2.access: an install's code gives a bot token of the installing organisation's installation.
+
+    The code remembers the team that approved the install (`SlackDouble.approve_install`); the answer names
+    that team (`team{id,name}`), its installation's `bot_user_id` and a new token registered for it, as the
+    recorded oauth.v2.access.ok.json has them. The team counts as installed from then on.
+    """
 
     double: SlackDouble
     ws: Workspace
@@ -35,29 +40,32 @@ class OAuthMethods:
             raise SlackError("bad_client_secret")
         if p.get("grant_type") == "refresh_token":
             refresh = str(p.get("refresh_token") or "")
-            if refresh not in self.ws.refresh_tokens:
+            team_id = self.ws.refresh_tokens.pop(refresh, None)
+            if team_id is None:
                 raise SlackError("invalid_refresh_token")
-            self.ws.refresh_tokens.discard(refresh)
-            return self._grant(rotating=True)
+            return self._grant(team_id, rotating=True)  # a refresh renews the same installation's token
         code = str(p.get("code") or "")
         if not code:
             raise SlackError("invalid_code")
-        if self.ws.oauth_codes.pop(code, None) is None:
+        approved = self.ws.oauth_codes.pop(code, None)
+        if approved is None:
             raise SlackError("invalid_code")
-        return self._grant(rotating=double.token_rotation)
+        user, team_id = approved
+        self.ws.install(team_id)
+        return self._grant(team_id, rotating=double.token_rotation, user=user)
 
-    def _grant(self, *, rotating: bool) -> dict[str, Any]:
-        double, team = self.double, self.ws.home_team
+    def _grant(self, team_id: str, *, rotating: bool, user: str = "UINSTALLER") -> dict[str, Any]:
+        double, team, installation = self.double, self.ws.teams[team_id], self.ws.installations[team_id]
         token = f"xoxb-{team.team_id}-{secrets.token_hex(8)}"
-        self.ws.bot_tokens.add(token)
+        self.ws.bot_tokens[token] = team_id
         answer: dict[str, Any] = {
-            "access_token": token, "token_type": "bot", "scope": ",".join(double.scopes), "bot_user_id": double.bot_user_id,
+            "access_token": token, "token_type": "bot", "scope": ",".join(double.scopes), "bot_user_id": installation.bot_user_id,
             "app_id": double.app_id, "team": {"id": team.team_id, "name": team.name}, "enterprise": None,
-            "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
+            "is_enterprise_install": False, "authed_user": {"id": user},
         }
         if rotating:
             refresh = f"xoxe-1-{secrets.token_hex(12)}"
-            self.ws.refresh_tokens.add(refresh)
+            self.ws.refresh_tokens[refresh] = team_id
             self.ws.token_expiry[token] = time.time() + TOKEN_LIFETIME
             answer.update(refresh_token=refresh, expires_in=TOKEN_LIFETIME)
         return answer
