@@ -35,9 +35,13 @@ def find_installation(session: Session, *, enterprise_id: str | None, team_id: s
     return None
 
 
-def installed_organisations(session: Session) -> set[str]:
-    """The Slack workspaces and Enterprise Grid organisations that installed the app (in this deployment)."""
-    rows = session.execute(select(InstallationRow.team_id, InstallationRow.enterprise_id)).all()
+def installed_organisations(session: Session, *, with_tokens: bool) -> set[str]:
+    """The Slack workspaces and Enterprise Grid organisations that installed the app (in this deployment). With
+    `with_tokens` (OAuth mode) only those that still have a bot token: an uninstall keeps the row, not the token."""
+    query = select(InstallationRow.team_id, InstallationRow.enterprise_id)
+    if with_tokens:
+        query = query.join(InstallationTokenRow, InstallationTokenRow.installation_id == InstallationRow.id)
+    rows = session.execute(query).all()
     return {value for row in rows for value in row if value}
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from bot.domain.consensus import DecisionStatus
 from bot.domain.disclosure import sealed
 from storage.models import Base
+from storage.models.alliances import AllianceRow
 from storage.models.decisions import AnonymousTallyRow, DecisionRow, RoundRow
 from storage.models.due_work import DueWorkRow
 from storage.models.installations import InstallationRow
@@ -221,7 +222,9 @@ def move_alliance(session: Session, installation_id: int, to_installation: int, 
 
     Rows reached through a parent move with it. Due work keeps its place in the queue; a key that starts with
     the old installation's id starts with the new one's. Nothing moves, and an empty dict comes back, when the
-    other installation already has rows in that channel: two alliances are not merged by guesswork."""
+    other installation already has rows in that channel (two alliances are not merged by guesswork), or when a
+    concurrent move took the alliance first (its row is moved first, as the claim: the loser's UPDATE waits for the
+    winner's commit and then finds nothing to move)."""
     scopes = channel_scopes()
     roots = {name: scope for name, scope in scopes.items() if scope.root and name != "channel_sightings"}
     for scope in roots.values():
@@ -229,7 +232,11 @@ def move_alliance(session: Session, installation_id: int, to_installation: int, 
                 scope.table.c.installation_id == to_installation, scope.table.c.channel_id == channel_id).limit(1)) is not None:
             return {}
     ids = _root_ids(session, scopes, installation_id, channel_id)
-    moved: dict[str, int] = {}
+    claimed = session.execute(update(AllianceRow).where(AllianceRow.installation_id == installation_id, AllianceRow.channel_id == channel_id)
+                              .values(installation_id=to_installation).returning(AllianceRow.id)).all()
+    if not claimed:
+        return {}
+    moved: dict[str, int] = {AllianceRow.__tablename__: len(claimed)}
     old_prefix, new_prefix = f"{installation_id}:", f"{to_installation}:"
     due = session.execute(select(DueWorkRow.id, DueWorkRow.key).where(
         _due_work_condition(session, installation_id, channel_id, ids))).all()
@@ -238,6 +245,8 @@ def move_alliance(session: Session, installation_id: int, to_installation: int, 
             installation_id=to_installation, key=new_prefix + key[len(old_prefix):] if key.startswith(old_prefix) else key))
     moved[DueWorkRow.__tablename__] = len(due)
     for name, scope in roots.items():
+        if name == AllianceRow.__tablename__:
+            continue
         result = session.execute(update(scope.table).where(
             scope.table.c.installation_id == installation_id, scope.table.c.channel_id == channel_id).values(installation_id=to_installation))
         moved[name] = int(result.rowcount)  # type: ignore[attr-defined]

@@ -76,7 +76,7 @@ def summary(services: Services, installation_id: int, channel_id: str) -> views.
     members = services.directory.members(installation_id, channel_id)
     grouped = roster(alliance, members)
     with services.db.read() as session:
-        installed = installed_organisations(session)
+        installed = installed_organisations(session, with_tokens=services.vault is not None)
         routes = known_routes(session, installation_id, [m.user_id for m in members])
     # The readiness check: per partner, whether their organisation installed the app and how private messages reach them.
     ready = {partner.name: Readiness.of([m.user_id for m in group], any(organisation_of(m) in installed or m.team_id in installed

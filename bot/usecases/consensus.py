@@ -130,7 +130,7 @@ def store_votes(services: Services, batch: list[ReceivedVote]) -> Stored:
     """Store a batch of votes in one transaction, closing what they complete; the refresh of each
     decision's message comes after the listeners are woken."""
     refusals: dict[int, UserError] = {}
-    touched: dict[tuple[int, int], Decision] = {}
+    touched: set[tuple[int, int]] = set()
     now = services.clock.now()
     with services.db.write() as session:
         fresh = [i for i, v in enumerate(batch) if v.delivery is None or remember_event(session, v.delivery, now)]
@@ -150,7 +150,7 @@ def store_votes(services: Services, batch: list[ReceivedVote]) -> Stored:
                 continue
             results = cast_votes(session, decision, [v for _, v in valid], now)
             refusals.update({i: UserError(ANONYMOUS_FINAL) for (i, _), result in zip(valid, results, strict=True) if result is VoteResult.FINAL})
-            touched[key] = decision
+            touched.add(key)
             if decision.auto_close:  # the stored votes may complete it: read them back
                 voted = load_decision(session, *key)
                 if voted is not None and voted.closes_itself():
@@ -158,9 +158,9 @@ def store_votes(services: Services, batch: list[ReceivedVote]) -> Stored:
 
     def refresh_touched() -> None:
         # One drain serves every workspace: bind each refresh to its own (OAuth mode).
-        for (installation_id, decision_id), decision in touched.items():
+        for installation_id, decision_id in touched:
             with bound_installation(installation_id):
-                refresh(services, installation_id, decision_id, decision)
+                refresh(services, installation_id, decision_id)
 
     return Stored([refusals.get(i) for i in range(len(batch))], refresh_touched)
 
@@ -185,7 +185,7 @@ def close(services: Services, installation_id: int, decision_id: int, user_id: s
     check_can_close(decision, user_id, is_admin=is_admin(services, installation_id, decision, user_id))
     with services.db.write() as session:
         close_decision(session, decision.id, decision.closing_verdict().outcome, services.clock.now())
-    refresh(services, installation_id, decision.id, decision)
+    refresh(services, installation_id, decision.id)
 
 
 def open_revision(services: Services, installation_id: int, decision_id: int, user_id: str, trigger_id: str) -> None:
@@ -268,7 +268,7 @@ def keep_assumptions(services: Services, installation_id: int, decision_id: int,
         updated = load_decision(session, installation_id, decision_id)
         if updated is not None:
             schedule_review(session, installation_id, updated, services.clock.now())
-    refresh(services, installation_id, decision_id, updated)
+    refresh(services, installation_id, decision_id)
 
 
 def shown_at(services: Services, installation_id: int, posted: Decision, ts: str) -> None:
@@ -276,9 +276,12 @@ def shown_at(services: Services, installation_id: int, posted: Decision, ts: str
     (issue 15: seen on a loaded machine), so if the decision changed meanwhile the message is refreshed once now."""
     with services.db.write() as session:
         set_message(session, posted.id, ts)
+    # Read after the new ts is committed: a vote committed later refreshes by it (`refresh` reads it afresh), an
+    # earlier one shows here.
+    with services.db.read() as session:
         stored = load_decision(session, installation_id, posted.id)
     if stored is not None and replace(stored, message_ts=posted.message_ts, thread_ts=posted.thread_ts) != posted:
-        refresh(services, installation_id, posted.id, stored)
+        refresh(services, installation_id, posted.id)
 
 
 def post_again(services: Services, installation_id: int, channel_id: str) -> int:
@@ -304,13 +307,12 @@ def find(services: Services, installation_id: int, decision_id: int) -> Decision
         return present(load_decision(session, installation_id, decision_id), GONE)
 
 
-def refresh(services: Services, installation_id: int, decision_id: int, known: Decision | None = None) -> None:
-    """Ask for the decision message to show the latest committed state (bursts coalesce). `known`:
-    the decision as the caller loaded it, for where its message is (the render reads it afresh)."""
-    decision: Decision | None = known
-    if decision is None or not decision.message_ts:  # none given, or a copy older than the message's ts (a vote on a message just posted)
-        with services.db.read() as session:
-            decision = load_decision(session, installation_id, decision_id)
+def refresh(services: Services, installation_id: int, decision_id: int) -> None:
+    """Ask for the decision message to show the latest committed state (bursts coalesce). Where the message is, is
+    read afresh too, not taken from a caller's copy: a message posted again (after a hand-over) gets a new ts while
+    a vote may be being stored against the old one."""
+    with services.db.read() as session:
+        decision = load_decision(session, installation_id, decision_id)
     if decision is not None and decision.message_ts:
         services.coalescer.request(decision.channel_id, decision.message_ts,
                                    lambda: views.decision_message(find(services, installation_id, decision_id), services.clock.now()))
