@@ -32,6 +32,7 @@ from bot.http_server import bind, make_http_server, stop_waitress
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.scheduler.digests import schedule_digest
+from bot.scheduler.milestones import NUDGE
 from bot.services import Services
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
@@ -41,6 +42,7 @@ from storage.digests import set_digest_rule
 from storage.due_work import state_of
 from storage.installations import find_installation
 from storage.models.alliances import AllianceRow
+from storage.models.due_work import DueWorkRow
 from tests.conftest import migrated_sqlite, pg_database
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually, patient
 from tests.e2e.test_oauth import get
@@ -128,6 +130,12 @@ def private_to(bot: TwoInstalls, user: str, needle: str) -> list[Any]:
 def open_items(bot: TwoInstalls, installation: int) -> list[Any]:
     with bot.services.db.read() as session:
         return channel_items(session, installation, CHANNEL, bot.services.clock.now())
+
+
+def pending_nudges(bot: TwoInstalls, installation: int) -> list[datetime]:
+    with bot.services.db.read() as session:
+        return list(session.scalars(select(DueWorkRow.due_at).where(DueWorkRow.installation_id == installation, DueWorkRow.kind == NUDGE,
+                                                                    DueWorkRow.status == "pending")))
 
 
 def started_by_both(bot: TwoInstalls) -> tuple[int, int]:
@@ -229,6 +237,20 @@ def test_scheduled_posts_go_out_once_with_both_installations_schedulers_running(
     digests = [m for m in bot.slack.messages(CHANNEL) if "Channel digest" in str(m.blocks)]
     assert len(digests) == 1 and digests[0].team_id == HOME
     assert "Add a Beta CMC site" in str(digests[0].blocks), "the digest covers what came through either installation"
+
+    # A milestone Kenji adds through Beta's installation is nudged once, in the channel, by Alpha's bot.
+    due = (bot.services.clock.now() + timedelta(days=8)).date()  # its 7-day nudge is tomorrow 09:00
+    assert bot.person("UKENJI").run("/milestone", f"add Beta batch release {due.isoformat()}", channel=CHANNEL).acked
+    nudges = eventually(lambda: pending_nudges(bot, alpha), what="the milestone's nudges, under the channel's home")
+    at = min(nudges)
+    runs = [threading.Thread(target=bot.tick_at, args=(at + timedelta(seconds=s), f"n{s}")) for s in (0, 1)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    bot.tick_at(at + timedelta(minutes=5), "n3")
+    said = [m for m in bot.slack.messages(CHANNEL) if "Beta batch release" in m.text + str(m.blocks) and "Due in 7 days" in m.text + str(m.blocks)]
+    assert len(said) == 1 and said[0].team_id == HOME
 
 
 def test_uninstalling_one_side_leaves_the_other_working(both: TwoInstalls) -> None:
