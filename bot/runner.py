@@ -75,7 +75,9 @@ def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_
         if scheduler:
             scheduler.start()
         if settings.socket_mode and not force_http:
-            serve_socket_mode(app, services, started, (host, health_port) if health_port is not None else None)
+            # OAuth mode over Socket Mode: Slack's events come over the connection, installers' browsers to the install pages.
+            serve_socket_mode(app, services, started, (host, health_port) if health_port is not None else None,
+                              install_pages=(host, port) if services.oauth_flow is not None else None)
         else:
             serve_http(app, services, host, port, started, listen)
     finally:
@@ -88,41 +90,66 @@ def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_
     return 0
 
 
-def serve_socket_mode(app: Any, services: Services, started: float, health: tuple[str, int] | None = None) -> None:
-    """Connect over Socket Mode (apps.connections.open through SLACK_API_URL) and wait for a stop signal."""
+def serve_socket_mode(app: Any, services: Services, started: float, health: tuple[str, int] | None = None,
+                      install_pages: tuple[str, int] | None = None) -> None:
+    """Connect over Socket Mode (apps.connections.open through SLACK_API_URL) and wait for a stop signal; in OAuth
+    mode, serve the install pages (/slack/install, /slack/oauth_redirect) on `install_pages` meanwhile."""
     from bot.slack_edge.socket_mode import SocketModeConnection
 
     settings = services.settings
     stop = StopSignal()  # before connecting: a SIGTERM during start-up is not lost
     connection = SocketModeConnection(app, settings.app_token or "", settings.api_url)
-    health_server = None
+    servers: list[Any] = []
     try:
         try:
             connection.connect()
         except Exception as error:
             raise Failure(f"SLACK_APP_TOKEN: could not open a Socket Mode connection ({first_line(error)})", 2) from error
-        health_server = serve_health(services, connection, health) if health else None
+        if health:
+            servers.append(serve_health(services, connection, health))
+        if install_pages:
+            servers.append(serve_install_pages(app, services, install_pages))
         logger.info("connected to Slack over Socket Mode in %.2fs", time.monotonic() - started)
         stop.wait()
     finally:
         stop.close()
-        if health_server is not None:
-            health_server.close()
+        for server in servers:
+            server.close()
         connection.close()
 
 
 def serve_health(services: Services, connection: Any, where: tuple[str, int]) -> Any:
     """Serve /healthz (database and Socket Mode connection) on `where` in a thread; returns a closer."""
-    from bot.http_server import bind, make_http_server, stop_waitress
     from bot.slack_edge.health import HealthApp
 
+    closer = _serve_in_thread(HealthApp(services.db, connection), where, "--health-port", "health")
+    logger.info("health check at http://%s:%s/healthz", where[0], closer.port)
+    return closer
+
+
+def serve_install_pages(app: Any, services: Services, where: tuple[str, int]) -> Any:
+    """Serve the OAuth install pages on `where` in a thread (Socket Mode: Slack's requests come over the connection;
+    a signed POST to /slack/events is still refused without SLACK_SIGNING_SECRET); returns a closer."""
+    from bot.slack_edge.http_edge import SlackHttpEdge
+
+    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "", services.oauth_flow)
+    closer = _serve_in_thread(edge, where, "--port", "install-pages")
+    logger.info("install pages at http://%s:%s/slack/install", where[0], closer.port)
+    return closer
+
+
+def _serve_in_thread(wsgi: Any, where: tuple[str, int], flag: str, name: str) -> Any:
+    """A small waitress server for `wsgi` on `where`, in a daemon thread; returns a closer with its `port`."""
+    from bot.http_server import bind, make_http_server, stop_waitress
+
     host, port = where
-    server = make_http_server(HealthApp(services.db, connection), bind(host, port, flag="--health-port"), threads=2)
-    thread = threading.Thread(target=server.run, name="health", daemon=True)
+    server = make_http_server(wsgi, bind(host, port, flag=flag), threads=2)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
-    logger.info("health check at http://%s:%s/healthz", host, server.effective_port)
 
     class Closer:
+        port = server.effective_port
+
         def close(self) -> None:
             stop_waitress(server, thread)
 

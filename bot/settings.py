@@ -183,8 +183,6 @@ def _oauth_settings(env: Mapping[str, str], client_id: str | None, client_secret
                           "copy both from the app's Basic Information page, or unset both for a single workspace")
     if client_id is None:
         return None, None
-    if _optional(env, "SLACK_APP_TOKEN") is not None:
-        raise ConfigError("SLACK_APP_TOKEN", "is set together with SLACK_CLIENT_ID", "OAuth installs need HTTP mode: unset SLACK_APP_TOKEN")
     key = _optional(env, "ALLIANCEBOT_ENCRYPTION_KEY")
     if key is None:
         raise ConfigError("ALLIANCEBOT_ENCRYPTION_KEY", "is not set (OAuth mode stores workspace tokens encrypted)",

@@ -21,13 +21,19 @@ def test_oauth_mode_needs_no_bot_token_but_a_key() -> None:
 @pytest.mark.parametrize(("env", "setting"), [
     ({**OAUTH, "ALLIANCEBOT_ENCRYPTION_KEY": "not-a-key"}, "ALLIANCEBOT_ENCRYPTION_KEY"),
     ({"SLACK_CLIENT_ID": "1.2", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "secret123"}, "SLACK_CLIENT_SECRET"),
-    ({**OAUTH, "ALLIANCEBOT_ENCRYPTION_KEY": Fernet.generate_key().decode(), "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_APP_TOKEN"),
     ({**OAUTH, "ALLIANCEBOT_ENCRYPTION_KEY": Fernet.generate_key().decode(), "SLACK_REDIRECT_URI": "ftp://x"}, "SLACK_REDIRECT_URI"),
 ])
 def test_oauth_settings_problems_name_the_setting(env: dict[str, str], setting: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(env, dotenv=None)
     assert caught.value.setting == setting
+
+
+def test_oauth_mode_works_over_socket_mode_too() -> None:
+    # Slack's events come over the connection; installers' browsers reach the install pages over HTTP.
+    settings = load_settings({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "SLACK_APP_TOKEN": "xapp-1-A-1-xyz",
+                              "ALLIANCEBOT_ENCRYPTION_KEY": Fernet.generate_key().decode()}, dotenv=None)
+    assert settings.oauth and settings.socket_mode and settings.signing_secret is None
 
 
 def test_single_workspace_mode_is_unchanged() -> None:

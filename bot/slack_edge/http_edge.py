@@ -61,7 +61,7 @@ class SlackHttpEdge:
             return reply_health(start_response, self.db)
         if self.oauth_flow is not None and method == "GET" and path in (self.oauth_flow.install_path, self.oauth_flow.redirect_uri_path):
             return self._oauth(environ, start_response, path)
-        if path != EVENTS_PATH:
+        if path != EVENTS_PATH or not self.secret:  # no signing secret (install pages beside Socket Mode): nothing is Slack's
             return self._refuse(start_response, path, 404, "no such path")
         if method != "POST":
             return self._refuse(start_response, path, 405, "use POST")

@@ -229,3 +229,40 @@ def test_the_scheduler_runs_alone_and_stops_on_sigterm(slack: SlackDouble, tmp_p
     out = stop(process)
     assert process.returncode == 0 and "Traceback" not in out
     assert (tmp_path / "bot.db").exists()  # migrated before it started
+
+
+def test_oauth_over_socket_mode_serves_the_install_pages_and_takes_no_unsigned_events(slack: SlackDouble, tmp_path: Path) -> None:
+    """Multi-workspace installs with Slack's events over Socket Mode: the install pages on --port, nothing else."""
+    from cryptography.fernet import Fernet
+
+    def launch(port: int) -> subprocess.Popen[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+        env.update({"SLACK_CLIENT_ID": slack.client_id, "SLACK_CLIENT_SECRET": slack.client_secret, "SLACK_APP_TOKEN": slack.app_token,
+                    "SLACK_API_URL": slack.api_url, "ALLIANCEBOT_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+                    "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "PYTHONUNBUFFERED": "1"})
+        return subprocess.Popen([sys.executable, "-m", "bot", "run", "--port", str(port)], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def install_page(base: str) -> bool:
+        class NoRedirects(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *_: object) -> None:
+                return None
+        try:
+            urllib.request.build_opener(NoRedirects).open(base + "/slack/install", timeout=PATIENCE)
+        except urllib.error.HTTPError as error:
+            return error.code == 302 and "slack.com/oauth/v2/authorize" in str(error.headers.get("Location"))
+        except OSError:
+            return False
+        return False
+
+    process, base = start_listening(launch, install_page)
+    try:
+        assert slack.socket.wait_connected(), "the process did not connect over Socket Mode"
+        forged = urllib.request.Request(base + "/slack/events", data=b"command=%2Fconsensus", method="POST",
+                                        headers={"X-Slack-Request-Timestamp": "1", "X-Slack-Signature": "v0=00"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(forged, timeout=PATIENCE)
+        assert refused.value.code == 404
+    finally:
+        out = stop(process)
+    assert "install pages at http://" in out and process.returncode == 0, out

@@ -7,9 +7,8 @@ installation it names (`event_authorization`; Slack does not say which). Beta's 
 to the channel: Alpha's speaks there. The double refuses DMs between a bot and people of another
 organisation, so Beta's people are DMed by Beta's bot.
 
-Installing through OAuth is HTTP mode only (`bot.settings` refuses SLACK_APP_TOKEN beside
-SLACK_CLIENT_ID: Slack's install redirect needs the app's HTTP pages), so these run over signed HTTP
-on both databases.
+Each test runs over Socket Mode and over signed HTTP, on SQLite and on PostgreSQL; in Socket Mode the
+install pages are served over HTTP beside the connection, as `alliancebot run` does.
 """
 from __future__ import annotations
 
@@ -36,6 +35,7 @@ from bot.scheduler.milestones import NUDGE
 from bot.services import Services
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
+from bot.slack_edge.socket_mode import SocketModeConnection
 from storage.actions import channel_items
 from storage.decisions import channel_decisions
 from storage.digests import set_digest_rule
@@ -47,7 +47,7 @@ from tests.conftest import migrated_sqlite, pg_database
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually, patient
 from tests.e2e.test_oauth import get
 from tests.e2e.test_panel import panels
-from tests.slack_double import HttpTransport, Person, SlackDouble
+from tests.slack_double import HttpTransport, Person, SlackDouble, SocketModeTransport
 from tests.slack_double.clock import PATIENCE
 
 
@@ -86,28 +86,41 @@ class TwoInstalls:
         self.services.coalescer.flush(PATIENCE)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["socket-sqlite", "socket-postgresql", "http-sqlite", "http-postgresql"])
 def both(request: pytest.FixtureRequest, slack: SlackDouble, tmp_path: Any) -> Iterator[TwoInstalls]:
-    databases = migrated_sqlite(tmp_path) if request.param == "sqlite" else pg_database()
+    mode, backend = request.param.split("-")
+    databases = migrated_sqlite(tmp_path) if backend == "sqlite" else pg_database()
     database = next(databases)
-    env = {"SLACK_CLIENT_ID": slack.client_id, "SLACK_CLIENT_SECRET": slack.client_secret, "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": slack.api_url, "ALLIANCEBOT_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+    env = {"SLACK_CLIENT_ID": slack.client_id, "SLACK_CLIENT_SECRET": slack.client_secret, "SLACK_API_URL": slack.api_url,
+           "ALLIANCEBOT_ENCRYPTION_KEY": Fernet.generate_key().decode()}
+    env.update({"SLACK_APP_TOKEN": slack.app_token} if mode == "socket" else {"SLACK_SIGNING_SECRET": SECRET})
     settings = load_settings(env, dotenv=None)
     services = build_services(settings, db=database, update_interval=0.25)
     services.gateway.client.timeout = int(PATIENCE)
     services.vote_ack_wait = PATIENCE
     app = patient(build_app(services))
-    server = make_http_server(SlackHttpEdge(app, database, services.clock, SECRET, services.oauth_flow), bind("127.0.0.1", 0), threads=8)
+    edge = SlackHttpEdge(app, database, services.clock, settings.signing_secret or "", services.oauth_flow)
+    server = make_http_server(edge, bind("127.0.0.1", 0), threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"
-    running = TwoInstalls(slack, services, HttpTransport(slack, url + "/slack/events"), url)
+    connection = None
+    if mode == "socket":
+        connection = SocketModeConnection(app, settings.app_token or "", settings.api_url)
+        connection.connect()
+        assert slack.socket.wait_connected(), "the app did not connect over Socket Mode"
+        transport: Any = SocketModeTransport(slack)
+    else:
+        transport = HttpTransport(slack, url + "/slack/events")
+    running = TwoInstalls(slack, services, transport, url)
     running.install("UMARIA")  # Alpha's admin
     running.install("UKENJI")  # Beta's admin
     slack.refuse_external_dms()
     try:
         yield running
     finally:
+        if connection is not None:
+            connection.close()
         stop_waitress(server, thread, timeout=PATIENCE)
         services.listener_executor.shutdown(wait=True)
         services.coalescer.close()

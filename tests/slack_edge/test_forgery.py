@@ -131,3 +131,15 @@ def test_after_all_that_nothing_was_created_and_slack_was_never_called(edge: tup
     from tests.e2e.conftest import eventually
 
     eventually(lambda: count_everything(running.services.db)["decisions"] == 1, what="the control decision")
+
+
+def test_an_edge_without_a_signing_secret_takes_no_request_even_one_signed_with_the_empty_key(
+        edge: tuple[SlackHttpEdge, RunningBot]) -> None:
+    """The install pages beside Socket Mode (OAuth mode) run without SLACK_SIGNING_SECRET: anyone can compute an
+    HMAC with an empty key, so nothing posted to /slack/events may be taken as Slack's."""
+    signed, running = edge
+    no_secret = SlackHttpEdge(running.app, signed.db, signed.clock, "")
+    body = urlencode({"command": "/consensus", "text": "Forged", "user_id": "UMARIA", "channel_id": CHANNEL, "team_id": HOME,
+                      "trigger_id": "1.2.x", "response_url": "http://127.0.0.1:9/none"}).encode()
+    empty_key = SignedHttpClient("http://unused", "")
+    assert post(no_secret, body, str(NOW), empty_key.sign(body, str(NOW))) == 404
