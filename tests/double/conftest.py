@@ -44,3 +44,17 @@ def slack() -> Iterator[SlackDouble]:
         double.add_user("UANON", double.team_id, "anon", tz=None)
         double.add_channel(CHANNEL, "double", members=["UMARIA", "UANON"] + [f"U{i:04d}" for i in range(248)])
         yield double
+
+
+SHARED = "C0SHARED"
+
+
+@pytest.fixture
+def shared() -> Iterator[SlackDouble]:
+    """Alpha (which installed the app) and Beta (which did not) in one Slack Connect channel."""
+    with SlackDouble(team_id="T0ALPHA", team_name="Alpha Pharma") as double:
+        double.add_team("T0BETA", "Beta Bio", domain="betabio")
+        double.add_user("UMARIA", "T0ALPHA", "maria")
+        double.add_user("UKENJI", "T0BETA", "kenji", tz="Asia/Tokyo")
+        double.add_channel(SHARED, "alpha-beta", members=["UMARIA", "UKENJI"], is_ext_shared=True)
+        yield double

@@ -6,32 +6,18 @@ tests/fixtures/slack/ (docs/slack-connect.md lists which behaviours are document
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.double.conftest import Recorder, sample, web
+from tests.double.conftest import SHARED, Recorder, sample, web
 from tests.double.test_views import error_of
 from tests.slack_double import NotOffered, Person, SlackDouble
 
-SHARED = "C0SHARED"
 BUTTON = [{"type": "actions", "block_id": "b", "elements": [
     {"type": "button", "text": {"type": "plain_text", "text": "Open form"}, "action_id": "open", "value": "1"}]}]
 MODAL = {"type": "modal", "callback_id": "cb", "title": {"type": "plain_text", "text": "Form"},
          "submit": {"type": "plain_text", "text": "Save"}, "blocks": [
              {"type": "input", "block_id": "name", "label": {"type": "plain_text", "text": "Name"},
               "element": {"type": "plain_text_input", "action_id": "n"}}]}
-
-
-@pytest.fixture
-def shared() -> Iterator[SlackDouble]:
-    """Alpha (which installed the app) and Beta (which did not) in one Slack Connect channel."""
-    with SlackDouble(team_id="T0ALPHA", team_name="Alpha Pharma") as double:
-        double.add_team("T0BETA", "Beta Bio", domain="betabio")
-        double.add_user("UMARIA", "T0ALPHA", "maria")
-        double.add_user("UKENJI", "T0BETA", "kenji", tz="Asia/Tokyo")
-        double.add_channel(SHARED, "alpha-beta", members=["UMARIA", "UKENJI"], is_ext_shared=True)
-        yield double
 
 
 def test_a_partner_without_the_app_gets_no_commands_shortcuts_or_home(shared: SlackDouble) -> None:

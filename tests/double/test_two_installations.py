@@ -12,16 +12,14 @@ makes the first a switch and says "assumed" for the second.
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from slack_sdk.web import WebClient
 
-from tests.double.conftest import Recorder, sample, web
+from tests.double.conftest import SHARED, Recorder, sample, web
 from tests.double.test_views import error_of
 from tests.slack_double import NotOffered, Person, SlackDouble
 
-SHARED = "C0SHARED"
 BUTTON = [{"type": "actions", "block_id": "b", "elements": [
     {"type": "button", "text": {"type": "plain_text", "text": "Open form"}, "action_id": "open", "value": "1"}]}]
 MODAL = {"type": "modal", "callback_id": "cb", "notify_on_close": True, "title": {"type": "plain_text", "text": "Form"},
@@ -35,14 +33,9 @@ HOME = {"type": "home", "blocks": [{"type": "actions", "block_id": "h", "element
 
 
 @pytest.fixture
-def both() -> Iterator[SlackDouble]:
+def both(shared: SlackDouble) -> SlackDouble:
     """Alpha (home, installed) and Beta in one Slack Connect channel; Beta has not installed the app yet."""
-    with SlackDouble(team_id="T0ALPHA", team_name="Alpha Pharma") as double:
-        double.add_team("T0BETA", "Beta Bio", domain="betabio")
-        double.add_user("UMARIA", "T0ALPHA", "maria")
-        double.add_user("UKENJI", "T0BETA", "kenji", tz="Asia/Tokyo")
-        double.add_channel(SHARED, "alpha-beta", members=["UMARIA", "UKENJI"], is_ext_shared=True)
-        yield double
+    return shared
 
 
 def beta_client(double: SlackDouble, *, invited: bool = True) -> WebClient:

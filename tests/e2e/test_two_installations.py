@@ -24,7 +24,7 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import func, select
 
-from bot.app import build_app, build_services
+from bot.app import LISTENER_THREADS, build_app, build_services
 from bot.clock import FixedClock
 from bot.domain.recurrence import WeeklyRule
 from bot.http_server import bind, make_http_server, stop_waitress
@@ -32,7 +32,6 @@ from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.scheduler.digests import schedule_digest
 from bot.scheduler.milestones import NUDGE
-from bot.services import Services
 from bot.settings import load_settings
 from bot.slack_edge.http_edge import SlackHttpEdge
 from bot.slack_edge.socket_mode import SocketModeConnection
@@ -44,24 +43,18 @@ from storage.installations import find_installation
 from storage.models.alliances import AllianceRow
 from storage.models.due_work import DueWorkRow
 from tests.conftest import migrated_sqlite, pg_database
-from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, eventually, patient
+from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, RunningBot, TrackedExecutor, eventually, patient
 from tests.e2e.test_oauth import get
 from tests.e2e.test_panel import panels
-from tests.slack_double import HttpTransport, Person, SlackDouble, SocketModeTransport
+from tests.slack_double import HttpTransport, SlackDouble, SocketModeTransport
 from tests.slack_double.clock import PATIENCE
 
 
 @dataclass
-class TwoInstalls:
-    """The bot in OAuth mode with Alpha and Beta installed."""
+class TwoInstalls(RunningBot):
+    """The bot in OAuth mode with Alpha and Beta installed; `url` serves the install pages."""
 
-    slack: SlackDouble
-    services: Services
-    transport: Any
-    url: str
-
-    def person(self, user_id: str) -> Person:
-        return Person(self.slack, self.transport, user_id)
+    url: str = ""
 
     def installation(self, team: str) -> int:
         with self.services.db.read() as session:
@@ -82,9 +75,6 @@ class TwoInstalls:
     def tick_at(self, instant: datetime, worker: str = "w1") -> None:
         Scheduler(self.services.db, build_senders(self.services), clock=FixedClock(instant), worker=worker).tick()
 
-    def settle(self) -> None:
-        self.services.coalescer.flush(PATIENCE)
-
 
 @pytest.fixture(params=["socket-sqlite", "socket-postgresql", "http-sqlite", "http-postgresql"])
 def both(request: pytest.FixtureRequest, slack: SlackDouble, tmp_path: Any) -> Iterator[TwoInstalls]:
@@ -96,6 +86,8 @@ def both(request: pytest.FixtureRequest, slack: SlackDouble, tmp_path: Any) -> I
     env.update({"SLACK_APP_TOKEN": slack.app_token} if mode == "socket" else {"SLACK_SIGNING_SECRET": SECRET})
     settings = load_settings(env, dotenv=None)
     services = build_services(settings, db=database, update_interval=0.25)
+    services.listener_executor.shutdown()
+    services.listener_executor = TrackedExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
     services.gateway.client.timeout = int(PATIENCE)
     services.vote_ack_wait = PATIENCE
     app = patient(build_app(services))
@@ -112,7 +104,7 @@ def both(request: pytest.FixtureRequest, slack: SlackDouble, tmp_path: Any) -> I
         transport: Any = SocketModeTransport(slack)
     else:
         transport = HttpTransport(slack, url + "/slack/events")
-    running = TwoInstalls(slack, services, transport, url)
+    running = TwoInstalls(services, app, transport, slack, url)
     running.install("UMARIA")  # Alpha's admin
     running.install("UKENJI")  # Beta's admin
     slack.refuse_external_dms()
@@ -149,6 +141,17 @@ def pending_nudges(bot: TwoInstalls, installation: int) -> list[datetime]:
     with bot.services.db.read() as session:
         return list(session.scalars(select(DueWorkRow.due_at).where(DueWorkRow.installation_id == installation, DueWorkRow.kind == NUDGE,
                                                                     DueWorkRow.status == "pending")))
+
+
+def two_schedulers_at(bot: TwoInstalls, instant: datetime) -> None:
+    """Two schedulers tick at once when the work is due (as two processes serving both installations would), and
+    one more a little later."""
+    runs = [threading.Thread(target=bot.tick_at, args=(instant + timedelta(seconds=s), f"w{s}")) for s in (0, 1)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    bot.tick_at(instant + timedelta(minutes=5), "w3")
 
 
 def started_by_both(bot: TwoInstalls) -> tuple[int, int]:
@@ -240,13 +243,7 @@ def test_scheduled_posts_go_out_once_with_both_installations_schedulers_running(
         version = set_digest_rule(session, alpha, CHANNEL, rule, start)
         first = schedule_digest(session, alpha, CHANNEL, rule, version, start)
     assert first is not None
-    # Two schedulers at once, as two processes serving both installations would run.
-    runs = [threading.Thread(target=bot.tick_at, args=(first + timedelta(seconds=s), f"w{s}")) for s in (0, 1)]
-    for run in runs:
-        run.start()
-    for run in runs:
-        run.join()
-    bot.tick_at(first + timedelta(minutes=5), "w3")
+    two_schedulers_at(bot, first)
     digests = [m for m in bot.slack.messages(CHANNEL) if "Channel digest" in str(m.blocks)]
     assert len(digests) == 1 and digests[0].team_id == HOME
     assert "Add a Beta CMC site" in str(digests[0].blocks), "the digest covers what came through either installation"
@@ -255,13 +252,7 @@ def test_scheduled_posts_go_out_once_with_both_installations_schedulers_running(
     due = (bot.services.clock.now() + timedelta(days=8)).date()  # its 7-day nudge is tomorrow 09:00
     assert bot.person("UKENJI").run("/milestone", f"add Beta batch release {due.isoformat()}", channel=CHANNEL).acked
     nudges = eventually(lambda: pending_nudges(bot, alpha), what="the milestone's nudges, under the channel's home")
-    at = min(nudges)
-    runs = [threading.Thread(target=bot.tick_at, args=(at + timedelta(seconds=s), f"n{s}")) for s in (0, 1)]
-    for run in runs:
-        run.start()
-    for run in runs:
-        run.join()
-    bot.tick_at(at + timedelta(minutes=5), "n3")
+    two_schedulers_at(bot, min(nudges))
     said = [m for m in bot.slack.messages(CHANNEL) if "Beta batch release" in m.text + str(m.blocks) and "Due in 7 days" in m.text + str(m.blocks)]
     assert len(said) == 1 and said[0].team_id == HOME
 
