@@ -7,7 +7,7 @@ import logging
 from bot.services import Services
 from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.installation_context import bound_installation
-from bot.usecases import alliances, consensus
+from bot.usecases import alliances, consensus, meeting_plans
 from bot.views import alliance as views
 from storage.alliances import get_alliance
 from storage.channel_homes import forget_sighting, successors
@@ -58,7 +58,7 @@ def carry_on(services: Services, gone: int, heir: int, channel_id: str) -> None:
         names = installation_name(session, gone), installation_name(session, heir)
     try:
         with bound_installation(heir):
-            reposted = consensus.post_again(services, heir, channel_id)
+            reposted = consensus.post_again(services, heir, channel_id) + meeting_plans.post_proposals_again(services, heir, channel_id)
             services.gateway.post_message(channel_id, *views.handed_over_message(*names, reposted))
             alliances.show_panel(services, heir, channel_id)
     except SlackCallError as error:

@@ -22,6 +22,7 @@ from storage.due_work import ClaimedWork
 from storage.meetings import (
     advance_cadence,
     cadence_meeting,
+    channel_meetings,
     create_meeting,
     load_cadence,
     load_meeting,
@@ -122,15 +123,30 @@ def refresh(services: Services, installation_id: int, meeting_id: int) -> None:
         meeting = load_meeting(session, installation_id, meeting_id)
     if meeting is None or not meeting.message_ts:
         return
+    services.coalescer.request(meeting.channel_id, meeting.message_ts, lambda: render(services, installation_id, meeting_id))
 
-    def build() -> tuple[str, list[dict[str, Any]]]:
+
+def render(services: Services, installation_id: int, meeting_id: int) -> tuple[str, list[dict[str, Any]]]:
+    """The meeting's message as stored now: the proposal with its votes, or the confirmed meeting."""
+    with services.db.read() as session:
+        current = present(load_meeting(session, installation_id, meeting_id), "I cannot find this meeting any more.")
+    shown = zones.own_zones(services, installation_id, current.participant_ids)  # as the planner saw them
+    if current.status is MeetingStatus.PROPOSED:
         with services.db.read() as session:
-            current = present(load_meeting(session, installation_id, meeting_id), "I cannot find this meeting any more.")
-        shown = zones.own_zones(services, installation_id, current.participant_ids)  # as the planner saw them
-        if current.status is MeetingStatus.PROPOSED:
-            with services.db.read() as session:
-                votes = slot_votes(session, meeting_id)
-            return views.proposal_message(current, shown, votes)
-        return views.confirmed_message(current, shown)
+            votes = slot_votes(session, meeting_id)
+        return views.proposal_message(current, shown, votes)
+    return views.confirmed_message(current, shown)
 
-    services.coalescer.request(meeting.channel_id, meeting.message_ts, build)
+
+def post_proposals_again(services: Services, installation_id: int, channel_id: str) -> int:
+    """Post every proposal still waiting for its organiser anew (its old message was the previous installation's bot's,
+    which no longer takes clicks); how many."""
+    with services.db.read() as session:
+        waiting = [m for m in channel_meetings(session, installation_id, channel_id, services.clock.now())
+                   if m.status is MeetingStatus.PROPOSED]
+    for meeting in waiting:
+        ts = services.gateway.post_message(channel_id, *render(services, installation_id, meeting.id))
+        with services.db.write() as session:
+            set_meeting_message(session, meeting.id, ts)
+        refresh(services, installation_id, meeting.id)  # a vote stored meanwhile, as after the first post
+    return len(waiting)

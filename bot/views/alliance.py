@@ -194,8 +194,8 @@ def field_block(field: str) -> str:
 def handed_over_message(gone: str, carrying_on: str, reposted: int) -> Message:
     """Posted in a shared channel when the installation its alliance lived under was removed and the partner's
     installation took it over."""
-    again = (f" The {reposted} open decision{'s are' if reposted != 1 else ' is'} posted again here: the earlier messages no "
-             "longer take clicks." if reposted else "")
+    again = (f" What was waiting here ({reposted} open decision{'s' if reposted != 1 else ''} or meeting "
+             f"proposal{'s' if reposted != 1 else ''}) is posted again: the earlier messages no longer take clicks." if reposted else "")
     text = (f":arrows_counterclockwise: {gone or 'One organisation'} removed Alliance Bot from their Slack. It carries on in this "
             f"channel through {carrying_on or 'the other organisation'}'s installation, with every decision, action item, "
             f"meeting and milestone as before.{again}")

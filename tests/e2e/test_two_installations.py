@@ -45,6 +45,7 @@ from storage.models.due_work import DueWorkRow
 from tests.conftest import migrated_sqlite, pg_database
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, RunningBot, TrackedExecutor, eventually, patient
 from tests.e2e.test_oauth import get
+from tests.e2e.test_meetings import propose
 from tests.e2e.test_panel import panels
 from tests.slack_double import HttpTransport, SlackDouble, SocketModeTransport
 from tests.slack_double.clock import PATIENCE
@@ -271,6 +272,11 @@ def test_uninstalling_one_side_leaves_the_other_working(both: TwoInstalls) -> No
     summary = eventually(lambda: private_to(bot, "UMARIA", "Private messages"), what="the readiness check")[-1]
     assert "has not installed Alliance Bot" in str(summary.blocks).split("*Beta Bio*")[1]
 
+    # A meeting proposal waits for its organiser when Alpha uninstalls (below).
+    day = (bot.services.clock.now() + timedelta(days=10)).date().isoformat()
+    proposal = propose(bot, "JSC", day)
+    assert proposal.team_id == HOME
+
     # Beta installs again and invites its bot; then Alpha uninstalls: Beta's installation carries the alliance on.
     bot.install("UKENJI")
     bot.slack.join(CHANNEL, bot.slack.bot_user(PARTNER))
@@ -289,6 +295,10 @@ def test_uninstalling_one_side_leaves_the_other_working(both: TwoInstalls) -> No
     assert len([m for m in bot.slack.messages(CHANNEL) if "removed Alliance Bot" in m.text]) == 1
     assert len([m for m in decisions_in_channel(bot) if m.team_id == PARTNER]) == 2
     assert len([m for m in panels(bot) if m.team_id == PARTNER]) == 1
+    again = [m for m in bot.slack.messages(CHANNEL) if m.text == "Meeting proposal: JSC" and m.team_id == PARTNER]
+    assert len(again) == 1, "the proposal waiting for Maria, posted again"
+    assert maria.click("Confirm 1", channel=CHANNEL, message_ts=again[0].ts).acked
+    eventually(lambda: "Confirmed: JSC" in next(m for m in bot.slack.messages(CHANNEL) if m.ts == again[0].ts).text, what="confirmed")
 
     # Everything is still there, and Beta's people go on: a vote on the reposted decision, a list, a digest.
     assert bot.person("UANNA").click("Accept", channel=CHANNEL, message_ts=reposted[-1].ts).acked
