@@ -44,8 +44,8 @@ from storage.models.alliances import AllianceRow
 from storage.models.due_work import DueWorkRow
 from tests.conftest import migrated_sqlite, pg_database
 from tests.e2e.conftest import CHANNEL, HOME, PARTNER, SECRET, RunningBot, TrackedExecutor, eventually, patient
-from tests.e2e.test_oauth import get
 from tests.e2e.test_meetings import propose
+from tests.e2e.test_oauth import get
 from tests.e2e.test_panel import panels
 from tests.slack_double import HttpTransport, SlackDouble, SocketModeTransport
 from tests.slack_double.clock import PATIENCE
