@@ -55,7 +55,8 @@ def channel_home(session: Session, installation_id: int, channel_id: str) -> Cha
     """Where the channel's alliance lives, for a request through `installation_id`, which must have seen it.
 
     The oldest alliance of the channel under an installation that can still speak (OAuth mode: one that has a bot
-    token) wins; with none, the channel is at home here, and an alliance left under an uninstalled installation is
+    token) wins. A channel with no alliance (an action item needs none) is at home with the installation that saw it
+    first and can still speak, where its first rows went. An alliance left under an uninstalled installation is
     `stranded`, to be moved here."""
     if not has_seen(session, installation_id, channel_id):
         return ChannelHome(installation_id)
@@ -66,19 +67,28 @@ def channel_home(session: Session, installation_id: int, channel_id: str) -> Cha
     for holder in holders:
         if holder in speaking:
             return ChannelHome(holder, settled=True)
-    return ChannelHome(installation_id, holders[0] if holders else None)
+    if holders:
+        return ChannelHome(installation_id, holders[0])
+    first = session.scalar(select(ChannelSightingRow.installation_id).where(
+        ChannelSightingRow.channel_id == channel_id,
+        exists().where(InstallationTokenRow.installation_id == ChannelSightingRow.installation_id))
+        .order_by(ChannelSightingRow.seen_at, ChannelSightingRow.installation_id).limit(1))
+    return ChannelHome(first if first is not None else installation_id)
 
 
 def channel_of_reference(session: Session, installation_id: int, kind: str, row_id: int) -> str | None:
     """The channel of the decision, item, meeting or milestone `row_id`, when the installation may see it: one of its
-    own, or of a channel it has seen. None otherwise (no such row, or another workspace's)."""
+    own, of a channel it has seen, or of an installation it shares a channel with (a person's Home tab lists their
+    own work from those: the app wrote the reference, Slack signed the request). None otherwise (no such row, or an
+    unrelated workspace's)."""
     model = REFERENCES.get(kind)
     if model is None:
         return None
     row = session.execute(select(model.installation_id, model.channel_id).where(model.id == row_id)).first()
     if row is None:
         return None
-    if row.installation_id == installation_id or has_seen(session, installation_id, row.channel_id):
+    if (row.installation_id == installation_id or has_seen(session, installation_id, row.channel_id)
+            or row.installation_id in partner_installations(session, installation_id)):
         return str(row.channel_id)
     return None
 

@@ -103,13 +103,11 @@ class SharedChannels:
         installation, and nothing to resolve."""
         if not self.oauth:
             return installation_id
-        channel = request_channel(body)
-        if channel is not None:
-            self.seen(installation_id, channel)
-        else:
-            channel = self._referenced_channel(installation_id, body)
-        # No channel, or a row of a channel this installation does not see: its own lookup will say so.
-        return installation_id if channel is None else self.channel_home(installation_id, channel)
+        channel = request_channel(body) or self._referenced_channel(installation_id, body)
+        if channel is None:
+            return installation_id  # no channel, or a row this installation may not see: its own lookup will say so
+        self.seen(installation_id, channel)
+        return self.channel_home(installation_id, channel)
 
     def channel_of(self, installation_id: int, body: Mapping[str, Any]) -> str | None:
         """The channel a request is about: named in the payload, or the channel of the row a button or modal names

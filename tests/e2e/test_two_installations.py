@@ -308,3 +308,22 @@ def test_uninstalling_one_side_leaves_the_other_working(both: TwoInstalls) -> No
     with bot.services.db.read() as session:
         assert [d.id for d in channel_decisions(session, beta, CHANNEL, open_ones=True)] == [1, 2]
         assert session.scalar(select(func.count()).select_from(AllianceRow).where(AllianceRow.installation_id == alpha)) == 0
+
+
+def test_a_partners_home_tab_shows_and_closes_their_items_from_a_channel_their_installation_never_saw(both: TwoInstalls) -> None:
+    bot = both
+    alpha, _ = started_by_both(bot)  # Beta's installation has seen CHANNEL, not the second one
+    second = "C0SECOND"
+    bot.slack.add_channel(second, "alpha-beta-cmc", members=["UMARIA", "UKENJI", "UANNA", "ULEE", "UBOT"], is_ext_shared=True)
+    due = (datetime.now(timezone.utc) + timedelta(days=6)).date()
+    assert bot.person("UMARIA").run("/action", f"Sign the quality agreement <@UKENJI|kenji> by {due}", channel=second).acked
+    with bot.services.db.read() as session:
+        eventually(lambda: bot.slack.messages(second) and [m for m in bot.slack.messages(second) if m.text.startswith("Action item")],
+                   what="the item in the second channel")
+    kenji = bot.person("UKENJI")
+    assert kenji.open_home().acked
+    eventually(lambda: "Sign the quality agreement" in str(bot.slack.home_view("UKENJI", PARTNER)), what="the item on Kenji's Home tab")
+    assert kenji.click("Done", home=True).acked
+    eventually(lambda: "Sign the quality agreement" not in str(bot.slack.home_view("UKENJI", PARTNER)), what="the item done")
+    with bot.services.db.read() as session:
+        assert channel_items(session, alpha, second, bot.services.clock.now()) == []

@@ -42,7 +42,7 @@ def test_the_first_alliance_is_the_channel_s_home_for_every_installation_that_ha
     with database.write() as session:
         assert record_sighting(session, alpha, CHANNEL, T0) and not record_sighting(session, alpha, CHANNEL, T0)
         record_sighting(session, beta, CHANNEL, T0)
-        assert channel_home(session, beta, CHANNEL) == ChannelHome(beta), "nobody has set it up yet: at home where asked"
+        assert channel_home(session, beta, CHANNEL) == ChannelHome(alpha), "no alliance yet: at home where it was seen first"
         save_alliance(session, alpha, ALLIANCE, by_user="UMARIA", now=T0)
         decision = create_decision(session, installation_id=alpha, channel_id=CHANNEL, creator_id="UMARIA", proposal=Proposal("Go"),
                                    deciders=[("UMARIA", "Alpha")], partners=["Alpha", "Beta"], now=T0)
@@ -52,6 +52,7 @@ def test_the_first_alliance_is_the_channel_s_home_for_every_installation_that_ha
         # Gamma has not seen the channel: it is not shared with Gamma's workspace, and stays invisible to it.
         assert channel_home(session, gamma, CHANNEL) == ChannelHome(gamma)
         assert channel_of_reference(session, beta, "decision", decision) == CHANNEL
+        # Gamma shares no channel with Alpha: nothing of Alpha's is Gamma's to name.
         assert channel_of_reference(session, gamma, "decision", decision) is None
         assert channel_of_reference(session, beta, "decision", decision + 1000) is None
         assert channel_of_reference(session, beta, "unknown", decision) is None
