@@ -1,14 +1,27 @@
-"""The .ics invite of a meeting: an RRULE where the local time is fixed, else one VEVENT per occurrence.
+"""The .ics invite of a meeting: one VEVENT per series, one UID for its life, read the same by every calendar.
 
-Rules calendar clients rely on (RFC 5545/5546, and what Google, Outlook and Apple import):
-- UIDs never change; every update carries a higher SEQUENCE, a cancellation METHOD:CANCEL.
-- A rotated series has one VEVENT per occurrence in UTC (its own UID each: `<k>-<series uid>`);
-  a fixed-time series has one VEVENT with TZID, RRULE and a VTIMEZONE, and a moved occurrence
-  of it is an override (same UID, RECURRENCE-ID = its original start).
+Rules calendar clients rely on (RFC 5545/5546, and what Google, Outlook and Apple import; issue 14):
+- One series is one UID, whatever its shape: Outlook takes only the first VEVENT of an invitation
+  ([MS-STANOICAL] §2.2.175), so a series of one UID per occurrence arrived as one meeting. Updates
+  keep the UID and carry a higher SEQUENCE; a cancellation is METHOD:CANCEL.
+- Every series is an RRULE, which every client expands (Outlook ignores RDATE): a fixed wall time is
+  a rule in its zone (with a VTIMEZONE); any other series (a rotated one, or one whose wall time
+  falls in a DST gap or fold) a rule in UTC, one interval apart. Each occurrence off the rule is an
+  override: RECURRENCE-ID names the rule's instance (the same in every version of the invite), its
+  DTSTART is in UTC. Only a monthly series on a day some months lack is DTSTART and RDATEs in UTC,
+  DTSTART among them (ical.js drops the first occurrence otherwise).
+- Every occurrence lasts DURATION (exact minutes), never a DTEND: an end computed on the wall clock
+  lands an hour off across a DST change. Some clients still add a zone rule's DURATION on the wall
+  clock, so an occurrence spanning an offset change is an override in UTC too.
+- A cancelled occurrence is an EXDATE in the series and, in a METHOD:CANCEL, an instance with its
+  RECURRENCE-ID.
+- People whose address Slack does not share are left out of ATTENDEE (a client cannot reply to a
+  `urn:`) and named in the description; without the organiser's address the file is a
+  METHOD:PUBLISH with no ORGANIZER, which calendars add without offering to reply.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import pytz
@@ -18,30 +31,27 @@ from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, Recurr
 
 PRODID = "-//Alliance Bot//Meetings//EN"
 PREREAD_NOTE = "Pre-reads (read before the meeting; they will not be presented):"
+NO_ADDRESS_NOTE = "Also invited (Slack does not share their email address):"
 SPAN_START, SPAN_END = datetime(2000, 1, 1), datetime(2038, 1, 1)
 RRULE_FREQ = {Recurrence.WEEKLY: ("WEEKLY", 1), Recurrence.BIWEEKLY: ("WEEKLY", 2),
               Recurrence.MONTHLY: ("MONTHLY", 1), Recurrence.QUARTERLY: ("MONTHLY", 3)}
 
 
-def occurrence_uid(meeting: Meeting, occurrence: MeetingOccurrence) -> str:
-    """The UID of one occurrence's VEVENT in a rotated series."""
-    return f"{occurrence.index}-{meeting.uid}"
-
-
-def description(meeting: Meeting, channel_name: str | None = None) -> str:
-    """Agenda and pre-reads as plain text."""
+def description(meeting: Meeting, channel_name: str | None = None, without_address: Sequence[str] = ()) -> str:
+    """Agenda, pre-reads and the people the invite cannot address, as plain text."""
     parts = []
     if meeting.agenda.strip():
         parts.append("Agenda:\n" + meeting.agenda.strip())
     if meeting.prereads:
         parts.append(PREREAD_NOTE + "\n" + "\n".join(f"- {link}" for link in meeting.prereads))
+    if without_address:
+        parts.append(NO_ADDRESS_NOTE + " " + ", ".join(without_address))
     parts.append(f"Scheduled with Alliance Bot in Slack{f' (#{channel_name})' if channel_name else ''}.")
     return "\n\n".join(parts)
 
 
 def _address(user_id: str, names: Mapping[str, str], emails: Mapping[str, str], *, attendee: bool) -> vCalAddress:
-    # Without the users:read.email scope we know no address; a urn keeps the property valid.
-    address = vCalAddress(f"mailto:{emails[user_id]}" if emails.get(user_id) else f"urn:x-slack-user:{user_id}")
+    address = vCalAddress(f"mailto:{emails[user_id]}")
     address.params["CN"] = vText(names.get(user_id) or user_id)
     if attendee:
         address.params["ROLE"] = vText("REQ-PARTICIPANT")
@@ -50,49 +60,115 @@ def _address(user_id: str, names: Mapping[str, str], emails: Mapping[str, str], 
     return address
 
 
-def _event(meeting: Meeting, uid: str, start: datetime, now: datetime, names: Mapping[str, str], emails: Mapping[str, str],
-           text: str, *, cancelled: bool = False) -> Event:
-    event = Event()
-    event.add("uid", uid)
-    event.add("dtstamp", now.astimezone(pytz.utc))
-    event.add("sequence", meeting.sequence)
-    event.add("summary", meeting.title)
-    event.add("description", text)
-    event.add("dtstart", start)
-    event.add("dtend", start + timedelta(minutes=meeting.duration_minutes))
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("organizer", _address(meeting.organizer_id, names, emails, attendee=False))
-    for user_id in meeting.participant_ids:
-        event.add("attendee", _address(user_id, names, emails, attendee=True), encode=False)
-    return event
+class _Writer:
+    """Builds the VEVENTs of one meeting: shared properties, its rule, and instants in the rule's form."""
+
+    def __init__(self, meeting: Meeting, now: datetime, names: Mapping[str, str], emails: Mapping[str, str],
+                 channel_name: str | None) -> None:
+        self.meeting, self.now, self.names, self.emails = meeting, now, names, emails
+        self.tz = pytz.timezone(meeting.zone)
+        count = len(meeting.occurrences)
+        # A fixed wall time is a rule in its zone; any other series a rule in UTC (its instances one interval apart),
+        # each occurrence off the rule an override. Only a monthly series on a day some months lack cannot be a UTC rule.
+        self.local = meeting.proposal.calendar_form is CalendarForm.RRULE and count > 1
+        first = _original(meeting.occurrences[0]).astimezone(pytz.utc) if count else None
+        self.dated = bool(count > 1 and not self.local and first is not None
+                          and (meeting.recurrence not in RRULE_FREQ or (RRULE_FREQ[meeting.recurrence][0] == "MONTHLY" and first.day > 28)))
+        self.addressed = bool(emails.get(meeting.organizer_id))
+        unaddressed = [u for u in meeting.participant_ids if not emails.get(u)]
+        self.text = description(meeting, channel_name, [names.get(u) or u for u in unaddressed])
+
+    def instant(self, at: datetime) -> datetime:
+        """An instant in the rule's form: local in its zone for a fixed wall time, else UTC."""
+        return at.astimezone(self.tz) if self.local else at.astimezone(pytz.utc)
+
+    def nominal(self, index: int) -> datetime:
+        """The rule's instance for occurrence `index` (what its RECURRENCE-ID names, in every version of the invite)."""
+        occurrences = self.meeting.occurrences
+        if self.local or self.dated:
+            return _original(occurrences[index])
+        first = _original(occurrences[0]).astimezone(pytz.utc)
+        freq, interval = RRULE_FREQ[self.meeting.recurrence]
+        if freq == "WEEKLY":
+            return first + timedelta(weeks=interval * index)
+        months = first.month - 1 + interval * index
+        return first.replace(year=first.year + months // 12, month=months % 12 + 1)
+
+    def off_rule(self, occurrence: MeetingOccurrence) -> bool:
+        """Whether an occurrence needs its own VEVENT: it is not at the rule's instance, or (in a zone's rule) it spans
+        an offset change, whose end some clients compute on the wall clock: in UTC every client adds the same."""
+        start = occurrence.starts_at
+        if start != self.nominal(occurrence.index):
+            return True
+        end = start + timedelta(minutes=self.meeting.duration_minutes)
+        return self.local and start.astimezone(self.tz).utcoffset() != end.astimezone(self.tz).utcoffset()
+
+    def event(self, start: datetime, *, recurrence_id: datetime | None = None, cancelled: bool = False) -> Event:
+        meeting = self.meeting
+        event = Event()
+        event.add("uid", meeting.uid)
+        event.add("dtstamp", self.now.astimezone(pytz.utc))
+        event.add("sequence", meeting.sequence)
+        if recurrence_id is not None:
+            event.add("recurrence-id", self.instant(recurrence_id))
+        event.add("summary", meeting.title)
+        event.add("description", self.text)
+        event.add("dtstart", start)
+        event.add("duration", timedelta(minutes=meeting.duration_minutes))
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        if self.addressed:
+            event.add("organizer", _address(meeting.organizer_id, self.names, self.emails, attendee=False))
+            for user_id in meeting.participant_ids:
+                if self.emails.get(user_id):
+                    event.add("attendee", _address(user_id, self.names, self.emails, attendee=True), encode=False)
+        return event
+
+    def series(self) -> list[Event]:
+        """The series: the rule's first instance with the rule (or, failing a rule, the dates), cancelled instances
+        excluded, every occurrence off the rule overridden (its new start in UTC)."""
+        occurrences = self.meeting.occurrences
+        if len(occurrences) == 1:
+            return [self.event(occurrences[0].starts_at.astimezone(pytz.utc))]
+        master = self.event(self.instant(self.nominal(0)))
+        if self.dated:
+            # DTSTART among the RDATEs too: ical.js drops the first occurrence of an RDATE-only event otherwise.
+            master.add("rdate", [self.instant(self.nominal(o.index)) for o in occurrences])
+        else:
+            freq, interval = RRULE_FREQ[self.meeting.recurrence]
+            master.add("rrule", {"freq": freq, "interval": interval, "count": len(occurrences)})
+        cancelled = [self.instant(self.nominal(o.index)) for o in occurrences if o.cancelled]
+        if cancelled:
+            master.add("exdate", cancelled)
+        return [master] + [self.event(o.starts_at.astimezone(pytz.utc), recurrence_id=self.nominal(o.index))
+                           for o in occurrences if not o.cancelled and self.off_rule(o)]
+
+    def cancellations(self, indexes: tuple[int, ...]) -> list[Event]:
+        """The whole series (no indexes), or the chosen occurrences, cancelled."""
+        occurrences = self.meeting.occurrences
+        if not indexes or len(occurrences) == 1:
+            start = self.instant(self.nominal(0)) if len(occurrences) > 1 else occurrences[0].starts_at.astimezone(pytz.utc)
+            return [self.event(start, cancelled=True)]
+        return [self.event(o.starts_at.astimezone(pytz.utc), recurrence_id=self.nominal(o.index), cancelled=True)
+                for o in occurrences if o.index in indexes]
 
 
 def meeting_calendar(meeting: Meeting, now: datetime, *, names: Mapping[str, str] | None = None,
                      emails: Mapping[str, str] | None = None, cancel: tuple[int, ...] | None = None,
                      channel_name: str | None = None) -> bytes:
     """The .ics for a confirmed meeting; `cancel` (occurrence indexes, () for all) makes it a METHOD:CANCEL."""
-    names, emails = names or {}, emails or {}
+    writer = _Writer(meeting, now, names or {}, emails or {}, channel_name)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "CANCEL" if cancel is not None else "REQUEST")
-    text = description(meeting, channel_name)
-    rrule = meeting.proposal.calendar_form is CalendarForm.RRULE
-    if cancel is not None:
-        for event in _cancellations(meeting, cancel, rrule, now, names, emails, text):
-            calendar.add_component(event)
-    elif rrule:
-        for event in _rrule_events(meeting, now, names, emails, text):
-            calendar.add_component(event)
-    else:
-        for occurrence in meeting.occurrences:
-            if not occurrence.cancelled:
-                calendar.add_component(_event(meeting, occurrence_uid(meeting, occurrence), occurrence.starts_at.astimezone(pytz.utc),
-                                              now, names, emails, text))
-    if rrule and meeting.occurrences:
+    # iTIP needs an organiser to reply to; without one the file is published, and a cancellation is its STATUS.
+    calendar.add("method", ("CANCEL" if cancel is not None else "REQUEST") if writer.addressed else "PUBLISH")
+    events = writer.cancellations(cancel) if cancel is not None else writer.series()
+    if writer.local:
         instants = [_original(o) for o in meeting.occurrences] + [o.starts_at for o in meeting.occurrences]
-        calendar.subcomponents.insert(0, vtimezone(meeting.zone, min(instants), max(instants)))
+        calendar.add_component(vtimezone(meeting.zone, min(instants), max(instants)))
+    for event in events:
+        calendar.add_component(event)
     return bytes(calendar.to_ical())
 
 
@@ -138,40 +214,3 @@ def vtimezone(zone: str, first: datetime, last: datetime) -> Timezone:
 
 def _original(occurrence: MeetingOccurrence) -> datetime:
     return occurrence.original_starts_at or occurrence.starts_at
-
-
-def _rrule_events(meeting: Meeting, now: datetime, names: Mapping[str, str], emails: Mapping[str, str], text: str) -> list[Event]:
-    """The master with its rule (EXDATE for cancelled occurrences) and an override per moved one."""
-    tz = pytz.timezone(meeting.zone)
-    first = meeting.occurrences[0]
-    master = _event(meeting, meeting.uid, _original(first).astimezone(tz), now, names, emails, text)
-    freq, interval = RRULE_FREQ[meeting.recurrence]
-    master.add("rrule", {"freq": freq, "interval": interval, "count": len(meeting.occurrences)})
-    cancelled = [_original(o).astimezone(tz) for o in meeting.occurrences if o.cancelled]
-    if cancelled:
-        master.add("exdate", cancelled)
-    events = [master]
-    for occurrence in meeting.occurrences:
-        if occurrence.original_starts_at and not occurrence.cancelled:
-            override = _event(meeting, meeting.uid, occurrence.starts_at.astimezone(tz), now, names, emails, text)
-            override.add("recurrence-id", occurrence.original_starts_at.astimezone(tz))
-            events.append(override)
-    return events
-
-
-def _cancellations(meeting: Meeting, indexes: tuple[int, ...], rrule: bool, now: datetime, names: Mapping[str, str],
-                   emails: Mapping[str, str], text: str) -> list[Event]:
-    """METHOD:CANCEL events: the whole series (no indexes) or the chosen occurrences."""
-    chosen = [o for o in meeting.occurrences if not indexes or o.index in indexes]
-    if rrule:
-        tz = pytz.timezone(meeting.zone)
-        if not indexes:
-            return [_event(meeting, meeting.uid, _original(meeting.occurrences[0]).astimezone(tz), now, names, emails, text, cancelled=True)]
-        events = []
-        for occurrence in chosen:
-            event = _event(meeting, meeting.uid, occurrence.starts_at.astimezone(tz), now, names, emails, text, cancelled=True)
-            event.add("recurrence-id", _original(occurrence).astimezone(tz))
-            events.append(event)
-        return events
-    return [_event(meeting, occurrence_uid(meeting, o), o.starts_at.astimezone(pytz.utc), now, names, emails, text, cancelled=True)
-            for o in chosen]

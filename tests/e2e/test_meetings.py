@@ -164,7 +164,7 @@ def test_propose_vote_confirm_then_the_invite_reminders_and_review_prompt(bot2: 
     meeting = stored(bot)
     chosen = list(meeting.proposal.slots[1].starts)
     assert [o.starts_at for o in meeting.occurrences] == chosen
-    expected = {f"0-{meeting.uid}": chosen}
+    expected = {meeting.uid: chosen}
     assert icalendar_instants(data) == expected == vobject_instants(data)
     assert b"https://docs.example/plan" in data and b"ATTENDEE" in data and b"ORGANIZER" in data
     eventually(lambda: "Confirmed: JSC" in bot.slack.messages(CHANNEL)[0].text, what="the confirmed proposal")

@@ -5,7 +5,6 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 import vobject
-from dateutil.rrule import rrulestr
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
@@ -13,6 +12,7 @@ from icalendar import Calendar
 from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, MeetingProposal, MeetingSource, MeetingStatus, Recurrence, series_days
 from bot.domain.recurrence import local_instant
 from bot.views.calendar import meeting_calendar
+from tests.views.calendar_readers import both, by_recurring_ical_events, by_vobject, spans_of, starts
 
 NOW = datetime(2027, 1, 10, 9, 0, tzinfo=timezone.utc)
 
@@ -28,38 +28,31 @@ def meeting(starts: list[datetime], *, form: str, recurrence: Recurrence = Recur
 
 
 def icalendar_instants(data: bytes) -> dict[str, list[datetime]]:
-    """{uid: start instants in UTC}, expanding an RRULE with dateutil."""
-    found: dict[str, list[datetime]] = {}
-    for event in Calendar.from_ical(data).walk("VEVENT"):
-        start = event.decoded("dtstart")
-        if "RRULE" in event:
-            rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
-            instants = [s.astimezone(timezone.utc) for s in rule]
-        else:
-            instants = [start.astimezone(timezone.utc)]
-        found.setdefault(str(event["UID"]), []).extend(instants)
-    return found
+    """{uid: start instants in UTC} as icalendar with recurring-ical-events reads them."""
+    return starts(by_recurring_ical_events(data))
 
 
 def vobject_instants(data: bytes) -> dict[str, list[datetime]]:
-    found: dict[str, list[datetime]] = {}
-    for event in vobject.readOne(data.decode()).vevent_list:
-        instants = [s.astimezone(timezone.utc) for s in event.getrruleset(addRDate=True)] if event.rruleset else \
-            [event.dtstart.value.astimezone(timezone.utc)]
-        found.setdefault(event.uid.value, []).extend(instants)
-    return found
+    """{uid: start instants in UTC} as vobject (dateutil's rule sets) reads them."""
+    return starts(by_vobject(data))
 
 
-def test_a_rotated_series_is_one_utc_vevent_per_occurrence_with_attendees_and_pre_reads() -> None:
-    starts = [datetime(2027, 3, 3, 14, 0, tzinfo=timezone.utc), datetime(2027, 3, 10, 22, 0, tzinfo=timezone.utc),
+EMAILS = {"UMARIA": "maria@alpha.example", "UKENJI": "kenji@beta.example"}
+
+
+def test_a_rotated_series_is_one_uid_with_utc_dates_attendees_and_pre_reads() -> None:
+    begins = [datetime(2027, 3, 3, 14, 0, tzinfo=timezone.utc), datetime(2027, 3, 10, 22, 0, tzinfo=timezone.utc),
               datetime(2027, 3, 17, 7, 30, tzinfo=timezone.utc)]
-    data = meeting_calendar(meeting(starts, form="each"), NOW, names={"UMARIA": "Maria Silva"})
-    expected = {f"{k}-abc123@alliancebot": [s] for k, s in enumerate(starts)}
-    assert icalendar_instants(data) == expected == vobject_instants(data)
-    event = Calendar.from_ical(data).walk("VEVENT")[0]
+    data = meeting_calendar(meeting(begins, form="each"), NOW, names={"UMARIA": "Maria Silva"}, emails=EMAILS)
+    assert both(data) == {"abc123@alliancebot": spans_of(begins, 50)}
+    # One series, one UID: a weekly rule in UTC, the occurrences off it overridden (Outlook reads the first VEVENT's
+    # UID as the meeting, and ignores RDATE).
+    event, *overrides = Calendar.from_ical(data).walk("VEVENT")
+    assert {str(e["UID"]) for e in [event, *overrides]} == {"abc123@alliancebot"} and "RRULE" in event and "RDATE" not in event
+    assert [o.decoded("recurrence-id") for o in overrides] == [begins[0] + timedelta(weeks=1), begins[0] + timedelta(weeks=2)]
     assert Calendar.from_ical(data)["METHOD"] == "REQUEST"
-    assert event.decoded("dtend") - event.decoded("dtstart") == timedelta(minutes=50)
-    assert "CN=Maria Silva" in event["ORGANIZER"].to_ical().decode() or event["ORGANIZER"].params["CN"] == "Maria Silva"
+    assert event.decoded("duration") == timedelta(minutes=50) and "DTEND" not in event
+    assert event["ORGANIZER"].params["CN"] == "Maria Silva"
     assert len(event["ATTENDEE"]) == 2
     assert "https://docs.example/plan" in str(event["DESCRIPTION"]) and "1. Budget" in str(event["DESCRIPTION"])
     parsed = vobject.readOne(data.decode()).vevent
@@ -80,6 +73,7 @@ def test_moving_one_occurrence_of_a_rule_keeps_the_uid_raises_the_sequence_and_a
     starts = [local_instant(d, time(10), "America/New_York") for d in days]
     new = starts[1] + timedelta(hours=2)
     data = meeting_calendar(meeting(starts, form="rrule", sequence=1, moved={1: new}), NOW)
+    assert both(data) == {"abc123@alliancebot": spans_of([starts[0], new, starts[2]], 50)}
     events = Calendar.from_ical(data).walk("VEVENT")
     assert {str(e["UID"]) for e in events} == {"abc123@alliancebot"} and all(e["SEQUENCE"] == 1 for e in events)
     override = next(e for e in events if "RECURRENCE-ID" in e)
@@ -90,15 +84,35 @@ def test_moving_one_occurrence_of_a_rule_keeps_the_uid_raises_the_sequence_and_a
 
 
 def test_cancelling_one_occurrence_or_the_whole_series_is_a_method_cancel_with_the_same_uid() -> None:
-    starts = [datetime(2027, 3, 3, 14, 0, tzinfo=timezone.utc), datetime(2027, 3, 10, 22, 0, tzinfo=timezone.utc)]
-    one = meeting_calendar(meeting(starts, form="each", sequence=2, cancelled=(1,)), NOW, cancel=(1,))
+    begins = [datetime(2027, 3, 3, 14, 0, tzinfo=timezone.utc), datetime(2027, 3, 10, 22, 0, tzinfo=timezone.utc)]
+    one = meeting_calendar(meeting(begins, form="each", sequence=2, cancelled=(1,)), NOW, cancel=(1,), emails=EMAILS)
     calendar = Calendar.from_ical(one)
     assert calendar["METHOD"] == "CANCEL"
     [event] = calendar.walk("VEVENT")
-    assert (str(event["UID"]), event["STATUS"], event["SEQUENCE"]) == ("1-abc123@alliancebot", "CANCELLED", 2)
+    assert (str(event["UID"]), event["STATUS"], event["SEQUENCE"]) == ("abc123@alliancebot", "CANCELLED", 2)
+    assert event.decoded("recurrence-id") == begins[0] + timedelta(weeks=1)  # the rule's instance, as in the series
     assert vobject.readOne(one.decode()).vevent.status.value == "CANCELLED"
-    everything = meeting_calendar(meeting(starts, form="each", sequence=3), NOW, cancel=())
-    assert set(vobject_instants(everything)) == {"0-abc123@alliancebot", "1-abc123@alliancebot"}
+    # The updated series itself no longer has the cancelled one.
+    update = meeting_calendar(meeting(begins, form="each", sequence=2, cancelled=(1,)), NOW, emails=EMAILS)
+    assert both(update) == {"abc123@alliancebot": spans_of(begins[:1], 50)}
+    everything = meeting_calendar(meeting(begins, form="each", sequence=3), NOW, cancel=(), emails=EMAILS)
+    [series] = Calendar.from_ical(everything).walk("VEVENT")
+    assert (str(series["UID"]), series["STATUS"], "RECURRENCE-ID" in series) == ("abc123@alliancebot", "CANCELLED", False)
+
+
+def test_people_without_an_address_are_named_not_invited_and_without_the_organisers_it_is_published() -> None:
+    begins = [datetime(2027, 3, 3, 14, 0, tzinfo=timezone.utc)]
+    names = {"UMARIA": "Maria Silva", "UKENJI": "Kenji Sato"}
+    data = meeting_calendar(meeting(begins, form="each"), NOW, names=names, emails={"UMARIA": "maria@alpha.example"})
+    [event] = Calendar.from_ical(data).walk("VEVENT")
+    attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+    assert [str(a) for a in attendees] == ["mailto:maria@alpha.example"] and b"urn:" not in data
+    assert "Kenji Sato" in str(event["DESCRIPTION"]) and "does not share" in str(event["DESCRIPTION"])
+    published = meeting_calendar(meeting(begins, form="each"), NOW, names=names, emails={"UKENJI": "kenji@beta.example"})
+    calendar = Calendar.from_ical(published)
+    [event] = calendar.walk("VEVENT")
+    assert calendar["METHOD"] == "PUBLISH" and "ORGANIZER" not in event and "ATTENDEE" not in event
+    assert both(published) == {"abc123@alliancebot": spans_of(begins, 50)}
 
 
 @pytest.mark.parametrize("zone, first", [("Australia/Sydney", date(2027, 3, 24)), ("Asia/Kolkata", date(2027, 3, 3)),
@@ -134,6 +148,4 @@ def test_any_fixed_series_reads_back_instant_by_instant_in_both_parsers(zone: st
     if not is_fixed_local_series(series):  # a DST gap moved one start, or a month lacks the day: one event each
         series = Meeting(**{**series.__dict__, "proposal": MeetingProposal(calendar_form=CalendarForm.EACH)})
     data = meeting_calendar(series, NOW)
-    found = icalendar_instants(data)
-    assert sorted(i for v in found.values() for i in v) == starts
-    assert found == vobject_instants(data)
+    assert both(data) == {"abc123@alliancebot": spans_of(starts, 50)}
