@@ -32,6 +32,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
     run.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler in this process")
     run.add_argument("--health-port", type=int, help="Socket Mode: serve /healthz on this port (at --host); 503 while the connection to Slack is down")
+    run.add_argument("--feed-port", type=int, help="Socket Mode: serve the calendar feeds (/calendar/…) on this port (at --host); "
+                     "HTTP mode serves them on --port")
     run.add_argument("--workers", type=int, default=1, help="HTTP worker processes sharing the port and the database (default 1; use PostgreSQL for more)")
     commands.add_parser("scheduler", help="run the scheduler alone")
     db = commands.add_parser("db", help="database maintenance")
@@ -97,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return serve_workers(settings, host=args.host, port=args.port, workers=args.workers, with_scheduler=not args.no_scheduler,
                                  run=run_bot)
         return run_bot(settings, port=args.port, host=args.host, force_http=args.http, with_scheduler=not args.no_scheduler,
-                       health_port=args.health_port)
+                       health_port=args.health_port, feed_port=args.feed_port)
     except ConfigError as error:
         print(f"alliancebot: {error}", file=sys.stderr)
         return 2

@@ -58,7 +58,7 @@ def serves_http(settings: Settings, force_http: bool) -> bool:
 
 
 def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_scheduler: bool,
-            listen: socket.socket | None = None, health_port: int | None = None) -> int:
+            listen: socket.socket | None = None, health_port: int | None = None, feed_port: int | None = None) -> int:
     """`alliancebot run` in one process: serve Slack until SIGTERM, then finish in-flight work and stop."""
     started = time.monotonic()
     http = serves_http(settings, force_http)
@@ -77,7 +77,8 @@ def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_
         if settings.socket_mode and not force_http:
             # OAuth mode over Socket Mode: Slack's events come over the connection, installers' browsers to the install pages.
             serve_socket_mode(app, services, started, (host, health_port) if health_port is not None else None,
-                              install_pages=(host, port) if services.oauth_flow is not None else None)
+                              install_pages=(host, port) if services.oauth_flow is not None else None,
+                              feeds=(host, feed_port) if feed_port is not None else None)
         else:
             serve_http(app, services, host, port, started, listen)
     finally:
@@ -91,9 +92,10 @@ def run_bot(settings: Settings, *, port: int, host: str, force_http: bool, with_
 
 
 def serve_socket_mode(app: Any, services: Services, started: float, health: tuple[str, int] | None = None,
-                      install_pages: tuple[str, int] | None = None) -> None:
+                      install_pages: tuple[str, int] | None = None, feeds: tuple[str, int] | None = None) -> None:
     """Connect over Socket Mode (apps.connections.open through SLACK_API_URL) and wait for a stop signal; in OAuth
-    mode, serve the install pages (/slack/install, /slack/oauth_redirect) on `install_pages` meanwhile."""
+    mode, serve the install pages (/slack/install, /slack/oauth_redirect) on `install_pages` meanwhile, and the
+    calendar feeds on `feeds` (`--feed-port`)."""
     from bot.slack_edge.socket_mode import SocketModeConnection
 
     settings = services.settings
@@ -109,6 +111,8 @@ def serve_socket_mode(app: Any, services: Services, started: float, health: tupl
             servers.append(serve_health(services, connection, health))
         if install_pages:
             servers.append(serve_install_pages(app, services, install_pages))
+        if feeds:
+            servers.append(serve_feeds(services, feeds))
         logger.info("connected to Slack over Socket Mode in %.2fs", time.monotonic() - started)
         stop.wait()
     finally:
@@ -132,9 +136,27 @@ def serve_install_pages(app: Any, services: Services, where: tuple[str, int]) ->
     a signed POST to /slack/events is still refused without SLACK_SIGNING_SECRET); returns a closer."""
     from bot.slack_edge.http_edge import SlackHttpEdge
 
-    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "", services.oauth_flow)
+    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "", services.oauth_flow,
+                         routes=feed_routes(services))
     closer = _serve_in_thread(edge, where, "--port", "install-pages")
     logger.info("install pages at http://%s:%s/slack/install", where[0], closer.port)
+    return closer
+
+
+def feed_routes(services: Services) -> dict[str, Any]:
+    """The calendar feeds beside Slack's paths, when the deployment has a public address for them."""
+    from bot.feed_server import FeedApp
+    from bot.usecases.feeds import FEED_PATH
+
+    return {FEED_PATH: FeedApp(services)} if services.settings.public_url else {}
+
+
+def serve_feeds(services: Services, where: tuple[str, int]) -> Any:
+    """Socket Mode: serve the calendar feeds on `where` (`--feed-port`) in a thread; returns a closer."""
+    from bot.feed_server import FeedApp
+
+    closer = _serve_in_thread(FeedApp(services), where, "--feed-port", "feeds")
+    logger.info("calendar feeds at http://%s:%s/calendar/", where[0], closer.port)
     return closer
 
 
@@ -161,7 +183,8 @@ def serve_http(app: Any, services: Services, host: str, port: int, started: floa
     from bot.http_server import bind, make_http_server
     from bot.slack_edge.http_edge import SlackHttpEdge
 
-    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "", services.oauth_flow)
+    edge = SlackHttpEdge(app, services.db, services.clock, services.settings.signing_secret or "", services.oauth_flow,
+                         routes=feed_routes(services))
     server = make_http_server(edge, listen if listen is not None else bind(host, port))
 
     def stop(_signum: int, _frame: FrameType | None) -> None:

@@ -41,6 +41,8 @@ class Settings:
     # OAuth (multi-workspace) mode: Fernet key(s) for tokens at rest, and the redirect URL.
     encryption_key: str | None = None
     redirect_uri: str | None = None
+    # Where people's calendars reach the bot's HTTP server for calendar feeds (https://bot.example.com); None: no feeds.
+    public_url: str | None = None
 
     @property
     def oauth(self) -> bool:
@@ -161,6 +163,14 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
 
     database_url, log_level = _database_url(env), _log_level(env)
 
+    public_url = _optional(env, "ALLIANCEBOT_PUBLIC_URL")
+    if public_url is not None:
+        parsed_public = urlparse(public_url)
+        if parsed_public.scheme not in ("http", "https") or not parsed_public.netloc or parsed_public.query:
+            raise ConfigError("ALLIANCEBOT_PUBLIC_URL", f"is not an http(s) URL ({public_url[:80]!r})",
+                              "give the address people's calendars reach the bot at, e.g. https://bot.example.com")
+        public_url = public_url.rstrip("/")
+
     return Settings(
         bot_token=bot_token,
         app_token=app_token,
@@ -172,6 +182,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path | None 
         log_level=log_level,
         encryption_key=encryption_key,
         redirect_uri=redirect_uri,
+        public_url=public_url,
     )
 
 

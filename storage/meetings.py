@@ -203,6 +203,17 @@ def channel_meetings(session: Session, installation_id: int, channel_id: str, no
     return live[:limit]
 
 
+def confirmed_meetings(session: Session, installation_id: int, *, channel_id: str | None = None, participant: str | None = None,
+                       since: datetime, limit: int = 500) -> list[Meeting]:
+    """Confirmed meetings of a channel (or a person's, where they take part), with an occurrence ending after `since`."""
+    query = select(MeetingRow).where(MeetingRow.installation_id == installation_id, MeetingRow.status == MeetingStatus.CONFIRMED.value)
+    if channel_id is not None:
+        query = query.where(MeetingRow.channel_id == channel_id)
+    found = [_meeting(session, row) for row in session.scalars(query.order_by(MeetingRow.id))]
+    return [m for m in found if (participant is None or participant in m.participant_ids or participant == m.organizer_id)
+            and any(o.ends_at > since for o in m.occurrences)][:limit]
+
+
 def meetings_between(session: Session, installation_id: int, channel_id: str | None, start: datetime, end: datetime,
                      user_id: str | None = None) -> list[MeetingOccurrence]:
     """Confirmed, not cancelled occurrences starting in [start, end), oldest first (digests, App Home)."""

@@ -46,7 +46,8 @@ def signature_problem(secret: str, timestamp: str | None, signature: str | None,
 class SlackHttpEdge:
     """WSGI application serving /slack/events and /healthz."""
 
-    def __init__(self, app: App, db: Database, clock: Clock, signing_secret: str, oauth_flow: Any = None) -> None:
+    def __init__(self, app: App, db: Database, clock: Clock, signing_secret: str, oauth_flow: Any = None,
+                 routes: dict[str, Callable[[dict[str, Any], StartResponse], Iterable[bytes]]] | None = None) -> None:
         self.app = app
         self.db = db
         self.clock = clock
@@ -54,6 +55,8 @@ class SlackHttpEdge:
         self.signatures = FirstSeen(db, remember_signature)
         # OAuth mode: Bolt's install flow at /slack/install and /slack/oauth_redirect (browser GETs, unsigned).
         self.oauth_flow = oauth_flow
+        # Other apps by path prefix (the calendar feeds at /calendar/): not Slack's, not signed.
+        self.routes = routes or {}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -61,6 +64,9 @@ class SlackHttpEdge:
             return reply_health(start_response, self.db)
         if self.oauth_flow is not None and method == "GET" and path in (self.oauth_flow.install_path, self.oauth_flow.redirect_uri_path):
             return self._oauth(environ, start_response, path)
+        for prefix, route in self.routes.items():
+            if path.startswith(prefix):
+                return route(environ, start_response)
         if path != EVENTS_PATH or not self.secret:  # no signing secret (install pages beside Socket Mode): nothing is Slack's
             return self._refuse(start_response, path, 404, "no such path")
         if method != "POST":

@@ -33,6 +33,7 @@ from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.payloads import CommandCall, list_field, text_field
+from bot.usecases import feeds
 from bot.views import alliance as views
 from bot.views import panel as panel_views
 from bot.views.ids import Block, Command, partner_block
@@ -45,7 +46,7 @@ from storage.panels import claim_post, forget_post, panel_ts, record_post
 from storage.private_routes import known_routes
 
 logger = logging.getLogger(__name__)
-SUBCOMMANDS = ("", "setup", "zone", "panel", "help")
+SUBCOMMANDS = ("", "setup", "zone", "panel", "feed", "help")
 PARTNER_FIELDS = 4  # the setup form has room for four partners
 
 
@@ -57,6 +58,10 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
         return views.zone_message(note) if note else None
     if parsed.subcommand == "help":
         return views.help_message()
+    if parsed.subcommand == "feed":
+        if require(services, installation_id, call.channel_id, call.user_id, "so that it has a calendar feed") is None:
+            return None
+        return feeds.command(services, installation_id, call.channel_id, call.user_id, parsed.rest)
     if parsed.subcommand == "panel":
         if require(services, installation_id, call.channel_id, call.user_id, "so that the panel can show its partners") is None:
             return None

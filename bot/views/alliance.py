@@ -200,3 +200,23 @@ def handed_over_message(gone: str, carrying_on: str, reposted: int) -> Message:
             f"channel through {carrying_on or 'the other organisation'}'s installation, with every decision, action item, "
             f"meeting and milestone as before.{again}")
     return text, [bk.section(bk.escape(text))]
+
+
+def feed_message(shared_url: str, my_url: str, *, reset: str = "") -> Message:
+    """`/alliance feed`: the two private calendar addresses, and how to subscribe."""
+    done = {"reset": "This alliance's calendar address is new; the old one no longer works.\n",
+            "reset mine": "Your calendar address is new; the old one no longer works.\n"}.get(reset, "")
+    text = (f"{done}*Calendar feeds* — subscribe once, and meetings (with every move and cancellation), milestones, payments "
+            f"and due dates stay current in your calendar.\n"
+            f"• This alliance's: <{shared_url}>\n• Yours (your meetings and due dates in every alliance): <{my_url}>\n"
+            "Outlook: *Add calendar → Subscribe from web*; Google Calendar: *Other calendars → From URL*; Apple Calendar: "
+            "*File → New Calendar Subscription*. Keep the addresses private: anyone who has one can read that calendar. "
+            "`/alliance feed reset` (or `reset mine`) replaces an address.")
+    return "Calendar feeds", [bk.section(text)]
+
+
+def feed_unavailable_message() -> Message:
+    """`/alliance feed` where the deployment has no public address for feeds."""
+    text = ("Calendar feeds are not switched on here: the bot's operator sets `ALLIANCEBOT_PUBLIC_URL` to the address "
+            "calendars reach the bot at (see the README).")
+    return text, [bk.section(text)]

@@ -60,11 +60,11 @@ def _address(user_id: str, names: Mapping[str, str], emails: Mapping[str, str], 
     return address
 
 
-class _Writer:
+class SeriesWriter:
     """Builds the VEVENTs of one meeting: shared properties, its rule, and instants in the rule's form."""
 
     def __init__(self, meeting: Meeting, now: datetime, names: Mapping[str, str], emails: Mapping[str, str],
-                 channel_name: str | None) -> None:
+                 channel_name: str | None, *, invitation: bool = True) -> None:
         self.meeting, self.now, self.names, self.emails = meeting, now, names, emails
         self.tz = pytz.timezone(meeting.zone)
         count = len(meeting.occurrences)
@@ -74,8 +74,9 @@ class _Writer:
         first = _original(meeting.occurrences[0]).astimezone(pytz.utc) if count else None
         self.dated = bool(count > 1 and not self.local and first is not None
                           and (meeting.recurrence not in RRULE_FREQ or (RRULE_FREQ[meeting.recurrence][0] == "MONTHLY" and first.day > 28)))
-        self.addressed = bool(emails.get(meeting.organizer_id))
-        unaddressed = [u for u in meeting.participant_ids if not emails.get(u)]
+        # A feed (not an invitation) names nobody: whoever subscribes reads it, and nobody replies to it.
+        self.addressed = invitation and bool(emails.get(meeting.organizer_id))
+        unaddressed = [u for u in meeting.participant_ids if not emails.get(u)] if invitation else []
         self.text = description(meeting, channel_name, [names.get(u) or u for u in unaddressed])
 
     def instant(self, at: datetime) -> datetime:
@@ -156,7 +157,7 @@ def meeting_calendar(meeting: Meeting, now: datetime, *, names: Mapping[str, str
                      emails: Mapping[str, str] | None = None, cancel: tuple[int, ...] | None = None,
                      channel_name: str | None = None) -> bytes:
     """The .ics for a confirmed meeting; `cancel` (occurrence indexes, () for all) makes it a METHOD:CANCEL."""
-    writer = _Writer(meeting, now, names or {}, emails or {}, channel_name)
+    writer = SeriesWriter(meeting, now, names or {}, emails or {}, channel_name)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -166,6 +166,7 @@ class Action(StrEnum):
     PANEL_DIGEST = "panel_digest"
     PANEL_ALLIANCE = "panel_alliance"
     PANEL_EDIT_PARTNERS = "panel_edit_partners"
+    PANEL_FEEDS = "panel_feeds"
 
 
 def partner_block(number: int, part: str) -> str:

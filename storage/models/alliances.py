@@ -79,3 +79,23 @@ class ChannelSightingRow(Base):
     installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CalendarFeedRow(Base):
+    """A private iCalendar feed: an alliance's (`user_id` "") or a person's (`channel_id` ""), reached by its token.
+
+    `etag` and `changed_at` are those of the last rendering, so a poller that has the current feed costs a render and
+    a 304, and Last-Modified says when the feed's content last changed."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (UniqueConstraint("installation_id", "channel_id", "user_id", name="uq_calendar_feeds_owner"),
+                      UniqueConstraint("token", name="uq_calendar_feeds_token"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    installation_id: Mapped[int] = mapped_column(ForeignKey("installations.id", ondelete="CASCADE"))
+    channel_id: Mapped[str] = mapped_column(String(32), default="")
+    user_id: Mapped[str] = mapped_column(String(32), default="")
+    token: Mapped[str] = mapped_column(String(64))
+    etag: Mapped[str] = mapped_column(String(64), default="")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

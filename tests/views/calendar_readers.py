@@ -10,7 +10,7 @@ Both return {uid: [(start, end), …]} in UTC, sorted, with STATUS:CANCELLED ins
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 import recurring_ical_events
 import vobject
@@ -20,7 +20,10 @@ Occurrences = dict[str, list[tuple[datetime, datetime]]]
 WINDOW = (date(1999, 1, 1), date(2040, 1, 1))
 
 
-def _utc(value: datetime) -> datetime:
+def _utc(value: datetime | date) -> datetime:
+    """An instant in UTC; an all-day event's date as its midnight in UTC (feeds' milestones and due dates)."""
+    if not isinstance(value, datetime):
+        return datetime.combine(value, time(0), tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)
 
 
@@ -33,7 +36,7 @@ def by_recurring_ical_events(data: bytes) -> Occurrences:
     return {uid: sorted(spans) for uid, spans in found.items()}
 
 
-def _span(event: vobject.base.Component, start: datetime) -> tuple[datetime, datetime]:
+def _span(event: vobject.base.Component, start: datetime | date) -> tuple[datetime, datetime]:
     if hasattr(event, "duration"):
         return _utc(start), _utc(start) + event.duration.value
     if hasattr(event, "dtend"):
