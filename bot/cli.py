@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.settings import ConfigError, Settings, StoreSettings, load_settings, load_store_settings
-from bot.startup import NOT_DONE, Failure, open_migrated_database, verify_slack
+from bot.startup import NOT_DONE, Failure, check_tz_data, open_migrated_database, verify_slack
 
 logger = logging.getLogger("alliancebot")
 
@@ -146,6 +146,7 @@ def check(settings: Settings) -> int:
     database answers (it is not migrated or changed: `db upgrade` or `run` does that)."""
     from storage.migrate import database_status
 
+    tz_data = check_tz_data()
     identity = verify_slack(settings)
     mode = "OAuth (HTTP)" if settings.oauth else "Socket Mode" if settings.socket_mode else "HTTP"
     if identity:
@@ -154,6 +155,7 @@ def check(settings: Settings) -> int:
         print(f"ok: {mode}; each workspace's bot token is checked when it installs")
     if settings.socket_mode:
         print("ok: SLACK_APP_TOKEN opens Socket Mode connections (apps.connections.open)")
+    print(f"ok: time zone data {tz_data}")
     try:
         status = database_status(settings.database_url)
     except Exception as error:  # the driver's errors vary; the operator needs one clear line

@@ -18,7 +18,7 @@ from bot.scheduler.leadership import Leadership
 from bot.services import Services
 from bot.settings import ConfigError, Settings
 from bot.slack_edge.gateway import SlackCallError
-from bot.startup import Failure, explain_slack_failure, first_line, open_migrated_database, verify_slack
+from bot.startup import Failure, check_tz_data, explain_slack_failure, first_line, open_migrated_database, verify_slack
 from bot.stop_signal import StopSignal
 from bot.usecases.consensus import catch_up_messages
 
@@ -26,7 +26,8 @@ logger = logging.getLogger("alliancebot")
 
 
 def start_services(settings: Settings) -> Services:
-    """Migrate the database and connect to Slack, or fail with one line."""
+    """Check the time zone data, migrate the database and connect to Slack, or fail with one line."""
+    logger.info("time zone data %s", check_tz_data())
     db = open_migrated_database(settings.database_url)
     try:
         return build_services(settings, db=db)

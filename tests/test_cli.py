@@ -88,3 +88,16 @@ def test_a_reader_that_goes_away_stops_the_output_quietly() -> None:
         os.close(write_end)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr.decode() and "BrokenPipeError" not in result.stderr.decode()
+
+
+def test_time_zone_data_older_than_the_pin_stops_start_up_with_one_line() -> None:
+    from bot.startup import OLDEST_TZ_DATA, Failure, check_tz_data
+
+    assert check_tz_data() >= OLDEST_TZ_DATA  # what this environment installed
+    assert check_tz_data("2099z") == "2099z"
+    try:
+        check_tz_data("2019c")
+    except Failure as failure:
+        assert "2019c" in str(failure) and "pip install -U pytz" in str(failure) and "\n" not in str(failure)
+    else:
+        raise AssertionError("old tz data was accepted")

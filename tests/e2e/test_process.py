@@ -266,3 +266,28 @@ def test_oauth_over_socket_mode_serves_the_install_pages_and_takes_no_unsigned_e
     finally:
         out = stop(process)
     assert "install pages at http://" in out and process.returncode == 0, out
+
+
+def test_socket_mode_serves_the_calendar_feeds_on_the_feed_port(slack: SlackDouble, tmp_path: Path) -> None:
+    """`alliancebot run --feed-port` in Socket Mode: calendars reach the feeds there; an unknown token is a bare 404."""
+
+    def launch(port: int) -> subprocess.Popen[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "ALLIANCEBOT_"))}
+        env.update({"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_APP_TOKEN": slack.app_token, "SLACK_API_URL": slack.api_url,
+                    "ALLIANCEBOT_PUBLIC_URL": "https://bot.example.com", "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+                    "PYTHONUNBUFFERED": "1"})
+        return subprocess.Popen([sys.executable, "-m", "bot", "run", "--feed-port", str(port)], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def answers_404(base: str) -> bool:
+        try:
+            urllib.request.urlopen(base + "/calendar/" + "x" * 43 + ".ics", timeout=PATIENCE)
+        except urllib.error.HTTPError as error:
+            return error.code == 404 and error.read() == b"Not Found"
+        except OSError:
+            return False
+        return False
+
+    process, _base = start_listening(launch, answers_404)
+    out = stop(process)
+    assert "calendar feeds at http://" in out and process.returncode == 0, out
