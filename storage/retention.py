@@ -155,6 +155,8 @@ def alliance_data(session: Session, installation_id: int, channel_id: str) -> Al
     data.tables[DueWorkRow.__tablename__] = _rows(session, DueWorkRow.__table__,  # type: ignore[arg-type]
                                                   _due_work_condition(session, installation_id, channel_id, ids))
     _withhold_sealed_counts(data.tables)
+    for row in data.tables.get("calendar_feeds", ()):
+        row["token"] = None  # a feed's token is its whole credential: an export is no place for it
     return data
 
 

@@ -156,3 +156,15 @@ def test_tables_added_later_are_found_through_their_foreign_keys() -> None:
     assert list(scopes) == ["milestones", "payments", "payment_notes"]
     assert scopes["payment_notes"].parents == (("payment_id", payments, "id"),) and scopes["milestones"].root
     del notes
+
+
+def test_an_export_keeps_a_calendar_feed_but_never_its_token(database: Database) -> None:
+    from storage.calendar_feeds import feed_token
+
+    alpha = workspace(database, "T0ALPHA")
+    alliance_with_a_decision(database, alpha, SHARED)
+    with database.write() as session:
+        token = feed_token(session, alpha, SHARED, "", T0)
+    with database.read() as session:
+        [feed] = alliance_data(session, alpha, SHARED).tables["calendar_feeds"]
+    assert feed["channel_id"] == SHARED and feed["token"] is None and token not in str(feed)
