@@ -6,11 +6,18 @@
   EXDATE); overrides are applied here the way RFC 5545 says (the instance whose start equals the
   RECURRENCE-ID is replaced).
 
-Both return {uid: [(start, end), …]} in UTC, sorted, with STATUS:CANCELLED instances left out.
+- `by_ical_js`: ical.js, the parser Thunderbird uses, through node (tests/js/read_ics.mjs), when node and
+  the package are installed (`.ci/run` installs them: `npm install --prefix tests/js`); else None.
+
+Each returns {uid: [(start, end), …]} in UTC, sorted, with STATUS:CANCELLED instances left out.
 """
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
 
 import recurring_ical_events
 import vobject
@@ -69,16 +76,44 @@ def by_vobject(data: bytes) -> Occurrences:
     return found
 
 
+JS_READER = Path(__file__).resolve().parents[1] / "js" / "read_ics.mjs"
+
+
+def by_ical_js(files: list[bytes]) -> list[Occurrences] | None:
+    """ical.js's reading of each file (one node process for all), or None when node or the ical.js package is not
+    installed here."""
+    node = shutil.which("node")
+    if node is None or not (JS_READER.parent / "node_modules" / "ical.js").is_dir():
+        return None
+    done = subprocess.run([node, str(JS_READER)], input=json.dumps([f.decode() for f in files]).encode(), capture_output=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    return [{uid: [(datetime.fromisoformat(a.replace("Z", "+00:00")), datetime.fromisoformat(b.replace("Z", "+00:00")))
+                   for a, b in spans] for uid, spans in found.items()} for found in json.loads(done.stdout)]
+
+
 def starts(found: Occurrences) -> dict[str, list[datetime]]:
     """{uid: starts} of a reader's answer."""
     return {uid: [start for start, _ in spans] for uid, spans in found.items()}
 
 
+def every(files: list[bytes]) -> list[Occurrences]:
+    """What every reader here agrees on, file by file (the two Python ones always, ical.js where installed); fails
+    with their answers when they do not."""
+    agreed = []
+    for data in files:
+        first, second = by_recurring_ical_events(data), by_vobject(data)
+        assert first == second, f"the readers disagree:\nrecurring-ical-events {first}\nvobject {second}"
+        agreed.append(first)
+    js = by_ical_js(files)
+    for first, third in zip(agreed, js or agreed, strict=True):
+        assert third == first, f"ical.js disagrees:\nrecurring-ical-events {first}\nical.js {third}"
+    return agreed
+
+
 def both(data: bytes) -> Occurrences:
-    """What both readers agree on; fails with both answers when they do not."""
-    first, second = by_recurring_ical_events(data), by_vobject(data)
-    assert first == second, f"the readers disagree:\nrecurring-ical-events {first}\nvobject {second}"
-    return first
+    """`every` reader's reading of one file."""
+    return every([data])[0]
 
 
 def spans_of(starts_at: list[datetime], minutes: int) -> list[tuple[datetime, datetime]]:

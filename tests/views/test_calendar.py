@@ -149,3 +149,13 @@ def test_any_fixed_series_reads_back_instant_by_instant_in_both_parsers(zone: st
         series = Meeting(**{**series.__dict__, "proposal": MeetingProposal(calendar_form=CalendarForm.EACH)})
     data = meeting_calendar(series, NOW)
     assert both(data) == {"abc123@alliancebot": spans_of(starts, 50)}
+
+
+def test_ical_js_reads_the_invites_too_where_it_is_installed() -> None:
+    from tests.views.calendar_readers import by_ical_js
+
+    begins = [datetime(2027, 3, 3, 14, 0, tzinfo=timezone.utc), datetime(2027, 3, 10, 22, 0, tzinfo=timezone.utc)]
+    read = by_ical_js([meeting_calendar(meeting(begins, form="each"), NOW)])
+    if read is None:
+        pytest.skip("ical.js is not installed: `npm install --prefix tests/js` (CI does) adds it as the third invite reader")
+    assert read == [{"abc123@alliancebot": spans_of(begins, 50)}]
