@@ -33,7 +33,7 @@ from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.payloads import CommandCall, list_field, text_field
-from bot.usecases import feeds
+from bot.usecases import feeds, governance
 from bot.views import alliance as views
 from bot.views import panel as panel_views
 from bot.views.ids import Block, Command, partner_block
@@ -46,7 +46,7 @@ from storage.panels import claim_post, forget_post, panel_ts, record_post
 from storage.private_routes import known_routes
 
 logger = logging.getLogger(__name__)
-SUBCOMMANDS = ("", "setup", "zone", "panel", "feed", "help")
+SUBCOMMANDS = ("", "setup", "zone", "panel", "feed", "bodies", "body", "help")
 PARTNER_FIELDS = 4  # the setup form has room for four partners
 
 
@@ -58,6 +58,15 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
         return views.zone_message(note) if note else None
     if parsed.subcommand == "help":
         return views.help_message()
+    if parsed.subcommand in ("bodies", "body"):
+        if parsed.subcommand == "body" and parsed.rest.strip().lower() != "add":
+            raise UserError(f"Use `{Command.ALLIANCE} bodies` to see the governance bodies, `{Command.ALLIANCE} body add` to add one.")
+        if require(services, installation_id, call.channel_id, call.user_id, "so that its bodies seat its partners") is None:
+            return None
+        if parsed.subcommand == "bodies":
+            return governance.list_bodies(services, installation_id, call.channel_id)
+        governance.open_form(services, installation_id, call.channel_id, call.trigger_id)
+        return None
     if parsed.subcommand == "feed":
         if require(services, installation_id, call.channel_id, call.user_id, "so that it has a calendar feed") is None:
             return None

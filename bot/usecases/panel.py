@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[Command, str]] = {
     Action.PANEL_ALLIANCE: (Command.ALLIANCE, ""),
     Action.PANEL_EDIT_PARTNERS: (Command.ALLIANCE, "setup"),
     Action.PANEL_FEEDS: (Command.ALLIANCE, "feed"),
+    Action.PANEL_BODIES: (Command.ALLIANCE, "bodies"),
 }
 
 

@@ -33,6 +33,7 @@ class Callback(StrEnum):
     MEETING_PROPOSE = "meeting_propose"
     MEETING_PREFS = "meeting_prefs"
     MEETING_ADD = "meeting_add"
+    GOVERNANCE_BODY = "governance_body"
 
 
 class Block(StrEnum):
@@ -167,6 +168,9 @@ class Action(StrEnum):
     PANEL_ALLIANCE = "panel_alliance"
     PANEL_EDIT_PARTNERS = "panel_edit_partners"
     PANEL_FEEDS = "panel_feeds"
+    PANEL_BODIES = "panel_bodies"
+    GOVERNANCE_ADD_BODY = "governance_add_body"
+    GOVERNANCE_FIELD = "governance_field"
 
 
 def partner_block(number: int, part: str) -> str:

@@ -30,7 +30,7 @@ ROWS: tuple[tuple[str, tuple[tuple[str, Action], ...]], ...] = (
      (("Add a milestone", Action.PANEL_ADD_MILESTONE), ("Milestones", Action.PANEL_MILESTONES))),
     ("*This channel*",
      (("Preview the digest", Action.PANEL_DIGEST), ("Partners and people", Action.PANEL_ALLIANCE),
-      ("Edit partners", Action.PANEL_EDIT_PARTNERS), ("Calendar feeds", Action.PANEL_FEEDS))),
+      ("Edit partners", Action.PANEL_EDIT_PARTNERS), ("Governance bodies", Action.PANEL_BODIES), ("Calendar feeds", Action.PANEL_FEEDS))),
 )
 
 

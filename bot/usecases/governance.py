@@ -1,0 +1,81 @@
+"""An alliance's governance bodies: list them, set one up by form (issue 19). The channel's alliance is required by
+the caller (`alliances.command`, or the list's button), so that bodies seat its partners."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.errors import FormErrors, UserError, present
+from bot.domain.governance import Body, BodyMember, DecisionRule, Fallback, FallbackKind, QuorumRule, check_body, ladder
+from bot.services import Services
+from bot.slack_edge.payloads import list_field, text_field
+from bot.views import governance as views
+from bot.views.metadata import ChannelRef
+from storage.alliances import get_alliance
+from storage.governance import channel_bodies, save_body
+
+NO_ALLIANCE = "This channel's alliance is not set up any more; set it up again first."
+
+
+def list_bodies(services: Services, installation_id: int, channel_id: str) -> views.Message:
+    """`/alliance bodies`: the alliance's bodies, with a button to add one."""
+    with services.db.read() as session:
+        bodies = channel_bodies(session, installation_id, channel_id)
+    return views.bodies_message(ChannelRef(channel_id), bodies)
+
+
+def open_form(services: Services, installation_id: int, channel_id: str, trigger_id: str) -> None:
+    """The form for a new body, seating the alliance's partners."""
+    with services.db.read() as session:
+        alliance = present(get_alliance(session, installation_id, channel_id), NO_ALLIANCE)
+        others = [b.name for b in channel_bodies(session, installation_id, channel_id)]
+    services.gateway.open_view(trigger_id, views.body_modal(ChannelRef(channel_id), [p.name for p in alliance.partners], others))
+
+
+def _choice(values: dict[str, Any], block: str, kind: type[DecisionRule] | type[QuorumRule] | type[FallbackKind], default: str) -> Any:
+    try:
+        return kind(text_field(values, block) or default)
+    except ValueError:
+        raise FormErrors({block: "Choose one of the options."}) from None
+
+
+def read_form(services: Services, installation_id: int, view: dict[str, Any], values: dict[str, Any]) -> tuple[str, Body]:
+    """(channel, body) the form describes, checked against the alliance's partners and bodies; `FormErrors` by block."""
+    channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
+    with services.db.read() as session:
+        alliance = present(get_alliance(session, installation_id, channel_id), NO_ALLIANCE)
+        existing = {b.name: b for b in channel_bodies(session, installation_id, channel_id)}
+    partners = [p.name for p in alliance.partners]
+    members: list[BodyMember] = []
+    for number, partner in enumerate(partners[:views.MAX_PARTNERS], start=1):
+        lead = text_field(values, views.lead_block(number))
+        seated = list(dict.fromkeys(list_field(values, views.members_block(number)) + ((lead,) if lead else ())))
+        members += [BodyMember(user, partner, user == lead) for user in seated]
+    window = text_field(values, views.WINDOW).strip()
+    if not window.isdigit():
+        raise FormErrors({views.WINDOW: "Give a whole number of business days, e.g. 15 (0: a dispute goes up at once)."})
+    escalates = text_field(values, views.ESCALATES)
+    kind = _choice(values, views.FALLBACK, FallbackKind, FallbackKind.STATUS_QUO.value)
+    types = tuple(t for t in (" ".join(part.split()).lower() for part in text_field(values, views.TYPES).split(",")) if t)
+    top = not escalates or escalates == views.TOP
+    fallback = Fallback(kind, text_field(values, views.PARTY) or None, types, text_field(values, views.CLAUSE).strip()) if top else None
+    drafted = Body(text_field(values, views.NAME), tuple(members), _choice(values, views.RULE, DecisionRule, DecisionRule.PARTY_UNANIMOUS.value),
+                   _choice(values, views.QUORUM, QuorumRule, QuorumRule.EACH_PARTY.value), int(window), None if top else escalates, fallback)
+    try:
+        body = check_body(drafted, partners)
+        if body.name in existing:
+            raise FormErrors({"name": f"The alliance already has a body called {body.name}."})
+        ladder({**existing, body.name: body}, body.name)
+    except FormErrors as errors:
+        raise FormErrors({views.field_block(k): v for k, v in errors.errors.items()}) from None
+    return channel_id, body
+
+
+def save(services: Services, installation_id: int, channel_id: str, user_id: str, body: Body) -> None:
+    """Store the body (its history keeps the change) and tell the channel: every partner sees its governance."""
+    with services.db.write() as session:
+        if get_alliance(session, installation_id, channel_id) is None:
+            raise UserError(NO_ALLIANCE)
+        save_body(session, installation_id, channel_id, body, by_user=user_id, now=services.clock.now())
+        bodies = channel_bodies(session, installation_id, channel_id)
+    text, blocks = views.bodies_message(ChannelRef(channel_id), bodies)
+    services.gateway.post_message(channel_id, f"<@{user_id}> set up the {body.name}. {text}", blocks)
