@@ -12,7 +12,7 @@ from storage.models.alliances import AllianceRow, PartnerRow
 
 
 def _to_domain(row: AllianceRow) -> Alliance:
-    partners = tuple(Partner(p.name, p.slack_team_id, tuple(p.member_ids or ())) for p in row.partners)
+    partners = tuple(Partner(p.name, p.slack_team_id, tuple(p.member_ids or ()), p.country) for p in row.partners)
     return Alliance(row.channel_id, row.name, MemberMapping(row.mapping), partners, row.time_zone)
 
 
@@ -33,7 +33,7 @@ def _insert(session: Session, installation_id: int, alliance: Alliance, by_user:
 
 
 def _partner_rows(alliance: Alliance) -> list[PartnerRow]:
-    return [PartnerRow(position=i, name=p.name, slack_team_id=p.slack_team_id, member_ids=list(p.member_ids))
+    return [PartnerRow(position=i, name=p.name, slack_team_id=p.slack_team_id, member_ids=list(p.member_ids), country=p.country)
             for i, p in enumerate(alliance.partners, start=1)]
 
 

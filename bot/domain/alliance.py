@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -43,6 +43,7 @@ class Partner:
     name: str
     slack_team_id: str | None = None
     member_ids: tuple[str, ...] = ()
+    country: str | None = None  # ISO 3166-1 alpha-2, for its public holidays in business-day clocks
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class PartnerDraft:
     name: str = ""
     slack_team_id: str | None = None
     member_ids: tuple[str, ...] = ()
+    country: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,10 +176,12 @@ def roster(alliance: Alliance, members: Iterable[Member]) -> Roster:
     return Roster(tuple((p, tuple(groups[p.name])) for p in alliance.partners), tuple(unmapped))
 
 
-def build_alliance(channel_id: str, name: str, mapping: MemberMapping, drafts: Sequence[PartnerDraft]) -> Alliance:
+def build_alliance(channel_id: str, name: str, mapping: MemberMapping, drafts: Sequence[PartnerDraft],
+                   countries: Collection[str] | None = None) -> Alliance:
     """Check a filled-in setup form and turn it into an Alliance, or raise FormErrors by field.
 
-    Field keys are `name` and `partner_<n>_name|team|members` (n from 1).
+    Field keys are `name` and `partner_<n>_name|team|members|country` (n from 1); `countries` are the ISO codes whose
+    public holidays the deployment knows (None: any two letters).
     """
     errors: dict[str, str] = {}
     name = name.strip()
@@ -215,7 +219,11 @@ def build_alliance(channel_id: str, name: str, mapping: MemberMapping, drafts: S
             errors[f"partner_{number}_team"] = "Pick this partner's Slack organisation (or map members by list instead)."
         if mapping is MemberMapping.CONFIGURED and not draft.member_ids:
             errors[f"partner_{number}_members"] = "List at least one member for this partner."
-        partners.append(Partner(partner_name, draft.slack_team_id or None, tuple(dict.fromkeys(draft.member_ids))))
+        country = draft.country.strip().upper() or None
+        if country is not None and (len(country) != 2 or not country.isalpha() or (countries is not None and country not in countries)):
+            errors[f"partner_{number}_country"] = ("Give the country whose public holidays this partner keeps as its two-letter ISO code, "
+                                                    "e.g. US, DE, JP, CH (or leave it empty).")
+        partners.append(Partner(partner_name, draft.slack_team_id or None, tuple(dict.fromkeys(draft.member_ids)), country))
 
     if len(partners) < 2 and not any(key.startswith("partner_") for key in errors):
         missing = "partner_1_name" if not partners else "partner_2_name"

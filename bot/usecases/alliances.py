@@ -7,6 +7,8 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+import holidays
+
 from bot.domain.alliance import (
     Alliance,
     Member,
@@ -196,12 +198,15 @@ def read_setup(view: dict[str, Any], values: dict[str, Any]) -> Alliance:
     """The alliance the setup form describes; `FormErrors` keyed by the form's blocks when it is not one."""
     ref = ChannelRef.decode(view.get("private_metadata"))
     drafts = [PartnerDraft(text_field(values, partner_block(n, "name")), text_field(values, partner_block(n, "team")) or None,
-                           list_field(values, partner_block(n, "members"))) for n in range(1, PARTNER_FIELDS + 1)]
+                           list_field(values, partner_block(n, "members")), text_field(values, partner_block(n, "country")))
+              for n in range(1, PARTNER_FIELDS + 1)]
     chosen = text_field(values, Block.ALLIANCE_MAPPING) or MemberMapping.SLACK_TEAM.value
     if chosen not in {option.value for option in MemberMapping}:
         raise FormErrors({Block.ALLIANCE_MAPPING: "Choose one of the options."})
     try:
-        return build_alliance(ref.channel_id, text_field(values, Block.ALLIANCE_NAME), MemberMapping(chosen), drafts)
+        # The countries whose public holidays the holidays library (a maintained calendar) knows.
+        return build_alliance(ref.channel_id, text_field(values, Block.ALLIANCE_NAME), MemberMapping(chosen), drafts,
+                              set(holidays.list_supported_countries()))
     except FormErrors as errors:
         raise FormErrors({views.field_block(k): v for k, v in errors.errors.items()}) from None
 

@@ -103,7 +103,9 @@ def summary_message(alliance: Alliance, roster: Roster, team_names: dict[str, st
     for partner, members in roster.by_partner:
         org = f" · {bk.escape(team_label(partner.slack_team_id, team_names))}" if partner.slack_team_id else ""
         ids = [m.user_id for m in members]
-        out.append(bk.section(f"*{bk.escape(partner.name)}*{org} — {len(ids)} member{'s' if len(ids) != 1 else ''}\n{bk.mention_list(ids)}"))
+        holidays = f" · public holidays: {partner.country}" if partner.country else ""
+        out.append(bk.section(f"*{bk.escape(partner.name)}*{org}{holidays} — {len(ids)} member{'s' if len(ids) != 1 else ''}\n"
+                              f"{bk.mention_list(ids)}"))
         if ready is not None and partner.name in ready:
             out.append(bk.context(readiness_line(ready[partner.name])))
     if roster.unmapped:
@@ -182,6 +184,9 @@ def setup_modal(ref: ChannelRef, current: Alliance | None, teams: Sequence[TeamS
                                        team_options, initial_value=initial_team, optional=True))
         out.append(bk.users_input(partner_block(number, "members"), Action.PARTNER_MEMBERS, f"Partner {number} members",
                                   initial=partner.member_ids if partner else ()))
+        out.append(bk.text_input(partner_block(number, "country"), Action.PARTNER_COUNTRY, f"Partner {number} country (public holidays)",
+                                 initial=partner.country or "" if partner else "", optional=True, max_length=2,
+                                 placeholder="ISO code: US, DE, JP, CH…"))
     out.extend(_missing_tz_note(members))
     return bk.modal(Callback.ALLIANCE_SETUP, "Alliance setup", out, submit="Save", private_metadata=ref.encode())
 

@@ -100,6 +100,7 @@ class Action(StrEnum):
     PARTNER_NAME = "partner_name_input"
     PARTNER_TEAM = "partner_team_select"
     PARTNER_MEMBERS = "partner_members_select"
+    PARTNER_COUNTRY = "partner_country"
     ALLIANCE_EDIT = "alliance_setup_open"
     VOTE_SUPPORT = "consensus_vote_support"
     VOTE_ACCEPT = "consensus_vote_accept"

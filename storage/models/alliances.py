@@ -48,6 +48,8 @@ class PartnerRow(Base):
     slack_team_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # Explicitly mapped members, as a JSON list of Slack user ids.
     member_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # ISO 3166-1 alpha-2: whose public holidays stop the alliance's business-day clocks.
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
 
     alliance: Mapped[AllianceRow] = relationship(back_populates="partners")
 

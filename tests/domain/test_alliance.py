@@ -215,3 +215,13 @@ def test_a_grid_organisation_is_named_as_slack_names_it_with_its_people() -> Non
     assert organisation_names(people) == {GRID: "Grid Corp"}
     implied = implied_alliance("C1", people, organisation_names(people), ALPHA)
     assert implied is not None and [p.name for p in implied.partners] == ["Partner 1", "Grid Corp"]
+
+
+def test_a_partners_country_is_a_known_two_letter_code_or_nothing() -> None:
+    drafts = [PartnerDraft("Acme", ACME, (), " us "), PartnerDraft("Globex", GLOBEX, (), "")]
+    built = build_alliance("C1", "A", MemberMapping.SLACK_TEAM, drafts, countries={"US", "DE"})
+    assert [p.country for p in built.partners] == ["US", None]
+    for wrong in ("USA", "1X", "FR"):
+        with pytest.raises(FormErrors) as problem:
+            build_alliance("C1", "A", MemberMapping.SLACK_TEAM, [drafts[0], PartnerDraft("Globex", GLOBEX, (), wrong)], countries={"US", "DE"})
+        assert set(problem.value.errors) == {"partner_2_country"}

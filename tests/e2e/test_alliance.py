@@ -33,18 +33,24 @@ def test_setup_from_an_empty_channel_to_a_mapped_alliance(bot: RunningBot) -> No
     assert set(team_options) == {HOME, PARTNER}
     assert any(c.method == "views.open" for c in bot.slack.calls("views.open"))
 
-    ack = maria.submit_view({
+    form = {
         "Alliance name": "Alpha–Beta oncology",
         "Partner 1 name": "Alpha Pharma",
         "Partner 1 Slack organisation": "Alpha Pharma (2 here)",
+        "Partner 1 country (public holidays)": "us",
         "Partner 2 name": "Beta Bio",
         "Partner 2 Slack organisation": "Beta Bio (2 here)",
-    })
+        "Partner 2 country (public holidays)": "XX",
+    }
+    # A country whose holidays the calendar does not know is refused on its field.
+    refused = maria.submit_view(form)
+    assert refused.payload and refused.payload["response_action"] == "errors" and "partner_2_country" in refused.payload["errors"]
+    ack = maria.submit_view({**form, "Partner 2 country (public holidays)": "DE"})
     assert ack.acked and not (ack.payload or {}).get("response_action")
 
     alliance = eventually(lambda: saved(bot), what="the saved alliance")
     assert alliance.name == "Alpha–Beta oncology"
-    assert [(p.name, p.slack_team_id) for p in alliance.partners] == [("Alpha Pharma", HOME), ("Beta Bio", PARTNER)]
+    assert [(p.name, p.slack_team_id, p.country) for p in alliance.partners] == [("Alpha Pharma", HOME, "US"), ("Beta Bio", PARTNER, "DE")]
 
     # Everyone in the channel sees the setup, members grouped by their own company.
     posted = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if "Set up by" in str(m.blocks)], what="the announcement")
