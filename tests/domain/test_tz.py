@@ -6,7 +6,7 @@ The oracle for the changes is the zone file itself: its table of transitions rea
 from __future__ import annotations
 
 import struct
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from importlib import resources
 from itertools import pairwise
 
@@ -14,6 +14,7 @@ import pytest
 import tzdata
 
 from bot.domain import tz
+from bot.domain.recurrence import local_instant
 from tests.tzdata_zones import tzdata_zone
 
 UTC = timezone.utc
@@ -63,6 +64,21 @@ def test_the_data_is_the_pinned_tzdata_package() -> None:
     for day in range(0, 5 * 365, 5):
         instant = datetime(2026, 1, 1, 12, tzinfo=UTC) + timedelta(days=day)
         assert tz.offset_at(instant, tz.zone(name)) == instant.astimezone(expected).utcoffset(), instant
+
+
+def test_a_casablanca_wall_time_after_the_2026_change_is_the_instant_zoneinfo_gives() -> None:
+    # Morocco's changes in this data: +00 from 2026-02-15 (Ramadan), +01 from 2026-03-22, +00 from 2026-09-20 on.
+    zone = tzdata_zone("Africa/Casablanca")
+    for day in (date(2027, 2, 10), date(2027, 3, 1), date(2027, 6, 15), date(2028, 1, 20)):
+        assert local_instant(day, time(9, 0), "Africa/Casablanca") == datetime.combine(day, time(9, 0), tzinfo=zone).astimezone(UTC)
+    assert local_instant(date(2026, 6, 15), time(9, 0), "Africa/Casablanca") == datetime(2026, 6, 15, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("zone", "summer_utc"), [("America/New_York", 13), ("Europe/Zurich", 7), ("Europe/London", 8)])
+def test_summer_times_after_2037_keep_their_daylight_saving(zone: str, summer_utc: int) -> None:
+    # The footer rule: pytz, which reads only its table (it stops in 2037), gives these an hour later.
+    for year in (2037, 2038, 2045, 2060):
+        assert local_instant(date(year, 7, 1), time(9, 0), zone) == datetime(year, 7, 1, summer_utc, tzinfo=UTC)
 
 
 def test_unambiguous_is_false_in_a_gap_and_a_fold_only() -> None:
