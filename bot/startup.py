@@ -24,19 +24,20 @@ class Failure(Exception):
         self.status = status
 
 
-# The tz database release the bot's time arithmetic was last checked against (pytz bundles its own copy): older data
-# gets DST dates wrong for zones that changed since, so start-up refuses it. Raise it with the pin in pyproject.toml.
+# The tz database release the bot's time arithmetic was last checked against (zoneinfo reads the tzdata package's
+# copy, bot/domain/tz.py): older data gets DST dates wrong for zones that changed since, so start-up refuses it. Raise
+# it with the pin in pyproject.toml.
 OLDEST_TZ_DATA = "2026a"
 
 
 def check_tz_data(version: str | None = None) -> str:
-    """The tz database release in use (pytz's own copy), or Failure when it is older than OLDEST_TZ_DATA."""
-    import pytz
+    """The tz database release in use (the tzdata package's), or Failure when it is older than OLDEST_TZ_DATA."""
+    from bot.domain.tz import DATA_VERSION
 
-    found = version or str(getattr(pytz, "OLSON_VERSION", ""))  # not in types-pytz
+    found = version or DATA_VERSION
     if found < OLDEST_TZ_DATA:
         raise Failure(f"time zone data {found} is older than {OLDEST_TZ_DATA}: DST dates of zones that changed since would "
-                      f"be wrong; install a current pytz (pip install -U pytz)")
+                      f"be wrong; install a current tzdata (pip install -U tzdata)")
     return found
 
 

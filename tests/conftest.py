@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,13 @@ from storage.migrate import upgrade
 settings.register_profile("alliancebot", deadline=None, derandomize=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("alliancebot")
+
+# Every ZoneInfo(name) in the tests reads the tzdata package the bot pins, not the system's tz files (older on some
+# machines): the bot reads only the package (bot/domain/tz.py), and icalendar, one of the two readers every invite is
+# checked with, resolves a TZID it knows with ZoneInfo(name) rather than the invite's VTIMEZONE. Checked against the
+# system's data instead, a zone that changed since (Africa/Casablanca in 2026) would fail by the reader's data, not the invite.
+zoneinfo.reset_tzpath(to=())
+zoneinfo.ZoneInfo.clear_cache()
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP_REASON = "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"

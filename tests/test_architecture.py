@@ -44,11 +44,15 @@ def test_domain_never_reads_the_clock() -> None:
         assert "datetime.now(" not in source and "utcnow(" not in source and "time.time(" not in source, path.name
 
 
-def test_no_pytz_tzinfo_in_constructors() -> None:
-    # pytz zones passed as tzinfo= give LMT offsets; localize() is the only correct way.
+def test_zones_come_only_from_bot_domain_tz() -> None:
+    # pytz is gone: its tables stop in 2037 and it ignores the tz files' footer rules. Zones come from
+    # bot/domain/tz.py, zoneinfo on the pinned tzdata package; ZoneInfo(name) elsewhere would read the system's files.
     for folder in ("bot", "handlers", "storage"):
         for path in (ROOT / folder).rglob("*.py"):
-            assert "tzinfo=pytz" not in path.read_text(), path
+            names = imports(path)
+            assert not {name for name in names if name.split(".")[0] == "pytz"}, path
+            if path != ROOT / "bot" / "domain" / "tz.py":
+                assert not {name for name in names if name.split(".")[0] in ("zoneinfo", "tzdata")}, path
 
 
 def module_name(path: Path) -> str:

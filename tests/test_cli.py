@@ -98,6 +98,6 @@ def test_time_zone_data_older_than_the_pin_stops_start_up_with_one_line() -> Non
     try:
         check_tz_data("2019c")
     except Failure as failure:
-        assert "2019c" in str(failure) and "pip install -U pytz" in str(failure) and "\n" not in str(failure)
+        assert "2019c" in str(failure) and "pip install -U tzdata" in str(failure) and "\n" not in str(failure)
     else:
         raise AssertionError("old tz data was accepted")

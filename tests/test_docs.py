@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-import pytz
 
 from bot.cli import main
 from bot.domain.fairness import Track
@@ -29,7 +28,7 @@ SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def utc(text: str) -> datetime:
-    return pytz.utc.localize(datetime.fromisoformat(text.removesuffix("Z")))
+    return datetime.fromisoformat(text.removesuffix("Z")).replace(tzinfo=timezone.utc)
 
 
 # -- the planner example ------------------------------------------------------------------------

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import pytz
+from bot.domain import tz
 
 CITIES = {
     "Boston": ("America/New_York", "CompanyA"), "Basel": ("Europe/Zurich", "CompanyB"), "Tokyo": ("Asia/Tokyo", "CompanyC"),
@@ -49,12 +49,12 @@ def instance(name: str, people: list[dict[str, Any]], first: datetime, weeks: in
     zones = sorted({p["tz"] for p in people})
     occurrences = []
     for k in range(weeks):
-        start = pytz.utc.localize(first + timedelta(days=every_days * k))
-        offsets = {z: int(start.astimezone(pytz.timezone(z)).utcoffset().total_seconds() // 60) for z in zones}
+        start = (first + timedelta(days=every_days * k)).replace(tzinfo=timezone.utc)
+        offsets = {z: int(start.astimezone(tz.zone(z)).utcoffset().total_seconds() // 60) for z in zones}
         occurrences.append({"k": k, "window_start_utc": stamp(start), "window_end_utc": stamp(start + timedelta(days=1)),
                             "offsets_min": offsets})
     return {"format": "tzfair-instance/1", "name": name, "description": f"{len(people)} people, {weeks} occurrences",
-            "tags": tags, "seed": seed, "tzdb": pytz.OLSON_VERSION,
+            "tags": tags, "seed": seed, "tzdb": tz.DATA_VERSION,
             "meeting": {"duration_min": duration, "granularity_min": 15}, "pain_model": PAIN_MODEL,
             "organizer": people[0]["id"], "participants": people, "occurrences": occurrences}
 

@@ -13,10 +13,8 @@ import argparse
 import random
 import statistics
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from datetime import time as clock
-
-import pytz
 
 from benchmarks.fairness.exact import mip_optimum
 from bot.domain.fairness import Cadence, Participant, Problem, Track, Window, plan_series, series_windows
@@ -30,7 +28,7 @@ def random_problem(rng: random.Random) -> Problem:
     """One random small series."""
     team = [(rng.choice(ZONES), clock(rng.choice([7, 8, 9, 10]))) for _ in range(rng.randint(2, 9))]
     weeks = rng.randint(2, 14)
-    first = pytz.utc.localize(datetime(2026, rng.choice([3, 10]), 1) + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23)))
+    first = (datetime(2026, rng.choice([3, 10]), 1) + timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23))).replace(tzinfo=timezone.utc)
     hours = rng.choice([6, 12, 24])
     people = tuple(Participant(f"p{i}", zone, work_start=start, work_end=clock(start.hour + 8)) for i, (zone, start) in enumerate(team))
     windows = series_windows(Window(first, first + timedelta(hours=hours)), weeks, rng.choice(list(Cadence)))

@@ -9,8 +9,9 @@ window of 0 ends at once. The reminder goes out on the business day before the e
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+
+from bot.domain.tz import zone as zone_of
 
 Holidays = Callable[[date], bool]
 MAX_DAYS = 365
@@ -39,7 +40,7 @@ def add_business_days(start: date, days: int, is_holiday: Holidays = no_holidays
     return day
 
 
-def _midnight_after(day: date, zone: ZoneInfo) -> datetime:
+def _midnight_after(day: date, zone: tzinfo) -> datetime:
     """The end of `day` in `zone` (the next day's midnight local; in a gap, the first instant after it) in UTC."""
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
 
@@ -48,7 +49,7 @@ def window_end(opened_at: datetime, days: int, zone: str, is_holiday: Holidays =
     """When a window of `days` business days opened at `opened_at` ends (UTC); 0 days: at once."""
     if days == 0:
         return opened_at
-    tz = ZoneInfo(zone)
+    tz = zone_of(zone)
     opened_on = opened_at.astimezone(tz).date()
     return _midnight_after(add_business_days(opened_on, days, is_holiday), tz)
 
@@ -56,7 +57,7 @@ def window_end(opened_at: datetime, days: int, zone: str, is_holiday: Holidays =
 def reminder_before(end: datetime, zone: str, is_holiday: Holidays = no_holidays) -> datetime | None:
     """09:00 local on the last business day before the window's last day (the caller drops it when that is before
     the window opened, as for a window of one day); None only if no business day comes within a year."""
-    tz = ZoneInfo(zone)
+    tz = zone_of(zone)
     last = (end.astimezone(tz) - timedelta(microseconds=1)).date()
     day = last - timedelta(days=1)
     for _ in range(MAX_DAYS):
@@ -68,7 +69,7 @@ def reminder_before(end: datetime, zone: str, is_holiday: Holidays = no_holidays
 
 def business_days_between(start: datetime, end: datetime, zone: str, is_holiday: Holidays = no_holidays) -> int:
     """How many business days after `start`'s day, up to and including `end`'s day, in `zone` (a decision's path)."""
-    tz = ZoneInfo(zone)
+    tz = zone_of(zone)
     first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
     count, day = 0, first
     while day < last:

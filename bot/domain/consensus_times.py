@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.consensus import Decision, Outcome
 from bot.domain.errors import UserError
+from bot.domain.recurrence import local_instant
 
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
 
@@ -22,16 +22,15 @@ def sane_hour(instant: datetime, zone: str | None, *, now: datetime, deadline: d
     """Move a reminder into 08:00–20:00 of the recipient's own day, keeping it between now and the deadline."""
     if not zone:
         return instant
-    tz = pytz.timezone(zone)
-    local = instant.astimezone(tz)
+    local = instant.astimezone(tz.zone(zone))
     if 8 <= local.hour < 20:
         return instant
     day = local.date() if local.hour >= 20 else local.date() - timedelta(days=1)
-    evening = tz.localize(datetime.combine(day, time(19, 0))).astimezone(pytz.utc)
+    evening = local_instant(day, time(19, 0), zone)
     if now < evening < deadline:
         return evening
     morning_day = local.date() if local.hour < 8 else local.date() + timedelta(days=1)
-    morning = tz.localize(datetime.combine(morning_day, time(8, 0))).astimezone(pytz.utc)
+    morning = local_instant(morning_day, time(8, 0), zone)
     return morning if now < morning < deadline else instant
 
 
@@ -47,7 +46,7 @@ def check_assumptions(decision: Decision, text: str, review_on: date | None, zon
         raise UserError("Keep it to 20 assumptions of at most 500 characters each.", field="assumptions")
     if review_on is None:
         return lines, None
-    review_at = pytz.timezone(zone).localize(datetime.combine(review_on, time(9, 0))).astimezone(pytz.utc)
+    review_at = local_instant(review_on, time(9, 0), zone)
     if review_at <= now:
         raise UserError("Pick a review date in the future.", field="review")
     return lines, review_at

@@ -15,8 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.errors import UserError
 from bot.domain.recurrence import local_instant
 
@@ -58,7 +57,7 @@ class When:
 
 def local_today(now: datetime, zone: str | None) -> date:
     """Today's date where the person is (UTC when their zone is unknown)."""
-    return now.astimezone(pytz.timezone(zone) if zone else pytz.utc).date()
+    return now.astimezone(tz.zone(zone) if zone else tz.UTC).date()
 
 
 def add_months(day: date, months: int) -> date:

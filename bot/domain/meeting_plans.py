@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.errors import UserError
 from bot.domain.fairness import Participant, Problem, SeriesPlan, SlotOption, Track, Window, plan_series, propose_slots
 from bot.domain.meeting_requests import MeetingRequest
@@ -38,7 +37,7 @@ def _slot(starts: list[datetime], people_by_k: list[SlotOption], carried: Mappin
             pain.setdefault(person.participant_id, []).append(int(person.pain_qp))
             bands.setdefault(person.participant_id, []).append(str(person.worst_band))
     cumulative = {u: int(carried.get(u, 0)) + sum(v) for u, v in pain.items()}
-    return ProposedSlot(tuple(s.astimezone(pytz.utc) for s in starts), {u: tuple(v) for u, v in pain.items()},
+    return ProposedSlot(tuple(s.astimezone(tz.UTC) for s in starts), {u: tuple(v) for u, v in pain.items()},
                         {u: tuple(v) for u, v in bands.items()}, rotating, max(cumulative.values(), default=0),
                         sum(sum(v) for v in pain.values()))
 
@@ -49,11 +48,11 @@ def _from_plan(plan: SeriesPlan, carried: Mapping[str, int], rotating: bool) -> 
 
 def _fixed_starts(problem: Problem, first: datetime, zone: str) -> dict[int, datetime] | None:
     """The same wall clock as `first` in `zone` for every occurrence, where each lands in its window."""
-    tz = pytz.timezone(zone)
-    clock = first.astimezone(tz).time().replace(tzinfo=None)
+    here = tz.zone(zone)
+    clock = first.astimezone(here).time().replace(tzinfo=None)
     fixed: dict[int, datetime] = {}
     for k, window in enumerate(problem.windows):
-        day: date = window.start.astimezone(tz).date()
+        day: date = window.start.astimezone(here).date()
         found = [s for s in (local_instant(day + timedelta(days=d), clock, zone) for d in (-1, 0, 1)) if window.start <= s < window.end]
         if not found:
             return None

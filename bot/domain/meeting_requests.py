@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-
-import pytz
+from datetime import date, datetime, time, timedelta, timezone
 
 from bot.domain.dates import check_not_past, date_examples, example_day, parse_clock, parse_day, trailing_date
 from bot.domain.errors import UserError
@@ -225,7 +223,7 @@ class Cadence:
 
     def propose_at(self) -> datetime:
         """When the scheduler posts the proposal for `next_on` (09:00 UTC, `lead_days` before)."""
-        return pytz.utc.localize(datetime.combine(self.next_on - timedelta(days=self.lead_days), time(9, 0)))
+        return datetime.combine(self.next_on - timedelta(days=self.lead_days), time(9, 0), tzinfo=timezone.utc)
 
     def after(self) -> date:
         """The day of the occurrence after `next_on`."""

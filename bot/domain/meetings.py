@@ -1,7 +1,8 @@
 """Meetings: series and their occurrences, people's working hours, reminders and calendar rules.
 
-Pure: no Slack, no database. Instants are UTC; local clocks come from pytz `astimezone`, so a
-series that crosses a DST change shows each person the right local time for each occurrence.
+Pure: no Slack, no database. Instants are UTC; local clocks come from `astimezone` into the zone
+`bot.domain.tz` gives (zoneinfo on the pinned tzdata package), so a series that crosses a DST
+change shows each person the right local time for each occurrence.
 """
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.dates import check_not_past, parse_clock, parse_day
 from bot.domain.errors import UserError
 from bot.domain.recurrence import local_instant
@@ -215,7 +215,7 @@ def reminders_for(occurrence: MeetingOccurrence, has_prereads: bool, now: dateti
 
 def local_clock(instant: datetime, zone: str) -> str:
     """A person's wall clock at `instant`, e.g. "Tue 07:30"."""
-    local = instant.astimezone(pytz.timezone(zone))
+    local = instant.astimezone(tz.zone(zone))
     return local.strftime("%a %H:%M")
 
 
@@ -238,24 +238,20 @@ def is_fixed_local_series(meeting: Meeting) -> bool:
     live = list(meeting.occurrences)
     if len(live) < 2 or meeting.recurrence is Recurrence.NONE or any(o.cancelled or o.original_starts_at for o in live):
         return False
-    tz = pytz.timezone(meeting.zone)
-    first = live[0].starts_at.astimezone(tz)
+    here = tz.zone(meeting.zone)
+    first = live[0].starts_at.astimezone(here)
     if meeting.recurrence in (Recurrence.MONTHLY, Recurrence.QUARTERLY) and first.day > 28:
         return False  # an RRULE skips months without that day; our series clamps to the month's end
     days = series_days(first.date(), meeting.recurrence, len(live))
     at = first.time().replace(tzinfo=None)
-    return all(o.starts_at == local_instant(d, at, meeting.zone) and _unambiguous(d, at, tz) for o, d in zip(live, days))
+    return all(o.starts_at == local_instant(d, at, meeting.zone) and _unambiguous(d, at, here) for o, d in zip(live, days))
 
 
-def _unambiguous(day: date, at: time, tz: pytz.BaseTzInfo) -> bool:
+def _unambiguous(day: date, at: time, here: tz.Zone) -> bool:
     # A wall time in a DST gap or fold is read differently by calendar clients (RFC 5545 says: the
     # offset before the gap; vobject and some clients take the one after), so such a series gets
     # one VEVENT per occurrence in UTC instead of an RRULE.
-    try:
-        tz.localize(datetime.combine(day, at), is_dst=None)
-    except (pytz.AmbiguousTimeError, pytz.NonExistentTimeError):
-        return False
-    return True
+    return tz.unambiguous(datetime.combine(day, at), here)
 
 
 def moved_start(day_text: str, clock_text: str, zone: str, today: date, now: datetime) -> datetime:

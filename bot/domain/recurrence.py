@@ -10,38 +10,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-import pytz
+from bot.domain import tz
 
 
 def parse_zone(name: str) -> str:
     """The canonical IANA name for user input such as "europe/zurich"; ValueError with a clear message."""
-    try:
-        return str(pytz.timezone(name.strip()).zone)
-    except (pytz.UnknownTimeZoneError, AttributeError) as error:
-        shown = name[:64] if isinstance(name, str) else name
-        raise ValueError(f"Unknown time zone {shown!r}: use an Area/City name such as Europe/Zurich "
-                         "or America/New_York.") from error
+    return tz.canonical(name)
 
 
 def local_instant(day: date, at: time, zone: str) -> datetime:
-    """The UTC instant of wall-clock `at` on `day` in `zone`, by the policy above."""
-    tz = pytz.timezone(zone)
-    naive = datetime.combine(day, at)
-    try:
-        return tz.localize(naive, is_dst=None).astimezone(pytz.utc)
-    except pytz.AmbiguousTimeError:
-        first = True
-    except pytz.NonExistentTimeError:
-        first = False
-    # Decide by UTC order, not by pytz's is_dst labels: zones with negative DST (Europe/Dublin)
-    # flip them. In a fold the earlier instant is the first occurrence; in a gap the later one
-    # reads the time with the offset in force before the gap, which lands as far past the gap.
-    candidates = [tz.localize(naive, is_dst=flag).astimezone(pytz.utc) for flag in (True, False)]
-    return min(candidates) if first else max(candidates)
+    """The UTC instant of wall-clock `at` on `day` in `zone`, by the policy above.
+
+    zoneinfo's fold=0 is that policy: in a fold it reads the offset in force before the change (the
+    earlier instant, whichever way the offsets go, so also in zones with negative DST such as
+    Europe/Dublin); in a gap it reads the wall time with the offset in force before the gap, which
+    lands as far past the gap.
+    """
+    return tz.wall(datetime.combine(day, at), tz.zone(zone))
 
 
 def _local_date(instant: datetime, zone: str) -> date:
-    return instant.astimezone(pytz.timezone(zone)).date()
+    return instant.astimezone(tz.zone(zone)).date()
 
 
 def _check(at: time, zone: str) -> None:

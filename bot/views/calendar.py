@@ -22,17 +22,17 @@ Rules calendar clients rely on (RFC 5545/5546, and what Google, Outlook and Appl
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
-import pytz
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vText
 
+from bot.domain import tz
 from bot.domain.meetings import CalendarForm, Meeting, MeetingOccurrence, Recurrence
 
 PRODID = "-//Alliance Bot//Meetings//EN"
 PREREAD_NOTE = "Pre-reads (read before the meeting; they will not be presented):"
 NO_ADDRESS_NOTE = "Also invited (Slack does not share their email address):"
-SPAN_START, SPAN_END = datetime(2000, 1, 1), datetime(2038, 1, 1)
+SPAN_START, SPAN_END = date(2000, 1, 1), date(2038, 1, 1)  # what every VTIMEZONE covers at least
 RRULE_FREQ = {Recurrence.WEEKLY: ("WEEKLY", 1), Recurrence.BIWEEKLY: ("WEEKLY", 2),
               Recurrence.MONTHLY: ("MONTHLY", 1), Recurrence.QUARTERLY: ("MONTHLY", 3)}
 
@@ -66,12 +66,12 @@ class SeriesWriter:
     def __init__(self, meeting: Meeting, now: datetime, names: Mapping[str, str], emails: Mapping[str, str],
                  channel_name: str | None, *, invitation: bool = True) -> None:
         self.meeting, self.now, self.names, self.emails = meeting, now, names, emails
-        self.tz = pytz.timezone(meeting.zone)
+        self.zone = tz.zone(meeting.zone)
         count = len(meeting.occurrences)
         # A fixed wall time is a rule in its zone; any other series a rule in UTC (its instances one interval apart),
         # each occurrence off the rule an override. Only a monthly series on a day some months lack cannot be a UTC rule.
         self.local = meeting.proposal.calendar_form is CalendarForm.RRULE and count > 1
-        first = _original(meeting.occurrences[0]).astimezone(pytz.utc) if count else None
+        first = _original(meeting.occurrences[0]).astimezone(tz.UTC) if count else None
         self.dated = bool(count > 1 and not self.local and first is not None
                           and (meeting.recurrence not in RRULE_FREQ or (RRULE_FREQ[meeting.recurrence][0] == "MONTHLY" and first.day > 28)))
         # A feed (not an invitation) names nobody: whoever subscribes reads it, and nobody replies to it.
@@ -81,14 +81,14 @@ class SeriesWriter:
 
     def instant(self, at: datetime) -> datetime:
         """An instant in the rule's form: local in its zone for a fixed wall time, else UTC."""
-        return at.astimezone(self.tz) if self.local else at.astimezone(pytz.utc)
+        return at.astimezone(self.zone) if self.local else at.astimezone(tz.UTC)
 
     def nominal(self, index: int) -> datetime:
         """The rule's instance for occurrence `index` (what its RECURRENCE-ID names, in every version of the invite)."""
         occurrences = self.meeting.occurrences
         if self.local or self.dated:
             return _original(occurrences[index])
-        first = _original(occurrences[0]).astimezone(pytz.utc)
+        first = _original(occurrences[0]).astimezone(tz.UTC)
         freq, interval = RRULE_FREQ[self.meeting.recurrence]
         if freq == "WEEKLY":
             return first + timedelta(weeks=interval * index)
@@ -102,13 +102,13 @@ class SeriesWriter:
         if start != self.nominal(occurrence.index):
             return True
         end = start + timedelta(minutes=self.meeting.duration_minutes)
-        return self.local and start.astimezone(self.tz).utcoffset() != end.astimezone(self.tz).utcoffset()
+        return self.local and tz.offset_at(start, self.zone) != tz.offset_at(end, self.zone)
 
     def event(self, start: datetime, *, recurrence_id: datetime | None = None, cancelled: bool = False) -> Event:
         meeting = self.meeting
         event = Event()
         event.add("uid", meeting.uid)
-        event.add("dtstamp", self.now.astimezone(pytz.utc))
+        event.add("dtstamp", self.now.astimezone(tz.UTC))
         event.add("sequence", meeting.sequence)
         if recurrence_id is not None:
             event.add("recurrence-id", self.instant(recurrence_id))
@@ -129,7 +129,7 @@ class SeriesWriter:
         excluded, every occurrence off the rule overridden (its new start in UTC)."""
         occurrences = self.meeting.occurrences
         if len(occurrences) == 1:
-            return [self.event(occurrences[0].starts_at.astimezone(pytz.utc))]
+            return [self.event(occurrences[0].starts_at.astimezone(tz.UTC))]
         master = self.event(self.instant(self.nominal(0)))
         if self.dated:
             # DTSTART among the RDATEs too: ical.js drops the first occurrence of an RDATE-only event otherwise.
@@ -140,16 +140,16 @@ class SeriesWriter:
         cancelled = [self.instant(self.nominal(o.index)) for o in occurrences if o.cancelled]
         if cancelled:
             master.add("exdate", cancelled)
-        return [master] + [self.event(o.starts_at.astimezone(pytz.utc), recurrence_id=self.nominal(o.index))
+        return [master] + [self.event(o.starts_at.astimezone(tz.UTC), recurrence_id=self.nominal(o.index))
                            for o in occurrences if not o.cancelled and self.off_rule(o)]
 
     def cancellations(self, indexes: tuple[int, ...]) -> list[Event]:
         """The whole series (no indexes), or the chosen occurrences, cancelled."""
         occurrences = self.meeting.occurrences
         if not indexes or len(occurrences) == 1:
-            start = self.instant(self.nominal(0)) if len(occurrences) > 1 else occurrences[0].starts_at.astimezone(pytz.utc)
+            start = self.instant(self.nominal(0)) if len(occurrences) > 1 else occurrences[0].starts_at.astimezone(tz.UTC)
             return [self.event(start, cancelled=True)]
-        return [self.event(o.starts_at.astimezone(pytz.utc), recurrence_id=self.nominal(o.index), cancelled=True)
+        return [self.event(o.starts_at.astimezone(tz.UTC), recurrence_id=self.nominal(o.index), cancelled=True)
                 for o in occurrences if o.index in indexes]
 
 
@@ -174,41 +174,35 @@ def meeting_calendar(meeting: Meeting, now: datetime, *, names: Mapping[str, str
 
 
 def vtimezone(zone: str, first: datetime, last: datetime) -> Timezone:
-    """A VTIMEZONE listing each offset change from 2000 on as its own observance (no rules, no RDATE).
+    """A VTIMEZONE: the offset in force where its span starts, then each change in the span as its own observance
+    (no rules, no RDATE).
 
     One DTSTART per change is the plainest form RFC 5545 allows; every parser we know reads it
     (dateutil's tzical, behind vobject, ignores RDATE lists such as icalendar's own generator makes).
+    The changes are the zone's as zoneinfo reads it from the tzdata package, footer rule included
+    (`bot.domain.tz.changes`).
     """
-    tz = pytz.timezone(zone)
     component = Timezone()
     component.add("tzid", zone)
-    times: list[datetime] = list(getattr(tz, "_utc_transition_times", []))
-    infos: list[tuple[timedelta, timedelta, str]] = list(getattr(tz, "_transition_info", []))
-    # The same span for every series of a zone (2000 to the end of the tz database's table), so a
+    # The same span for every series of a zone (2000 to 2038, or whole years wider for a series near its edges), so a
     # client that caches a VTIMEZONE by its TZID never meets one that stops short of its dates.
-    start = min((first - timedelta(days=400)).replace(tzinfo=None), SPAN_START)
-    end = max((last + timedelta(days=400)).replace(tzinfo=None), SPAN_END)
-    chosen = [i for i in range(1, len(times)) if start <= times[i] <= end]
-    earlier = [i for i in range(1, len(times)) if times[i] < start]
-    if earlier:
-        chosen.insert(0, earlier[-1])
-    if not chosen:
-        offset = tz.utcoffset(first.replace(tzinfo=None))
-        standard = TimezoneStandard()
-        standard.add("dtstart", datetime(1970, 1, 1))
-        standard.add("tzoffsetfrom", offset)
-        standard.add("tzoffsetto", offset)
-        standard.add("tzname", first.astimezone(tz).tzname())
-        component.add_component(standard)
-        return component
-    for i in chosen:
-        before, after = infos[i - 1], infos[i]
-        observance: TimezoneDaylight | TimezoneStandard = TimezoneDaylight() if after[1] else TimezoneStandard()
+    start = datetime(min((first - timedelta(days=400)).year, SPAN_START.year), 1, 1, tzinfo=tz.UTC)
+    end = datetime(max((last + timedelta(days=400)).year + 1, SPAN_END.year), 1, 1, tzinfo=tz.UTC)
+    opening = start.astimezone(tz.zone(zone))
+    offset = opening.utcoffset() or timedelta(0)
+    observance: TimezoneDaylight | TimezoneStandard = TimezoneDaylight() if opening.dst() else TimezoneStandard()
+    observance.add("dtstart", (start + offset).replace(tzinfo=None))
+    observance.add("tzoffsetfrom", offset)
+    observance.add("tzoffsetto", offset)
+    observance.add("tzname", opening.tzname())
+    component.add_component(observance)
+    for change in tz.changes(zone, start, end):
+        observance = TimezoneDaylight() if change.daylight else TimezoneStandard()
         # DTSTART is the wall clock just before the change, in the offset being left.
-        observance.add("dtstart", times[i] + before[0])
-        observance.add("tzoffsetfrom", before[0])
-        observance.add("tzoffsetto", after[0])
-        observance.add("tzname", after[2])
+        observance.add("dtstart", (change.at + change.before).replace(tzinfo=None))
+        observance.add("tzoffsetfrom", change.before)
+        observance.add("tzoffsetto", change.after)
+        observance.add("tzname", change.name)
         component.add_component(observance)
     return component
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-import pytz
 from icalendar import Calendar, Event
 
+from bot.domain import tz
 from bot.domain.actions import ActionItem
 from bot.domain.meetings import Meeting
 from bot.domain.milestones import Milestone
@@ -26,7 +26,7 @@ POLL = timedelta(hours=1)  # what the feed suggests to pollers (REFRESH-INTERVAL
 def _day_event(uid: str, summary: str, day: date, now: datetime, text: str = "") -> Event:
     event = Event()
     event.add("uid", uid)
-    event.add("dtstamp", now.astimezone(pytz.utc))
+    event.add("dtstamp", now.astimezone(tz.UTC))
     event.add("summary", summary)
     event.add("dtstart", day)
     event.add("duration", timedelta(days=1))

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-import pytz
 
+from bot.domain import tz
 from bot.domain.actions import (
     ActionItem,
     Capture,
@@ -145,10 +145,10 @@ def test_the_overdue_reminder_skips_weekends(day: date, following: date) -> None
                                  date(2026, 7, 15)])
 def test_reminders_are_at_nine_local_on_the_due_day_and_the_next_working_day(zone: str, due: date) -> None:
     (label, at), (label2, later) = reminder_times(due, zone)
-    tz = pytz.timezone(zone)
+    local_zone = tz.zone(zone)
     assert (label, label2) == ("due", "overdue")
     assert at.tzinfo is not None and at.utcoffset() == timedelta(0)
-    local, local_later = at.astimezone(tz), later.astimezone(tz)
+    local, local_later = at.astimezone(local_zone), later.astimezone(local_zone)
     assert (local.date(), local.hour, local.minute) == (due, 9, 0)
     assert (local_later.date(), local_later.hour) == (next_working_day(due), 9)
 

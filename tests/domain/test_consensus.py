@@ -138,15 +138,14 @@ def test_reminders_fall_24h_and_1h_before_where_the_deadline_allows() -> None:
     [("Asia/Tokyo", 18, 19), ("Asia/Tokyo", 2, 11), ("America/New_York", 5, 19), ("Europe/Zurich", 12, 13), (None, 3, 3)],
 )
 def test_reminders_move_into_the_recipients_waking_hours(zone: str | None, utc_hour: int, expected_local_hour: int) -> None:
-    import pytz
-
+    from bot.domain import tz
     from bot.domain.consensus_times import sane_hour
 
     now = datetime(2026, 11, 23, 0, tzinfo=timezone.utc)
     at = datetime(2026, 11, 24, utc_hour, tzinfo=timezone.utc)
     moved = sane_hour(at, zone, now=now, deadline=at + timedelta(hours=24))
     assert now < moved < at + timedelta(hours=24)
-    assert moved.astimezone(pytz.timezone(zone or "UTC")).hour == expected_local_hour
+    assert moved.astimezone(tz.zone(zone or "UTC")).hour == expected_local_hour
 
 
 def test_assumptions_are_read_one_per_line_and_reviewed_at_nine_in_the_alliances_zone() -> None:

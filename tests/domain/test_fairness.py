@@ -1,17 +1,17 @@
 """The fairness planner: hand-checked pain, city mixes, DST weeks, odd offsets, tracks and properties."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
-import pytz
 
 from bot.domain.errors import UserError
 from bot.domain.fairness import Cadence, Participant, Problem, Track, Window, plan_online, plan_series, propose_slots, series_windows
+from tests.tzdata_zones import tzdata_zone
 
 
 def utc(*args: int) -> datetime:
-    return pytz.utc.localize(datetime(*args))
+    return datetime(*args).replace(tzinfo=timezone.utc)
 
 
 def day_window(*args: int) -> Window:
@@ -115,14 +115,20 @@ def test_online_replan_keeps_fixed_occurrences_and_counts_carried_pain() -> None
     assert len(online.starts_utc) == 6
 
 
-def test_zone_clock_agrees_with_pytz_astimezone_around_transitions() -> None:
-    from bot.domain.fairness.pain import ZoneClock
+def test_zone_clock_and_rows_agree_with_zoneinfo_around_transitions() -> None:
+    from bot.domain.fairness.pain import ZoneClock, zone_row
 
     zones = ["America/New_York", "Europe/Zurich", "Australia/Sydney", "Pacific/Chatham", "America/St_Johns",
-             "Europe/Dublin", "Australia/Lord_Howe", "Asia/Kathmandu", "Asia/Tehran"]
+             "Europe/Dublin", "Australia/Lord_Howe", "Asia/Kathmandu", "Asia/Tehran", "Africa/Casablanca"]
     for zone in zones:
         clock = ZoneClock(zone)
-        for day in (utc(2026, 3, 7), utc(2026, 3, 28), utc(2026, 4, 4), utc(2026, 10, 3), utc(2026, 10, 24), utc(2026, 10, 31)):
-            for quarter in range(0, 2 * 96):
-                instant = day + quarter * timedelta(minutes=15)
-                assert clock.local(instant) == instant.astimezone(pytz.timezone(zone)).replace(tzinfo=None), (zone, instant)
+        oracle = tzdata_zone(zone)
+        for day in (utc(2026, 2, 14), utc(2026, 3, 7), utc(2026, 3, 21), utc(2026, 3, 28), utc(2026, 4, 4), utc(2026, 9, 19),
+                    utc(2026, 10, 3), utc(2026, 10, 24), utc(2026, 10, 31), utc(2040, 3, 10), utc(2040, 10, 27)):
+            instants = [day + quarter * timedelta(minutes=15) for quarter in range(0, 2 * 96)]
+            rows = zone_row(clock, instants)
+            for instant, (minute, weekday) in zip(instants, rows):
+                local = instant.astimezone(oracle).replace(tzinfo=None)
+                assert clock.local(instant) == local and (minute, weekday) == (local.hour * 60 + local.minute, local.isoweekday()), \
+                    (zone, instant)
+                assert clock.offset(instant) == instant.astimezone(oracle).utcoffset()

@@ -1,9 +1,8 @@
 """Properties of the fairness planner on random teams and windows."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
-import pytz
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +24,7 @@ def test_plans_stay_in_window_and_pain_is_never_negative(team: list[tuple[str, t
                                                           weeks: int, duration: int, track: Track) -> None:
     participants = tuple(Participant(f"p{i}", zone, work_start=start, work_end=time(start.hour + 8))
                          for i, (zone, start) in enumerate(team))
-    start = pytz.utc.localize(datetime(2026, 1, 7) + timedelta(days=day, hours=hour))
+    start = (datetime(2026, 1, 7) + timedelta(days=day, hours=hour)).replace(tzinfo=timezone.utc)
     windows = series_windows(Window(start, start + timedelta(hours=length)), weeks, Cadence.WEEKLY)
     plan = plan_series(Problem(participants, windows, duration_min=duration), track=track)
     for occurrence, window in zip(plan.occurrences, windows):
@@ -40,7 +39,7 @@ def test_plans_stay_in_window_and_pain_is_never_negative(team: list[tuple[str, t
 def test_rotation_is_never_worse_than_the_fixed_organizer_slot(team: list[tuple[str, time]], weeks: int, season: datetime) -> None:
     participants = tuple(Participant(f"p{i}", zone, work_start=start, work_end=time(start.hour + 8))
                          for i, (zone, start) in enumerate(team))
-    first = pytz.utc.localize(season)
+    first = season.replace(tzinfo=timezone.utc)
     problem = Problem(participants, series_windows(Window(first, first + timedelta(days=1)), weeks, Cadence.WEEKLY),
                       duration_min=60, organizer="p0")
     prepared = prepare(problem)

@@ -1,25 +1,26 @@
 """Recurring local times stay right across DST changes in every hemisphere and at odd offsets.
 
-The oracle is the standard library's zoneinfo (PEP 495): `fold=0` reads a time in a gap with the
-offset before the gap and picks the first of two ambiguous times, which is our policy, computed
-independently of pytz.
+The oracle is the standard library's zoneinfo (PEP 495) on the tzdata package's files, read here
+and not through `bot.domain.tz`: `fold=0` reads a time in a gap with the offset before the gap and
+picks the first of two ambiguous times, which is our policy; the cases below give instants worked
+out by hand.
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.recurrence import DailyRule, WeeklyRule, local_instant, parse_zone
+from tests.tzdata_zones import tzdata_zone
 
 UTC = timezone.utc
 ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "America/Sao_Paulo", "Asia/Kolkata",
          "Australia/Lord_Howe", "Pacific/Chatham", "Australia/Sydney",
-         "Europe/Dublin"]  # negative DST in the tz data: pytz's is_dst labels are inverted there
+         "Europe/Dublin"]  # negative DST in the tz data: its winter time is the one marked daylight saving
 # 02:15 falls in Lord Howe's 30-minute gap, 03:00 in Chatham's 02:45-03:45 gap and fold.
 TIMES = [time(0, 0), time(1, 30), time(2, 30), time(9, 0), time(2, 15), time(3, 0)]
 FIRST_DAY, LAST_DAY = date(2026, 1, 1), date(2028, 12, 31)
@@ -38,23 +39,23 @@ EDGE_DAYS = {
 
 def expected(day: date, at: time, zone: str) -> datetime:
     """The policy's instant, by zoneinfo."""
-    return datetime.combine(day, at, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    return datetime.combine(day, at, tzinfo=tzdata_zone(zone)).astimezone(UTC)
 
 
 def in_gap(day: date, at: time, zone: str) -> bool:
     """Whether the wall time does not exist that day (it does not survive a round trip)."""
-    wall = datetime.combine(day, at, tzinfo=ZoneInfo(zone))
-    return wall.astimezone(UTC).astimezone(ZoneInfo(zone)).replace(tzinfo=None) != wall.replace(tzinfo=None)
+    wall = datetime.combine(day, at, tzinfo=tzdata_zone(zone))
+    return wall.astimezone(UTC).astimezone(tzdata_zone(zone)).replace(tzinfo=None) != wall.replace(tzinfo=None)
 
 
 def in_fold(day: date, at: time, zone: str) -> bool:
     """Whether the wall time happens twice that day."""
-    wall = datetime.combine(day, at, tzinfo=ZoneInfo(zone))
+    wall = datetime.combine(day, at, tzinfo=tzdata_zone(zone))
     return not in_gap(day, at, zone) and wall.utcoffset() != wall.replace(fold=1).utcoffset()
 
 
 def local(instant: datetime, zone: str) -> datetime:
-    return instant.astimezone(ZoneInfo(zone))
+    return instant.astimezone(tzdata_zone(zone))
 
 
 def local_midnight(day: date, zone: str) -> datetime:
@@ -82,7 +83,7 @@ def test_a_daily_rule_fires_exactly_once_every_local_day_for_three_years(zone: s
             if in_fold(day, at, zone):
                 folds += 1
                 # The first of the two: an hour (or 30 minutes) later the same wall time comes again.
-                assert fire < datetime.combine(day, at, tzinfo=ZoneInfo(zone)).replace(fold=1).astimezone(UTC)
+                assert fire < datetime.combine(day, at, tzinfo=tzdata_zone(zone)).replace(fold=1).astimezone(UTC)
     assert (gaps, folds) == EDGE_DAYS.get((zone, at), (0, 0))
 
 
@@ -97,7 +98,7 @@ def test_a_daily_rule_fires_exactly_once_every_local_day_for_three_years(zone: s
         ("Europe/Berlin", date(2026, 3, 29), time(2, 30), datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
         # EU fall back 2026-10-25: 02:30 happens twice in Berlin -> the first, CEST.
         ("Europe/Berlin", date(2026, 10, 25), time(2, 30), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
-        # Dublin's fold, where pytz calls winter time the DST one: still the first 01:30 (IST).
+        # Dublin's fold, where the tz data calls winter time the DST one: still the first 01:30 (IST).
         ("Europe/Dublin", date(2026, 10, 25), time(1, 30), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
         ("Europe/Dublin", date(2026, 3, 29), time(1, 30), datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
         # Sydney springs forward on 2026-10-04 at 02:00 -> 02:30 is 03:30 AEDT.

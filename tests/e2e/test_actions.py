@@ -4,10 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
-import pytz
 from sqlalchemy import update
 
 from bot.clock import FixedClock
+from bot.domain import tz
 from bot.domain.alliance import Alliance, MemberMapping, Partner
 from bot.domain.dates import example_day
 from bot.jobs import build_senders
@@ -105,7 +105,7 @@ def test_capture_by_command_with_owners_and_a_date_then_list_and_done(bot2: Runn
 def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: RunningBot) -> None:
     bot = bot2
     maria = bot.person("UMARIA")
-    yesterday = (datetime.now(pytz.timezone(NY)) - timedelta(days=1)).date()
+    yesterday = (datetime.now(tz.zone(NY)) - timedelta(days=1)).date()
     for text, answer in ((f"Send the deck by {yesterday.isoformat()}", "in the past"),
                          ("Send the deck by 2027-02-30", "is not a real date"),
                          ("Send the deck by 13th of never", "could not read the date"),
@@ -114,7 +114,7 @@ def test_bad_dates_and_unknown_people_are_refused_and_nothing_is_created(bot2: R
         maria.run("/action", text, channel=CHANNEL)
         eventually(lambda: answer in ephemeral_text(bot, "UMARIA"), what=f"the refusal of {text!r}")
     # Errors show examples computed from Maria's own today in New York, never a fixed date.
-    assert example_day(datetime.now(pytz.timezone(NY)).date()).isoformat() in ephemeral_text(bot, "UMARIA")
+    assert example_day(datetime.now(tz.zone(NY)).date()).isoformat() in ephemeral_text(bot, "UMARIA")
     assert items(bot) == [] and item_messages(bot) == []
 
     # A channel the bot is not in: Maria is told how to fix it, and no item is left behind.
@@ -204,7 +204,7 @@ def test_reminders_at_nine_in_each_owners_zone_across_a_dst_change(bot2: Running
 def test_done_and_snoozed_items_are_not_reminded_and_reassign_tells_the_new_owner(bot2: RunningBot) -> None:
     bot = bot2
     maria, lee = bot.person("UMARIA"), bot.person("ULEE")
-    due = (datetime.now(pytz.timezone(ZURICH)) + timedelta(days=3)).date()
+    due = (datetime.now(tz.zone(ZURICH)) + timedelta(days=3)).date()
     lee.run("/action", f"Finish the CMC section by {due}", channel=CHANNEL)
     eventually(lambda: len(item_messages(bot)) == 1, what="the first item")  # so A-1 is the first message
     lee.run("/action", f"Chase the legal review by {due}", channel=CHANNEL)
@@ -217,11 +217,11 @@ def test_done_and_snoozed_items_are_not_reminded_and_reassign_tells_the_new_owne
     with bot.services.db.read() as session:
         snoozed = load_item(session, bot.services.default_installation_id, second.id, bot.services.clock.now())
     assert snoozed is not None and snoozed.due == due + timedelta(weeks=1) and snoozed.version == 2
-    nine = pytz.timezone(ZURICH).localize(datetime.combine(due, datetime.min.time().replace(hour=9)))
+    nine = datetime.combine(due, datetime.min.time().replace(hour=9)).replace(tzinfo=tz.zone(ZURICH))
     tick_at(bot, nine + timedelta(minutes=1))
     assert dms(bot, "ULEE") == []  # neither the done item nor the old date of the snoozed one
-    assert reminder_at(bot, second.id, "due", "ULEE", version=2) == pytz.timezone(ZURICH).localize(
-        datetime.combine(snoozed.due, datetime.min.time().replace(hour=9))).astimezone(timezone.utc)
+    assert reminder_at(bot, second.id, "due", "ULEE", version=2) == datetime.combine(
+        snoozed.due, datetime.min.time().replace(hour=9)).replace(tzinfo=tz.zone(ZURICH)).astimezone(timezone.utc)
 
     maria.click("Reassign", channel=CHANNEL, message_ts=bot.slack.messages(CHANNEL)[1].ts)
     eventually(lambda: bot.slack.open_views("UMARIA"), what="the reassign form")

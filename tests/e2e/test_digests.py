@@ -5,10 +5,10 @@ from datetime import date, datetime, timedelta, timezone
 from itertools import pairwise
 
 import pytest
-import pytz
 from sqlalchemy import select
 
 from bot.clock import FixedClock
+from bot.domain import tz
 from bot.domain.milestones import Direction, MilestoneDraft, Payment
 from bot.domain.recurrence import WeeklyRule
 from bot.jobs import build_senders
@@ -68,7 +68,7 @@ def test_preview_schedule_weekly_once_and_off(alliance: RunningBot) -> None:
     maria.run("/digest", "weekly mon 09:00 Europe/Zurich", channel=CHANNEL)
     eventually(lambda: queued(bot), what="the first firing")
     (first,) = queued(bot)
-    local = first.due_at.astimezone(pytz.timezone("Europe/Zurich"))
+    local = first.due_at.astimezone(tz.zone("Europe/Zurich"))
     assert (local.weekday(), local.hour, local.minute) == (0, 9, 0)
     tick_at(bot, first.due_at)
     tick_at(bot, first.due_at + timedelta(minutes=1))  # a second tick (or scheduler) sends nothing more
@@ -93,9 +93,9 @@ def test_weekly_digest_across_the_march_and_october_dst_changes(alliance: Runnin
     bot = alliance
     installation = bot.services.default_installation_id
     rule = WeeklyRule(0, datetime.strptime("09:00", "%H:%M").time(), zone)
-    tz = pytz.timezone(zone)
+    local_zone = tz.zone(zone)
     for change in (spring, autumn):
-        start = tz.localize(datetime.combine(change - timedelta(days=15), datetime.min.time())).astimezone(timezone.utc)
+        start = datetime.combine(change - timedelta(days=15), datetime.min.time()).replace(tzinfo=local_zone).astimezone(timezone.utc)
         with bot.services.db.write() as session:
             version = set_digest_rule(session, installation, CHANNEL, rule, start)
             schedule_digest(session, installation, CHANNEL, rule, version, start)
@@ -107,7 +107,7 @@ def test_weekly_digest_across_the_march_and_october_dst_changes(alliance: Runnin
             tick_at(bot, row.due_at)
             tick_at(bot, row.due_at + timedelta(seconds=30))
         assert len(digests(bot)) == sent_before + 4  # never doubled, never skipped
-        local = [f.astimezone(tz) for f in fired]
+        local = [f.astimezone(local_zone) for f in fired]
         assert [(x.weekday(), x.hour, x.minute) for x in local] == [(0, 9, 0)] * 4
         assert [b.date() - a.date() for a, b in pairwise(local)] == [timedelta(days=7)] * 3  # wall-clock weeks
         utc_gaps = {fired[i + 1] - fired[i] for i in range(3)}

@@ -11,9 +11,9 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-import pytz
 from icalendar import Calendar
 
+from bot.domain import tz
 from bot.feed_server import FeedApp
 from bot.http_server import bind, make_http_server, stop_waitress
 from tests.e2e.conftest import CHANNEL, RunningBot, eventually, with_alliance
@@ -82,7 +82,7 @@ def test_subscribe_change_a_meeting_and_the_feed_shows_it(feeds: tuple[RunningBo
 
     # Maria moves the second occurrence: the feed shows the move at the next poll.
     moved = meeting.occurrences[1].starts_at + timedelta(days=1)
-    local = moved.astimezone(pytz.timezone("America/New_York"))
+    local = moved.astimezone(tz.zone("America/New_York"))
     maria.run("/meeting", f"move 1.2 {local.date().isoformat()} {local.strftime('%H:%M')}", channel=CHANNEL)
     eventually(lambda: stored(bot).occurrences[1].starts_at == moved, what="the move stored")
     status, headers, body = get(alliance_url, **{"If-None-Match": etag})

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.dates import date_examples, example_day
 from bot.domain.mentions import as_typed
 from storage.actions import channel_items
@@ -45,7 +44,7 @@ def nothing_posted_or_stored(bot: RunningBot) -> None:
 
 def test_an_unreadable_due_date_is_refused_privately_by_name_and_nothing_is_created(bot2: RunningBot) -> None:
     bot = bot2
-    today = datetime.now(pytz.timezone(NY)).date()  # Maria's own today, not the server's
+    today = datetime.now(tz.zone(NY)).date()  # Maria's own today, not the server's
     answer = refused(bot, "UMARIA", "/action", "Do something by someday-nonsense",
                      "could not read the date `someday-nonsense`", "Nothing was created", date_examples(today))
     assert example_day(today).isoformat() in answer and "2026-12-01" not in answer
@@ -61,7 +60,7 @@ def test_an_unreadable_due_date_is_refused_privately_by_name_and_nothing_is_crea
 
 def test_unreadable_amounts_currencies_and_dates_of_a_milestone_are_refused_and_nothing_is_added(bot2: RunningBot) -> None:
     bot = with_alliance(bot2)
-    due = example_day(datetime.now(pytz.timezone(NY)).date()).isoformat()
+    due = example_day(datetime.now(tz.zone(NY)).date()).isoformat()
     refused(bot, "UMARIA", "/milestone", f"add Upfront {due} payment $5M USD in", "could not read the amount `$5M`",
             "Did you mean `5000000`?", "Nothing was added")
     refused(bot, "UMARIA", "/milestone", f"add Upfront {due} payment EUR 5m in", "`payment 5000000 EUR in`")
@@ -75,6 +74,6 @@ def test_meeting_dates_and_people_that_cannot_be_read_are_refused(bot2: RunningB
     bot = bot2
     refused(bot, "UMARIA", "/meeting", "add JSC review nxt friday 15:00", "`nxt friday`", "Nothing was added")
     refused(bot, "UMARIA", "/meeting", "cadence JSC quarterly someday-nonsense", "`someday-nonsense`", "Nothing was set up")
-    refused(bot, "UMARIA", "/meeting", f"cadence JSC quarterly {example_day(datetime.now(pytz.timezone(NY)).date())} <@UGHOST|ghost>",
+    refused(bot, "UMARIA", "/meeting", f"cadence JSC quarterly {example_day(datetime.now(tz.zone(NY)).date())} <@UGHOST|ghost>",
             "cannot find <@UGHOST>")
     nothing_posted_or_stored(bot)

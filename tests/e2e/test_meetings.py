@@ -1,11 +1,10 @@
 """An alliance registers, moves and cancels meetings; reminders and the review prompt come once, at the right times."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-import pytz
+from datetime import datetime, timedelta, timezone
 
 from bot.clock import FixedClock
+from bot.domain import tz
 from bot.domain.meetings import CalendarForm
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
@@ -37,7 +36,7 @@ def test_a_meeting_set_up_elsewhere_gets_reminders_and_the_review_prompt_once(bo
     assert maria.run("/meeting", f"add JSC review {day.isoformat()} 15:00 Europe/Zurich 60m", channel=CHANNEL).acked
     eventually(lambda: any("registered" in t for t in texts(bot)), what="the registration")
     meeting = stored(bot)
-    starts = pytz.timezone("Europe/Zurich").localize(datetime.combine(day, datetime.min.time().replace(hour=15))).astimezone(pytz.utc)
+    starts = datetime.combine(day, datetime.min.time().replace(hour=15)).replace(tzinfo=tz.zone("Europe/Zurich")).astimezone(timezone.utc)
     assert meeting.occurrences[0].starts_at == starts and meeting.duration_minutes == 60
     assert set(meeting.participant_ids) == {"UMARIA", "ULEE", "UKENJI", "UANNA"}  # the channel's people, not the bot
 
@@ -45,7 +44,7 @@ def test_a_meeting_set_up_elsewhere_gets_reminders_and_the_review_prompt_once(bo
     maria.run("/meeting", f"move 1.1 {day.isoformat()} 10:00", channel=CHANNEL)  # Maria's own zone: New York
     eventually(lambda: any("moved to" in t for t in texts(bot)), what="the move")
     moved = stored(bot).occurrences[0]
-    new_start = pytz.timezone("America/New_York").localize(datetime.combine(day, datetime.min.time().replace(hour=10))).astimezone(pytz.utc)
+    new_start = datetime.combine(day, datetime.min.time().replace(hour=10)).replace(tzinfo=tz.zone("America/New_York")).astimezone(timezone.utc)
     assert moved.starts_at == new_start and moved.original_starts_at == starts
 
     before = len(bot.slack.messages(CHANNEL))
@@ -247,7 +246,7 @@ def test_a_cadence_is_proposed_ahead_by_the_scheduler_from_the_series_ledger(bot
     maria.run("/meeting", f"cadence Joint steering committee quarterly {first.isoformat()} ahead 14 <@UMARIA> <@ULEE> <@UKENJI>",
               channel=CHANNEL)
     eventually(lambda: any("set a cadence" in t for t in texts(bot)), what="the cadence")
-    due = datetime.combine(first - timedelta(days=14), datetime.min.time().replace(hour=9), pytz.utc)
+    due = datetime.combine(first - timedelta(days=14), datetime.min.time().replace(hour=9), timezone.utc)
     tick_at(bot, due - timedelta(minutes=1))
     assert not [m for m in bot.slack.messages(CHANNEL) if m.text.startswith("Meeting proposal")]
     tick_at(bot, due + timedelta(minutes=1))
@@ -256,7 +255,7 @@ def test_a_cadence_is_proposed_ahead_by_the_scheduler_from_the_series_ledger(bot
     meeting = stored(bot)
     assert meeting.participant_ids == ("UMARIA", "ULEE", "UKENJI")
     start = meeting.proposal.slots[0].starts[0]
-    assert start.astimezone(pytz.timezone("America/New_York")).date() == first  # on the organiser's day
+    assert start.astimezone(tz.zone("America/New_York")).date() == first  # on the organiser's day
     with bot.services.db.read() as session:
         cadence = load_cadence(session, bot.services.default_installation_id, 1)
         assert cadence is not None and cadence.next_on.month == (first.month + 2) % 12 + 1
@@ -287,15 +286,15 @@ def test_a_fixed_time_series_is_one_rule_and_a_moved_occurrence_an_override(bot2
     assert icalendar_instants(data) == {meeting.uid: starts} == vobject_instants(data)
 
     moved_to = starts[2] + timedelta(days=1)
-    local = moved_to.astimezone(pytz.timezone("America/New_York"))
+    local = moved_to.astimezone(tz.zone("America/New_York"))
     maria.run("/meeting", f"move 1.3 {local.date().isoformat()} {local.strftime('%H:%M')}", channel=CHANNEL)
     eventually(lambda: len(invites(bot)) == 2, what="the updated invite")
     updated = invites(bot)[1]
     events = Calendar.from_ical(updated).walk("VEVENT")
     assert {str(e["UID"]) for e in events} == {meeting.uid} and {e["SEQUENCE"] for e in events} == {1}
     override = next(e for e in events if "RECURRENCE-ID" in e)
-    assert override.decoded("recurrence-id").astimezone(pytz.utc) == starts[2]
-    assert override.decoded("dtstart").astimezone(pytz.utc) == moved_to
+    assert override.decoded("recurrence-id").astimezone(timezone.utc) == starts[2]
+    assert override.decoded("dtstart").astimezone(timezone.utc) == moved_to
 
 
 def test_the_add_form_registers_a_meeting_and_refuses_a_past_time(bot2: RunningBot) -> None:
@@ -311,4 +310,4 @@ def test_the_add_form_registers_a_meeting_and_refuses_a_past_time(bot2: RunningB
     lee.submit_view({"Title": "CMC call", "Date": day.isoformat(), "Start time": "07:30", "Duration in minutes": "30"})
     eventually(lambda: any("registered" in t and "CMC call" in t for t in texts(bot)), what="the registration")
     occurrence = stored(bot).occurrences[0]
-    assert occurrence.starts_at == pytz.timezone("Europe/Zurich").localize(datetime.combine(day, datetime.min.time().replace(hour=7, minute=30)))
+    assert occurrence.starts_at == datetime.combine(day, datetime.min.time().replace(hour=7, minute=30)).replace(tzinfo=tz.zone("Europe/Zurich"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
-import pytz
 
 from bot.clock import FixedClock
+from bot.domain import tz
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
 from bot.scheduler.milestones import NUDGE, OVERDUE
@@ -107,7 +107,7 @@ def test_nudges_at_each_offset_once_to_channel_and_owner_with_restarts(alliance:
 
     for days in (30, 7, 1, 0):
         day = due - timedelta(days=days)
-        nine = pytz.timezone("Europe/Zurich").localize(datetime.combine(day, time(9, 0))).astimezone(timezone.utc)
+        nine = datetime.combine(day, time(9, 0)).replace(tzinfo=tz.zone("Europe/Zurich")).astimezone(timezone.utc)
         with db.read() as session:
             row = state_of(session, f"{installation}:milestone:1:{due.isoformat()}:d{days}:{CHANNEL}")
         assert row is not None and row.due_at == nine

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-import pytz
-
 from bot.clock import FixedClock
+from bot.domain import tz
 from bot.domain.reach import Route
 from bot.jobs import build_senders
 from bot.scheduler import Scheduler
@@ -127,7 +126,7 @@ def test_a_partner_owners_milestone_nudge_comes_in_the_channel(bot2: RunningBot)
 
     eventually(queued, what="the owner's nudges queued")
     for days, label in ((30, "Due in 30 days"), (7, "Due in 7 days")):
-        nine = pytz.timezone("Europe/Zurich").localize(datetime.combine(due - timedelta(days=days), time(9, 0))).astimezone(timezone.utc)
+        nine = datetime.combine(due - timedelta(days=days), time(9, 0)).replace(tzinfo=tz.zone("Europe/Zurich")).astimezone(timezone.utc)
         Scheduler(bot.services.db, build_senders(bot.services), clock=FixedClock(nine), worker="test").tick()
         assert told_in_channel(bot, "UKENJI", label) == 1
         assert len([m for m in bot.slack.messages(CHANNEL) if label in str(m.text) + str(m.blocks)]) == 1  # the channel's own nudge

@@ -13,33 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta, timezone
-from importlib import resources
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.domain.meetings import CalendarForm, Meeting, MeetingProposal, is_fixed_local_series
 from bot.views.calendar import meeting_calendar
+from tests.tzdata_zones import tzdata_zone
 from tests.views.calendar_readers import every
 from tests.views.test_calendar import NOW, meeting
 
 UID = "abc123@alliancebot"
 # Odd offsets, negative DST (Dublin), 30-minute DST (Lord Howe), +12:45/+13:45 (Chatham), southern-hemisphere
-# changes, zones that stopped changing (Sao Paulo, Tehran), and half-hour zones without DST (Kolkata, St John's has).
+# changes, zones that stopped changing (Sao Paulo, Tehran), half-hour zones without DST (Kolkata, St John's has), and
+# Casablanca (in the tzdata release pinned: its Ramadan change and back five weeks apart, then +00 from 2026-09-20 on).
 ZONES = ("America/New_York", "America/St_Johns", "America/Santiago", "America/Sao_Paulo", "Europe/London", "Europe/Dublin",
          "Europe/Zurich", "Asia/Tehran", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Sydney", "Australia/Lord_Howe",
-         "Pacific/Auckland", "Pacific/Chatham")
-# Not yet Africa/Casablanca: the bot computes with pytz, whose table for it ends in September 2026 (its later
-# Ramadan changes live only in the tz file's footer rule, which pytz ignores). The bot's time arithmetic moves to
-# zoneinfo on the pinned tzdata package before this zone joins the matrix (issue 14).
+         "Pacific/Auckland", "Pacific/Chatham", "Africa/Casablanca")
 YEARS = range(2026, 2031)
-
-
-def tzdata_zone(name: str) -> ZoneInfo:
-    """The zone from the tzdata package the project pins (the system's files may be older)."""
-    parts = name.split("/")
-    with resources.files("tzdata.zoneinfo").joinpath(*parts).open("rb") as rules:
-        return ZoneInfo.from_file(rules, key=name)
 
 
 def changes(zone: ZoneInfo) -> Iterator[datetime]:

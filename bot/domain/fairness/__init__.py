@@ -1,4 +1,4 @@
-"""Time-zone-fair meeting planning (MEETING-FAIRNESS.md): pure, standard library and pytz only.
+"""Time-zone-fair meeting planning (MEETING-FAIRNESS.md): pure, the standard library only (zones from `bot.domain.tz`).
 
 Public API (documented in FAIRNESS-API.md): build a `Problem`, then `propose_slots` for one
 meeting or `plan_series` / `plan_online` for a series.

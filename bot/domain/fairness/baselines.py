@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.fairness.model import Track
 from bot.domain.fairness.pain import Table
 from bot.domain.fairness.solver import Prepared, _allowed
@@ -44,14 +43,14 @@ def naive_fixed_organizer(prepared: Prepared, track: Track) -> Choice:
     problem = prepared.problem
     people = problem.participants
     position = next((j for j, p in enumerate(people) if p.id == problem.organizer), 0)
-    tz = pytz.timezone(people[position].tz)
+    here = tz.zone(people[position].tz)
     best: tuple[tuple[int, int, int, int], Choice] | None = None
     for local_minute in range(0, 1440, 15):
         choice: Choice = []
         misses = 0
         for k, table in enumerate(prepared.tables):
             def at(i: int, table: Table = table, local_minute: int = local_minute) -> bool:
-                local = table.slots[i].start.astimezone(tz)
+                local = table.slots[i].start.astimezone(here)
                 return bool(local.hour * 60 + local.minute == local_minute)
             index = _nearest(prepared, k, track, at, local_minute)
             misses += 0 if at(index) else 1

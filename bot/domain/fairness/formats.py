@@ -5,8 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Any
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.errors import UserError
 from bot.domain.fairness.model import PainModel, Participant, Problem, Track, Window
 
@@ -41,14 +40,14 @@ def _instant(value: Any, path: str) -> datetime:
     if not isinstance(value, str) or not value.endswith("Z"):
         raise _fail(path, f"expected a UTC time like 2026-03-04T00:00:00Z, got {value!r}")
     try:
-        return pytz.utc.localize(datetime.fromisoformat(value[:-1]))
+        return datetime.fromisoformat(value[:-1]).replace(tzinfo=tz.UTC)
     except ValueError as error:
         raise _fail(path, f"not a valid UTC time: {value!r}") from error
 
 
 def format_instant(value: datetime) -> str:
     """2026-03-04T10:30:00Z."""
-    return value.astimezone(pytz.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(tz.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _pain_model(data: dict[str, Any]) -> PainModel:
@@ -75,8 +74,8 @@ def _participant(raw: Any, path: str) -> Participant:
     pid = _get(raw, "id", f"{path}.", str)
     zone = _get(raw, "tz", f"{path}.", str)
     try:
-        pytz.timezone(zone)
-    except pytz.UnknownTimeZoneError as error:
+        tz.zone(zone)
+    except ValueError as error:
         raise _fail(f"{path}.tz", f"unknown IANA time zone {zone!r}") from error
     start = _hhmm(_get(raw, "work_start", f"{path}.", str, "09:00"), f"{path}.work_start")
     end = _hhmm(_get(raw, "work_end", f"{path}.", str, "17:00"), f"{path}.work_end")
@@ -146,8 +145,8 @@ def read_instance(data: Any) -> tuple[Problem, list[str]]:
             raise _fail(f"{path}.window_start_utc", "must be on the 15-minute grid")
         for zone, offset in (_get(raw, "offsets_min", f"{path}.", dict, {}) or {}).items():
             try:
-                mine = start.astimezone(pytz.timezone(zone)).utcoffset()
-            except pytz.UnknownTimeZoneError:
+                mine = start.astimezone(tz.zone(zone)).utcoffset()
+            except ValueError:
                 continue
             if mine is not None and int(mine.total_seconds() // 60) != offset:
                 warnings.append(f"{path}.offsets_min.{zone}: file says {offset}, this tz database says {int(mine.total_seconds() // 60)}")

@@ -4,8 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.fairness.model import Track
 from bot.domain.fairness.solver import Prepared
 
@@ -56,7 +55,7 @@ def evaluate(prepared: Prepared, starts: Sequence[datetime], track: Track) -> di
     cum = [sum(row[j] for row in pains) / 4 for j in range(len(people))]
     nights = [sum(1 for table, i in zip(prepared.tables, indices) if table.slots[i].worst[c] == 3) for c in prepared.profile_of]
     organizer = next((p for p in people if p.id == problem.organizer), people[0])
-    org_tz = pytz.timezone(organizer.tz)
+    org_tz = tz.zone(organizer.tz)
     orgs: dict[str, list[float]] = {}
     for person, value in zip(people, cum):
         orgs.setdefault(person.org or "-", []).append(value)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.errors import UserError
 
 QUARTER = timedelta(minutes=15)
@@ -67,8 +66,8 @@ class Participant:
 
     def __post_init__(self) -> None:
         try:
-            pytz.timezone(self.tz)
-        except (pytz.UnknownTimeZoneError, AttributeError) as error:
+            tz.zone(self.tz)
+        except ValueError as error:
             raise UserError(f"participant {self.id}: unknown time zone {self.tz!r}", field="tz") from error
         if not self.work_start < self.work_end:
             raise UserError(f"participant {self.id}: work_start must be before work_end", field="work_end")
@@ -215,8 +214,8 @@ def series_windows(first: Window, count: int, cadence: Cadence, *, anchor_tz: st
     """
     if count < 1:
         raise UserError("a series needs at least one occurrence", field="count")
-    zone = pytz.timezone(anchor_tz) if anchor_tz else pytz.utc
-    local_start = first.start.astimezone(zone).replace(tzinfo=None)
+    zone = tz.zone(anchor_tz) if anchor_tz else None
+    local_start = first.start.astimezone(zone or tz.UTC).replace(tzinfo=None)
     length = first.end - first.start
     windows = []
     for index in range(count):
@@ -227,6 +226,6 @@ def series_windows(first: Window, count: int, cadence: Cadence, *, anchor_tz: st
             naive = local_start.replace(year=year, month=month, day=day)
         else:
             naive = local_start + timedelta(days=(7 if cadence is Cadence.WEEKLY else 14) * index)
-        start = zone.localize(naive).astimezone(pytz.utc) if anchor_tz else pytz.utc.localize(naive)
+        start = tz.wall(naive, zone) if zone is not None else naive.replace(tzinfo=tz.UTC)
         windows.append(Window(start, start + length))
     return tuple(windows)

@@ -1,12 +1,10 @@
 """Pain of every candidate start for every kind of person, from each quarter's UTC instant (exact across DST)."""
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.fairness.model import (
     BANDS,
     QUARTER,
@@ -84,24 +82,22 @@ def in_daily_range(minute: int, start: time, end: time) -> bool:
 
 
 class ZoneClock:
-    """UTC instant -> (local minute of day, ISO weekday), bisecting pytz's own transition list."""
+    """UTC instant -> UTC offset and local wall clock, read from the zone (zoneinfo) at each instant asked.
+
+    zoneinfo finds an instant's offset in C (its zone's transitions, then the footer rule past them),
+    so every instant is exact and no transition list of our own is needed.
+    """
 
     def __init__(self, zone: str) -> None:
-        self.tz = pytz.timezone(zone)
-        self.transitions: list[datetime] | None = getattr(self.tz, "_utc_transition_times", None)
-        self.infos = getattr(self.tz, "_transition_info", None)
+        self.zone = tz.zone(zone)
 
     def offset(self, utc: datetime) -> timedelta:
-        """The UTC offset in force at `utc` (same answer as utc.astimezone(tz).utcoffset())."""
-        if self.transitions and self.infos:
-            index = max(bisect_right(self.transitions, utc.replace(tzinfo=None)) - 1, 0)
-            offset: timedelta = self.infos[index][0]
-            return offset
-        return utc.astimezone(self.tz).utcoffset() or timedelta(0)
+        """The UTC offset in force at `utc`."""
+        return tz.offset_at(utc, self.zone)
 
     def local(self, utc: datetime) -> datetime:
         """Naive local wall-clock time of `utc`."""
-        return (utc + self.offset(utc)).replace(tzinfo=None)
+        return utc.astimezone(self.zone).replace(tzinfo=None)
 
 
 def person_classes(participants: tuple[Participant, ...]) -> tuple[list[Participant], list[int]]:
@@ -123,28 +119,10 @@ def quarters(duration_min: int) -> int:
     return -(-duration_min // 15)
 
 
-def zone_row(clock: ZoneClock, start: datetime, count: int) -> list[tuple[int, int]]:
-    """(local minute of day, ISO weekday) of `count` quarters from `start`, offsets re-read at each tz transition."""
-    row = []
-    first = clock.local(start)
-    base = first.hour * 60 + first.minute
-    weekday = first.isoweekday() - 1
-    offset0 = clock.offset(start)
-    offset, switch_at = offset0, _next_transition(clock, start)
-    for j in range(count):
-        instant = start + j * QUARTER
-        if switch_at is not None and instant >= switch_at:
-            offset, switch_at = clock.offset(instant), _next_transition(clock, instant)
-        total = base + 15 * j + int((offset - offset0).total_seconds()) // 60
-        row.append((total % DAY_MIN, (weekday + total // DAY_MIN) % 7 + 1))
-    return row
-
-
-def _next_transition(clock: ZoneClock, after: datetime) -> datetime | None:
-    if not clock.transitions:
-        return None
-    index = bisect_right(clock.transitions, after.replace(tzinfo=None))
-    return pytz.utc.localize(clock.transitions[index]) if index < len(clock.transitions) else None
+def zone_row(clock: ZoneClock, instants: list[datetime]) -> list[tuple[int, int]]:
+    """(local minute of day, ISO weekday) of each instant, each read in the zone on its own (exact across DST)."""
+    zone = clock.zone
+    return [(local.hour * 60 + local.minute, local.isoweekday()) for local in [instant.astimezone(zone) for instant in instants]]
 
 
 def _score_row(row: tuple[tuple[int, int], ...], person: Participant, bands: list[int], blocked_map: list[bool],
@@ -173,7 +151,8 @@ def build_tables(problem: Problem, classes: list[Participant]) -> list[Table]:
     for window in problem.windows:
         count = -(-int((window.end - window.start).total_seconds()) // (problem.granularity_min * 60))
         n_instants = (count - 1) * per + q
-        rows = {zone: tuple(zone_row(clock, window.start, n_instants)) for zone, clock in clocks.items()}
+        instants = [window.start + j * QUARTER for j in range(n_instants)]
+        rows = {zone: tuple(zone_row(clock, instants)) for zone, clock in clocks.items()}
         starts = [window.start + i * step for i in range(count)]
         pains_by_class, worst_by_class, blocked_by_class = [], [], []
         for index, person in enumerate(classes):

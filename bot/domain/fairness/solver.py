@@ -18,8 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytz
-
+from bot.domain import tz
 from bot.domain.errors import UserError
 from bot.domain.fairness.exact import (
     EXACT_MAX_CLASSES,
@@ -80,8 +79,8 @@ def person_time(prepared: Prepared, k: int, index: int) -> SlotOption:
     end = slot.start + timedelta(minutes=problem.duration_min)
     people = []
     for person, profile in zip(problem.participants, prepared.profile_of):
-        tz = pytz.timezone(person.tz)
-        people.append(PersonTime(person.id, slot.start.astimezone(tz), end.astimezone(tz),
+        here = tz.zone(person.tz)
+        people.append(PersonTime(person.id, slot.start.astimezone(here), end.astimezone(here),
                                  slot.pains[profile], BANDS[slot.worst[profile]]))
     return SlotOption(slot.start, end, tuple(people))
 
