@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.domain.alliance import Member
+from bot.domain.tz import DATA_VERSION, canonical
 from bot.slack_edge.gateway import ErrorCategory, SlackCallError, SlackGateway
 from storage.db import Database
 from storage.users import cached_members, save_members
@@ -39,10 +40,23 @@ def member_from_user(user: dict[str, Any]) -> Member:
     name = profile.get("real_name") or user.get("real_name") or profile.get("display_name") or user.get("name") or user["id"]
     return Member(
         user_id=user["id"], team_id=user.get("team_id") or profile.get("team") or "", name=name,
-        tz=user.get("tz") or None, is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT", deleted=bool(user.get("deleted")),
+        tz=known_zone(user.get("tz"), user["id"]), is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT", deleted=bool(user.get("deleted")),
         is_admin=bool(user.get("is_admin") or user.get("is_owner")), email=plausible_email(profile.get("email")),
         enterprise_id=_enterprise_id(user), enterprise_name=_enterprise_name(user),
     )
+
+
+def known_zone(given: object, user_id: str) -> str | None:
+    """Slack's zone for a person when the bot's tz data knows it (its own spelling); None otherwise, said in one log line,
+    so that their stated zone (or the planner's question) takes over rather than an error."""
+    if not isinstance(given, str) or not given:
+        return None
+    try:
+        return canonical(given)
+    except ValueError:
+        logger.warning("Slack gives %s the time zone %r, which the tz data %s does not know; using their stated zone instead",
+                       user_id, given[:64], DATA_VERSION)
+        return None
 
 
 def _enterprise_id(user: dict[str, Any]) -> str | None:

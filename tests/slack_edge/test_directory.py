@@ -80,3 +80,8 @@ def test_an_enterprise_grid_persons_organisation_is_named_as_users_info_names_it
     assert member_from_user(grid).enterprise_name == "Grid Corp"
     assert member_from_user(sample_user()).enterprise_name is None
     assert member_from_user({**grid, "enterprise_user": {**grid["enterprise_user"], "enterprise_name": 7}}).enterprise_name is None
+
+
+def test_a_zone_slack_gives_that_the_tz_data_does_not_know_is_no_zone_not_an_error() -> None:
+    assert member_from_user({**sample_user(), "tz": "america/new_york"}).tz == "America/New_York"
+    assert member_from_user({**sample_user(), "tz": "Mars/Olympus_Mons"}).tz is None
