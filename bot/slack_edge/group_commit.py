@@ -69,6 +69,7 @@ class GroupCommit(Generic[T]):
     def __init__(self, name: str, max_batch: int = MAX_BATCH) -> None:
         self._max_batch = max_batch
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._queued: list[Pending[T]] = []
         self._draining = False
         self._drainer = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
@@ -94,6 +95,7 @@ class GroupCommit(Generic[T]):
                 batch, self._queued = self._queued[:self._max_batch], self._queued[self._max_batch:]
                 if not batch:
                     self._draining = False
+                    self._idle.notify_all()
                     return
             try:
                 done = [self._checked(store([p.item for p in batch]), len(batch))]
@@ -108,6 +110,12 @@ class GroupCommit(Generic[T]):
                     stored.then()
                 except Exception:
                     logger.exception("the follow-up of a stored batch failed")
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until nothing is queued or being stored, the follow-ups of stored batches (message refreshes) done too;
+        False if that did not happen within `timeout` seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._draining, timeout)
 
     @staticmethod
     def _checked(stored: Stored, count: int) -> Stored:

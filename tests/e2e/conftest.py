@@ -121,12 +121,14 @@ class RunningBot:
         def left() -> float:
             return max(0.0, deadline - time.monotonic())
 
+        # The vote drain's follow-ups (message refreshes) run after the voters' listeners have acked and ended.
+        ballots = self.services.ballots
         while True:
-            if not (executor.wait_idle(left()) and self.services.coalescer.flush(left())):
+            if not (executor.wait_idle(left()) and ballots.wait_idle(left()) and self.services.coalescer.flush(left())):
                 raise AssertionError(f"the app was still busy after {timeout:.0f} s")
             self.slack.settle(left())
             # Nothing the app was doing may have started anything new meanwhile.
-            if executor.wait_idle(0) and self.services.coalescer.flush(0):
+            if executor.wait_idle(0) and ballots.wait_idle(0) and self.services.coalescer.flush(0):
                 return
 
 

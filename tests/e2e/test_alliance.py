@@ -64,7 +64,7 @@ def test_setup_from_an_empty_channel_to_a_mapped_alliance(bot: RunningBot) -> No
     bot.person("ULEE").run("/alliance", "", channel=CHANNEL)
     eventually(lambda: "Beta Bio" in ephemeral_text(bot, "ULEE"), what="the summary for Lee")
     panel = eventually(lambda: [m for m in bot.slack.messages(CHANNEL) if m.text.startswith("Alliance Bot for")], what="the panel")
-    assert bot.slack.ws.channels[CHANNEL].pinned == [panel[0].ts]
+    eventually(lambda: bot.slack.ws.channels[CHANNEL].pinned == [panel[0].ts], what="the panel pinned")  # pinned after it is posted
     assert bot.person("UKENJI").click("Partners and people", CHANNEL, panel[0].ts).acked
     eventually(lambda: "Alpha Pharma" in ephemeral_text(bot, "UKENJI"), what="the summary for Kenji")
 

@@ -71,3 +71,21 @@ def test_the_follow_up_runs_after_the_waiting_listeners_are_woken() -> None:
     pending.append(queue.put(1, lambda items: Stored([None], then=then)))
     put_returned.set()
     assert done.wait(WAIT) and order == ["then, after the listener was woken"]
+
+
+def test_idle_means_the_follow_ups_ran_too_not_only_that_the_waiters_woke() -> None:
+    queue: GroupCommit[int] = GroupCommit("test")
+    woken, release = threading.Event(), threading.Event()
+    followed: list[int] = []
+
+    def follow_up() -> None:
+        woken.wait(WAIT)
+        release.wait(WAIT)
+        followed.append(1)
+
+    pending = queue.put(1, lambda items: Stored([None] * len(items), follow_up))
+    assert pending.wait(WAIT)  # the waiter is woken before the follow-up runs
+    woken.set()
+    assert not queue.wait_idle(0.05) and followed == []
+    release.set()
+    assert queue.wait_idle(WAIT) and followed == [1]
