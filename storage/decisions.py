@@ -23,16 +23,19 @@ from bot.domain.consensus import (
     Vote,
     VoteResult,
 )
-from storage.models.decisions import AnonymousTallyRow, BallotRow, DecisionRow, RoundRow, VoteRow
+from bot.domain.governance import Body, PartyVote
+from storage.governance import body_from_dict, body_to_dict
+from storage.models.decisions import AnonymousTallyRow, BallotRow, DecisionRow, PartyVoteRow, RoundRow, VoteRow
 
 
 def create_decision(session: Session, *, installation_id: int, channel_id: str, creator_id: str, proposal: Proposal,
-                    deciders: Sequence[tuple[str, str | None]], partners: Sequence[str], now: datetime) -> int:
-    """Start a decision with its first round; returns its id."""
+                    deciders: Sequence[tuple[str, str | None]], partners: Sequence[str], now: datetime,
+                    body: Body | None = None, decision_type: str | None = None) -> int:
+    """Start a decision with its first round (in `body`, whose copy it keeps); returns its id."""
     row = DecisionRow(installation_id=installation_id, channel_id=channel_id, creator_id=creator_id, status=DecisionStatus.OPEN,
                       deciders=[list(d) for d in deciders], partners=list(partners), created_at=now, background=proposal.background,
                       preread_url=proposal.preread_url, deadline=proposal.deadline, auto_close=proposal.auto_close,
-                      anonymous=proposal.anonymous)
+                      anonymous=proposal.anonymous, body=body_to_dict(body) if body else None, decision_type=decision_type)
     session.add(row)
     session.flush()
     _add_round(session, row, 1, proposal.text, now)
@@ -91,6 +94,10 @@ def load_decisions(session: Session, installation_id: int, decision_ids: Sequenc
     named: dict[int, list[Vote]] = {}
     for v in session.scalars(select(VoteRow).where(VoteRow.round_id.in_(named_rounds)).order_by(VoteRow.id)):
         named.setdefault(v.round_id, []).append(Vote(v.voter_id, v.partner, Level(v.level), v.concern))
+    party_rounds = [rounds[i][-1].id for i, row in rows.items() if row.body and rounds.get(i)]
+    parties: dict[int, list[PartyVote]] = {}
+    for pv in session.scalars(select(PartyVoteRow).where(PartyVoteRow.round_id.in_(party_rounds)).order_by(PartyVoteRow.id)):
+        parties.setdefault(pv.round_id, []).append(PartyVote(pv.partner, Level(pv.level), pv.cast_by, pv.concern))
     out = []
     for decision_id in decision_ids:
         row = rows.get(decision_id)
@@ -103,11 +110,12 @@ def load_decisions(session: Session, installation_id: int, decision_ids: Sequenc
             ballots = tuple(session.scalars(select(BallotRow.voter_id).where(BallotRow.round_id == current.id).order_by(BallotRow.voter_id)))
         else:
             votes = tuple(named.get(current.id, ()))
-        out.append(_decision(row, rounds[decision_id], votes, ballots))
+        out.append(_decision(row, rounds[decision_id], votes, ballots, tuple(parties.get(current.id, ()))))
     return out
 
 
-def _decision(row: DecisionRow, rounds: list[RoundRow], votes: tuple[Vote, ...], ballots: tuple[str, ...]) -> Decision:
+def _decision(row: DecisionRow, rounds: list[RoundRow], votes: tuple[Vote, ...], ballots: tuple[str, ...],
+              party_votes: tuple[PartyVote, ...]) -> Decision:
     current = rounds[-1]
     return Decision(
         id=row.id, channel_id=row.channel_id, creator_id=row.creator_id, status=DecisionStatus(row.status),
@@ -119,6 +127,7 @@ def _decision(row: DecisionRow, rounds: list[RoundRow], votes: tuple[Vote, ...],
         assumptions=tuple(row.assumptions or ()), review_at=row.review_at, anonymous=row.anonymous, ballots=ballots,
         load=GovernanceLoad(row.load_votes, row.load_vote_changes, row.load_concerns, row.load_revisions, row.load_reminders),
         created_at=row.created_at, closed_at=row.closed_at,
+        body=body_from_dict(row.body) if row.body else None, decision_type=row.decision_type, party_votes=party_votes,
     )
 
 
@@ -209,6 +218,32 @@ def _named_vote_statement(dialect_name: str) -> Any:
     ).returning(VOTES.c.changes)
 
 
+def cast_party_vote(session: Session, decision: Decision, vote: PartyVote, now: datetime) -> VoteResult:
+    """Set a party's vote in the current round (its lead's; one row per party, changed in place): new, changed or
+    unchanged. Counted in the governance load like a member's vote."""
+    round_id = session.scalar(select(RoundRow.id).where(RoundRow.decision_id == decision.id, RoundRow.number == decision.round_number))
+    if round_id is None:
+        raise ValueError(f"decision {decision.id} has no round {decision.round_number}")
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = cast(Table, PartyVoteRow.__table__)
+    # An insert that gives way to a concurrent one (a lead's double click), then a change only where it differs.
+    inserted = session.connection().execute(dialect.insert(table).values(
+        round_id=round_id, partner=vote.partner, level=vote.level.value, concern=vote.concern, cast_by=vote.cast_by, cast_at=now,
+    ).on_conflict_do_nothing(index_elements=["round_id", "partner"]).returning(table.c.id)).scalar()
+    if inserted is not None:
+        result = VoteResult.NEW
+    else:
+        changed = session.connection().execute(update(table).where(
+            table.c.round_id == round_id, table.c.partner == vote.partner,
+            (table.c.level != vote.level.value) | table.c.concern.is_distinct_from(vote.concern) | (table.c.cast_by != vote.cast_by),
+        ).values(level=vote.level.value, concern=vote.concern, cast_by=vote.cast_by, cast_at=now))
+        if not changed.rowcount:
+            return VoteResult.UNCHANGED
+        result = VoteResult.CHANGED
+    _bump(session, decision.id, votes=int(result is VoteResult.NEW), vote_changes=int(result is VoteResult.CHANGED), concerns=int(bool(vote.concern)))
+    return result
+
+
 def close_decision(session: Session, decision_id: int, outcome: Outcome, now: datetime) -> bool:
     """Close an open decision with its outcome; False when it was already closed."""
     result = session.execute(update(DecisionRow).where(DecisionRow.id == decision_id, DecisionRow.status == DecisionStatus.OPEN)
@@ -276,7 +311,9 @@ def decision_history(session: Session, installation_id: int, channel_id: str | N
             votes = anonymous_votes(session, round_row.id) if row.anonymous else tuple(
                 Vote(v.voter_id, v.partner, Level(v.level), v.concern)
                 for v in session.scalars(select(VoteRow).where(VoteRow.round_id == round_row.id).order_by(VoteRow.voter_id)))
-            rounds.append(RoundRecord(RoundSpan(round_row.number, round_row.started_at, round_row.ended_at), round_row.proposal, votes))
+            party = tuple(PartyVote(pv.partner, Level(pv.level), pv.cast_by, pv.concern) for pv in session.scalars(
+                select(PartyVoteRow).where(PartyVoteRow.round_id == round_row.id).order_by(PartyVoteRow.id)))
+            rounds.append(RoundRecord(RoundSpan(round_row.number, round_row.started_at, round_row.ended_at), round_row.proposal, votes, party))
         out.append((decision, rounds))
     return out
 

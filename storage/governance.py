@@ -15,6 +15,24 @@ def _members(body: Body) -> list[dict[str, Any]]:
     return [{"user_id": m.user_id, "partner": m.partner, "lead": m.lead} for m in body.members]
 
 
+def body_to_dict(body: Body) -> dict[str, Any]:
+    """A body as JSON: its history's snapshots, and the copy a decision keeps of the body it is decided in."""
+    return {"name": body.name, "members": _members(body), "rule": body.rule.value, "quorum": body.quorum.value,
+            "window_days": body.window_days, "escalates_to": body.escalates_to, "fallback": _fallback(body)}
+
+
+def body_from_dict(saved: dict[str, Any]) -> Body:
+    """The body `body_to_dict` wrote."""
+    fallback = None
+    if saved.get("fallback"):
+        f = saved["fallback"]
+        fallback = Fallback(FallbackKind(f.get("kind", FallbackKind.STATUS_QUO.value)), f.get("party"),
+                            tuple(f.get("decision_types") or ()), str(f.get("clause") or ""))
+    members = tuple(BodyMember(str(m["user_id"]), str(m["partner"]), bool(m.get("lead"))) for m in saved.get("members") or [])
+    return Body(str(saved["name"]), members, DecisionRule(saved["rule"]), QuorumRule(saved["quorum"]), int(saved["window_days"]),
+                saved.get("escalates_to"), fallback)
+
+
 def _fallback(body: Body) -> dict[str, Any] | None:
     if body.fallback is None:
         return None
@@ -23,12 +41,8 @@ def _fallback(body: Body) -> dict[str, Any] | None:
 
 
 def _body(row: GovernanceBodyRow) -> Body:
-    fallback = None
-    if row.fallback:
-        fallback = Fallback(FallbackKind(row.fallback.get("kind", FallbackKind.STATUS_QUO.value)), row.fallback.get("party"),
-                            tuple(row.fallback.get("decision_types") or ()), str(row.fallback.get("clause") or ""))
-    members = tuple(BodyMember(str(m["user_id"]), str(m["partner"]), bool(m.get("lead"))) for m in row.members or [])
-    return Body(row.name, members, DecisionRule(row.rule), QuorumRule(row.quorum), row.window_days, row.escalates_to, fallback)
+    return body_from_dict({"name": row.name, "members": row.members, "rule": row.rule, "quorum": row.quorum,
+                           "window_days": row.window_days, "escalates_to": row.escalates_to, "fallback": row.fallback})
 
 
 def channel_bodies(session: Session, installation_id: int, channel_id: str) -> list[Body]:
@@ -51,8 +65,7 @@ def save_body(session: Session, installation_id: int, channel_id: str, body: Bod
     row.window_days, row.escalates_to, row.fallback, row.updated_at = body.window_days, body.escalates_to, _fallback(body), now
     session.flush()
     session.add(BodyChangeRow(body_id=row.id, changed_at=now, changed_by=by_user,
-                              snapshot={"name": body.name, "members": _members(body), "rule": body.rule.value, "quorum": body.quorum.value,
-                                        "window_days": body.window_days, "escalates_to": body.escalates_to, "fallback": _fallback(body)},
+                              snapshot=body_to_dict(body),
                               note="set up" if replacing is None and row.created_at == now else "changed"))
 
 

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.consensus import Level, Outcome, Verdict, Vote, verdict
+from bot.domain.agreement import Level, Outcome, Verdict, Vote, verdict
 from bot.domain.errors import FormErrors
 
 NAME_MAX = 40

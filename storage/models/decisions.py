@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -45,6 +46,10 @@ class DecisionRow(Base):
     load_concerns: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     load_revisions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     load_reminders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A decision in a governance body: the body as it stood when the decision started (`storage.governance.body_to_dict`;
+    # later membership changes do not move a running decision), and the type of decision (its template).
+    body: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    decision_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class RoundRow(Base):
@@ -105,3 +110,20 @@ class AnonymousTallyRow(Base):
     level: Mapped[str] = mapped_column(String(16))
     count: Mapped[int] = mapped_column(Integer, default=0)
     concerns: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class PartyVoteRow(Base):
+    """A party's vote in a round of a one-vote-per-party body, cast by its lead: one per (round, party), changed in place.
+
+    The members' own positions, which the party settled it from, are `VoteRow`s seen only by their own company."""
+
+    __tablename__ = "party_votes"
+    __table_args__ = (UniqueConstraint("round_id", "partner", name="uq_party_votes_round_partner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("decision_rounds.id", ondelete="CASCADE"))
+    partner: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(16))
+    concern: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cast_by: Mapped[str] = mapped_column(String(32))
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime())
