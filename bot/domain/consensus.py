@@ -239,8 +239,10 @@ class Proposal:
     preread_url: str | None = None
     deadline: datetime | None = None
     auto_close: bool = False
-    deciders: tuple[str, ...] = ()  # empty: the channel's members
+    deciders: tuple[str, ...] = ()  # empty: the channel's members (in a body: its members)
     anonymous: bool = False
+    body: str | None = None  # the governance body that decides, by name
+    decision_type: str | None = None  # its template's key (bot.domain.decision_types)
 
 
 def check_start(proposal: Proposal, now: datetime) -> Proposal:
@@ -257,10 +259,12 @@ def check_start(proposal: Proposal, now: datetime) -> Proposal:
             errors["deadline"] = "Pick a deadline at least 10 minutes from now."
         elif proposal.deadline > now + timedelta(days=366):
             errors["deadline"] = "Pick a deadline within a year."
+    if proposal.body and proposal.anonymous:
+        errors["voting"] = "A body's decision is not anonymous: each party's vote is cast openly by its lead, as the agreement has it."
     if errors:
         raise FormErrors(errors)
     return Proposal(proposal.text.strip(), (proposal.background or "").strip() or None, (proposal.preread_url or "").strip() or None,
-                    proposal.deadline, proposal.auto_close, proposal.deciders, proposal.anonymous)
+                    proposal.deadline, proposal.auto_close, proposal.deciders, proposal.anonymous, proposal.body, proposal.decision_type)
 
 
 def check_can_nudge(decision: Decision, user_id: str) -> tuple[str, ...]:

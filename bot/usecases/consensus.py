@@ -52,6 +52,7 @@ from storage.decisions import (
 )
 from storage.dedupe import remember_event
 from storage.due_work import ClaimedWork
+from storage.governance import channel_bodies
 from storage.meetings import stated_zones
 
 logger = logging.getLogger(__name__)
@@ -104,16 +105,28 @@ def start(services: Services, installation_id: int, channel_id: str, creator_id:
     alliance = alliances.require(services, installation_id, channel_id, creator_id, "so that votes are tallied per partner company", proposal.text)
     if alliance is None:
         return
-    chosen = services.directory.users(installation_id, proposal.deciders) if proposal.deciders else services.directory.members(installation_id, channel_id)
-    members = people(chosen)
-    deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
+    body = None
+    if proposal.body:
+        with services.db.read() as session:
+            body = next((b for b in channel_bodies(session, installation_id, channel_id) if b.name == proposal.body), None)
+        if body is None:
+            raise UserError(f"This alliance has no body called {proposal.body}: `/alliance bodies` lists them.", field="body")
+    if body is not None:
+        # A body decides by its members, each for the partner they sit for (not the partner their workspace suggests).
+        members = people(services.directory.users(installation_id, body.member_ids()))
+        deciders = [(m.user_id, body.partner_of(m.user_id)) for m in members]
+    else:
+        chosen = services.directory.users(installation_id, proposal.deciders) if proposal.deciders else services.directory.members(installation_id, channel_id)
+        members = people(chosen)
+        deciders = [(m.user_id, (p.name if (p := partner_of(alliance, m)) else None)) for m in members]
     with services.db.write() as session:
         # Each decider's reminders at a sane hour in their zone (bot.domain.zones); the zones they stated are read here,
         # in the transaction that stores the decision, rather than in a trip of their own.
         stated = stated_zones(session, installation_id, [m.user_id for m in members])
         reminded_in = {m.user_id: ZoneClues(m.tz, stated.get(m.user_id), alliance.time_zone).zone for m in members}
         decision_id = create_decision(session, installation_id=installation_id, channel_id=channel_id, creator_id=creator_id,
-                                      proposal=proposal, deciders=deciders, partners=[p.name for p in alliance.partners], now=now)
+                                      proposal=proposal, deciders=deciders, partners=[p.name for p in alliance.partners], now=now,
+                                      body=body, decision_type=proposal.decision_type)
         created = present(load_decision(session, installation_id, decision_id), GONE)
         schedule_round(session, installation_id, created, reminded_in, now)
     text, blocks = views.decision_message(created, now)
