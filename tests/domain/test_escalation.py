@@ -38,9 +38,8 @@ def local(day: date, hour: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, tzinfo=BERLIN).astimezone(timezone.utc)
 
 
-def dispute(body: str = "JDC", status: DisputeStatus = DisputeStatus.OPEN, ends: datetime = local(date(2027, 5, 5)),
-            steps: tuple[Step, ...] = ()) -> Dispute:
-    return Dispute(1, 7, body, status, T, ends, steps or (Step(StepKind.OPENED, "JDC", 1, T, 1),))
+def dispute(body: str = "JDC", status: DisputeStatus = DisputeStatus.OPEN, steps: tuple[Step, ...] = ()) -> Dispute:
+    return Dispute(1, 7, body, status, T, local(date(2027, 5, 5)), steps or (Step(StepKind.OPENED, "JDC", 1, T, 1),))
 
 
 def test_an_unresolved_close_opens_a_dispute_and_a_resolved_one_does_not() -> None:
