@@ -238,3 +238,54 @@ def test_a_window_end_survives_a_restart_and_a_scheduler_that_died_mid_send(bot2
     with bot.services.db.read() as session:
         state = state_of(session, claimed.key)
     assert state is not None and state.status == "sent" and state.attempts == 2 and state.result == {"skipped": "settled or moved on"}
+
+
+def test_a_revision_that_fails_keeps_the_window_and_one_that_resolves_it_settles_the_dispute(bot2: RunningBot, clock: FixedClock) -> None:
+    bot = bot2
+    set_up_alliance(bot)
+    add_body(bot, {**BODY_FORM, "Name": "JSC", "Alpha Pharma: members": ["UMARIA"], "Beta Bio: members": ["UKENJI"]})
+    add_body(bot, {**BODY_FORM, "Name": "JDC", "Alpha Pharma: members": ["ULEE"], "Beta Bio: members": ["UKENJI", "UANNA"],
+                   "An unresolved dispute then goes to": "JSC"})
+    maria = bot.person("UMARIA")
+    ts = start(bot, "Share the assay data with the CRO", "JDC")
+
+    def a_round_fails(message_ts: str, concern: str) -> None:
+        block(bot, "UKENJI", concern, message_ts)
+        eventually(lambda: concern in str(decision(bot).votes), what="Kenji's block")
+        maria.click("Close decision", channel=CHANNEL, message_ts=message_ts)
+        eventually(lambda: decision(bot).status == "closed", what="the close")
+
+    def revised(text: str, number: int) -> str:
+        maria.click("Revise proposal", channel=CHANNEL)
+        eventually(lambda: bot.slack.open_views("UMARIA"), what="the revision form")
+        maria.submit_view({"Revised proposal": text})
+        return str(eventually(lambda: said(bot, f"Decision 1 · round {number}"), what=f"round {number}")[-1].ts)
+
+    a_round_fails(ts, "Patient consent does not cover the CRO")
+    tick(bot, clock, START)
+    ends = dispute(bot).window_ends_at
+    assert said(bot, "is now a dispute of the JDC") and ends == berlin(5, 5)
+
+    clock.set(START + timedelta(hours=2))
+    a_round_fails(revised("Share anonymised assay data with the CRO", 2), "Anonymised is not enough")
+    tick(bot, clock, START + timedelta(hours=2))
+    [kept] = said(bot, "did not resolve the dispute either")
+    assert token(ends) in str(kept.blocks) and dispute(bot).window_ends_at == ends  # the same window
+
+    tick(bot, clock, berlin(5, 3, 9) + timedelta(minutes=1))
+    assert said(bot, "window on decision 1 ends")
+    clock.set(berlin(5, 4, 15))  # Tuesday afternoon: the window's last day
+    third = revised("Share aggregated assay data with the CRO", 3)
+    for user in ("ULEE", "UKENJI"):
+        bot.person(user).click("Support", channel=CHANNEL, message_ts=third)
+    eventually(lambda: len(decision(bot).votes) == 2, what="the JDC's support")
+    maria.click("Close decision", channel=CHANNEL, message_ts=third)
+    eventually(lambda: dispute(bot).status is DisputeStatus.SETTLED, what="the dispute settled")
+    tick(bot, clock, berlin(5, 4, 15))
+    [settled] = said(bot, "The JDC settled the dispute over decision 1")
+    assert "in round 3, 2 business days after it opened" in str(settled.blocks)
+
+    # The window's end no longer applies: nothing goes to the JSC.
+    tick(bot, clock, ends + timedelta(minutes=1))
+    assert not said(bot, "goes to the JSC") and decision(bot).outcome.value == "full_consensus"
+    assert [s.kind for s in dispute(bot).steps] == [StepKind.OPENED, StepKind.REMINDED, StepKind.SETTLED]
