@@ -36,22 +36,24 @@ def then_text(body: Body) -> str:
     return f"the default applies: the status quo stands{clause}"
 
 
-def _reason(decision: Decision) -> str:
+def _reason(decision: Decision, step: Step) -> str:
+    if decision.round_number != step.round or decision.is_open:  # told late, after the decision moved on
+        return f"Round {step.round} ended unresolved"
     verdict = decision.verdict()
     if decision.outcome is Outcome.NO_DECISION:
         missing = f" ({', '.join(bk.escape(p) for p in verdict.awaiting)} not represented)" if verdict.awaiting else ""
         return f"It reached its deadline without a quorum{missing}"
     awaiting = f" ({', '.join(bk.escape(p) for p in verdict.awaiting)} did not vote)" if verdict.awaiting else ""
-    return f"Round {decision.round_number} ended without consensus{awaiting}"
+    return f"Round {step.round} ended without consensus{awaiting}"
 
 
 def opened_message(decision: Decision, dispute: Dispute, step: Step) -> Message:
     """The channel is told that a body decision became a dispute of its body, and when the body's window ends."""
     body = decision.body
     name = bk.escape(step.body)
-    revise = " with a revised proposal (*Revise proposal* on the decision)" if decision.outcome is Outcome.NO_CONSENSUS else ""
+    revise = " with a revised proposal (*Revise proposal* on the decision)" if decision.outcome is not Outcome.NO_DECISION else ""
     then = then_text(body) if body is not None else "it is escalated"
-    text = (f"{ICONS[StepKind.OPENED]} *Decision {decision.id} is now a dispute of the {name}.* {_reason(decision)}. The {name} has until "
+    text = (f"{ICONS[StepKind.OPENED]} *Decision {decision.id} is now a dispute of the {name}.* {_reason(decision, step)}. The {name} has until "
             f"{when(dispute.window_ends_at)} ({_days(step.business_days)}, without weekends and either partner's public holidays) "
             f"to resolve it{revise}; unresolved by then, {then}.")
     return f"Decision {decision.id} is now a dispute of the {step.body}", [bk.section(text)]
