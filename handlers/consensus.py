@@ -12,7 +12,7 @@ from bot.services import services_of
 from bot.slack_edge.errors import form_or_errors, listener, on_valid_form
 from bot.slack_edge.middleware import delivery_key
 from bot.slack_edge.payloads import Actor, CommandCall, ReceivedVote, state_values
-from bot.usecases import consensus
+from bot.usecases import body_decisions, consensus
 from bot.views import consensus as views
 from bot.views.ids import Action, Block, Callback, Command
 
@@ -36,7 +36,7 @@ def consensus_command(ack: Ack, body: dict[str, Any], context: BoltContext, resp
 def start_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The full form: field errors go back into it, a valid one posts the decision."""
     services, view = services_of(context), body["view"]
-    on_valid_form(ack, Block.PROPOSAL, lambda: consensus.read_start_form(services, view, state_values(view)),
+    on_valid_form(ack, Block.PROPOSAL, lambda: body_decisions.read_start_form(services, view, state_values(view)),
                   lambda form: consensus.start(services, context["installation_id"], form[0], Actor.from_interaction(body).user_id, form[1]))
 
 

@@ -8,8 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot.services import services_of
 from bot.slack_edge.errors import listener, on_valid_form
 from bot.slack_edge.payloads import Actor, CommandCall, state_values
-from bot.usecases import actions, meeting_plans, meetings
-from bot.views.consensus import start_modal
+from bot.usecases import actions, consensus, meeting_plans, meetings
 from bot.views.ids import Action, Block, Callback, Command
 
 
@@ -77,7 +76,7 @@ def add_action_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> 
 def start_decision_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
     """The review prompt's "Start a consensus decision": the consensus form."""
     ack()
-    services_of(context).gateway.open_view(body["trigger_id"], start_modal(meetings.review_channel(body)))
+    consensus.open_start_form(services_of(context), context["installation_id"], meetings.review_channel(body), body["trigger_id"])
 
 
 def register(app: App) -> None:

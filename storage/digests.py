@@ -74,8 +74,9 @@ def set_digest_rule(session: Session, installation_id: int, channel_id: str, rul
 def gather(session: Session, installation_id: int, channel_id: str, *, now: datetime, since: datetime, zone: str,
            sources: DigestSources = DEFAULT_SOURCES) -> Digest:
     """Everything the channel's digest shows at `now`; "made" means closed after `since`."""
+    # As both partners may see them: in a one-vote-per-party body, the parties' leads are who is awaited.
     waiting = tuple(WaitingDecision(d.id, d.proposal, d.tally().not_voted, d.deadline, d.anonymous, len(d.decider_ids))
-                    for d in channel_decisions(session, installation_id, channel_id, open_ones=True, limit=100))
+                    for d in (o.shared() for o in channel_decisions(session, installation_id, channel_id, open_ones=True, limit=100)))
     closed = session.execute(select(DecisionRow.id, DecisionRow.outcome, DecisionRow.created_at, DecisionRow.closed_at, RoundRow.proposal,
                                     func.count(RoundRow.id).over(partition_by=DecisionRow.id), RoundRow.number)
                              .join(RoundRow, RoundRow.decision_id == DecisionRow.id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -21,7 +21,7 @@ from bot.domain.agreement import everyone_voted as everyone_voted
 from bot.domain.agreement import tally as tally
 from bot.domain.agreement import verdict as verdict
 from bot.domain.errors import FormErrors, UserError
-from bot.domain.governance import Body, DecisionRule, PartyVote, body_verdict
+from bot.domain.governance import Body, DecisionRule, PartyVote, body_verdict, party_votes_as_votes
 
 
 class DecisionStatus(StrEnum):
@@ -127,6 +127,23 @@ class Decision:
         """Each party casts one vote through its lead; members' positions are seen only by their own company."""
         return self.body is not None and self.body.rule is DecisionRule.PARTY_UNANIMOUS
 
+    def shared(self) -> Decision:
+        """The decision as both companies may see it. In a one-vote-per-party body the parties' votes stand in for the
+        votes (each as its lead's) and the leads for the deciders: the members' own positions stay with their company.
+        Every surface both partners see (the channel's message, lists, the log, digests, exports) renders this."""
+        if not self.by_party or self.body is None:
+            return self
+        leads = tuple((lead, p) for p in self.partners if (lead := self.body.lead_of(p)) is not None)
+        return replace(self, deciders=leads, votes=tuple(party_votes_as_votes(self.body, self.party_votes)), ballots=())
+
+    def positions_of(self, partner: str) -> tuple[Vote, ...]:
+        """A party's members' own positions in the current round: for that party's people only."""
+        return tuple(v for v in self.votes if v.partner == partner)
+
+    def party_vote(self, partner: str) -> PartyVote | None:
+        """The party's vote in the current round, if its lead cast it."""
+        return next((v for v in self.party_votes if v.partner == partner), None)
+
     @property
     def decider_ids(self) -> tuple[str, ...]:
         """Who decides, in the order they are shown."""
@@ -152,7 +169,9 @@ class Decision:
         return tuple((partner, tuple(users)) for partner, users in groups.items() if users)
 
     def everyone_voted(self) -> bool:
-        """True when every decider has voted in the current round."""
+        """True when every decider has voted in the current round (in a one-vote-per-party body: every party)."""
+        if self.by_party:
+            return bool(self.partners) and all(self.party_vote(p) is not None for p in self.partners)
         voted = set(self.voted_ids)
         return bool(self.deciders) and all(d in voted for d in self.decider_ids)
 
@@ -277,3 +296,18 @@ def check_can_nudge(decision: Decision, user_id: str) -> tuple[str, ...]:
     if not waiting:
         raise UserError("Everyone has voted already.")
     return waiting
+
+
+def check_can_cast_party_vote(decision: Decision, user_id: str) -> str:
+    """The party whose vote `user_id` casts: only its lead, only while the decision is open."""
+    if not decision.is_open:
+        raise UserError("This decision is closed; votes can no longer change.")
+    body = decision.body
+    if body is None or not decision.by_party:
+        raise UserError("In this decision everyone votes for themselves: there is no party vote to cast.")
+    partner = body.partner_of(user_id)
+    if partner is None or body.lead_of(partner) != user_id:
+        leads = ", ".join(f"<@{lead}> for {p}" for p in decision.partners if (lead := body.lead_of(p)))
+        raise UserError(f"Only each party's lead in the {body.name} casts the party's vote ({leads}). "
+                        "Give your own position with the buttons: your lead sees it.")
+    return partner

@@ -14,7 +14,7 @@ from enum import StrEnum
 from bot.domain.agreement import Level, Outcome
 from bot.domain.business_days import Holidays, business_days_between, no_holidays, reminder_before, window_end
 from bot.domain.consensus import RoundRecord
-from bot.domain.governance import Body, party_votes_as_votes
+from bot.domain.governance import Body, DecisionRule, party_votes_as_votes
 
 UNRESOLVED = (Outcome.NO_CONSENSUS, Outcome.NO_DECISION)
 RESOLVED = (Outcome.FULL, Outcome.QUALIFIED)
@@ -180,13 +180,16 @@ def apply_default(body: Body, decision_type: str | None, position: Level | None)
 
 
 def party_position(body: Body, party: str, rounds: Sequence[RoundRecord]) -> Level | None:
-    """The last position `party` stated in these rounds (the latest first): its vote cast by its lead, else its lead's own
-    vote; a party without a lead in the body speaks by its members who voted, as the least agreeing of them."""
+    """The last position `party` stated in these rounds (the latest first). In a one-vote-per-party body, only the vote its
+    lead cast for it (its members' own positions, the lead's included, stay with their company); in a body of members,
+    its lead's vote, or for a party without a lead in the body, the least agreeing of its members who voted."""
     lead = body.lead_of(party)
     for record in reversed(rounds):
         cast = [v for v in party_votes_as_votes(body, record.party_votes) if v.partner == party]
         if cast:
             return cast[-1].level
+        if body.rule is DecisionRule.PARTY_UNANIMOUS:
+            continue
         if lead is not None:
             own = next((v for v in record.votes if v.voter_id == lead), None)
             if own is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.domain.alliance import partner_of, people
@@ -37,7 +37,6 @@ from bot.usecases import alliances, escalation
 from bot.usecases.zones import alliance_zone, zones
 from bot.views import consensus as views
 from bot.views.ids import Block
-from bot.views.metadata import ChannelRef
 from storage.decisions import (
     cast_votes,
     channel_decisions,
@@ -64,7 +63,7 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
     Returns the private answer, or None when there is none (the decision's message is the answer)."""
     word = call.text.strip().lower()
     if word == "":
-        services.gateway.open_view(call.trigger_id, views.start_modal(call.channel_id))
+        open_start_form(services, installation_id, call.channel_id, call.trigger_id)
         return None
     if word == "help":
         return views.help_message()
@@ -76,24 +75,12 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
     return None
 
 
-def read_start_form(services: Services, view: dict[str, Any], values: dict[str, Any]) -> tuple[str, Proposal]:
-    """The start form's channel and checked proposal; `FormErrors` on the fields at fault."""
-    deadline = values.get(Block.DEADLINE)
-    try:
-        when = datetime.fromtimestamp(int(deadline), timezone.utc) if deadline else None
-    except (ValueError, TypeError, OverflowError, OSError):
-        raise FormErrors({Block.DEADLINE: "Pick a date and time from the picker."}) from None
-    asked = Proposal(values.get(Block.PROPOSAL) or "", values.get(Block.BACKGROUND), values.get(Block.PREREAD), when,
-                     "auto_close" in (values.get(Block.AUTO_CLOSE) or []), tuple(values.get(Block.DECIDERS) or ()),
-                     anonymous=values.get(Block.VOTING) == "anonymous")
-    channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
-    try:
-        return channel_id, check_start(asked, services.clock.now())
-    except FormErrors as errors:
-        raise FormErrors({_START_FIELDS.get(field, Block.PROPOSAL): message for field, message in errors.errors.items()}) from None
-
-
-_START_FIELDS = {"proposal": Block.PROPOSAL, "preread": Block.PREREAD, "deadline": Block.DEADLINE}
+def open_start_form(services: Services, installation_id: int, channel_id: str, trigger_id: str) -> None:
+    """The full form for a new decision, with the alliance's bodies to choose from when it has any
+    (`bot.usecases.body_decisions` reads it)."""
+    with services.db.read() as session:
+        bodies = [b.name for b in channel_bodies(session, installation_id, channel_id)]
+    services.gateway.open_view(trigger_id, views.start_modal(channel_id, bodies))
 
 
 def start(services: Services, installation_id: int, channel_id: str, creator_id: str, asked: Proposal) -> None:

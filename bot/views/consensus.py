@@ -1,14 +1,16 @@
 """The decision message (proposal, per-partner tally, buttons) and the concern modal."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.domain.consensus import LABELS, Decision, Level, Outcome, PartnerTally, concerns_raised, elapsed
+from bot.domain.decision_types import DecisionType
 from bot.domain.disclosure import MIN_ANONYMOUS_GROUP, sealed_now, shown_now
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
+from bot.views import body_decisions as body_views
 from bot.views.home import HomeSection
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef, pack, unpack
@@ -58,14 +60,16 @@ MENTIONS_PER_SECTION = 150
 
 
 def decision_message(decision: Decision, now: datetime) -> Message:
-    """The decision as everyone in the channel sees it, updated in place as votes come in."""
+    """The decision as everyone in the channel sees it, updated in place as votes come in (in a one-vote-per-party body,
+    the parties' votes: members' own positions are never in it)."""
+    decision = decision.shared()
     tally, verdict = decision.tally(), decision.verdict()
     title = f"Decision {decision.id} · round {decision.round_number}"
     started = decision.rounds[-1].started_at
     out: list[dict[str, Any]] = [
         bk.header(title),
         bk.section(bk.escape(decision.proposal)),
-        bk.context(f"Started by <@{decision.creator_id}> · {len(decision.decider_ids)} deciders · partners must all agree"),
+        bk.context(f"Started by <@{decision.creator_id}> · {body_views.header_line(decision)}"),
     ]
     if decision.background or decision.preread_url:
         extra = [f"*Background:* {bk.escape(bk.clip(decision.background, 1500))}" if decision.background else "",
@@ -79,14 +83,16 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         out.append(bk.context(f":repeat: Round {decision.round_number} since "
                               f"{bk.date_token(started.timestamp(), fallback=started.strftime('%Y-%m-%d %H:%M UTC'))}"
                               f" · {bk.duration(elapsed(decision.rounds, now).total_seconds())} since round 1 began"))
-    out.append(bk.section(_tally_text(decision)))
+    out.append(bk.section(body_views.party_text(decision) if decision.by_party else _tally_text(decision)))
     if decision.is_open:
-        out.append(bk.context(f"Not voted yet: {_waiting(decision)}"))
+        out.append(bk.context(body_views.how_to_vote(decision) if decision.by_party else f"Not voted yet: {_waiting(decision)}"))
         if verdict.outcome is Outcome.NO_CONSENSUS and not sealed_now(decision):
             out.append(bk.section(":no_entry: Blocked: " + "; ".join(bk.escape(c) for c in verdict.blocking_concerns)[:2800]))
         buttons = [{"type": "button", "action_id": VOTE_ACTIONS[level], "text": bk.plain(LABELS[level], 75), "value": button_value(decision.id),
                     **({"style": "primary"} if level is Level.SUPPORT else {"style": "danger"} if level is Level.BLOCK else {})}
                    for level in Level]
+        if decision.by_party:
+            buttons += body_views.party_buttons(decision)
         if not decision.anonymous and len(tally.not_voted) > NAMES_SHOWN:
             buttons.append({"type": "button", "action_id": Action.WHO_HAS_NOT_VOTED, "text": bk.plain("Who hasn't voted?", 75),
                             "value": button_value(decision.id)})
@@ -176,7 +182,8 @@ def superseded(message: Message, next_round: int) -> Message:
 
 
 def revise_modal(decision: Decision) -> dict[str, Any]:
-    """The creator's revision, prefilled with the proposal and the concerns it must answer."""
+    """The creator's revision, prefilled with the proposal and the concerns it must answer (a party's, in a body)."""
+    decision = decision.shared()
     concerns = "\n".join(f"• {bk.escape(c)}" for c in concerns_raised(decision)) or "No concerns were written down."
     blocks = [bk.section(f"*Concerns raised in round {decision.round_number}:*\n{concerns}"[:3000]),
               bk.text_input(Block.REVISED_PROPOSAL, Action.REVISED_PROPOSAL, "Revised proposal", initial=decision.proposal[:2500],
@@ -218,6 +225,7 @@ def level_from_metadata(raw: str | None) -> Level:
 
 def decision_list(decisions: list[Decision], notes: Mapping[int, str] | None = None) -> Message:
     """The channel's open decisions, with how far each has got (`notes`: a line more per decision, e.g. its dispute)."""
+    decisions = [d.shared() for d in decisions]
     if not decisions:
         return "No open decisions", [bk.section(f"No open decisions in this channel. Start one with `{Command.CONSENSUS} <proposal>`.")]
     out: list[dict[str, Any]] = [bk.header(f"Open decisions ({len(decisions)})")]
@@ -234,7 +242,7 @@ def decision_log(decisions: list[Decision], notes: Mapping[int, str] | None = No
     if not decisions:
         return "No decisions yet", [bk.section("No decision has been closed in this channel yet.")]
     out: list[dict[str, Any]] = [bk.header("Decision log")]
-    for decision in decisions[:45]:
+    for decision in (d.shared() for d in decisions[:45]):
         verdict = decision.verdict()
         first, last = decision.rounds[0], decision.rounds[-1]
         ended = last.ended_at or last.started_at
@@ -271,17 +279,24 @@ VOTING_OPTIONS = [bk.option("Named: everyone sees who voted what", "named"),
                   bk.option("Anonymous: only counts are shown; votes are final", "anonymous")]
 
 
-def start_modal(channel_id: str) -> dict[str, Any]:
-    """The full form for a new decision (`/consensus` with no text)."""
+def start_modal(channel_id: str, bodies: Sequence[str] = (), kind: DecisionType | None = None, body: str | None = None,
+                deadline: datetime | None = None) -> dict[str, Any]:
+    """The full form for a new decision (`/consensus` with no text); with the alliance's bodies, a decision type and the
+    body that decides (a type fills in its usual body, its deadline and the facts it must state)."""
+    deadline_element: dict[str, Any] = {"type": "datetimepicker", "action_id": Action.DEADLINE}
+    if deadline is not None:
+        deadline_element["initial_date_time"] = int(deadline.timestamp())
     blocks = [
+        *body_views.start_blocks(bodies, kind, body),
         bk.text_input(Block.PROPOSAL, Action.PROPOSAL, "Proposal", multiline=True, max_length=2500,
                       placeholder="What is being decided, in one or two sentences"),
         bk.text_input(Block.BACKGROUND, Action.BACKGROUND, "Background or the question being decided", multiline=True, optional=True,
                       max_length=2000),
         bk.text_input(Block.PREREAD, Action.PREREAD, "Pre-read link", optional=True, max_length=2000, placeholder="https://…"),
-        bk.users_input(Block.DECIDERS, Action.DECIDERS, "Who decides (leave empty for the channel's members)"),
+        bk.users_input(Block.DECIDERS, Action.DECIDERS, "Who decides (leave empty for the channel's members)" if not bodies
+                       else "Who decides, if no body does (leave empty for the channel's members)"),
         {"type": "input", "block_id": Block.DEADLINE, "optional": True, "label": bk.plain("Deadline (in your own time zone)"),
-         "element": {"type": "datetimepicker", "action_id": Action.DEADLINE}},
+         "element": deadline_element},
         {"type": "input", "block_id": Block.AUTO_CLOSE, "optional": True, "label": bk.plain("Closing"),
          "element": {"type": "checkboxes", "action_id": Action.AUTO_CLOSE,
                      "options": [bk.option("Close as soon as every decider has voted", "auto_close")]}},

@@ -12,12 +12,14 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, tally
 from bot.domain.disclosure import disclosure, sealed_now
 from bot.domain.escalation import Dispute
+from bot.domain.governance import party_votes_as_votes
 
 CSV_COLUMNS = ("decision_id", "channel_id", "creator_id", "voting", "status", "outcome", "created_at", "closed_at", "cycle_time_hours",
                "rounds", "round", "proposal", "round_started_at", "round_ended_at", "voted", "voted_by_partner",
@@ -69,12 +71,18 @@ def _dispute(dispute: Dispute | None) -> dict[str, Any] | None:
 
 
 def export_record(decision: Decision, rounds: Sequence[RoundRecord], dispute: Dispute | None = None) -> dict[str, Any]:
-    """One decision as exported (with its dispute, if it had one)."""
+    """One decision as exported (with its dispute, if it had one). In a one-vote-per-party body, the parties' votes (as
+    their leads'): the members' own positions stay with their company, in the export as everywhere."""
+    if decision.by_party and decision.body is not None:
+        body = decision.body
+        rounds = [replace(r, votes=tuple(party_votes_as_votes(body, r.party_votes))) for r in rounds]
+        decision = decision.shared()
     created_at, closed_at = decision.created_at, decision.closed_at
     cycle = (closed_at - created_at).total_seconds() / 3600 if closed_at and created_at else None
     return {
         "decision_id": decision.id, "channel_id": decision.channel_id, "creator_id": decision.creator_id,
-        "voting": "anonymous" if decision.anonymous else "named", "status": decision.status,
+        "voting": "anonymous" if decision.anonymous else "one vote per party" if decision.by_party else "named", "status": decision.status,
+        "body": decision.body.name if decision.body else None, "decision_type": decision.decision_type,
         "outcome": decision.outcome.value if decision.outcome else None, "created_at": _iso(created_at), "closed_at": _iso(closed_at),
         "cycle_time_hours": round(cycle, 2) if cycle is not None else None, "rounds": [_round(decision, r) for r in rounds],
         "assumptions": list(decision.assumptions), "review_at": _iso(decision.review_at),

@@ -34,6 +34,7 @@ class Callback(StrEnum):
     MEETING_PREFS = "meeting_prefs"
     MEETING_ADD = "meeting_add"
     GOVERNANCE_BODY = "governance_body"
+    CAST_PARTY_VOTE = "consensus_cast_party_vote"
 
 
 class Block(StrEnum):
@@ -54,6 +55,10 @@ class Block(StrEnum):
     REVIEW = "review"
     DECISION_ACTIONS = "decision_actions"
     VOTING = "voting"
+    DECISION_TYPE = "decision_type"
+    DECISION_BODY = "decision_body"
+    PARTY_LEVEL = "party_level"
+    PARTY_CONCERN = "party_concern"
     ACTION_TEXT = "action_text"
     ACTION_OWNERS = "action_owners"
     ACTION_DUE = "action_due"
@@ -172,6 +177,13 @@ class Action(StrEnum):
     PANEL_BODIES = "panel_bodies"
     GOVERNANCE_ADD_BODY = "governance_add_body"
     GOVERNANCE_FIELD = "governance_field"
+    DECISION_TYPE = "decision_type_choice"  # dispatches: the form shows the type's fields and defaults
+    DECISION_BODY = "decision_body_choice"
+    DECISION_TYPE_FIELD = "decision_type_field"
+    PARTY_POSITIONS = "consensus_party_positions"
+    CAST_PARTY_VOTE = "consensus_cast_party_vote_open"
+    PARTY_LEVEL = "party_level_input"
+    PARTY_CONCERN = "party_concern_input"
 
 
 def partner_block(number: int, part: str) -> str:

@@ -107,8 +107,10 @@ def test_the_deciding_partys_position_is_its_last_vote_by_its_lead() -> None:
     rounds = [rnd(1, party=(PartyVote("Alpha", Level.BLOCK, "UMARIA"),)), rnd(2, party=(PartyVote("Alpha", Level.SUPPORT, "ULEE"),))]
     assert party_position(by_party, "Alpha", rounds) is Level.BLOCK  # Lee is not Alpha's lead: round 2's "vote" is not Alpha's
     rounds.append(rnd(3, votes=(Vote("UMARIA", "Alpha", Level.ACCEPT),)))
-    assert party_position(by_party, "Alpha", rounds) is Level.ACCEPT  # the lead's own position, latest first
+    assert party_position(by_party, "Alpha", rounds) is Level.BLOCK  # the lead's own position is Alpha's business only
     assert party_position(by_party, "Beta", rounds) is None
+    members = Body("JSC", MEMBERS, DecisionRule.MEMBERS_CONSENSUS)
+    assert party_position(members, "Alpha", rounds) is Level.ACCEPT  # in a body of members, votes are open: the lead's, latest first
     leaderless = Body("JSC", tuple(BodyMember(m.user_id, m.partner) for m in MEMBERS), DecisionRule.MEMBERS_CONSENSUS)
     mixed = [rnd(1, votes=(Vote("UMARIA", "Alpha", Level.SUPPORT), Vote("ULEE", "Alpha", Level.WONT_BLOCK)))]
     assert party_position(leaderless, "Alpha", mixed) is Level.WONT_BLOCK  # without a lead: the least agreeing member

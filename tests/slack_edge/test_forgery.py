@@ -119,9 +119,10 @@ def test_after_all_that_nothing_was_created_and_slack_was_never_called(edge: tup
     rows = count_everything(running.services.db)
     assert rows["decisions"] == rows["due_work"] == rows["request_signatures"] == rows["processed_events"] == 0
     assert [c.method for c in running.slack.calls() if c.method != "auth.test"] == []
-    if outcomes:  # run after the three property tests (file order), as in the full suite
+    kinds = {kind for kind, _ in outcomes}
+    if kinds:  # after the property tests that ran in this process (file order; pytest-xdist may send some elsewhere)
         refused = sum(n for (_, status), n in outcomes.items() if status == 401)
-        assert refused == sum(outcomes.values()) and refused >= 3 * min(FORGERY.max_examples, 500)
+        assert refused == sum(outcomes.values()) and refused >= len(kinds) * min(FORGERY.max_examples, 500)
         print(f"\nforgery suite: {dict(outcomes)}")
     # The control: the same kind of request, signed properly, does create a decision.
     body = urlencode({"command": "/consensus", "text": "A real proposal", "user_id": "UMARIA", "channel_id": CHANNEL, "team_id": HOME,
