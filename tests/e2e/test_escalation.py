@@ -2,7 +2,9 @@
 the body's window of business days ends, and at the top ends in the configured default; every step is in the thread and
 in `/consensus log`, and the clocks are due work that survives a restart.
 
-The bot's clock and the scheduler's are one `FixedClock` the test moves: nothing here waits for real time to pass.
+Decisions are started by the `/consensus` form (its decision type and *Body that decides*), votes are clicks, and a
+party's vote is cast by its lead's *Cast party vote* form. The bot's clock and the scheduler's are one `FixedClock` the
+test moves: nothing here waits for real time to pass.
 """
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ import pytest
 from bot.app import build_services
 from bot.clock import FixedClock
 from bot.domain import tz
-from bot.domain.consensus import Proposal
 from bot.domain.errors import UserError
 from bot.domain.escalation import DisputeStatus, Resolution, StepKind
 from bot.jobs import build_senders
@@ -99,9 +100,20 @@ def decision(bot: RunningBot, decision_id: int = 1):  # type: ignore[no-untyped-
         return load_decision(session, bot.services.default_installation_id, decision_id)
 
 
-def start(bot: RunningBot, text: str, body: str, deadline: datetime | None = None) -> str:
-    """A body decision started as `/consensus` starts one (the form's body select is still to come); its message's ts."""
-    consensus.start(bot.services, bot.services.default_installation_id, CHANNEL, "UMARIA", Proposal(text, body=body, deadline=deadline))
+def start(bot: RunningBot, text: str, body: str | None, deadline: datetime | None = None, **fields: str) -> str:
+    """Maria starts a decision in a body by the `/consensus` form (`body` None: the one the form chose, e.g. by the
+    decision type); its message's ts."""
+    maria = bot.person("UMARIA")
+    if not bot.slack.open_views("UMARIA"):
+        assert maria.run("/consensus", "", channel=CHANNEL).acked
+        eventually(lambda: bot.slack.open_views("UMARIA"), what="the decision form")
+    values: dict[str, object] = {"Proposal": text, **fields}
+    if body is not None:
+        values["Body that decides"] = body
+    if deadline is not None:
+        values["Deadline (in your own time zone)"] = int(deadline.timestamp())
+    ack = maria.submit_view(values)
+    assert ack.acked and not (ack.payload or {}).get("response_action"), ack.payload
     return str(eventually(lambda: said(bot, text), what="the decision")[0].ts)
 
 
@@ -137,17 +149,33 @@ def test_a_jsc_decision_without_quorum_at_its_deadline_becomes_a_dispute_and_the
     assert [s.kind for s in found.steps] == [StepKind.OPENED]
 
 
+def cast(bot: RunningBot, lead: str, party: str, level: str, message_ts: str, concern: str = "") -> None:
+    """A party's lead casts the party's vote by the decision's *Cast party vote* form."""
+    person = bot.person(lead)
+    assert person.click("Cast party vote", channel=CHANNEL, message_ts=message_ts).acked
+    eventually(lambda: bot.slack.open_views(lead), what=f"{lead}'s form")
+    values = {f"{party}'s vote": level, **({f"{party}'s concern (a block must give one)": concern} if concern else {})}
+    assert person.submit_view(values).acked
+
+
 def test_a_block_in_the_jdc_goes_to_the_jsc_and_ends_in_its_default_after_business_days_and_a_holiday(bot2: RunningBot,
                                                                                                       clock: FixedClock) -> None:
     bot = bot2
     set_up_alliance(bot)
-    add_body(bot, {**BODY_FORM, "Name": "JSC", "Alpha Pharma: members": ["UMARIA"], "Alpha Pharma: lead": "UMARIA",
-                   "Beta Bio: members": ["UKENJI"], "Beta Bio: lead": "UKENJI",
-                   "At the top, when the window ends unresolved": "One party decides (named decision types)",
+    # The JSC: one vote per party, cast by each party's lead; at the top, Alpha Pharma decides under §4.3(b).
+    add_body(bot, {**BODY_FORM, "Name": "JSC", "How it decides": "One vote per party, unanimous (each partner's lead casts it)",
+                   "Alpha Pharma: members": ["UMARIA"], "Alpha Pharma: lead": "UMARIA", "Beta Bio: members": ["UKENJI"],
+                   "Beta Bio: lead": "UKENJI", "At the top, when the window ends unresolved": "One party decides (named decision types)",
                    "The party that decides": "Alpha Pharma", "The agreement's clause": "§4.3(b)"})
     add_body(bot, {**BODY_FORM, "Name": "JDC", "Alpha Pharma: members": ["ULEE"], "Beta Bio: members": ["UKENJI", "UANNA"],
                    "An unresolved dispute then goes to": "JSC"})
-    first = start(bot, "Move the Phase 2 start to Q3", "JDC")
+    # A development plan amendment: the form's decision type chooses the JDC, its usual body.
+    assert bot.person("UMARIA").run("/consensus", "", channel=CHANNEL).acked
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the decision form")
+    assert bot.person("UMARIA").select("Decision type", "Development plan amendment").acked
+    eventually(lambda: "Part of the development plan" in str(bot.slack.open_views("UMARIA")[-1]["blocks"]), what="the redrawn form")
+    first = start(bot, "Move the Phase 2 start to Q3", None, **{"Part of the development plan it amends": "4.2 Phase 2 study design"})
+    assert decision(bot).body.name == "JDC" and decision(bot).decision_type == "development_plan_amendment"
     block(bot, "UKENJI", "Beta's sites are not ready before Q4", first)
     eventually(lambda: "not ready before Q4" in str(said(bot, "Move the Phase 2")[0].blocks), what="Kenji's block")
     bot.person("UMARIA").click("Close decision", channel=CHANNEL, message_ts=first)
@@ -173,9 +201,10 @@ def test_a_block_in_the_jdc_goes_to_the_jsc_and_ends_in_its_default_after_busine
     assert not [b for b in old.blocks if b["type"] == "actions"] and "the JSC decides it now" in str(old.blocks)
     assert decision(bot).decider_ids == ("UMARIA", "UKENJI")
 
-    bot.person("UMARIA").click("Support", channel=CHANNEL, message_ts=round_two.ts)
-    block(bot, "UKENJI", "Still no sites before Q4", round_two.ts)
-    eventually(lambda: len(decision(bot).votes) == 2, what="the JSC's votes")
+    assert "Cast party vote" in str(round_two.blocks)
+    cast(bot, "UMARIA", "Alpha Pharma", "Support", round_two.ts)
+    cast(bot, "UKENJI", "Beta Bio", "Block", round_two.ts, "Still no sites before Q4")
+    eventually(lambda: len(decision(bot).party_votes) == 2, what="the parties' votes")
     tick(bot, clock, berlin(5, 7, 9) + timedelta(minutes=1))  # Friday 09:00: Monday is the JSC's last business day
     assert len(said(bot, "window on decision 1 ends")) == 2
 
@@ -188,6 +217,7 @@ def test_a_block_in_the_jdc_goes_to_the_jsc_and_ends_in_its_default_after_busine
     assert [(s.kind, s.body) for s in ended.steps] == [(StepKind.OPENED, "JDC"), (StepKind.REMINDED, "JDC"), (StepKind.ESCALATED, "JSC"),
                                                        (StepKind.REMINDED, "JSC"), (StepKind.DEFAULTED, "JSC")]
     assert ended.steps[-1].business_days == 5  # Mon 3, Tue 4, Wed 5, Fri 7, Mon 10
+    # Decided: no revision reopens it (its message has no button left; a stale one, or the call behind it, is refused).
     with pytest.raises(UserError, match="default"):
         consensus.revise(bot.services, bot.services.default_installation_id, 1, "UMARIA", "Move it to Q4")
 
