@@ -19,11 +19,13 @@ from typing import Any
 from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, tally
 from bot.domain.disclosure import disclosure, sealed_now
 from bot.domain.governance import party_votes_as_votes
+from bot.views.concerns import register_cell, register_record
 
 CSV_COLUMNS = ("decision_id", "channel_id", "creator_id", "voting", "status", "outcome", "created_at", "closed_at", "cycle_time_hours",
                "rounds", "round", "proposal", "round_started_at", "round_ended_at", "voted", "voted_by_partner",
                *(f"votes_{level.value}" for level in Level), "votes_by_partner", "concerns", "assumptions", "review_at",
-               "load_votes", "load_vote_changes", "load_concerns", "load_revisions", "load_reminders", "governance_load")
+               "load_votes", "load_vote_changes", "load_concerns", "load_revisions", "load_reminders", "governance_load",
+               "concerns_register")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -75,7 +77,7 @@ def export_record(decision: Decision, rounds: Sequence[RoundRecord]) -> dict[str
         "outcome": decision.outcome.value if decision.outcome else None, "created_at": _iso(created_at), "closed_at": _iso(closed_at),
         "cycle_time_hours": round(cycle, 2) if cycle is not None else None, "rounds": [_round(decision, r) for r in rounds],
         "assumptions": list(decision.assumptions), "review_at": _iso(decision.review_at),
-        "governance_load": _load(decision),
+        "governance_load": _load(decision), "concerns_register": register_record(decision),
     }
 
 
@@ -108,6 +110,6 @@ def to_csv(records: Sequence[dict[str, Any]]) -> str:
                 **{f"votes_{level.value}": (r["votes"] or {}).get(level.value) for level in Level},
                 "votes_by_partner": partners, "concerns": concerns, "assumptions": " | ".join(record["assumptions"]),
                 **{f"load_{k}": load[k] for k in ("votes", "vote_changes", "concerns", "revisions", "reminders")},
-                "governance_load": load["total"],
+                "governance_load": load["total"], "concerns_register": register_cell(record["concerns_register"], r["round"]),
             })
     return out.getvalue()
