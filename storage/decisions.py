@@ -323,9 +323,16 @@ def decision_history(session: Session, installation_id: int, channel_id: str | N
     return out
 
 
+def _party_awaits(decision: Decision, user_id: str) -> bool:
+    """A party's lead who gave their own position still owes the party's vote."""
+    partner = decision.body.partner_of(user_id) if decision.by_party and decision.body else None
+    return partner is not None and decision.body is not None and decision.body.lead_of(partner) == user_id \
+        and decision.party_vote(partner) is None
+
+
 def awaiting_vote(session: Session, installation_id: int, user_id: str, limit: int = 30) -> list[Decision]:
     """Open decisions where `user_id` decides and has not voted in the current round, soonest deadline first."""
     query = select(DecisionRow).where(DecisionRow.installation_id == installation_id, DecisionRow.status == DecisionStatus.OPEN).order_by(DecisionRow.id)
     mine = [row.id for row in session.scalars(query) if any(str(u) == user_id for u, _ in row.deciders)]
-    waiting = [d for d in load_decisions(session, installation_id, mine) if user_id not in d.voted_ids]
+    waiting = [d for d in load_decisions(session, installation_id, mine) if user_id not in d.voted_ids or _party_awaits(d, user_id)]
     return sorted(waiting, key=lambda d: (d.deadline is None, d.deadline.timestamp() if d.deadline else 0.0, d.id))[:limit]
