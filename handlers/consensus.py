@@ -136,7 +136,7 @@ def revision_submitted(ack: Ack, body: dict[str, Any], context: BoltContext) -> 
     """Post the next round in the decision's thread (and the channel), linked to the same decision."""
     services, view = services_of(context), body["view"]
     on_valid_form(ack, Block.REVISED_PROPOSAL, lambda: consensus.read_revision(view, state_values(view)),
-                  lambda form: consensus.revise(services, context["installation_id"], form[0], Actor.from_interaction(body).user_id, form[1]))
+                  lambda form: consensus.revise(services, context["installation_id"], form[0], Actor.from_interaction(body).user_id, *form[1:]))
 
 
 def dedupes_itself(body: dict[str, Any]) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import Table, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.domain.concerns import Concern
 from bot.domain.consensus import (
     ANONYMOUS,
     Decision,
@@ -24,6 +25,7 @@ from bot.domain.consensus import (
     VoteResult,
 )
 from bot.domain.governance import Body, PartyVote
+from storage.concerns import concern_registers
 from storage.governance import body_from_dict, body_to_dict
 from storage.models.decisions import AnonymousTallyRow, BallotRow, DecisionRow, PartyVoteRow, RoundRow, VoteRow
 
@@ -98,6 +100,8 @@ def load_decisions(session: Session, installation_id: int, decision_ids: Sequenc
     parties: dict[int, list[PartyVote]] = {}
     for pv in session.scalars(select(PartyVoteRow).where(PartyVoteRow.round_id.in_(party_rounds)).order_by(PartyVoteRow.id)):
         parties.setdefault(pv.round_id, []).append(PartyVote(pv.partner, Level(pv.level), pv.cast_by, pv.concern))
+    # The concerns register fills as rounds close: an open first round (what every vote reloads) has none to query.
+    registers = concern_registers(session, [i for i, row in rows.items() if row.status != DecisionStatus.OPEN or len(rounds.get(i, ())) > 1])
     out = []
     for decision_id in decision_ids:
         row = rows.get(decision_id)
@@ -110,12 +114,12 @@ def load_decisions(session: Session, installation_id: int, decision_ids: Sequenc
             ballots = tuple(session.scalars(select(BallotRow.voter_id).where(BallotRow.round_id == current.id).order_by(BallotRow.voter_id)))
         else:
             votes = tuple(named.get(current.id, ()))
-        out.append(_decision(row, rounds[decision_id], votes, ballots, tuple(parties.get(current.id, ()))))
+        out.append(_decision(row, rounds[decision_id], votes, ballots, tuple(parties.get(current.id, ())), registers.get(decision_id, ())))
     return out
 
 
 def _decision(row: DecisionRow, rounds: list[RoundRow], votes: tuple[Vote, ...], ballots: tuple[str, ...],
-              party_votes: tuple[PartyVote, ...]) -> Decision:
+              party_votes: tuple[PartyVote, ...], concerns: tuple[Concern, ...] = ()) -> Decision:
     current = rounds[-1]
     return Decision(
         id=row.id, channel_id=row.channel_id, creator_id=row.creator_id, status=DecisionStatus(row.status),
@@ -128,6 +132,7 @@ def _decision(row: DecisionRow, rounds: list[RoundRow], votes: tuple[Vote, ...],
         load=GovernanceLoad(row.load_votes, row.load_vote_changes, row.load_concerns, row.load_revisions, row.load_reminders),
         created_at=row.created_at, closed_at=row.closed_at,
         body=body_from_dict(row.body) if row.body else None, decision_type=row.decision_type, party_votes=party_votes,
+        concerns=concerns,
     )
 
 
@@ -318,9 +323,16 @@ def decision_history(session: Session, installation_id: int, channel_id: str | N
     return out
 
 
+def _party_awaits(decision: Decision, user_id: str) -> bool:
+    """A party's lead who gave their own position still owes the party's vote."""
+    partner = decision.body.partner_of(user_id) if decision.by_party and decision.body else None
+    return partner is not None and decision.body is not None and decision.body.lead_of(partner) == user_id \
+        and decision.party_vote(partner) is None
+
+
 def awaiting_vote(session: Session, installation_id: int, user_id: str, limit: int = 30) -> list[Decision]:
     """Open decisions where `user_id` decides and has not voted in the current round, soonest deadline first."""
     query = select(DecisionRow).where(DecisionRow.installation_id == installation_id, DecisionRow.status == DecisionStatus.OPEN).order_by(DecisionRow.id)
     mine = [row.id for row in session.scalars(query) if any(str(u) == user_id for u, _ in row.deciders)]
-    waiting = [d for d in load_decisions(session, installation_id, mine) if user_id not in d.voted_ids]
+    waiting = [d for d in load_decisions(session, installation_id, mine) if user_id not in d.voted_ids or _party_awaits(d, user_id)]
     return sorted(waiting, key=lambda d: (d.deadline is None, d.deadline.timestamp() if d.deadline else 0.0, d.id))[:limit]

@@ -20,6 +20,7 @@ from bot.domain.agreement import check_vote as check_vote
 from bot.domain.agreement import everyone_voted as everyone_voted
 from bot.domain.agreement import tally as tally
 from bot.domain.agreement import verdict as verdict
+from bot.domain.concerns import Concern, counted_votes
 from bot.domain.errors import FormErrors, UserError
 from bot.domain.governance import Body, DecisionRule, PartyVote, body_verdict, party_votes_as_votes
 
@@ -121,6 +122,7 @@ class Decision:
     body: Body | None = None
     decision_type: str | None = None
     party_votes: tuple[PartyVote, ...] = ()
+    concerns: tuple[Concern, ...] = ()  # the concerns register (bot.domain.concerns), once a round has closed
 
     @property
     def by_party(self) -> bool:
@@ -244,8 +246,10 @@ def check_can_revise(decision: Decision, user_id: str, *, is_admin: bool = False
 
 
 def concerns_raised(decision: Decision) -> tuple[str, ...]:
-    """Every concern of the current round, blocks first: what a revision must answer."""
-    ordered = sorted(decision.votes, key=lambda v: v.level is not Level.BLOCK)
+    """Every concern of the current round, blocks first: what a revision must answer. In a one-vote-per-party body,
+    the parties' concerns: the members' own are their company's business."""
+    counted = counted_votes(decision.votes, decision.decider_ids, body=decision.body, party_votes=decision.party_votes)
+    ordered = sorted(counted, key=lambda v: v.level is not Level.BLOCK)
     return tuple(dict.fromkeys(f"{LABELS[v.level]}: {v.concern}" for v in ordered if v.concern))
 
 

@@ -17,7 +17,7 @@ from bot.domain.errors import FormErrors, UserError
 from bot.domain.governance import PartyVote
 from bot.services import Services
 from bot.slack_edge.payloads import list_field, text_field
-from bot.usecases import escalation
+from bot.usecases import concerns, escalation
 from bot.usecases.business_calendar import alliance_holidays
 from bot.usecases.consensus import find, refresh
 from bot.usecases.zones import alliance_zone
@@ -26,7 +26,7 @@ from bot.views.consensus import start_modal
 from bot.views.ids import Block
 from bot.views.metadata import ChannelRef, unpack
 from storage.alliances import get_alliance
-from storage.decisions import cast_party_vote, close_decision, load_decision
+from storage.decisions import cast_party_vote, load_decision
 from storage.governance import channel_bodies
 
 STALE = "This form is out of date. Open it again from the decision message."
@@ -130,7 +130,7 @@ def store_party_vote(services: Services, installation_id: int, decision_id: int,
         cast_party_vote(session, decision, PartyVote(partner, level, user_id, concern), now)
         voted = load_decision(session, installation_id, decision_id)
         if voted is not None and voted.closes_itself():
-            close_decision(session, voted.id, voted.closing_verdict().outcome, now)
+            concerns.close(session, installation_id, voted, now)
             escalation.after_close(services, installation_id, voted, session)
 
 

@@ -33,21 +33,19 @@ from bot.services import Services
 from bot.slack_edge.group_commit import Pending, Stored
 from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.payloads import CommandCall, ReceivedVote
-from bot.usecases import alliances, escalation
+from bot.usecases import alliances, concerns, escalation
 from bot.usecases.zones import alliance_zone, zones
 from bot.views import consensus as views
 from bot.views.ids import Block
 from storage.decisions import (
     cast_votes,
     channel_decisions,
-    close_decision,
     count_reminder,
     create_decision,
     decisions_to_catch_up,
     load_decision,
     record_assumptions,
     set_message,
-    start_round,
 )
 from storage.dedupe import remember_event
 from storage.due_work import ClaimedWork
@@ -154,7 +152,7 @@ def store_votes(services: Services, batch: list[ReceivedVote]) -> Stored:
             if decision.auto_close:  # the stored votes may complete it: read them back
                 voted = load_decision(session, *key)
                 if voted is not None and voted.closes_itself():
-                    close_decision(session, voted.id, voted.closing_verdict().outcome, now)
+                    concerns.close(session, key[0], voted, now)
                     escalation.after_close(services, key[0], voted, session)
 
     def refresh_touched() -> None:
@@ -185,7 +183,7 @@ def close(services: Services, installation_id: int, decision_id: int, user_id: s
     decision = find(services, installation_id, decision_id)
     check_can_close(decision, user_id, is_admin=is_admin(services, installation_id, decision, user_id))
     with services.db.write() as session:
-        close_decision(session, decision.id, decision.closing_verdict().outcome, services.clock.now())
+        concerns.close(session, installation_id, decision, services.clock.now())
         escalation.after_close(services, installation_id, decision, session)
     refresh(services, installation_id, decision.id)
 
@@ -198,20 +196,21 @@ def open_revision(services: Services, installation_id: int, decision_id: int, us
     services.gateway.open_view(trigger_id, views.revise_modal(decision))
 
 
-def read_revision(view: dict[str, Any], values: dict[str, Any]) -> tuple[int, str]:
-    """The revision form's decision and proposal."""
-    return views.decision_id_from(view.get("private_metadata")), check_proposal(values.get(Block.REVISED_PROPOSAL) or "")
+def read_revision(view: dict[str, Any], values: dict[str, Any]) -> tuple[int, str, tuple[int, ...]]:
+    """The revision form's decision, proposal and the open concerns its creator ticked as answered by it."""
+    return views.decision_id_from(view.get("private_metadata")), check_proposal(values.get(Block.REVISED_PROPOSAL) or ""), concerns.answered(values)
 
 
-def revise(services: Services, installation_id: int, decision_id: int, user_id: str, proposal: str) -> None:
-    """Post the next round in the decision's thread (and the channel), linked to the same decision."""
+def revise(services: Services, installation_id: int, decision_id: int, user_id: str, proposal: str, answered: tuple[int, ...] = ()) -> None:
+    """Post the next round in the decision's thread (and the channel), linked to the same decision; the concerns it
+    answers are marked so in the register."""
     before = find(services, installation_id, decision_id)
     check_can_revise(before, user_id, is_admin=is_admin(services, installation_id, before, user_id))
     escalation.check_revisable(services, installation_id, decision_id)
     reminded_in = zones(services, installation_id, before.channel_id, before.decider_ids)
     now = services.clock.now()
     with services.db.write() as session:
-        number = start_round(session, decision_id, proposal, now)
+        number = concerns.start_round(session, decision_id, proposal, answered, now)
         after = load_decision(session, installation_id, decision_id) if number else None
         if after is not None:
             schedule_round(session, installation_id, after, reminded_in, now)
@@ -350,7 +349,7 @@ def close_due(services: Services, work: ClaimedWork) -> Sent:
         return Sent({"skipped": "already closed or revised"})
     now = services.clock.now()
     with services.db.write() as session:
-        close_decision(session, decision.id, decision.closing_verdict().outcome, now)
+        concerns.close(session, work.installation_id, decision, now)
         escalation.after_close(services, work.installation_id, decision, session)
         closed = load_decision(session, work.installation_id, decision.id)
     if closed is not None and closed.message_ts:

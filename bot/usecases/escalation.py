@@ -35,13 +35,14 @@ from bot.scheduler.delivery import post_once
 from bot.scheduler.escalation import cancel_window, schedule_kept, schedule_notice, schedule_round_message, schedule_window
 from bot.scheduler.work import Sent
 from bot.services import Services
+from bot.usecases import concerns
 from bot.usecases.business_calendar import alliance_holidays
 from bot.usecases.zones import alliance_zone, zones
 from bot.views import consensus as decision_views
 from bot.views import escalation as views
 from storage.alliances import get_alliance
 from storage.db import Session
-from storage.decisions import close_decision, load_decision, set_message
+from storage.decisions import load_decision, set_message
 from storage.disputes import (
     add_step,
     default_dispute,
@@ -179,8 +180,8 @@ def window_end_due(services: Services, work: ClaimedWork) -> Sent:
         deciders = [(m.user_id, target.partner_of(m.user_id)) for m in members]
         reminded_in = zones(services, work.installation_id, decision.channel_id, [m.user_id for m in members])
     with services.db.write() as session:
-        if decision.is_open:
-            close_decision(session, decision.id, decision.closing_verdict().outcome, now)
+        if decision.is_open:  # closed as at a deadline, its concerns registered
+            concerns.close(session, work.installation_id, decision, now)
         closed = load_decision(session, work.installation_id, decision.id)
         if closed is None or closed.is_open:
             return Sent({"skipped": "decision gone"})

@@ -11,6 +11,7 @@ from bot.domain.disclosure import MIN_ANONYMOUS_GROUP, sealed_now, shown_now
 from bot.domain.errors import UserError
 from bot.views import blocks as bk
 from bot.views import body_decisions as body_views
+from bot.views import concerns as concern_views
 from bot.views.home import HomeSection
 from bot.views.ids import Action, Block, Callback, Command
 from bot.views.metadata import ChannelRef, pack, unpack
@@ -83,6 +84,7 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         out.append(bk.context(f":repeat: Round {decision.round_number} since "
                               f"{bk.date_token(started.timestamp(), fallback=started.strftime('%Y-%m-%d %H:%M UTC'))}"
                               f" · {bk.duration(elapsed(decision.rounds, now).total_seconds())} since round 1 began"))
+    out.extend(concern_views.carried_blocks(decision))  # the earlier rounds' concerns it answers and those still open
     out.append(bk.section(body_views.party_text(decision) if decision.by_party else _tally_text(decision)))
     if decision.is_open:
         out.append(bk.context(body_views.how_to_vote(decision) if decision.by_party else f"Not voted yet: {_waiting(decision)}"))
@@ -187,7 +189,7 @@ def revise_modal(decision: Decision) -> dict[str, Any]:
     concerns = "\n".join(f"• {bk.escape(c)}" for c in concerns_raised(decision)) or "No concerns were written down."
     blocks = [bk.section(f"*Concerns raised in round {decision.round_number}:*\n{concerns}"[:3000]),
               bk.text_input(Block.REVISED_PROPOSAL, Action.REVISED_PROPOSAL, "Revised proposal", initial=decision.proposal[:2500],
-                            multiline=True, max_length=2500)]
+                            multiline=True, max_length=2500), *concern_views.answer_inputs(decision)]
     return bk.modal(Callback.REVISE_PROPOSAL, "Revise proposal", blocks, submit=f"Start round {decision.round_number + 1}",
                     private_metadata=button_value(decision.id))
 

@@ -20,11 +20,13 @@ from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, t
 from bot.domain.disclosure import disclosure, sealed_now
 from bot.domain.escalation import Dispute
 from bot.domain.governance import party_votes_as_votes
+from bot.views.concerns import register_cell, register_record
 
 CSV_COLUMNS = ("decision_id", "channel_id", "creator_id", "voting", "status", "outcome", "created_at", "closed_at", "cycle_time_hours",
                "rounds", "round", "proposal", "round_started_at", "round_ended_at", "voted", "voted_by_partner",
                *(f"votes_{level.value}" for level in Level), "votes_by_partner", "concerns", "assumptions", "review_at",
-               "load_votes", "load_vote_changes", "load_concerns", "load_revisions", "load_reminders", "governance_load", "dispute")
+               "load_votes", "load_vote_changes", "load_concerns", "load_revisions", "load_reminders", "governance_load",
+               "dispute", "concerns_register")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -86,7 +88,8 @@ def export_record(decision: Decision, rounds: Sequence[RoundRecord], dispute: Di
         "outcome": decision.outcome.value if decision.outcome else None, "created_at": _iso(created_at), "closed_at": _iso(closed_at),
         "cycle_time_hours": round(cycle, 2) if cycle is not None else None, "rounds": [_round(decision, r) for r in rounds],
         "assumptions": list(decision.assumptions), "review_at": _iso(decision.review_at),
-        "governance_load": _load(decision), "dispute": _dispute(dispute),
+        "governance_load": _load(decision), "concerns_register": register_record(decision),
+        "dispute": _dispute(dispute),
     }
 
 
@@ -128,6 +131,7 @@ def to_csv(records: Sequence[dict[str, Any]]) -> str:
                 **{f"votes_{level.value}": (r["votes"] or {}).get(level.value) for level in Level},
                 "votes_by_partner": partners, "concerns": concerns, "assumptions": " | ".join(record["assumptions"]),
                 **{f"load_{k}": load[k] for k in ("votes", "vote_changes", "concerns", "revisions", "reminders")},
-                "governance_load": load["total"], "dispute": _dispute_line(record["dispute"]),
+                "governance_load": load["total"], "concerns_register": register_cell(record["concerns_register"], r["round"]),
+                "dispute": _dispute_line(record["dispute"]),
             })
     return out.getvalue()

@@ -45,6 +45,7 @@ class Block(StrEnum):
     ALLIANCE_BUTTONS = "alliance_buttons"
     CONCERN = "vote_concern"
     REVISED_PROPOSAL = "revised_proposal"
+    CONCERNS_ANSWERED = "concerns_answered"  # the revise form's checkboxes; groups of ten are _0, _1, …
     PROPOSAL = "proposal"
     BACKGROUND = "background"
     PREREAD = "preread"
@@ -116,6 +117,7 @@ class Action(StrEnum):
     NUDGE = "consensus_remind_non_voters"
     WHO_HAS_NOT_VOTED = "consensus_who_has_not_voted"
     REVISED_PROPOSAL = "revised_proposal_input"
+    CONCERNS_ANSWERED = "concerns_answered_input"
     PROPOSAL = "proposal_input"
     BACKGROUND = "background_input"
     PREREAD = "preread_input"

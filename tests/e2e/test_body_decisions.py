@@ -9,6 +9,7 @@ from bot.views.consensus_export import export_record, to_csv, to_json
 from storage.decisions import decision_history, load_decision
 from tests.e2e.conftest import CHANNEL, RunningBot, eventually, with_alliance
 from tests.e2e.test_governance import JSC, bodies
+from tests.e2e.test_home import home_text
 
 FORM = {"Proposal": "Approve the 2027 joint development budget"}
 SECRET = "Alpha's own CMC budget is at risk"  # an Alpha member's concern: never for Beta's eyes
@@ -68,6 +69,11 @@ def test_a_party_settles_its_position_and_its_lead_casts_the_vote(bot2: RunningB
 
     # Stored after the ack, in no set order: Lee sees Alpha's two positions once both are in.
     eventually(lambda: SECRET in positions(lee, "ULEE") and "*Support*" in positions(lee, "ULEE"), what="Alpha's positions")
+    # Home: Maria, Alpha's lead, still owes the party's vote after giving her own position; Lee owes nothing now.
+    for person in (maria, lee):
+        assert person.open_home().acked
+    eventually(lambda: "Approve the 2027 joint development budget" in home_text(bot, "UMARIA"), what="Maria's Home")
+    eventually(lambda: "Nothing waiting for you" in home_text(bot, "ULEE"), what="Lee's Home")
     seen_by_beta = positions(kenji, "UKENJI")
     assert "Beta's FTE plan" in seen_by_beta and SECRET not in seen_by_beta and "<@UMARIA>" not in seen_by_beta
     assert SECRET not in decision_text(bot) and "Beta's FTE plan" not in decision_text(bot)

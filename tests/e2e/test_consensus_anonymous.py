@@ -150,7 +150,9 @@ def test_governance_load_in_the_log_and_the_export(alliance2: RunningBot) -> Non
     eventually(lambda: any("decision is closed" in str(m.text) for m in bot.slack.ephemerals(CHANNEL, "ULEE")), what="the refusal")
     assert len(stored(bot).votes) == 2 and stored(bot).outcome.value == "full_consensus"  # unchanged
 
-    assert {name for name, _ in linking_rows(bot, LEVELS)} == {"votes"}  # the check finds named votes (and only them)
+    # The check finds named votes (and only them): the votes, and the concerns register, which names who raised a concern
+    # in a named decision.
+    assert {name for name, _ in linking_rows(bot, LEVELS)} == {"votes", "decision_concerns"}
     load = stored(bot).load
     assert load is not None and (load.votes, load.vote_changes, load.concerns, load.revisions, load.reminders) == (4, 1, 2, 1, 0)
     lee.run("/consensus", "log", channel=CHANNEL)  # a command: for people of Alpha, which installed the app

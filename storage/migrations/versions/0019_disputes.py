@@ -1,7 +1,7 @@
 """disputes of body decisions (timed escalation, issue 19): the body a dispute is with and its window, and each step
 
 Revision ID: 0019_disputes
-Revises: 0017_body_decisions (to be re-pointed to 0018_concerns_register when that lands on main)
+Revises: 0018_concerns_register
 Create Date: 2026-12-06 20:00:00
 """
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import storage.types
 
 revision = '0019_disputes'
-down_revision = '0017_body_decisions'
+down_revision = '0018_concerns_register'
 branch_labels = None
 depends_on = None
 
