@@ -14,12 +14,15 @@ from bot.scheduler.consensus import CLOSE as DECISION_CLOSE
 from bot.scheduler.consensus import REMIND as DECISION_REMINDER
 from bot.scheduler.consensus import REVIEW as ASSUMPTION_REVIEW
 from bot.scheduler.digests import DIGEST
+from bot.scheduler.escalation import END as DISPUTE_END
+from bot.scheduler.escalation import NOTICE as DISPUTE_NOTICE
+from bot.scheduler.escalation import REMIND as DISPUTE_REMINDER
 from bot.scheduler.invites import INVITE
 from bot.scheduler.meetings import CADENCE
 from bot.scheduler.meetings import REMIND as MEETING_REMINDER
 from bot.scheduler.meetings import REVIEW as MEETING_REVIEW
 from bot.scheduler.milestones import NUDGE, OVERDUE
-from bot.usecases import actions, alliances, consensus, digests, invites, meeting_plans, meetings, milestones
+from bot.usecases import actions, alliances, consensus, digests, escalation, invites, meeting_plans, meetings, milestones
 from storage.db import Database
 from storage.dedupe import forget_expired_signatures, forget_old_events
 
@@ -35,7 +38,8 @@ def build_senders(services: Services) -> Mapping[str, Sender]:
     jobs = {DECISION_CLOSE: consensus.close_due, DECISION_REMINDER: consensus.remind_due, ASSUMPTION_REVIEW: consensus.review_due,
             ACTION_REMINDER: actions.post_reminder, MEETING_REMINDER: meetings.post_reminder, MEETING_REVIEW: meetings.post_review_prompt,
             CADENCE: meeting_plans.propose_next, INVITE: invites.send_queued, NUDGE: milestones.post_nudge,
-            OVERDUE: milestones.post_overdue_nudge, DIGEST: digests.post_due, ALLIANCE_MAPPED: alliances.post_mapped_due}
+            OVERDUE: milestones.post_overdue_nudge, DIGEST: digests.post_due, ALLIANCE_MAPPED: alliances.post_mapped_due,
+            DISPUTE_END: escalation.window_end_due, DISPUTE_REMINDER: escalation.remind_due, DISPUTE_NOTICE: escalation.notice_due}
     return {kind: partial(job, services) for kind, job in jobs.items()}
 
 

@@ -79,13 +79,16 @@ def export_decisions(db: Database, *, fmt: str, channel: str | None, output: str
     Anonymous decisions come out as their views show them: no names next to votes."""
     from bot.views.consensus_export import export_record, to_csv, to_json
     from storage.decisions import decision_history
+    from storage.disputes import disputes_of
 
     check_channel_id(channel)
     ref = pick_installation(db, installation)
     with db.read() as session:
         if channel and channel not in alliance_channels(session, ref.id):
             raise RetentionError(f"--channel {channel}: no alliance data for this channel in {ref.team_id or ref.enterprise_id}")
-        records = [export_record(decision, rounds) for decision, rounds in decision_history(session, ref.id, channel)]
+        history = decision_history(session, ref.id, channel)
+        disputes = disputes_of(session, ref.id, [decision.id for decision, _ in history])
+        records = [export_record(decision, rounds, disputes.get(decision.id)) for decision, rounds in history]
     write_private(output, to_json(records) if fmt == "json" else to_csv(records))
     return len(records)
 

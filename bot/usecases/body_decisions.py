@@ -17,7 +17,7 @@ from bot.domain.errors import FormErrors, UserError
 from bot.domain.governance import PartyVote
 from bot.services import Services
 from bot.slack_edge.payloads import list_field, text_field
-from bot.usecases import concerns
+from bot.usecases import concerns, escalation
 from bot.usecases.business_calendar import alliance_holidays
 from bot.usecases.consensus import find, refresh
 from bot.usecases.zones import alliance_zone
@@ -131,6 +131,7 @@ def store_party_vote(services: Services, installation_id: int, decision_id: int,
         voted = load_decision(session, installation_id, decision_id)
         if voted is not None and voted.closes_itself():
             concerns.close(session, installation_id, voted, now)
+            escalation.after_close(services, installation_id, voted, session)
 
 
 def show(services: Services, installation_id: int, decision_id: int) -> None:

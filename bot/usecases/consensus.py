@@ -33,7 +33,7 @@ from bot.services import Services
 from bot.slack_edge.group_commit import Pending, Stored
 from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.payloads import CommandCall, ReceivedVote
-from bot.usecases import alliances, concerns
+from bot.usecases import alliances, concerns, escalation
 from bot.usecases.zones import alliance_zone, zones
 from bot.views import consensus as views
 from bot.views.ids import Block
@@ -68,7 +68,7 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
     if word in ("list", "log"):
         with services.db.read() as session:
             found = channel_decisions(session, installation_id, call.channel_id, open_ones=word == "list")
-        return views.decision_list(found) if word == "list" else views.decision_log(found)
+        return escalation.listing(services, installation_id, found, log=word == "log")
     start(services, installation_id, call.channel_id, call.user_id, Proposal(call.text))
     return None
 
@@ -153,6 +153,7 @@ def store_votes(services: Services, batch: list[ReceivedVote]) -> Stored:
                 voted = load_decision(session, *key)
                 if voted is not None and voted.closes_itself():
                     concerns.close(session, key[0], voted, now)
+                    escalation.after_close(services, key[0], voted, session)
 
     def refresh_touched() -> None:
         # One drain serves every workspace: bind each refresh to its own (OAuth mode).
@@ -183,6 +184,7 @@ def close(services: Services, installation_id: int, decision_id: int, user_id: s
     check_can_close(decision, user_id, is_admin=is_admin(services, installation_id, decision, user_id))
     with services.db.write() as session:
         concerns.close(session, installation_id, decision, services.clock.now())
+        escalation.after_close(services, installation_id, decision, session)
     refresh(services, installation_id, decision.id)
 
 
@@ -190,6 +192,7 @@ def open_revision(services: Services, installation_id: int, decision_id: int, us
     """The creator opens the revision form, prefilled with the proposal and the concerns."""
     decision = find(services, installation_id, decision_id)
     check_can_revise(decision, user_id, is_admin=is_admin(services, installation_id, decision, user_id))
+    escalation.check_revisable(services, installation_id, decision_id)
     services.gateway.open_view(trigger_id, views.revise_modal(decision))
 
 
@@ -203,6 +206,7 @@ def revise(services: Services, installation_id: int, decision_id: int, user_id: 
     answers are marked so in the register."""
     before = find(services, installation_id, decision_id)
     check_can_revise(before, user_id, is_admin=is_admin(services, installation_id, before, user_id))
+    escalation.check_revisable(services, installation_id, decision_id)
     reminded_in = zones(services, installation_id, before.channel_id, before.decider_ids)
     now = services.clock.now()
     with services.db.write() as session:
@@ -346,6 +350,7 @@ def close_due(services: Services, work: ClaimedWork) -> Sent:
     now = services.clock.now()
     with services.db.write() as session:
         concerns.close(session, work.installation_id, decision, now)
+        escalation.after_close(services, work.installation_id, decision, session)
         closed = load_decision(session, work.installation_id, decision.id)
     if closed is not None and closed.message_ts:
         text, blocks = views.decision_message(closed, now)

@@ -1,7 +1,7 @@
 """The decision message (proposal, per-partner tally, buttons) and the concern modal."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -225,8 +225,8 @@ def level_from_metadata(raw: str | None) -> Level:
         raise UserError(stale) from error
 
 
-def decision_list(decisions: list[Decision]) -> Message:
-    """The channel's open decisions, with how far each has got."""
+def decision_list(decisions: list[Decision], notes: Mapping[int, str] | None = None) -> Message:
+    """The channel's open decisions, with how far each has got (`notes`: a line more per decision, e.g. its dispute)."""
     decisions = [d.shared() for d in decisions]
     if not decisions:
         return "No open decisions", [bk.section(f"No open decisions in this channel. Start one with `{Command.CONSENSUS} <proposal>`.")]
@@ -234,12 +234,13 @@ def decision_list(decisions: list[Decision]) -> Message:
     for decision in decisions[:45]:
         tally = decision.tally()
         out.append(bk.section(f"*{decision.id}.* {bk.escape(bk.clip(decision.proposal, 300))}\n"
-                              f"Round {decision.round_number} · {tally.overall.total}/{len(decision.decider_ids)} voted · started by <@{decision.creator_id}>"))
+                              f"Round {decision.round_number} · {tally.overall.total}/{len(decision.decider_ids)} voted · started by <@{decision.creator_id}>"
+                              + (f"\n{notes[decision.id]}" if notes and decision.id in notes else "")))
     return f"{len(decisions)} open decisions", out
 
 
-def decision_log(decisions: list[Decision]) -> Message:
-    """Decided decisions: outcome, rounds and how long each took."""
+def decision_log(decisions: list[Decision], notes: Mapping[int, str] | None = None) -> Message:
+    """Decided decisions: outcome, rounds and how long each took (`notes`: a line more per decision, e.g. its dispute)."""
     if not decisions:
         return "No decisions yet", [bk.section("No decision has been closed in this channel yet.")]
     out: list[dict[str, Any]] = [bk.header("Decision log")]
@@ -253,7 +254,8 @@ def decision_log(decisions: list[Decision]) -> Message:
         out.append(bk.section(f"*{decision.id}.* {bk.escape(bk.clip(decision.proposal, 300))}\n*{label}* · "
                               f"{decision.round_number} round{'s' if decision.round_number != 1 else ''} · took {took} · decided "
                               f"{bk.date_token(ended.timestamp(), '{date_short_pretty}', ended.strftime('%Y-%m-%d'))}"
-                              + (f"\nGovernance load: {_load_text(decision)}" if decision.load else "")))
+                              + (f"\nGovernance load: {_load_text(decision)}" if decision.load else "")
+                              + (f"\n{notes[decision.id]}" if notes and decision.id in notes else "")))
     return "Decision log", out
 
 

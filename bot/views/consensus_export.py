@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, tally
 from bot.domain.disclosure import disclosure, sealed_now
+from bot.domain.escalation import Dispute
 from bot.domain.governance import party_votes_as_votes
 from bot.views.concerns import register_cell, register_record
 
@@ -25,7 +26,7 @@ CSV_COLUMNS = ("decision_id", "channel_id", "creator_id", "voting", "status", "o
                "rounds", "round", "proposal", "round_started_at", "round_ended_at", "voted", "voted_by_partner",
                *(f"votes_{level.value}" for level in Level), "votes_by_partner", "concerns", "assumptions", "review_at",
                "load_votes", "load_vote_changes", "load_concerns", "load_revisions", "load_reminders", "governance_load",
-               "concerns_register")
+               "dispute", "concerns_register")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -61,9 +62,19 @@ def _load(decision: Decision) -> dict[str, int | None]:
             "revisions": load.revisions, "reminders": load.reminders, "total": None if hidden else load.total}
 
 
-def export_record(decision: Decision, rounds: Sequence[RoundRecord]) -> dict[str, Any]:
-    """One decision as exported. In a one-vote-per-party body, the parties' votes (as their leads'): the members' own
-    positions stay with their company, in the export as everywhere."""
+def _dispute(dispute: Dispute | None) -> dict[str, Any] | None:
+    """A body decision's dispute (issue 19): where it is or how it ended, and every step."""
+    if dispute is None:
+        return None
+    return {"status": dispute.status.value, "body": dispute.body, "bodies": list(dispute.bodies()),
+            "window_ends_at": _iso(dispute.window_ends_at), "resolution": dispute.resolution.value if dispute.resolution else None,
+            "steps": [{"kind": s.kind.value, "body": s.body, "round": s.round, "at": _iso(s.at), "business_days": s.business_days,
+                       "detail": s.detail} for s in dispute.steps]}
+
+
+def export_record(decision: Decision, rounds: Sequence[RoundRecord], dispute: Dispute | None = None) -> dict[str, Any]:
+    """One decision as exported (with its dispute, if it had one). In a one-vote-per-party body, the parties' votes (as
+    their leads'): the members' own positions stay with their company, in the export as everywhere."""
     if decision.by_party and decision.body is not None:
         body = decision.body
         rounds = [replace(r, votes=tuple(party_votes_as_votes(body, r.party_votes))) for r in rounds]
@@ -78,10 +89,20 @@ def export_record(decision: Decision, rounds: Sequence[RoundRecord]) -> dict[str
         "cycle_time_hours": round(cycle, 2) if cycle is not None else None, "rounds": [_round(decision, r) for r in rounds],
         "assumptions": list(decision.assumptions), "review_at": _iso(decision.review_at),
         "governance_load": _load(decision), "concerns_register": register_record(decision),
+        "dispute": _dispute(dispute),
     }
 
 
 WITHHELD = "(withheld: anonymous)"
+
+
+def _dispute_line(dispute: dict[str, Any] | None) -> str:
+    """The dispute in one CSV cell: its path, status and steps."""
+    if not dispute:
+        return ""
+    steps = "; ".join(f"{s['kind']} {s['body']} {s['at']}" + (f" ({s['business_days']} business days)" if s["business_days"] is not None else "")
+                      + (f": {s['detail']}" if s["kind"] == "defaulted" and s["detail"] else "") for s in dispute["steps"])
+    return f"{' → '.join(dispute['bodies'])}: {dispute['status']}" + (f" ({dispute['resolution']})" if dispute["resolution"] else "") + f" | {steps}"
 
 
 def to_json(records: Sequence[dict[str, Any]]) -> str:
@@ -111,5 +132,6 @@ def to_csv(records: Sequence[dict[str, Any]]) -> str:
                 "votes_by_partner": partners, "concerns": concerns, "assumptions": " | ".join(record["assumptions"]),
                 **{f"load_{k}": load[k] for k in ("votes", "vote_changes", "concerns", "revisions", "reminders")},
                 "governance_load": load["total"], "concerns_register": register_cell(record["concerns_register"], r["round"]),
+                "dispute": _dispute_line(record["dispute"]),
             })
     return out.getvalue()

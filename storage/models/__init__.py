@@ -9,8 +9,20 @@ the package runs this first, so whoever holds `Base` holds the whole schema.
 """
 from __future__ import annotations
 
-from storage.models import actions, alliances, concerns, decisions, delivery, due_work, governance, installations, meetings, milestones
+from storage.models import (
+    actions,
+    alliances,
+    concerns,
+    decisions,
+    delivery,
+    disputes,
+    due_work,
+    governance,
+    installations,
+    meetings,
+    milestones,
+)
 from storage.models.base import Base
 
-__all__ = ["Base", "actions", "alliances", "concerns", "decisions", "delivery", "due_work", "governance", "installations", "meetings",
-           "milestones"]
+__all__ = ["Base", "actions", "alliances", "concerns", "decisions", "delivery", "disputes", "due_work", "governance", "installations",
+           "meetings", "milestones"]
