@@ -74,10 +74,12 @@ def export(db: Database, *, output: str, channel: str | None, installation: str 
     return totals
 
 
-def export_decisions(db: Database, *, fmt: str, channel: str | None, output: str, installation: str | None) -> int:
+def export_decisions(db: Database, *, fmt: str, channel: str | None, output: str, installation: str | None,
+                     clock: Clock | None = None) -> int:
     """Every consensus decision (of one channel's alliance, or all) as CSV or JSON; how many.
     Anonymous decisions come out as their views show them: no names next to votes."""
-    from bot.views.consensus_export import export_record, to_csv, to_json
+    from bot.usecases.governance_load import channel_figures, paths
+    from bot.views.consensus_export import export_record, load_record, to_csv, to_json
     from storage.decisions import decision_history
     from storage.disputes import disputes_of
 
@@ -88,8 +90,11 @@ def export_decisions(db: Database, *, fmt: str, channel: str | None, output: str
             raise RetentionError(f"--channel {channel}: no alliance data for this channel in {ref.team_id or ref.enterprise_id}")
         history = decision_history(session, ref.id, channel)
         disputes = disputes_of(session, ref.id, [decision.id for decision, _ in history])
-        records = [export_record(decision, rounds, disputes.get(decision.id)) for decision, rounds in history]
-    write_private(output, to_json(records) if fmt == "json" else to_csv(records))
+        now = (clock or SystemClock()).now()
+        routes = paths(session, ref.id, [decision for decision, _ in history], now)
+        records = [export_record(decision, rounds, disputes.get(decision.id), routes.get(decision.id)) for decision, rounds in history]
+        load = {c: load_record(channel_figures(session, ref.id, c, now)) for c in dict.fromkeys(d.channel_id for d, _ in history)}
+    write_private(output, to_json(records, load) if fmt == "json" else to_csv(records))
     return len(records)
 
 

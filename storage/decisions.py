@@ -287,6 +287,13 @@ def channel_decisions(session: Session, installation_id: int, channel_id: str, *
     return load_decisions(session, installation_id, list(session.scalars(query)))
 
 
+def decided_since(session: Session, installation_id: int, channel_id: str, since: datetime) -> list[Decision]:
+    """The channel's decisions closed since `since` (oldest first): the governance load's window."""
+    query = select(DecisionRow.id).where(DecisionRow.installation_id == installation_id, DecisionRow.channel_id == channel_id,
+                                         DecisionRow.status == DecisionStatus.CLOSED, DecisionRow.closed_at >= since).order_by(DecisionRow.closed_at)
+    return load_decisions(session, installation_id, list(session.scalars(query)))
+
+
 def decisions_to_catch_up(session: Session, closed_since: datetime) -> list[tuple[int, int]]:
     """(installation, decision) of every decision with a message that may still change or have
     changed lately: the open ones and those closed since `closed_since`."""

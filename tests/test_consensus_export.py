@@ -41,7 +41,11 @@ def test_export_as_json_and_csv(tmp_path: Path) -> None:
     env = populated(tmp_path)
     result = alliancebot("export", "decisions", "--format", "json", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    named, anonymous = json.loads(result.stdout)["decisions"]
+    document = json.loads(result.stdout)
+    named, anonymous = document["decisions"]
+    # The path (issue 19, point 5) and each channel's 90-day governance load come with the decisions.
+    assert (named["path"]["bodies"], named["path"]["rounds"], named["path"]["escalations"], named["path"]["interactions"]) == ([], 1, 0, 3)
+    assert set(document["governance_load_90_days"]) == {named["channel_id"], anonymous["channel_id"]}
     assert (named["outcome"], named["cycle_time_hours"], named["governance_load"]["total"]) == ("qualified_consensus", 30.0, 3)
     assert named["rounds"][0]["votes_by_partner"]["Beta"] == {"support": 0, "accept": 1, "wont_block": 0, "block": 0}
     assert named["rounds"][0]["concerns"] == [{"level": "accept", "concern": "Supply in Q3", "voter_id": "UB1"}]
@@ -58,6 +62,7 @@ def test_export_as_json_and_csv(tmp_path: Path) -> None:
     assert len(rows) == 1 and rows[0]["votes_accept"] == "" and rows[0]["votes_by_partner"] == "(withheld: anonymous)"
     assert rows[0]["voted"] == "2" and rows[0]["voted_by_partner"] == "Alpha: 1; Beta: 1"
     assert rows[0]["concerns"] == "accept: Supply in Q3" and rows[0]["governance_load"] == "3"
+    assert rows[0]["path"].startswith("1 round · ") and rows[0]["path"].endswith(" · 3 interactions")
 
 
 def test_operator_mistakes_are_one_line_and_non_zero(tmp_path: Path) -> None:

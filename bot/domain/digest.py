@@ -8,6 +8,7 @@ from typing import Protocol
 
 from bot.domain.dates import WEEKDAYS, parse_clock
 from bot.domain.errors import UserError
+from bot.domain.governance_load import LoadFigures
 from bot.domain.milestones import Milestone
 from bot.domain.recurrence import DailyRule, Rule, WeeklyRule, parse_zone
 
@@ -98,6 +99,7 @@ class Digest:
     meetings: tuple[MeetingLike, ...] = ()
     reviews: tuple[AssumptionReview, ...] = ()
     health: Health = field(default_factory=lambda: Health(0, 0.0, None))
+    load: LoadFigures | None = None  # the governance load over 90 days (bodies, escalations, business days)
 
     @property
     def is_empty(self) -> bool:

@@ -33,7 +33,7 @@ from bot.services import Services
 from bot.slack_edge.group_commit import Pending, Stored
 from bot.slack_edge.installation_context import bound_installation
 from bot.slack_edge.payloads import CommandCall, ReceivedVote
-from bot.usecases import alliances, concerns, escalation
+from bot.usecases import alliances, concerns, escalation, governance_load
 from bot.usecases.zones import alliance_zone, zones
 from bot.views import consensus as views
 from bot.views.ids import Block
@@ -68,7 +68,7 @@ def command(services: Services, installation_id: int, call: CommandCall) -> view
     if word in ("list", "log"):
         with services.db.read() as session:
             found = channel_decisions(session, installation_id, call.channel_id, open_ones=word == "list")
-        return escalation.listing(services, installation_id, found, log=word == "log")
+        return governance_load.listing(services, installation_id, call.channel_id, found, log=word == "log")
     start(services, installation_id, call.channel_id, call.user_id, Proposal(call.text))
     return None
 

@@ -1,11 +1,14 @@
 """Channel digests: preview one, set when it is posted, and post it when it falls due."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.domain.digest import parse_schedule, previous_firing
 from bot.scheduler.delivery import post_once
 from bot.scheduler.digests import queue_firing, schedule_digest
 from bot.scheduler.work import Sent
 from bot.services import Services
+from bot.usecases.governance_load import channel_figures
 from bot.usecases.zones import alliance_zone
 from bot.views import digest as views
 from bot.views.digest import Message
@@ -30,6 +33,7 @@ def preview(services: Services, installation_id: int, channel_id: str) -> Messag
         rule, _ = digest_rule(session, installation_id, channel_id)
         zone = alliance_zone(session, installation_id, channel_id)
         digest = gather(session, installation_id, channel_id, now=now, since=previous_firing(rule, now), zone=zone)
+        digest = replace(digest, load=channel_figures(session, installation_id, channel_id, now))
     return views.digest_message(digest, rule, preview=True)
 
 
@@ -59,5 +63,6 @@ def post_due(services: Services, work: ClaimedWork, sources: DigestSources = DEF
         zone = alliance_zone(session, work.installation_id, channel)
         digest = gather(session, work.installation_id, channel, now=now, since=previous_firing(rule, work.due_at), zone=zone,
                         sources=sources)
+        digest = replace(digest, load=channel_figures(session, work.installation_id, channel, now))
     text, blocks = views.digest_message(digest, rule)
     return post_once(services.gateway, work, channel, text, blocks, now=now)

@@ -46,7 +46,6 @@ from storage.decisions import load_decision, set_message
 from storage.disputes import (
     add_step,
     default_dispute,
-    disputes_of,
     escalate_dispute,
     load_dispute,
     open_dispute,
@@ -120,14 +119,6 @@ def check_revisable(services: Services, installation_id: int, decision_id: int) 
         detail = next((s.detail for s in dispute.steps if s.kind is StepKind.DEFAULTED), "")
         raise UserError(f"The dispute over this decision ended in the {dispute.body}'s default ({detail}). "
                         "To take the matter up again, start a new decision.")
-
-
-def listing(services: Services, installation_id: int, decisions: list[Decision], *, log: bool) -> decision_views.Message:
-    """`/consensus log` (or `list`), each body decision with its dispute: its path through the bodies and every step."""
-    with services.db.read() as session:
-        found = disputes_of(session, installation_id, [d.id for d in decisions])
-    notes = {i: views.dispute_summary(d) for i, d in found.items()}
-    return decision_views.decision_log(decisions, notes) if log else decision_views.decision_list(decisions, notes)
 
 
 def _live(services: Services, work: ClaimedWork) -> tuple[Decision, Dispute, Body] | None:

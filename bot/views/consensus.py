@@ -239,11 +239,12 @@ def decision_list(decisions: list[Decision], notes: Mapping[int, str] | None = N
     return f"{len(decisions)} open decisions", out
 
 
-def decision_log(decisions: list[Decision], notes: Mapping[int, str] | None = None) -> Message:
-    """Decided decisions: outcome, rounds and how long each took (`notes`: a line more per decision, e.g. its dispute)."""
+def decision_log(decisions: list[Decision], notes: Mapping[int, str] | None = None, summary: str | None = None) -> Message:
+    """Decided decisions: outcome, rounds and how long each took (`notes`: a line more per decision, e.g. its path and
+    dispute; `summary`: the alliance's governance load, under the header)."""
     if not decisions:
         return "No decisions yet", [bk.section("No decision has been closed in this channel yet.")]
-    out: list[dict[str, Any]] = [bk.header("Decision log")]
+    out: list[dict[str, Any]] = [bk.header("Decision log"), *([bk.context(summary)] if summary else [])]
     for decision in (d.shared() for d in decisions[:45]):
         verdict = decision.verdict()
         first, last = decision.rounds[0], decision.rounds[-1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -20,13 +20,14 @@ from bot.domain.consensus import Decision, GovernanceLoad, Level, RoundRecord, t
 from bot.domain.disclosure import disclosure, sealed_now
 from bot.domain.escalation import Dispute
 from bot.domain.governance import party_votes_as_votes
+from bot.domain.governance_load import DecisionPath, LoadFigures, path_text
 from bot.views.concerns import register_cell, register_record
 
 CSV_COLUMNS = ("decision_id", "channel_id", "creator_id", "voting", "status", "outcome", "created_at", "closed_at", "cycle_time_hours",
                "rounds", "round", "proposal", "round_started_at", "round_ended_at", "voted", "voted_by_partner",
                *(f"votes_{level.value}" for level in Level), "votes_by_partner", "concerns", "assumptions", "review_at",
                "load_votes", "load_vote_changes", "load_concerns", "load_revisions", "load_reminders", "governance_load",
-               "dispute", "concerns_register")
+               "dispute", "path", "concerns_register")
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -72,9 +73,11 @@ def _dispute(dispute: Dispute | None) -> dict[str, Any] | None:
                        "detail": s.detail} for s in dispute.steps]}
 
 
-def export_record(decision: Decision, rounds: Sequence[RoundRecord], dispute: Dispute | None = None) -> dict[str, Any]:
-    """One decision as exported (with its dispute, if it had one). In a one-vote-per-party body, the parties' votes (as
-    their leads'): the members' own positions stay with their company, in the export as everywhere."""
+def export_record(decision: Decision, rounds: Sequence[RoundRecord], dispute: Dispute | None = None,
+                  path: DecisionPath | None = None) -> dict[str, Any]:
+    """One decision as exported (with its dispute, if it had one, and its path: bodies, rounds, escalations, business
+    days, interactions). In a one-vote-per-party body, the parties' votes (as their leads'): the members' own positions
+    stay with their company, in the export as everywhere."""
     if decision.by_party and decision.body is not None:
         body = decision.body
         rounds = [replace(r, votes=tuple(party_votes_as_votes(body, r.party_votes))) for r in rounds]
@@ -89,8 +92,21 @@ def export_record(decision: Decision, rounds: Sequence[RoundRecord], dispute: Di
         "cycle_time_hours": round(cycle, 2) if cycle is not None else None, "rounds": [_round(decision, r) for r in rounds],
         "assumptions": list(decision.assumptions), "review_at": _iso(decision.review_at),
         "governance_load": _load(decision), "concerns_register": register_record(decision),
-        "dispute": _dispute(dispute),
+        "dispute": _dispute(dispute), "path": _path(path),
     }
+
+
+def _path(path: DecisionPath | None) -> dict[str, Any] | None:
+    if path is None:
+        return None
+    return {"bodies": list(path.bodies), "rounds": path.rounds, "escalations": path.escalations, "business_days": path.business_days,
+            "interactions": path.interactions, "decided_at": _iso(path.decided_at)}
+
+
+def load_record(load: LoadFigures) -> dict[str, Any]:
+    """A channel's governance load over 90 days, as exported beside its decisions."""
+    return {"decisions": load.decisions, "per_body": dict(load.per_body), "escalated_share": load.escalated_share,
+            "median_business_days": load.median_business_days, "interactions_per_decision": load.interactions_per_decision}
 
 
 WITHHELD = "(withheld: anonymous)"
@@ -105,9 +121,19 @@ def _dispute_line(dispute: dict[str, Any] | None) -> str:
     return f"{' → '.join(dispute['bodies'])}: {dispute['status']}" + (f" ({dispute['resolution']})" if dispute["resolution"] else "") + f" | {steps}"
 
 
-def to_json(records: Sequence[dict[str, Any]]) -> str:
-    """The export as a JSON document."""
-    return json.dumps({"decisions": list(records)}, indent=2, ensure_ascii=False) + "\n"
+def to_json(records: Sequence[dict[str, Any]], load: Mapping[str, dict[str, Any]] | None = None) -> str:
+    """The export as a JSON document (with each channel's governance load over 90 days, when given)."""
+    document: dict[str, Any] = {"decisions": list(records)}
+    if load is not None:
+        document["governance_load_90_days"] = dict(load)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def path_line(path: dict[str, Any] | None) -> str:
+    """A decision's path in one CSV cell."""
+    if not path:
+        return ""
+    return path_text(DecisionPath(0, tuple(path["bodies"]), path["rounds"], path["escalations"], path["business_days"], path["interactions"]))
 
 
 def to_csv(records: Sequence[dict[str, Any]]) -> str:
@@ -133,5 +159,6 @@ def to_csv(records: Sequence[dict[str, Any]]) -> str:
                 **{f"load_{k}": load[k] for k in ("votes", "vote_changes", "concerns", "revisions", "reminders")},
                 "governance_load": load["total"], "concerns_register": register_cell(record["concerns_register"], r["round"]),
                 "dispute": _dispute_line(record["dispute"]),
+                "path": path_line(record.get("path")),
             })
     return out.getvalue()

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.domain.dates import local_today
 from bot.domain.digest import Digest, WaitingDecision, describe
+from bot.domain.governance_load import figures_text
 from bot.domain.recurrence import Rule
 from bot.views import blocks as bk
 from bot.views.ids import Command
@@ -75,8 +76,11 @@ def health_line(digest: Digest) -> str:
     if not h.closed:
         return ":bar_chart: Governance, last 90 days: no decisions closed."
     cycle = bk.duration(h.average_cycle.total_seconds()) if h.average_cycle else "–"
-    return (f":bar_chart: Governance, last 90 days: {h.closed} decision{'s' if h.closed != 1 else ''} closed · "
+    line = (f":bar_chart: Governance, last 90 days: {h.closed} decision{'s' if h.closed != 1 else ''} closed · "
             f"{h.average_rounds:.1f} rounds on average · {cycle} from proposal to decision")
+    if digest.load is not None and digest.load.decisions:
+        line += f"\n:footprints: Governance load: {figures_text(digest.load)}"
+    return line
 
 
 def _render(parts: list[Section], per_section: int, head: list[dict[str, Any]], tail: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -24,7 +24,9 @@ from bot.scheduler.escalation import END
 from bot.services import Services
 from bot.settings import load_settings
 from bot.usecases import consensus
-from storage.decisions import load_decision
+from bot.usecases.governance_load import paths
+from bot.views.consensus_export import export_record
+from storage.decisions import decision_history, load_decision
 from storage.disputes import load_dispute
 from storage.due_work import claim_due, state_of
 from tests.e2e.conftest import CHANNEL, HOME, SECRET, RunningBot, eventually
@@ -227,6 +229,17 @@ def test_a_block_in_the_jdc_goes_to_the_jsc_and_ends_in_its_default_after_busine
     text = str(log.blocks)
     assert "JDC → JSC: decided by the default" in text and "escalated to the JSC" in text and "opened in the JDC" in text
     assert "Alpha Pharma&#39;s vote decides" in text or "Alpha Pharma's vote decides" in text
+    # Its path and the alliance's governance load (issue 19, point 5): in the log, the digest and the export.
+    assert "JDC → JSC · 2 rounds · 1 escalation · " in text and "1 decision (JSC 1)" in text and "100% of body decisions escalated" in text
+    bot.person("UMARIA").run("/digest", "", channel=CHANNEL)
+    digest = eventually(lambda: [m for m in bot.slack.ephemerals(CHANNEL, "UMARIA") if "Governance load" in str(m.blocks)], what="the digest")
+    assert "1 decision (JSC 1) · 100% of body decisions escalated" in str(digest[-1].blocks)
+    with bot.services.db.read() as session:
+        history = decision_history(session, bot.services.default_installation_id, CHANNEL)
+        routes = paths(session, bot.services.default_installation_id, [d for d, _ in history], clock.now())
+    record = export_record(*history[0], dispute(bot), routes[1])
+    assert record["path"]["bodies"] == ["JDC", "JSC"] and record["path"]["escalations"] == 1 and record["path"]["rounds"] == 2
+    assert record["path"]["business_days"] >= 5 and record["path"]["interactions"] > 0
 
 
 def test_a_window_end_survives_a_restart_and_a_scheduler_that_died_mid_send(bot2: RunningBot, clock: FixedClock) -> None:
