@@ -259,10 +259,11 @@ def close_decision(session: Session, decision_id: int, outcome: Outcome, now: da
 
 
 def start_round(session: Session, decision_id: int, proposal: str, now: datetime) -> int | None:
-    """Reopen a decision that ended without consensus with a revised proposal; returns the new
-    round's number, or None when it was not (or no longer) closed without consensus."""
+    """Reopen a decision that ended without consensus (or, in a body, without a quorum: `Decision.revisable` says which
+    may) with a revised proposal; returns the new round's number, or None when it was not (or no longer) so closed."""
     reopened = session.execute(update(DecisionRow).where(
-        DecisionRow.id == decision_id, DecisionRow.status == DecisionStatus.CLOSED, DecisionRow.outcome == Outcome.NO_CONSENSUS.value,
+        DecisionRow.id == decision_id, DecisionRow.status == DecisionStatus.CLOSED,
+        DecisionRow.outcome.in_([Outcome.NO_CONSENSUS.value, Outcome.NO_DECISION.value]),
     ).values(status=DecisionStatus.OPEN, outcome=None, closed_at=None))
     if not reopened.rowcount:  # type: ignore[attr-defined]
         return None

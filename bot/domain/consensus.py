@@ -129,6 +129,12 @@ class Decision:
         """Each party casts one vote through its lead; members' positions are seen only by their own company."""
         return self.body is not None and self.body.rule is DecisionRule.PARTY_UNANIMOUS
 
+    @property
+    def revisable(self) -> bool:
+        """A round that ended without consensus may be followed by a revised one; in a body, also one that ended without
+        a quorum (its dispute is settled if the next round resolves it within the window)."""
+        return not self.is_open and (self.outcome is Outcome.NO_CONSENSUS or (self.outcome is Outcome.NO_DECISION and self.body is not None))
+
     def shared(self) -> Decision:
         """The decision as both companies may see it. In a one-vote-per-party body the parties' votes stand in for the
         votes (each as its lead's) and the leads for the deciders: the members' own positions stay with their company.
@@ -241,8 +247,9 @@ def check_can_revise(decision: Decision, user_id: str, *, is_admin: bool = False
     """A revised proposal goes to a new round only after no consensus, and only by its creator (or a workspace admin)."""
     if user_id != decision.creator_id and not is_admin:
         raise UserError(f"Only <@{decision.creator_id}>, who started this decision, can revise the proposal.")
-    if decision.is_open or decision.outcome is not Outcome.NO_CONSENSUS:
-        raise UserError("A proposal is revised after a round ends without consensus.")
+    if not decision.revisable:
+        raise UserError("A proposal is revised after a round ends without consensus"
+                        + (" or, in a body, without a quorum." if decision.body is not None else "."))
 
 
 def concerns_raised(decision: Decision) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.decision_types import type_of
 from bot.domain.errors import FormErrors, UserError, present
 from bot.domain.governance import Body, BodyMember, DecisionRule, Fallback, FallbackKind, QuorumRule, check_body, ladder
 from bot.services import Services
@@ -55,9 +56,12 @@ def read_form(services: Services, installation_id: int, view: dict[str, Any], va
         raise FormErrors({views.WINDOW: "Give a whole number of business days, e.g. 15 (0: a dispute goes up at once)."})
     escalates = text_field(values, views.ESCALATES)
     kind = _choice(values, views.FALLBACK, FallbackKind, FallbackKind.STATUS_QUO.value)
-    types = tuple(t for t in (" ".join(part.split()).lower() for part in text_field(values, views.TYPES).split(",")) if t)
+    # The decision-type templates' keys, as `Decision.decision_type` has them (a forged value is refused).
+    types = list_field(values, views.TYPES)
+    if any(type_of(t) is None for t in types):
+        raise FormErrors({views.TYPES: "Choose decision types from the list."})
     top = not escalates or escalates == views.TOP
-    fallback = Fallback(kind, text_field(values, views.PARTY) or None, types, text_field(values, views.CLAUSE).strip()) if top else None
+    fallback = Fallback(kind, text_field(values, views.PARTY) or None, tuple(types), text_field(values, views.CLAUSE).strip()) if top else None
     drafted = Body(text_field(values, views.NAME), tuple(members), _choice(values, views.RULE, DecisionRule, DecisionRule.PARTY_UNANIMOUS.value),
                    _choice(values, views.QUORUM, QuorumRule, QuorumRule.EACH_PARTY.value), int(window), None if top else escalates, fallback)
     try:

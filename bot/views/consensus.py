@@ -103,7 +103,7 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": buttons})
     else:
         out.append(bk.section(_outcome_text(decision)))
-        if decision.outcome is Outcome.NO_CONSENSUS:
+        if decision.revisable:
             out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": [
                 {"type": "button", "action_id": Action.REVISE, "text": bk.plain("Revise proposal", 75), "value": button_value(decision.id),
                  "style": "primary"}]})

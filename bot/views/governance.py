@@ -4,6 +4,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.domain.decision_types import TYPES as DECISION_TYPES
+from bot.domain.decision_types import type_of
 from bot.domain.governance import Body, DecisionRule, FallbackKind, QuorumRule
 from bot.views import blocks as bk
 from bot.views.ids import Action, Callback
@@ -52,7 +54,7 @@ def _describe(body: Body) -> str:
             f"*{bk.escape(body.escalates_to)}*" if body.escalates_to else "top of the ladder")
     if body.escalates_to is None and body.fallback is not None:
         if body.fallback.kind is FallbackKind.PARTY_DECIDES:
-            types = ", ".join(body.fallback.decision_types) or "every decision"
+            types = ", ".join(kind.label.lower() if (kind := type_of(t)) else t for t in body.fallback.decision_types) or "every decision"
             clause = f" ({bk.escape(body.fallback.clause)})" if body.fallback.clause else ""
             goes += (f"; after {body.window_days} business days unresolved, *{bk.escape(body.fallback.party or '')}* decides "
                      f"{bk.escape(types)}{clause}, else the status quo stands")
@@ -94,8 +96,9 @@ def body_modal(ref: ChannelRef, partners: Sequence[str], others: Sequence[str]) 
         bk.radio_input(FALLBACK, Action.GOVERNANCE_FIELD, "At the top, when the window ends unresolved",
                        [bk.option(v, k.value) for k, v in FALLBACK_LABELS.items()], FallbackKind.STATUS_QUO.value),
         bk.select_input(PARTY, Action.GOVERNANCE_FIELD, "The party that decides", [bk.option(p, p) for p in partners], optional=True),
-        bk.text_input(TYPES, Action.GOVERNANCE_FIELD, "For these decision types (comma-separated; empty: all)", optional=True,
-                      max_length=300, placeholder="e.g. budget, supply"),
+        {"type": "input", "block_id": TYPES, "optional": True, "label": bk.plain("For these decision types (none chosen: all)"),
+         "element": {"type": "multi_static_select", "action_id": Action.GOVERNANCE_FIELD, "placeholder": bk.plain("Choose decision types"),
+                     "options": [bk.option(t.label, t.key) for t in DECISION_TYPES]}},
         bk.text_input(CLAUSE, Action.GOVERNANCE_FIELD, "The agreement's clause", optional=True, max_length=200,
                       placeholder="e.g. §4.3(b) final decision-making authority"),
     ]

@@ -58,3 +58,11 @@ def test_templates_pick_the_usual_body_and_ask_for_their_facts() -> None:
     facts = check_fields(budget, {"amount": "USD 2.4M", "period": " FY2027 "})
     assert background_with(facts, "Why now") == "*Amount and currency:* USD 2.4M\n*Budget period:* FY2027\nWhy now"
     assert all(t.deadline_days > 0 and t.bodies for t in TYPES) and len({t.key for t in TYPES}) == len(TYPES)
+
+
+def test_a_fallback_names_decision_types_by_their_template() -> None:
+    from bot.domain.governance import Fallback, FallbackKind
+    budget_only = Fallback(FallbackKind.PARTY_DECIDES, "Alpha", ("budget_approval",), "§4.3(b)")
+    assert budget_only.deciding_party("budget_approval") == "Alpha"
+    assert budget_only.deciding_party("supply_decision") is None and budget_only.deciding_party("") is None
+    assert Fallback(FallbackKind.PARTY_DECIDES, "Beta").deciding_party("publication_approval") == "Beta"  # none named: every type

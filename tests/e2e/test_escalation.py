@@ -150,6 +150,18 @@ def test_a_jsc_decision_without_quorum_at_its_deadline_becomes_a_dispute_and_the
     assert "the status quo stands" in str(told.blocks)  # the top body's default, said up front
     assert [s.kind for s in found.steps] == [StepKind.OPENED]
 
+    # A round without a quorum can be run again within the window: Beta Bio takes part this time, and it settles.
+    maria = bot.person("UMARIA")
+    assert maria.click("Revise proposal", channel=CHANNEL, message_ts=ts).acked
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the revision form")
+    assert maria.submit_view({"Revised proposal": "Approve the 2028 development budget, phased"}).acked
+    second = str(eventually(lambda: said(bot, "Decision 1 · round 2"), what="round 2")[-1].ts)
+    for user in ("UMARIA", "ULEE", "UKENJI"):  # a majority of the five members, both parties represented
+        bot.person(user).click("Support", channel=CHANNEL, message_ts=second)
+    eventually(lambda: len(decision(bot).votes) == 3, what="round 2's votes")
+    maria.click("Close decision", channel=CHANNEL, message_ts=second)
+    eventually(lambda: dispute(bot).status is DisputeStatus.SETTLED, what="the dispute settled in the window")
+
 
 def cast(bot: RunningBot, lead: str, party: str, level: str, message_ts: str, concern: str = "") -> None:
     """A party's lead casts the party's vote by the decision's *Cast party vote* form."""

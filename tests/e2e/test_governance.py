@@ -10,7 +10,7 @@ from tests.e2e.test_panel import panels
 JSC = {"Name": "JSC", "Alpha Pharma: members": ["UMARIA", "ULEE"], "Alpha Pharma: lead": "UMARIA",
        "Beta Bio: members": ["UKENJI", "UANNA"], "Beta Bio: lead": "UKENJI", "Resolution window (business days)": "15",
        "At the top, when the window ends unresolved": "One party decides (named decision types)", "The party that decides": "Alpha Pharma",
-       "For these decision types (comma-separated; empty: all)": "Budget, supply", "The agreement's clause": "§4.3(b)"}
+       "For these decision types (none chosen: all)": ["Budget approval", "Supply decision"], "The agreement's clause": "§4.3(b)"}
 
 
 def bodies(bot: RunningBot):  # type: ignore[no-untyped-def]
@@ -32,7 +32,7 @@ def test_the_jsc_by_command_and_a_jdc_by_a_partners_clicks(bot2: RunningBot) -> 
     [jsc] = eventually(lambda: bodies(bot), what="the JSC stored")
     assert (jsc.rule, jsc.window_days, jsc.escalates_to) == (DecisionRule.PARTY_UNANIMOUS, 15, None)
     assert jsc.lead_of("Beta Bio") == "UKENJI" and jsc.fallback is not None and jsc.fallback.kind is FallbackKind.PARTY_DECIDES
-    assert (jsc.fallback.party, jsc.fallback.decision_types, jsc.fallback.clause) == ("Alpha Pharma", ("budget", "supply"), "§4.3(b)")
+    assert (jsc.fallback.party, jsc.fallback.decision_types, jsc.fallback.clause) == ("Alpha Pharma", ("budget_approval", "supply_decision"), "§4.3(b)")
     eventually(lambda: any("set up the JSC" in m.text for m in bot.slack.messages(CHANNEL)), what="the channel told")
 
     # Kenji (Beta Bio: no commands) lists the bodies from the panel and adds the JDC by the list's button.
