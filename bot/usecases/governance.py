@@ -24,12 +24,17 @@ def list_bodies(services: Services, installation_id: int, channel_id: str) -> vi
     return views.bodies_message(ChannelRef(channel_id), bodies)
 
 
-def open_form(services: Services, installation_id: int, channel_id: str, trigger_id: str) -> None:
-    """The form for a new body, seating the alliance's partners."""
+def open_form(services: Services, installation_id: int, channel_id: str, trigger_id: str, changing: str | None = None) -> None:
+    """The form for a new body, seating the alliance's partners; or, prefilled, for changing the body called `changing`
+    (membership changes as the alliance moves through phases)."""
     with services.db.read() as session:
         alliance = present(get_alliance(session, installation_id, channel_id), NO_ALLIANCE)
-        others = [b.name for b in channel_bodies(session, installation_id, channel_id)]
-    services.gateway.open_view(trigger_id, views.body_modal(ChannelRef(channel_id), [p.name for p in alliance.partners], others))
+        bodies = channel_bodies(session, installation_id, channel_id)
+    current = None
+    if changing is not None:
+        current = present(next((b for b in bodies if b.name == changing), None), f"This alliance has no body called {changing} any more.")
+    others = [b.name for b in bodies if b.name != changing]
+    services.gateway.open_view(trigger_id, views.body_modal(ChannelRef(channel_id), [p.name for p in alliance.partners], others, current))
 
 
 def _choice(values: dict[str, Any], block: str, kind: type[DecisionRule] | type[QuorumRule] | type[FallbackKind], default: str) -> Any:
@@ -39,12 +44,13 @@ def _choice(values: dict[str, Any], block: str, kind: type[DecisionRule] | type[
         raise FormErrors({block: "Choose one of the options."}) from None
 
 
-def read_form(services: Services, installation_id: int, view: dict[str, Any], values: dict[str, Any]) -> tuple[str, Body]:
-    """(channel, body) the form describes, checked against the alliance's partners and bodies; `FormErrors` by block."""
-    channel_id = ChannelRef.decode(view.get("private_metadata")).channel_id
+def read_form(services: Services, installation_id: int, view: dict[str, Any], values: dict[str, Any]) -> tuple[str, Body, str | None]:
+    """(channel, body, the name of the body it changes or None) the form describes, checked against the alliance's
+    partners and its other bodies; `FormErrors` by block."""
+    channel_id, replacing = views.editing(view.get("private_metadata"))
     with services.db.read() as session:
         alliance = present(get_alliance(session, installation_id, channel_id), NO_ALLIANCE)
-        existing = {b.name: b for b in channel_bodies(session, installation_id, channel_id)}
+        existing = {b.name: b for b in channel_bodies(session, installation_id, channel_id) if b.name != replacing}
     partners = [p.name for p in alliance.partners]
     members: list[BodyMember] = []
     for number, partner in enumerate(partners[:views.MAX_PARTNERS], start=1):
@@ -71,15 +77,19 @@ def read_form(services: Services, installation_id: int, view: dict[str, Any], va
         ladder({**existing, body.name: body}, body.name)
     except FormErrors as errors:
         raise FormErrors({views.field_block(k): v for k, v in errors.errors.items()}) from None
-    return channel_id, body
+    if replacing is not None and body.name != replacing and any(b.escalates_to == replacing for b in existing.values()):
+        raise FormErrors({views.NAME: f"Other bodies escalate to {replacing}: keep its name, or change theirs first."})
+    return channel_id, body, replacing
 
 
-def save(services: Services, installation_id: int, channel_id: str, user_id: str, body: Body) -> None:
-    """Store the body (its history keeps the change) and tell the channel: every partner sees its governance."""
+def save(services: Services, installation_id: int, channel_id: str, user_id: str, body: Body, replacing: str | None = None) -> None:
+    """Store the body, new or changed (its history keeps each change with its date), and tell the channel: every partner
+    sees its governance. A decision already running in the body keeps the body as it was when it started."""
     with services.db.write() as session:
         if get_alliance(session, installation_id, channel_id) is None:
             raise UserError(NO_ALLIANCE)
-        save_body(session, installation_id, channel_id, body, by_user=user_id, now=services.clock.now())
+        save_body(session, installation_id, channel_id, body, by_user=user_id, now=services.clock.now(), replacing=replacing)
         bodies = channel_bodies(session, installation_id, channel_id)
     text, blocks = views.bodies_message(ChannelRef(channel_id), bodies)
-    services.gateway.post_message(channel_id, f"<@{user_id}> set up the {body.name}. {text}", blocks)
+    did = f"changed the {replacing}" + (f" (now {body.name})" if body.name != replacing else "") if replacing else f"set up the {body.name}"
+    services.gateway.post_message(channel_id, f"<@{user_id}> {did}. {text}", blocks)

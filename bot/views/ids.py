@@ -178,6 +178,7 @@ class Action(StrEnum):
     PANEL_FEEDS = "panel_feeds"
     PANEL_BODIES = "panel_bodies"
     GOVERNANCE_ADD_BODY = "governance_add_body"
+    GOVERNANCE_EDIT_BODY = "governance_edit_body"
     GOVERNANCE_FIELD = "governance_field"
     DECISION_TYPE = "decision_type_choice"  # dispatches: the form shows the type's fields and defaults
     DECISION_BODY = "decision_body_choice"

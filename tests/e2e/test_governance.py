@@ -54,3 +54,39 @@ def test_the_jsc_by_command_and_a_jdc_by_a_partners_clicks(bot2: RunningBot) -> 
     with bot.services.db.read() as session:
         [(_, by, snapshot)] = body_history(session, bot.services.default_installation_id, CHANNEL, "JDC")
     assert by == "UKENJI" and snapshot["escalates_to"] == "JSC"
+
+
+def test_a_body_changes_membership_with_its_date_and_a_running_decision_keeps_its_body(bot2: RunningBot) -> None:
+    from storage.decisions import load_decision
+
+    bot = with_alliance(bot2)
+    maria, kenji = bot.person("UMARIA"), bot.person("UKENJI")
+    maria.run("/alliance", "body add", channel=CHANNEL)
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the body form")
+    assert maria.submit_view(JSC).acked
+    eventually(lambda: bodies(bot), what="the JSC stored")
+    maria.run("/consensus", "", channel=CHANNEL)
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the decision form")
+    assert maria.submit_view({"Proposal": "Adopt the phase 3 governance charter", "Body that decides": "JSC"}).acked
+    eventually(lambda: any("decided by the *JSC*" in str(m.blocks) for m in bot.slack.messages(CHANNEL)), what="the decision")
+
+    # Phase 3: Beta Bio's lead changes. Kenji (no commands on Beta's side) edits the JSC from the panel's list.
+    maria.run("/alliance", "panel", channel=CHANNEL)
+    panel = eventually(lambda: panels(bot), what="the panel")[-1]
+    assert kenji.click("Governance bodies", channel=CHANNEL, message_ts=panel.ts).acked
+    eventually(lambda: [m for m in bot.slack.ephemerals(CHANNEL, "UKENJI") if "Governance bodies" in str(m.blocks)], what="the list")
+    assert kenji.click("Edit", channel=CHANNEL).acked
+    form = eventually(lambda: bot.slack.open_views("UKENJI"), what="the prefilled form")[-1]
+    name = next(b for b in form["blocks"] if b["block_id"] == "gov_name")
+    assert name["element"]["initial_value"] == "JSC" and "§4.3(b)" in str(form["blocks"])
+    assert kenji.submit_view({**JSC, "Beta Bio: lead": "UANNA"}).acked
+    eventually(lambda: bodies(bot)[0].lead_of("Beta Bio") == "UANNA", what="the change stored")
+    assert len(bodies(bot)) == 1
+    eventually(lambda: any("changed the JSC" in m.text for m in bot.slack.messages(CHANNEL)), what="the channel told")
+    with bot.services.db.read() as session:
+        history = body_history(session, bot.services.default_installation_id, CHANNEL, "JSC")
+        running = load_decision(session, bot.services.default_installation_id, 1)
+    assert [(by, snap["members"][2]["lead"]) for _, by, snap in history] == [("UMARIA", True), ("UKENJI", False)]
+    assert history[0][0] <= history[1][0]  # each change kept with its date
+    # The decision that was already running keeps the JSC as it stood when it started.
+    assert running is not None and running.body is not None and running.body.lead_of("Beta Bio") == "UKENJI"
