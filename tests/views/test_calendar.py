@@ -157,3 +157,18 @@ def test_ical_js_reads_the_invites_too_where_it_is_installed() -> None:
     if read is None:
         pytest.skip("ical.js is not installed: `npm install --prefix tests/js` (CI does) adds it as the third invite reader")
     assert read == [{"abc123@alliancebot": spans_of(begins, 50)}]
+
+
+@pytest.mark.parametrize("recurrence, months", [(Recurrence.MONTHLY, 1), (Recurrence.QUARTERLY, 3)])
+@pytest.mark.parametrize("day", [29, 30, 31])
+def test_a_monthly_series_on_a_day_some_months_lack_is_a_rule_on_the_28th_with_overrides(recurrence: Recurrence, months: int,
+                                                                                         day: int) -> None:
+    # No RDATE, which Outlook and node-ical ignore (and libical before 4.0 repeats DTSTART from): a rule on a later
+    # day would skip the months without it, so the rule is on the 28th and each occurrence off it an override.
+    starts = [datetime.combine(d, time(14, 0), tzinfo=timezone.utc) for d in series_days(date(2027, 12, day), recurrence, 5)]
+    data = meeting_calendar(meeting(starts, form="each", recurrence=recurrence), NOW)
+    assert both(data) == {"abc123@alliancebot": spans_of(starts, 50)}
+    master, *overrides = Calendar.from_ical(data).walk("VEVENT")
+    assert "RDATE" not in master and master.decoded("dtstart") == datetime(2027, 12, 28, 14, 0, tzinfo=timezone.utc)
+    assert master["RRULE"]["FREQ"] == ["MONTHLY"] and master["RRULE"]["INTERVAL"] == [months]
+    assert sorted(o.decoded("dtstart") for o in overrides) == [s for s in starts if s.day != 28]
