@@ -13,7 +13,9 @@ Rules calendar clients rely on (RFC 5545/5546, and what Google, Outlook and Appl
   same in every version of the invite), its DTSTART is in UTC.
 - Every occurrence lasts DURATION (exact minutes), never a DTEND: an end computed on the wall clock
   lands an hour off across a DST change. Some clients still add a zone rule's DURATION on the wall
-  clock, so an occurrence spanning an offset change is an override in UTC too.
+  clock, so an occurrence spanning an offset change is an override in UTC too; and libical gives
+  every instance the length it computes for the first, so a series whose first instance spans one
+  is a rule in UTC.
 - A cancelled occurrence is an EXDATE in the series and, in a METHOD:CANCEL, an instance with its
   RECURRENCE-ID.
 - People whose address Slack does not share are left out of ATTENDEE (a client cannot reply to a
@@ -70,8 +72,10 @@ class SeriesWriter:
         self.zone = tz.zone(meeting.zone)
         count = len(meeting.occurrences)
         # A fixed wall time is a rule in its zone; any other series a rule in UTC (its instances one interval apart),
-        # each occurrence off the rule an override.
-        self.local = meeting.proposal.calendar_form is CalendarForm.RRULE and count > 1
+        # each occurrence off the rule an override. So is a fixed wall time whose first instance spans an offset change:
+        # libical gives every instance of a rule the length of the first, its DURATION added on the wall clock.
+        self.local = (meeting.proposal.calendar_form is CalendarForm.RRULE and count > 1
+                      and not self.spans_change(_original(meeting.occurrences[0])))
         # A feed (not an invitation) names nobody: whoever subscribes reads it, and nobody replies to it.
         self.addressed = invitation and bool(emails.get(meeting.organizer_id))
         unaddressed = [u for u in meeting.participant_ids if not emails.get(u)] if invitation else []
@@ -101,8 +105,12 @@ class SeriesWriter:
         start = occurrence.starts_at
         if start != self.nominal(occurrence.index):
             return True
+        return self.local and self.spans_change(start)
+
+    def spans_change(self, start: datetime) -> bool:
+        """Whether an occurrence starting then spans an offset change of the meeting's zone."""
         end = start + timedelta(minutes=self.meeting.duration_minutes)
-        return self.local and tz.offset_at(start, self.zone) != tz.offset_at(end, self.zone)
+        return tz.offset_at(start, self.zone) != tz.offset_at(end, self.zone)
 
     def event(self, start: datetime, *, recurrence_id: datetime | None = None, cancelled: bool = False) -> Event:
         meeting = self.meeting

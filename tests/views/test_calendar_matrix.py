@@ -4,7 +4,7 @@ For each zone below and every offset change it has in 2026–2030 (found with `z
 `tzdata` package, not the system's tz files), series are built around the change: a weekly series
 at a wall time just before the change, inside its gap or fold, and just after; a rotated series
 whose starts sit on both sides of it; an occurrence moved into the fold or across the change; a
-cancelled one; a meeting crossing the change. Each invite is read back with icalendar +
+cancelled one; a meeting crossing the change, and a series whose first meeting does. Each invite is read back with icalendar +
 recurring-ical-events and with vobject, and, where their runtimes are installed (CI installs them
 where it can), with ical.js, node-ical, libical and sabre/vobject (tests/views/calendar_readers.py);
 all must give exactly the starts and ends the meeting means, computed here with zoneinfo, never
@@ -105,6 +105,12 @@ def test_series_around_a_dst_change_read_back_exactly(name: str, change: datetim
         starts = [wall(d, at, zone) for d in days]
         # 120 minutes: the occurrence on the change's day may cross it; DURATION keeps it 120 real minutes.
         cases.append((meeting_calendar(series(starts, name, minutes=120), NOW), expected(starts, 120)))
+
+    # A fixed weekly series whose first occurrence spans the change: libical gives every instance of a zone's rule the
+    # length of the first, its DURATION added on the wall clock, so such a series must be read right all along.
+    opening = (before - timedelta(hours=1)).replace(second=0, microsecond=0)
+    starts = [wall(opening.date() + timedelta(weeks=k), opening.time(), zone) for k in range(3)]
+    cases.append((meeting_calendar(series(starts, name, minutes=120), NOW), expected(starts, 120)))
 
     # A rotated series with starts on both sides of the change, one of them moved into the wall time just after it
     # (in a fold, the repeated hour) and one cancelled.
