@@ -18,8 +18,9 @@ Where their runtime is installed (`.ci/run` installs them where it can; else eac
 - `by_sabre_vobject`: sabre/vobject, the PHP CalDAV servers' library, through php (tests/php/read_ics.php;
   Debian's php-cli and php-sabre-vobject), expanded with VCalendar::expand() as a CalDAV server expands.
 
-Each returns {uid: [(start, end), …]} in UTC, sorted, with STATUS:CANCELLED instances left out; the external ones
-read a list of files in one process.
+Each returns {uid: [(start, end), …]} in UTC, sorted, with STATUS:CANCELLED instances left out. The external ones
+read a list of files at once, node's and php's in a process kept for the test process; `every` compares them all, and
+lets a reader differ only where `excused` names a documented bug or limit of it (docs/formats.md, "The readers").
 """
 from __future__ import annotations
 
