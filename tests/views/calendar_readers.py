@@ -166,9 +166,17 @@ def by_ical_js(files: list[bytes]) -> list[Occurrences] | None:
 
 
 def by_node_ical(files: list[bytes]) -> list[Occurrences] | None:
-    """node-ical's reading of each file (in a node process kept for the test process), or None when node or the
-    node-ical package is not installed here."""
-    return _node("read_node_ical.mjs", "node-ical", files)
+    """node-ical's reading of each file (in a node process kept for the test process), or None when node (20 or later,
+    as the pinned node-ical requires) or the node-ical package is not installed here."""
+    return _node("read_node_ical.mjs", "node-ical", files) if _node_major() >= 20 else None
+
+
+@cache
+def _node_major() -> int:
+    node = shutil.which("node")
+    found = subprocess.run([node, "--version"], capture_output=True, text=True, check=False) if node else None
+    major = re.match(r"v(\d+)", found.stdout) if found is not None and found.returncode == 0 else None
+    return int(major.group(1)) if major else 0
 
 
 LIBICAL_READER = TESTS / "libical" / "read_ics.c"

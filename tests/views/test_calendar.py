@@ -164,7 +164,7 @@ def test_any_fixed_series_reads_back_instant_by_instant_in_both_parsers(zone: st
 
 
 # What installs each reader that runs outside Python (`.ci/run` does all it can); without it, `every` reads with the others.
-INSTALLS = {"ical.js": "`npm install --prefix tests/js`", "node-ical": "`npm install --prefix tests/js`",
+INSTALLS = {"ical.js": "`npm install --prefix tests/js`", "node-ical": "node 20 or later and `npm install --prefix tests/js`",
             "libical": "gcc and Debian's libical-dev", "sabre/vobject": "Debian's php-cli and php-sabre-vobject"}
 
 
