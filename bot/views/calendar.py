@@ -4,15 +4,18 @@ Rules calendar clients rely on (RFC 5545/5546, and what Google, Outlook and Appl
 - One series is one UID, whatever its shape: Outlook takes only the first VEVENT of an invitation
   ([MS-STANOICAL] §2.2.175), so a series of one UID per occurrence arrived as one meeting. Updates
   keep the UID and carry a higher SEQUENCE; a cancellation is METHOD:CANCEL.
-- Every series is an RRULE, which every client expands (Outlook ignores RDATE): a fixed wall time is
-  a rule in its zone (with a VTIMEZONE); any other series (a rotated one, or one whose wall time
-  falls in a DST gap or fold) a rule in UTC, one interval apart. Each occurrence off the rule is an
-  override: RECURRENCE-ID names the rule's instance (the same in every version of the invite), its
-  DTSTART is in UTC. Only a monthly series on a day some months lack is DTSTART and RDATEs in UTC,
-  DTSTART among them (ical.js drops the first occurrence otherwise).
+- Every series is an RRULE, which every client expands, never RDATEs (Outlook and node-ical ignore
+  them, sabre/vobject before 3.3 too, and libical before 4.0 repeats a DTSTART they list): a fixed
+  wall time is a rule in its zone (with a VTIMEZONE); any other series (a rotated one, one whose
+  wall time falls in a DST gap or fold, or a monthly one on a day some months lack) a rule in UTC,
+  one interval apart, a monthly one on the 28th at the latest (a rule skips the months without its
+  day). Each occurrence off the rule is an override: RECURRENCE-ID names the rule's instance (the
+  same in every version of the invite), its DTSTART is in UTC.
 - Every occurrence lasts DURATION (exact minutes), never a DTEND: an end computed on the wall clock
   lands an hour off across a DST change. Some clients still add a zone rule's DURATION on the wall
-  clock, so an occurrence spanning an offset change is an override in UTC too.
+  clock, so an occurrence spanning an offset change is an override in UTC too; and libical gives
+  every instance the length it computes for the first, so a series whose first instance spans one
+  is a rule in UTC.
 - A cancelled occurrence is an EXDATE in the series and, in a METHOD:CANCEL, an instance with its
   RECURRENCE-ID.
 - People whose address Slack does not share are left out of ATTENDEE (a client cannot reply to a
@@ -69,11 +72,10 @@ class SeriesWriter:
         self.zone = tz.zone(meeting.zone)
         count = len(meeting.occurrences)
         # A fixed wall time is a rule in its zone; any other series a rule in UTC (its instances one interval apart),
-        # each occurrence off the rule an override. Only a monthly series on a day some months lack cannot be a UTC rule.
-        self.local = meeting.proposal.calendar_form is CalendarForm.RRULE and count > 1
-        first = _original(meeting.occurrences[0]).astimezone(tz.UTC) if count else None
-        self.dated = bool(count > 1 and not self.local and first is not None
-                          and (meeting.recurrence not in RRULE_FREQ or (RRULE_FREQ[meeting.recurrence][0] == "MONTHLY" and first.day > 28)))
+        # each occurrence off the rule an override. So is a fixed wall time whose first instance spans an offset change:
+        # libical gives every instance of a rule the length of the first, its DURATION added on the wall clock.
+        self.local = (meeting.proposal.calendar_form is CalendarForm.RRULE and count > 1
+                      and not self.spans_change(_original(meeting.occurrences[0])))
         # A feed (not an invitation) names nobody: whoever subscribes reads it, and nobody replies to it.
         self.addressed = invitation and bool(emails.get(meeting.organizer_id))
         unaddressed = [u for u in meeting.participant_ids if not emails.get(u)] if invitation else []
@@ -86,14 +88,16 @@ class SeriesWriter:
     def nominal(self, index: int) -> datetime:
         """The rule's instance for occurrence `index` (what its RECURRENCE-ID names, in every version of the invite)."""
         occurrences = self.meeting.occurrences
-        if self.local or self.dated:
+        if self.local:
             return _original(occurrences[index])
         first = _original(occurrences[0]).astimezone(tz.UTC)
         freq, interval = RRULE_FREQ[self.meeting.recurrence]
         if freq == "WEEKLY":
             return first + timedelta(weeks=interval * index)
+        # Every month has a 28th: a later day would make the rule skip months (RFC 5545 §3.3.10), so a series on the
+        # 29th to 31st is a rule on the 28th with every occurrence off it overridden.
         months = first.month - 1 + interval * index
-        return first.replace(year=first.year + months // 12, month=months % 12 + 1)
+        return first.replace(year=first.year + months // 12, month=months % 12 + 1, day=min(first.day, 28))
 
     def off_rule(self, occurrence: MeetingOccurrence) -> bool:
         """Whether an occurrence needs its own VEVENT: it is not at the rule's instance, or (in a zone's rule) it spans
@@ -101,8 +105,12 @@ class SeriesWriter:
         start = occurrence.starts_at
         if start != self.nominal(occurrence.index):
             return True
+        return self.local and self.spans_change(start)
+
+    def spans_change(self, start: datetime) -> bool:
+        """Whether an occurrence starting then spans an offset change of the meeting's zone."""
         end = start + timedelta(minutes=self.meeting.duration_minutes)
-        return self.local and tz.offset_at(start, self.zone) != tz.offset_at(end, self.zone)
+        return tz.offset_at(start, self.zone) != tz.offset_at(end, self.zone)
 
     def event(self, start: datetime, *, recurrence_id: datetime | None = None, cancelled: bool = False) -> Event:
         meeting = self.meeting
@@ -125,18 +133,14 @@ class SeriesWriter:
         return event
 
     def series(self) -> list[Event]:
-        """The series: the rule's first instance with the rule (or, failing a rule, the dates), cancelled instances
-        excluded, every occurrence off the rule overridden (its new start in UTC)."""
+        """The series: the rule's first instance with the rule, cancelled instances excluded, every occurrence off the
+        rule overridden (its new start in UTC)."""
         occurrences = self.meeting.occurrences
         if len(occurrences) == 1:
             return [self.event(occurrences[0].starts_at.astimezone(tz.UTC))]
         master = self.event(self.instant(self.nominal(0)))
-        if self.dated:
-            # DTSTART among the RDATEs too: ical.js drops the first occurrence of an RDATE-only event otherwise.
-            master.add("rdate", [self.instant(self.nominal(o.index)) for o in occurrences])
-        else:
-            freq, interval = RRULE_FREQ[self.meeting.recurrence]
-            master.add("rrule", {"freq": freq, "interval": interval, "count": len(occurrences)})
+        freq, interval = RRULE_FREQ[self.meeting.recurrence]
+        master.add("rrule", {"freq": freq, "interval": interval, "count": len(occurrences)})
         cancelled = [self.instant(self.nominal(o.index)) for o in occurrences if o.cancelled]
         if cancelled:
             master.add("exdate", cancelled)

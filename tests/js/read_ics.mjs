@@ -1,6 +1,7 @@
-// Reads iCalendar files the way ical.js (Thunderbird's parser) does: stdin is a JSON list of their texts,
-// stdout a JSON list with, for each, {uid: [[startUTC, endUTC], ...]}: every occurrence of every series,
-// overrides applied, cancelled instances left out. Used by tests/views/calendar_readers.py.
+// Reads iCalendar files the way ical.js (Thunderbird's parser) does: each line of stdin is a JSON list of their
+// texts, answered by a line of stdout, a JSON list with, for each, {uid: [[startUTC, endUTC], ...]}: every
+// occurrence of every series, overrides applied, cancelled instances left out. Used by tests/views/calendar_readers.py.
+import readline from "node:readline";
 import ICAL from "ical.js";
 
 function read(text) {
@@ -35,6 +36,7 @@ for (const [uid, master] of masters) {
 return found;
 }
 
-const chunks = [];
-for await (const chunk of process.stdin) chunks.push(chunk);
-process.stdout.write(JSON.stringify(JSON.parse(Buffer.concat(chunks).toString("utf8")).map(read)));
+// One request a line, one answer a line: the test process keeps this reader running between its readings.
+for await (const line of readline.createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+  process.stdout.write(JSON.stringify(JSON.parse(line).map(read)) + "\n");
+}
