@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.domain.business_days import Holidays
 from bot.domain.consensus import Decision
+from bot.domain.disclosure import sealed_now
 from bot.domain.escalation import Dispute, StepKind, days_between
 from bot.domain.governance_load import WINDOW, DecisionPath, LoadFigures, figures, figures_text, path_text
 from bot.domain.zones import channel_zone
@@ -42,7 +43,9 @@ def path_of(decision: Decision, dispute: Dispute | None, zone: str, is_holiday: 
     escalations = sum(1 for s in dispute.steps if s.kind is StepKind.ESCALATED) if dispute is not None else 0
     decided = decided_at(decision, dispute)
     started = decision.created_at or decision.rounds[0].started_at
-    load = decision.load.total if decision.load else 0
+    # While an anonymous decision is open its concerns are not counted: a count that grows right after someone votes
+    # would say they did not Support (as the governance load's own total is withheld then: docs/anonymity.md).
+    load = (decision.load.total - (decision.load.concerns if sealed_now(decision) else 0)) if decision.load else 0
     return DecisionPath(decision.id, bodies, decision.round_number, escalations, days_between(started, decided or now, zone, is_holiday),
                         load, decided)
 

@@ -41,9 +41,12 @@ def level_blind(taken: dict[str, Any]) -> dict[str, Any]:
     blind = copy.deepcopy(taken)
     for decision in blind["decisions"]["decisions"]:
         decision["governance_load"].pop("votes")
+        # The path's interactions count the votes (its concerns are withheld while the decision is open), as load_votes.
+        decision["path"].pop("interactions")
         for r in decision["rounds"]:
             r.pop("voted")
     blind["csv"] = [{k: v for k, v in row.items() if k not in ("voted", "voted_by_partner", "load_votes")}
+                    | {"path": re.sub(r" · \d+ interactions?$", "", row["path"])}
                     for row in csv.DictReader(io.StringIO(blind["csv"]))]
     blind["alliance"].pop("exported_at")
     for alliance in blind["alliance"]["alliances"]:
