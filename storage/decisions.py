@@ -267,16 +267,22 @@ def start_round(session: Session, decision_id: int, proposal: str, now: datetime
     ).values(status=DecisionStatus.OPEN, outcome=None, closed_at=None))
     if not reopened.rowcount:  # type: ignore[attr-defined]
         return None
+    number = next_round(session, decision_id, proposal, now)
+    _bump(session, decision_id, revisions=1)
+    return number
+
+
+def next_round(session: Session, decision_id: int, proposal: str | None, now: datetime) -> int:
+    """End the decision's last round and add the next, on `proposal` (None: the last round's, as when a dispute goes up
+    to the next body); the new round's number. The caller has reopened the decision."""
     last = session.scalar(select(RoundRow).where(RoundRow.decision_id == decision_id).order_by(RoundRow.number.desc()).limit(1))
-    if last is None:
-        raise ValueError(f"decision {decision_id} has no rounds")
+    decision = session.get(DecisionRow, decision_id)
+    if last is None or decision is None:
+        raise ValueError(f"decision {decision_id} is gone or has no rounds")
     if last.ended_at is None:
         last.ended_at = now
-    decision = session.get(DecisionRow, decision_id)
-    if decision is None:
-        raise ValueError(f"decision {decision_id} is gone")
-    _add_round(session, decision, last.number + 1, proposal, now)
-    _bump(session, decision_id, revisions=1)
+    _add_round(session, decision, last.number + 1, last.proposal if proposal is None else proposal, now)
+    session.flush()
     return last.number + 1
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain.consensus import DecisionStatus, Level, RoundRecord, RoundSpan, Vote
 from bot.domain.escalation import Dispute, DisputeStatus, Resolution, Step, StepKind, Window
 from bot.domain.governance import Body, PartyVote
+from storage.decisions import next_round
 from storage.governance import body_to_dict
 from storage.models.decisions import DecisionRow, PartyVoteRow, RoundRow, VoteRow
 from storage.models.disputes import DisputeRow, DisputeStepRow
@@ -106,14 +107,7 @@ def round_in_body(session: Session, decision_id: int, body: Body, deciders: Sequ
         deadline=deadline, message_ts=None))
     if not reopened.rowcount:  # type: ignore[attr-defined]
         return None
-    last = session.scalar(select(RoundRow).where(RoundRow.decision_id == decision_id).order_by(RoundRow.number.desc()).limit(1))
-    if last is None:
-        raise ValueError(f"decision {decision_id} has no rounds")
-    if last.ended_at is None:
-        last.ended_at = now
-    session.add(RoundRow(decision_id=decision_id, number=last.number + 1, proposal=last.proposal, started_at=now))
-    session.flush()
-    return last.number + 1
+    return next_round(session, decision_id, None, now)
 
 
 def round_records(session: Session, decision_id: int, since: int = 1) -> list[RoundRecord]:

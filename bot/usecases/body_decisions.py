@@ -18,14 +18,12 @@ from bot.domain.governance import PartyVote
 from bot.services import Services
 from bot.slack_edge.payloads import list_field, text_field
 from bot.usecases import concerns, escalation
-from bot.usecases.business_calendar import alliance_holidays
+from bot.usecases.business_calendar import alliance_calendar
 from bot.usecases.consensus import find, refresh
-from bot.usecases.zones import alliance_zone
 from bot.views import body_decisions as views
 from bot.views.consensus import start_modal
 from bot.views.ids import Block
 from bot.views.metadata import ChannelRef, unpack
-from storage.alliances import get_alliance
 from storage.decisions import cast_party_vote, load_decision
 from storage.governance import channel_bodies
 
@@ -42,8 +40,8 @@ def type_chosen(services: Services, installation_id: int, view: Any, chosen: Any
     kind = type_of(str(chosen.get("value") or ""))
     with services.db.read() as session:
         bodies = [b.name for b in channel_bodies(session, installation_id, channel_id)]
-        zone, alliance = alliance_zone(session, installation_id, channel_id), get_alliance(session, installation_id, channel_id)
-    deadline = window_end(services.clock.now(), kind.deadline_days, zone, alliance_holidays(alliance)) if kind else None
+        zone, holidays = alliance_calendar(session, installation_id, channel_id)
+    deadline = window_end(services.clock.now(), kind.deadline_days, zone, holidays) if kind else None
     form = start_modal(channel_id, bodies, kind, default_body(kind, bodies) if kind else None, deadline)
     services.gateway.update_view(str(view.get("id") or ""), form, view.get("hash"))
 

@@ -15,6 +15,9 @@ import holidays
 
 from bot.domain.alliance import Alliance
 from bot.domain.business_days import Holidays
+from bot.domain.zones import channel_zone
+from storage.alliances import get_alliance
+from storage.db import Session
 
 
 @functools.cache
@@ -37,6 +40,12 @@ def holiday_test(countries: Iterable[str | None]) -> Holidays:
 def alliance_holidays(alliance: Alliance | None) -> Holidays:
     """The holiday test of an alliance's partners (weekends only without an alliance)."""
     return holiday_test(p.country for p in alliance.partners) if alliance is not None else holiday_test(())
+
+
+def alliance_calendar(session: Session, installation_id: int, channel_id: str) -> tuple[str, Holidays]:
+    """The channel's alliance's zone and its partners' public holidays: what its business days are counted in."""
+    alliance = get_alliance(session, installation_id, channel_id)
+    return channel_zone(alliance.time_zone if alliance else None), alliance_holidays(alliance)
 
 
 def holiday_name(countries: Iterable[str | None], day: date) -> str | None:

@@ -36,11 +36,10 @@ from bot.scheduler.escalation import cancel_window, schedule_kept, schedule_noti
 from bot.scheduler.work import Sent
 from bot.services import Services
 from bot.usecases import concerns
-from bot.usecases.business_calendar import alliance_holidays
-from bot.usecases.zones import alliance_zone, zones
+from bot.usecases.business_calendar import alliance_calendar
+from bot.usecases.zones import zones
 from bot.views import consensus as decision_views
 from bot.views import escalation as views
-from storage.alliances import get_alliance
 from storage.db import Session
 from storage.decisions import load_decision, set_message
 from storage.disputes import (
@@ -58,11 +57,6 @@ from storage.due_work import ClaimedWork
 from storage.governance import channel_bodies
 
 logger = logging.getLogger(__name__)
-
-
-def _calendar(session: Session, installation_id: int, channel_id: str) -> tuple[str, Holidays]:
-    """The alliance's zone and its partners' public holidays: what its business days are counted in."""
-    return alliance_zone(session, installation_id, channel_id), alliance_holidays(get_alliance(session, installation_id, channel_id))
 
 
 def after_close(services: Services, installation_id: int, decision: Decision, session: Session | None = None) -> None:
@@ -87,7 +81,7 @@ def _after_close(session: Session, installation_id: int, decision_id: int, now: 
     move = after_round(dispute, closed.body, closed.outcome, closed_at)
     if move is Move.NOTHING:
         return
-    zone, holidays = _calendar(session, installation_id, closed.channel_id)
+    zone, holidays = alliance_calendar(session, installation_id, closed.channel_id)
     if move is Move.OPEN:
         opened = window(closed.body, closed_at, zone, holidays)
         dispute_id = open_dispute(session, closed.id, closed.body.name, opened)
@@ -146,7 +140,7 @@ def remind_due(services: Services, work: ClaimedWork) -> Sent:
     text, blocks = views.reminder_message(decision, dispute, body)
     sent = post_once(services.gateway, work, decision.channel_id, text, blocks, thread_ts=decision.thread_ts, now=now)
     with services.db.write() as session:
-        zone, holidays = _calendar(session, work.installation_id, decision.channel_id)
+        zone, holidays = alliance_calendar(session, work.installation_id, decision.channel_id)
         add_step(session, dispute.id, Step(StepKind.REMINDED, body.name, decision.round_number, now,
                                            days_between(now, dispute.window_ends_at, zone, holidays)))
     return sent
@@ -176,7 +170,7 @@ def window_end_due(services: Services, work: ClaimedWork) -> Sent:
         closed = load_decision(session, work.installation_id, decision.id)
         if closed is None or closed.is_open:
             return Sent({"skipped": "decision gone"})
-        zone, holidays = _calendar(session, work.installation_id, closed.channel_id)
+        zone, holidays = alliance_calendar(session, work.installation_id, closed.channel_id)
         took = days_between(dispute.started_at, ends, zone, holidays)
         note: str | None = None  # why the closed round's message loses its buttons
         if closed.outcome in RESOLVED:

@@ -15,12 +15,10 @@ from bot.domain.consensus import Decision
 from bot.domain.disclosure import sealed_now
 from bot.domain.escalation import Dispute, StepKind, days_between
 from bot.domain.governance_load import WINDOW, DecisionPath, LoadFigures, figures, figures_text, path_text
-from bot.domain.zones import channel_zone
 from bot.services import Services
-from bot.usecases.business_calendar import alliance_holidays
+from bot.usecases.business_calendar import alliance_calendar
 from bot.views import consensus as decision_views
 from bot.views import escalation as escalation_views
-from storage.alliances import get_alliance
 from storage.db import Session
 from storage.decisions import decided_since
 from storage.disputes import disputes_of
@@ -57,8 +55,7 @@ def paths(session: Session, installation_id: int, decisions: Sequence[Decision],
     out = {}
     for decision in decisions:
         if decision.channel_id not in calendars:
-            alliance = get_alliance(session, installation_id, decision.channel_id)
-            calendars[decision.channel_id] = (channel_zone(alliance.time_zone if alliance else None), alliance_holidays(alliance))
+            calendars[decision.channel_id] = alliance_calendar(session, installation_id, decision.channel_id)
         zone, holidays = calendars[decision.channel_id]
         out[decision.id] = path_of(decision, disputes.get(decision.id), zone, holidays, now)
     return out
