@@ -74,7 +74,10 @@ class SeriesWriter:
         # A fixed wall time is a rule in its zone; any other series a rule in UTC (its instances one interval apart),
         # each occurrence off the rule an override. So is a fixed wall time whose first instance spans an offset change:
         # libical gives every instance of a rule the length of the first, its DURATION added on the wall clock.
-        self.local = (meeting.proposal.calendar_form is CalendarForm.RRULE and count > 1
+        # A series whose zone keeps one offset over all its occurrences is a rule in UTC too: the same instants, and no
+        # client's own tz data can misread it (Casablanca's series after 2026-09-20 under data older than 2026a).
+        steady = len({tz.offset_at(_original(o), self.zone) for o in meeting.occurrences}) == 1
+        self.local = (meeting.proposal.calendar_form is CalendarForm.RRULE and count > 1 and not steady
                       and not self.spans_change(_original(meeting.occurrences[0])))
         # A feed (not an invitation) names nobody: whoever subscribes reads it, and nobody replies to it.
         self.addressed = invitation and bool(emails.get(meeting.organizer_id))

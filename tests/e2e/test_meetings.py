@@ -282,7 +282,10 @@ def test_a_fixed_time_series_is_one_rule_and_a_moved_occurrence_an_override(bot2
     [data] = eventually(lambda: invites(bot), what="the invite")
     meeting = stored(bot)
     starts = [o.starts_at for o in meeting.occurrences]
-    assert meeting.proposal.calendar_form is CalendarForm.RRULE and b"RRULE:FREQ=WEEKLY;COUNT=3" in data and b"TZID=America/New_York" in data
+    assert meeting.proposal.calendar_form is CalendarForm.RRULE and b"RRULE:FREQ=WEEKLY;COUNT=3" in data
+    # New York keeps one offset over these three weeks: the rule is in UTC, which no client's own tz data can misread (a
+    # series across a DST change is a rule in its zone: tests/views/test_calendar_matrix.py).
+    assert b"TZID=" not in data and b"DTSTART:" in data
     assert icalendar_instants(data) == {meeting.uid: starts} == vobject_instants(data)
 
     moved_to = starts[2] + timedelta(days=1)
