@@ -28,6 +28,7 @@ from bot.domain.governance import Body, PartyVote
 from storage.concerns import concern_registers
 from storage.governance import body_from_dict, body_to_dict
 from storage.models.decisions import AnonymousTallyRow, BallotRow, DecisionRow, PartyVoteRow, RoundRow, VoteRow
+from storage.models.disputes import DisputeRow
 
 
 def create_decision(session: Session, *, installation_id: int, channel_id: str, creator_id: str, proposal: Proposal,
@@ -102,6 +103,8 @@ def load_decisions(session: Session, installation_id: int, decision_ids: Sequenc
         parties.setdefault(pv.round_id, []).append(PartyVote(pv.partner, Level(pv.level), pv.cast_by, pv.concern))
     # The concerns register fills as rounds close: an open first round (what every vote reloads) has none to query.
     registers = concern_registers(session, [i for i, row in rows.items() if row.status != DecisionStatus.OPEN or len(rounds.get(i, ())) > 1])
+    # A decision its top body's default ended is decided: no revision (storage.disputes keeps the dispute).
+    defaulted = set(session.scalars(select(DisputeRow.decision_id).where(DisputeRow.decision_id.in_(rows), DisputeRow.status == "defaulted")))
     out = []
     for decision_id in decision_ids:
         row = rows.get(decision_id)
@@ -114,12 +117,13 @@ def load_decisions(session: Session, installation_id: int, decision_ids: Sequenc
             ballots = tuple(session.scalars(select(BallotRow.voter_id).where(BallotRow.round_id == current.id).order_by(BallotRow.voter_id)))
         else:
             votes = tuple(named.get(current.id, ()))
-        out.append(_decision(row, rounds[decision_id], votes, ballots, tuple(parties.get(current.id, ())), registers.get(decision_id, ())))
+        out.append(_decision(row, rounds[decision_id], votes, ballots, tuple(parties.get(current.id, ())), registers.get(decision_id, ()),
+                             ended_by_default=decision_id in defaulted))
     return out
 
 
 def _decision(row: DecisionRow, rounds: list[RoundRow], votes: tuple[Vote, ...], ballots: tuple[str, ...],
-              party_votes: tuple[PartyVote, ...], concerns: tuple[Concern, ...] = ()) -> Decision:
+              party_votes: tuple[PartyVote, ...], concerns: tuple[Concern, ...] = (), *, ended_by_default: bool = False) -> Decision:
     current = rounds[-1]
     return Decision(
         id=row.id, channel_id=row.channel_id, creator_id=row.creator_id, status=DecisionStatus(row.status),
@@ -132,7 +136,7 @@ def _decision(row: DecisionRow, rounds: list[RoundRow], votes: tuple[Vote, ...],
         load=GovernanceLoad(row.load_votes, row.load_vote_changes, row.load_concerns, row.load_revisions, row.load_reminders),
         created_at=row.created_at, closed_at=row.closed_at,
         body=body_from_dict(row.body) if row.body else None, decision_type=row.decision_type, party_votes=party_votes,
-        concerns=concerns,
+        concerns=concerns, ended_by_default=ended_by_default,
     )
 
 

@@ -122,6 +122,7 @@ class Decision:
     body: Body | None = None
     decision_type: str | None = None
     party_votes: tuple[PartyVote, ...] = ()
+    ended_by_default: bool = False  # its dispute ended in the top body's default: decided, never revised
     concerns: tuple[Concern, ...] = ()  # the concerns register (bot.domain.concerns), once a round has closed
 
     @property
@@ -133,7 +134,8 @@ class Decision:
     def revisable(self) -> bool:
         """A round that ended without consensus may be followed by a revised one; in a body, also one that ended without
         a quorum (its dispute is settled if the next round resolves it within the window)."""
-        return not self.is_open and (self.outcome is Outcome.NO_CONSENSUS or (self.outcome is Outcome.NO_DECISION and self.body is not None))
+        return not self.is_open and not self.ended_by_default and (
+            self.outcome is Outcome.NO_CONSENSUS or (self.outcome is Outcome.NO_DECISION and self.body is not None))
 
     def shared(self) -> Decision:
         """The decision as both companies may see it. In a one-vote-per-party body the parties' votes stand in for the
@@ -247,6 +249,9 @@ def check_can_revise(decision: Decision, user_id: str, *, is_admin: bool = False
     """A revised proposal goes to a new round only after no consensus, and only by its creator (or a workspace admin)."""
     if user_id != decision.creator_id and not is_admin:
         raise UserError(f"Only <@{decision.creator_id}>, who started this decision, can revise the proposal.")
+    if decision.ended_by_default:
+        raise UserError("The dispute over this decision ended in the top body's default, so it is decided: a revision would "
+                        "reopen it behind the agreement's back. To take the matter up again, start a new decision.")
     if not decision.revisable:
         raise UserError("A proposal is revised after a round ends without consensus"
                         + (" or, in a body, without a quorum." if decision.body is not None else "."))

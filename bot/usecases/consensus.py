@@ -192,7 +192,6 @@ def open_revision(services: Services, installation_id: int, decision_id: int, us
     """The creator opens the revision form, prefilled with the proposal and the concerns."""
     decision = find(services, installation_id, decision_id)
     check_can_revise(decision, user_id, is_admin=is_admin(services, installation_id, decision, user_id))
-    escalation.check_revisable(services, installation_id, decision_id)
     services.gateway.open_view(trigger_id, views.revise_modal(decision))
 
 
@@ -206,7 +205,6 @@ def revise(services: Services, installation_id: int, decision_id: int, user_id: 
     answers are marked so in the register."""
     before = find(services, installation_id, decision_id)
     check_can_revise(before, user_id, is_admin=is_admin(services, installation_id, before, user_id))
-    escalation.check_revisable(services, installation_id, decision_id)
     reminded_in = zones(services, installation_id, before.channel_id, before.decider_ids)
     now = services.clock.now()
     with services.db.write() as session:

@@ -18,7 +18,6 @@ from bot.domain.errors import UserError
 from bot.domain.escalation import (
     RESOLVED,
     Dispute,
-    DisputeStatus,
     Move,
     Step,
     StepKind,
@@ -102,17 +101,6 @@ def _told(session: Session, installation_id: int, decision_id: int, dispute_id: 
     step_id = add_step(session, dispute_id, step)
     if step_id is not None:
         schedule_notice(session, installation_id, decision_id, step_id, now)
-
-
-def check_revisable(services: Services, installation_id: int, decision_id: int) -> None:
-    """A decision whose dispute ended in the top body's default is decided: a revision would reopen it behind the
-    agreement's back, so it takes a new decision."""
-    with services.db.read() as session:
-        dispute = load_dispute(session, installation_id, decision_id)
-    if dispute is not None and dispute.status is DisputeStatus.DEFAULTED:
-        detail = next((s.detail for s in dispute.steps if s.kind is StepKind.DEFAULTED), "")
-        raise UserError(f"The dispute over this decision ended in the {dispute.body}'s default ({detail}). "
-                        "To take the matter up again, start a new decision.")
 
 
 def _live(services: Services, work: ClaimedWork) -> tuple[Decision, Dispute, Body] | None:

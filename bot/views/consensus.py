@@ -103,7 +103,9 @@ def decision_message(decision: Decision, now: datetime) -> Message:
         out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": buttons})
     else:
         out.append(bk.section(_outcome_text(decision)))
-        if decision.revisable:
+        if decision.ended_by_default:
+            out.append(bk.context(":scales: Its dispute ended in the top body's default (in the thread): decided."))
+        elif decision.revisable:
             out.append({"type": "actions", "block_id": Block.DECISION_ACTIONS, "elements": [
                 {"type": "button", "action_id": Action.REVISE, "text": bk.plain("Revise proposal", 75), "value": button_value(decision.id),
                  "style": "primary"}]})

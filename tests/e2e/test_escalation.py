@@ -231,6 +231,11 @@ def test_a_block_in_the_jdc_goes_to_the_jsc_and_ends_in_its_default_after_busine
     assert [(s.kind, s.body) for s in ended.steps] == [(StepKind.OPENED, "JDC"), (StepKind.REMINDED, "JDC"), (StepKind.ESCALATED, "JSC"),
                                                        (StepKind.REMINDED, "JSC"), (StepKind.DEFAULTED, "JSC")]
     assert ended.steps[-1].business_days == 5  # Mon 3, Tue 4, Wed 5, Fri 7, Mon 10
+    # A restart's catch-up renders the decision's message again: still no Revise button, and it says why.
+    consensus.catch_up_messages(bot.services)
+    bot.settle()
+    again = next(m for m in bot.slack.messages(CHANNEL) if m.ts == round_two.ts)
+    assert "Revise proposal" not in str(again.blocks) and "ended in the top body" in str(again.blocks)
     # Decided: no revision reopens it (its message has no button left; a stale one, or the call behind it, is refused).
     with pytest.raises(UserError, match="default"):
         consensus.revise(bot.services, bot.services.default_installation_id, 1, "UMARIA", "Move it to Q4")
