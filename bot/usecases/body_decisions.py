@@ -6,6 +6,7 @@ the round's votes, through the same batched path as every vote); only members of
 lead then casts the party's vote, which is what the channel's message, the outcome and every export show."""
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Any
 
@@ -16,6 +17,7 @@ from bot.domain.decision_types import background_with, check_fields, default_bod
 from bot.domain.errors import FormErrors, UserError
 from bot.domain.governance import PartyVote
 from bot.services import Services
+from bot.slack_edge.gateway import SlackCallError
 from bot.slack_edge.payloads import list_field, text_field
 from bot.usecases import concerns, escalation
 from bot.usecases.business_calendar import alliance_calendar
@@ -27,6 +29,7 @@ from bot.views.metadata import ChannelRef, unpack
 from storage.decisions import cast_party_vote, load_decision
 from storage.governance import channel_bodies
 
+logger = logging.getLogger(__name__)
 STALE = "This form is out of date. Open it again from the decision message."
 
 
@@ -43,7 +46,13 @@ def type_chosen(services: Services, installation_id: int, view: Any, chosen: Any
         zone, holidays = alliance_calendar(session, installation_id, channel_id)
     deadline = window_end(services.clock.now(), kind.deadline_days, zone, holidays) if kind else None
     form = start_modal(channel_id, bodies, kind, default_body(kind, bodies) if kind else None, deadline)
-    services.gateway.update_view(str(view.get("id") or ""), form, view.get("hash"))
+    try:
+        services.gateway.update_view(str(view.get("id") or ""), form, view.get("hash"))
+    except SlackCallError as refused:
+        # The form changed since this choice (another choice, redrawn first): the later redraw wins, nothing is lost.
+        if refused.error != "hash_conflict":
+            raise
+        logger.info("decision form redrawn meanwhile: this type choice's redraw is dropped")
 
 
 def read_start_form(services: Services, view: dict[str, Any], values: dict[str, Any]) -> tuple[str, Proposal]:

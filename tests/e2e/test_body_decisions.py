@@ -112,3 +112,19 @@ def test_a_party_settles_its_position_and_its_lead_casts_the_vote(bot2: RunningB
     assert maria.run("/consensus", "log", channel=CHANNEL).acked
     log = eventually(lambda: private_to(bot, "UMARIA", "Decision log"), what="the log")[-1]
     assert "Qualified consensus" in log and SECRET not in log
+
+
+def test_a_type_choice_whose_form_was_redrawn_meanwhile_changes_nothing(bot2: RunningBot) -> None:
+    from bot.usecases import body_decisions
+
+    bot = with_jsc(bot2)
+    maria = bot.person("UMARIA")
+    maria.run("/consensus", "", channel=CHANNEL)
+    first = eventually(lambda: bot.slack.open_views("UMARIA"), what="the decision form")[-1]
+    assert maria.select("Decision type", "Supply decision").acked
+    eventually(lambda: "Product, strength and quantity" in str(bot.slack.open_views("UMARIA")[-1]["blocks"]), what="redrawn")
+    # A second choice that Slack sent with the form as it was before the redraw: Slack answers hash_conflict, and the
+    # later redraw stands (no error for the person, no crash).
+    body_decisions.type_chosen(bot.services, bot.services.default_installation_id, first, {"value": "budget_approval"})
+    assert "Product, strength and quantity" in str(bot.slack.open_views("UMARIA")[-1]["blocks"])
+    assert not [m for m in bot.slack.ephemerals(CHANNEL, "UMARIA") if "went wrong" in m.text]
