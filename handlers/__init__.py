@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, alliances, body_decisions, consensus, digests, governance, home, installs, meetings, milestones, panel
+from handlers import actions, alliances, body_decisions, consensus, digests, escalation, governance, home, installs, meetings, milestones, panel
 
-FEATURES = (actions, alliances, body_decisions, consensus, digests, governance, home, installs, meetings, milestones, panel)
+FEATURES = (actions, alliances, body_decisions, consensus, digests, escalation, governance, home, installs, meetings, milestones, panel)
 
 
 def register_all(app: App) -> None:

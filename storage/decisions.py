@@ -103,8 +103,9 @@ def load_decisions(session: Session, installation_id: int, decision_ids: Sequenc
         parties.setdefault(pv.round_id, []).append(PartyVote(pv.partner, Level(pv.level), pv.cast_by, pv.concern))
     # The concerns register fills as rounds close: an open first round (what every vote reloads) has none to query.
     registers = concern_registers(session, [i for i, row in rows.items() if row.status != DecisionStatus.OPEN or len(rounds.get(i, ())) > 1])
-    # A decision its top body's default ended is decided: no revision (storage.disputes keeps the dispute).
-    defaulted = set(session.scalars(select(DisputeRow.decision_id).where(DisputeRow.decision_id.in_(rows), DisputeRow.status == "defaulted")))
+    # A decision its top body's default ended (or ends once the deciding party votes) is decided: no revision.
+    defaulted = set(session.scalars(select(DisputeRow.decision_id).where(
+        DisputeRow.decision_id.in_(rows), DisputeRow.status.in_(["defaulted", "awaiting_party"]))))
     out = []
     for decision_id in decision_ids:
         row = rows.get(decision_id)

@@ -88,6 +88,18 @@ def default_dispute(session: Session, dispute: Dispute, resolution: Resolution) 
     return _end(session, dispute, DisputeStatus.DEFAULTED, resolution)
 
 
+def await_deciding_vote(session: Session, dispute: Dispute) -> bool:
+    """The top body's window ended and the deciding party has not voted: the dispute waits for its vote (no window)."""
+    return _end(session, dispute, DisputeStatus.AWAITING_PARTY)
+
+
+def decide_by_party(session: Session, dispute_id: int, resolution: Resolution) -> bool:
+    """The deciding party's vote ends a dispute waiting for it; False when it was cast already (a double click)."""
+    changed = session.execute(update(DisputeRow).where(DisputeRow.id == dispute_id, DisputeRow.status == DisputeStatus.AWAITING_PARTY.value)
+                              .values(status=DisputeStatus.DEFAULTED.value, resolution=resolution.value))
+    return bool(changed.rowcount)  # type: ignore[attr-defined]
+
+
 def escalate_dispute(session: Session, dispute: Dispute, to: str, window: Window) -> bool:
     """Move a live dispute to the next body, whose window now runs; False when it had moved on meanwhile."""
     changed = session.execute(update(DisputeRow).where(

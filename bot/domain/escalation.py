@@ -14,7 +14,8 @@ from enum import StrEnum
 from bot.domain.agreement import Level, Outcome
 from bot.domain.business_days import Holidays, business_days_between, no_holidays, reminder_before, window_end
 from bot.domain.consensus import RoundRecord
-from bot.domain.governance import Body, DecisionRule, party_votes_as_votes
+from bot.domain.errors import UserError
+from bot.domain.governance import Body, DecisionRule, Fallback, party_votes_as_votes
 
 UNRESOLVED = (Outcome.NO_CONSENSUS, Outcome.NO_DECISION)
 RESOLVED = (Outcome.FULL, Outcome.QUALIFIED)
@@ -28,6 +29,7 @@ class DisputeStatus(StrEnum):
     ESCALATED = "escalated"
     SETTLED = "settled"  # a round resolved it within a window
     DEFAULTED = "defaulted"  # the top body's window ended unresolved: its fallback applied
+    AWAITING_PARTY = "awaiting_party"  # the fallback gives a party the deciding vote, which it has not cast yet
 
     @property
     def live(self) -> bool:
@@ -43,6 +45,7 @@ class StepKind(StrEnum):
     ESCALATED = "escalated"
     SETTLED = "settled"
     DEFAULTED = "defaulted"
+    ASKED = "asked"  # the deciding party's lead is asked for its deciding vote
 
 
 class Resolution(StrEnum):
@@ -82,6 +85,11 @@ class Dispute:
     def live(self) -> bool:
         """Whether a window is running."""
         return self.status.live
+
+    @property
+    def decided(self) -> bool:
+        """Whether the top body's default ended it, or will once the deciding party casts its vote: no revision then."""
+        return self.status in (DisputeStatus.DEFAULTED, DisputeStatus.AWAITING_PARTY)
 
     @property
     def started_at(self) -> datetime:
@@ -157,13 +165,18 @@ class Default:
     level: Level | None = None
     clause: str = ""
 
+    @property
+    def awaiting(self) -> bool:
+        """A party has the deciding vote and stated no position: its lead is asked for it."""
+        return self.party is not None and self.level is None
+
     def describe(self) -> str:
         """The default in a line, for the record and the log."""
         clause = f" under {self.clause}" if self.clause else ""
         if self.party is None:
             return f"the status quo stands{clause}"
         if self.level is None:
-            return f"{self.party} has the deciding vote{clause} but stated no position: the status quo stands"
+            return f"{self.party} has the deciding vote{clause} and has not cast it: its lead is asked to"
         carried = "the proposal is adopted" if self.resolution is Resolution.ADOPTED else "the status quo stands"
         return f"{self.party}'s vote decides{clause}: {self.level.label}, so {carried}"[:DETAIL_MAX]
 
@@ -206,3 +219,18 @@ def days_between(start: datetime, end: datetime, zone: str, is_holiday: Holidays
     """Business days after `start`'s day up to the one `end` falls in, in the alliance's zone (what a step took, or what is
     left of a window): a window's end, midnight local, belongs to the day before it."""
     return business_days_between(start, end - timedelta(microseconds=1), zone, is_holiday) if end > start else 0
+
+
+def deciding_vote(fallback: Fallback, party: str, adopt: bool) -> Default:
+    """The deciding party's vote, cast after the window ended: it adopts the proposal, or keeps the status quo."""
+    return Default(Resolution.ADOPTED if adopt else Resolution.REJECTED, party, Level.SUPPORT if adopt else Level.BLOCK, fallback.clause)
+
+
+def check_deciding_voter(body: Body, party: str, user_id: str) -> None:
+    """Only the deciding party's lead in the top body casts its deciding vote (in a body without leads, any of its
+    members there)."""
+    lead = body.lead_of(party)
+    allowed = {lead} if lead else {m.user_id for m in body.members if m.partner == party}
+    if user_id not in allowed:
+        who = f"<@{lead}>, {party}'s lead in the {body.name}" if lead else f"{party}'s members of the {body.name}"
+        raise UserError(f"The deciding vote is {party}'s under the agreement: only {who} can cast it.")

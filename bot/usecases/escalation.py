@@ -18,17 +18,20 @@ from bot.domain.errors import UserError
 from bot.domain.escalation import (
     RESOLVED,
     Dispute,
+    DisputeStatus,
     Move,
     Step,
     StepKind,
     after_round,
     apply_default,
+    check_deciding_voter,
     days_between,
+    deciding_vote,
     next_body,
     party_position,
     window,
 )
-from bot.domain.governance import Body
+from bot.domain.governance import Body, Fallback
 from bot.scheduler.consensus import schedule_round
 from bot.scheduler.delivery import post_once
 from bot.scheduler.escalation import cancel_window, schedule_kept, schedule_notice, schedule_round_message, schedule_window
@@ -43,6 +46,8 @@ from storage.db import Session
 from storage.decisions import load_decision, set_message
 from storage.disputes import (
     add_step,
+    await_deciding_vote,
+    decide_by_party,
     default_dispute,
     escalate_dispute,
     load_dispute,
@@ -174,7 +179,13 @@ def window_end_due(services: Services, work: ClaimedWork) -> Sent:
             party = body.fallback.deciding_party(closed.decision_type or "") if body.fallback is not None else None
             applied = apply_default(body, closed.decision_type, party_position(body, party, rounds) if party else None)
             moved, note = f"defaulted: {applied.resolution.value}", f":scales: The {body.name}'s window ended: {applied.describe()}."
-            if default_dispute(session, dispute, applied.resolution):
+            if applied.awaiting:
+                # The agreement gives a party the deciding vote and it stated none: its lead is asked (cast_deciding_vote).
+                moved = "awaiting the deciding vote"
+                if await_deciding_vote(session, dispute):
+                    _told(session, work.installation_id, closed.id, dispute.id,
+                          Step(StepKind.ASKED, body.name, closed.round_number, ends, took, applied.describe()), now)
+            elif default_dispute(session, dispute, applied.resolution):
                 _told(session, work.installation_id, closed.id, dispute.id,
                       Step(StepKind.DEFAULTED, body.name, closed.round_number, ends, took, applied.describe()), now)
     if closed.message_ts:
@@ -226,6 +237,8 @@ def notice_due(services: Services, work: ClaimedWork) -> Sent:
         text, blocks = views.escalated_message(decision, dispute, step)
     elif step.kind is StepKind.SETTLED:
         text, blocks = views.settled_message(decision, step)
+    elif step.kind is StepKind.ASKED:
+        return _ask(services, work, decision, dispute, step, now)
     else:
         text, blocks = views.defaulted_message(decision, dispute, step)
     return post_once(services.gateway, work, decision.channel_id, text, blocks, thread_ts=decision.thread_ts, broadcast=True, now=now)
@@ -253,3 +266,46 @@ def _render(services: Services, installation_id: int, decision_id: int) -> decis
     if found is None:
         raise UserError("This decision is gone.")
     return decision_views.decision_message(found, services.clock.now())
+
+
+def _deciding(decision: Decision) -> tuple[Body, str]:
+    """The top body and the party whose deciding vote a decision of this type waits for."""
+    body = decision.body
+    party = body.fallback.deciding_party(decision.decision_type or "") if body is not None and body.fallback is not None else None
+    if body is None or party is None:
+        raise UserError("No party has the deciding vote on this decision any more.")
+    return body, party
+
+
+def _ask(services: Services, work: ClaimedWork, decision: Decision, dispute: Dispute, step: Step, now: datetime) -> Sent:
+    """Ask the deciding party's lead (its members there, without a lead) for its vote, in the thread, once."""
+    if dispute.status is not DisputeStatus.AWAITING_PARTY:
+        return Sent({"skipped": "deciding vote cast"})
+    body, party = _deciding(decision)
+    lead = body.lead_of(party)
+    voters = [lead] if lead else [m.user_id for m in body.members if m.partner == party]
+    text, blocks = views.asked_message(decision, dispute, step, party, voters)
+    return post_once(services.gateway, work, decision.channel_id, text, blocks, thread_ts=decision.thread_ts, broadcast=True, now=now)
+
+
+def cast_deciding_vote(services: Services, installation_id: int, decision_id: int, user_id: str, adopt: bool) -> views.Message:
+    """The deciding party's lead adopts the proposal or keeps the status quo after the top window ended: the default is
+    recorded with the agreement's clause and who cast it, and told in the thread. Only once; only by that party."""
+    now = services.clock.now()
+    with services.db.write() as session:
+        decision = load_decision(session, installation_id, decision_id)
+        dispute = load_dispute(session, installation_id, decision_id) if decision is not None else None
+        if decision is None or dispute is None:
+            raise UserError("I cannot find this decision any more.")
+        if dispute.status is not DisputeStatus.AWAITING_PARTY:
+            raise UserError("The deciding vote on this decision is cast already: the thread says how it ended.")
+        body, party = _deciding(decision)
+        check_deciding_voter(body, party, user_id)
+        applied = deciding_vote(body.fallback or Fallback(), party, adopt)
+        if not decide_by_party(session, dispute.id, applied.resolution):
+            raise UserError("The deciding vote on this decision is cast already: the thread says how it ended.")
+        zone, holidays = alliance_calendar(session, installation_id, decision.channel_id)
+        took = days_between(dispute.started_at, now, zone, holidays)
+        _told(session, installation_id, decision.id, dispute.id,
+              Step(StepKind.DEFAULTED, body.name, decision.round_number, now, took, f"{applied.describe()} (cast by <@{user_id}>)"), now)
+    return views.deciding_vote_cast(decision, party, adopt, user_id)

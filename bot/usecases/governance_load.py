@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.domain.business_days import Holidays
 from bot.domain.consensus import Decision
 from bot.domain.disclosure import sealed_now
-from bot.domain.escalation import Dispute, StepKind, days_between
+from bot.domain.escalation import Dispute, DisputeStatus, StepKind, days_between
 from bot.domain.governance_load import WINDOW, DecisionPath, LoadFigures, figures, figures_text, path_text
 from bot.services import Services
 from bot.usecases.business_calendar import alliance_calendar
@@ -27,7 +27,7 @@ from storage.disputes import disputes_of
 def decided_at(decision: Decision, dispute: Dispute | None) -> datetime | None:
     """When the decision was decided: its close, unless a dispute still runs (then not yet) or a default ended it."""
     if dispute is not None:
-        if dispute.live:
+        if dispute.live or dispute.status is DisputeStatus.AWAITING_PARTY:
             return None
         ended = [s.at for s in dispute.steps if s.kind in (StepKind.SETTLED, StepKind.DEFAULTED)]
         if ended:

@@ -2,17 +2,27 @@
 `/consensus log`. Every time is a Slack date token, so each reader sees it in their own zone."""
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.domain.consensus import Decision, Outcome
+from bot.domain.decision_types import type_of
 from bot.domain.escalation import Dispute, DisputeStatus, Step, StepKind
 from bot.domain.governance import Body, FallbackKind
 from bot.views import blocks as bk
+from bot.views.ids import Action
+from bot.views.metadata import pack
 
 Message = tuple[str, list[dict[str, Any]]]
 ICONS = {StepKind.OPENED: ":warning:", StepKind.REMINDED: ":hourglass_flowing_sand:", StepKind.ESCALATED: ":arrow_up:",
-         StepKind.SETTLED: ":handshake:", StepKind.DEFAULTED: ":scales:"}
+         StepKind.SETTLED: ":handshake:", StepKind.DEFAULTED: ":scales:", StepKind.ASKED: ":scales:"}
+
+
+def _detail(text: str) -> str:
+    """A step's detail, escaped (a clause is typed text), with the mention of who cast a deciding vote kept a mention."""
+    return re.sub(r"&lt;@([UW][A-Z0-9]{2,20})&gt;", r"<@\1>", bk.escape(text))
 
 
 def when(moment: datetime, pattern: str = "{date_long_pretty} at {time}") -> str:
@@ -31,7 +41,8 @@ def then_text(body: Body) -> str:
     fallback = body.fallback
     clause = f" ({bk.escape(fallback.clause)})" if fallback is not None and fallback.clause else ""
     if fallback is not None and fallback.kind is FallbackKind.PARTY_DECIDES and fallback.party:
-        types = f" on {bk.escape(', '.join(fallback.decision_types))}" if fallback.decision_types else ""
+        names = ", ".join(kind.label.lower() if (kind := type_of(t)) else t for t in fallback.decision_types)
+        types = f" on {bk.escape(names)}" if fallback.decision_types else ""
         return f"the default applies: *{bk.escape(fallback.party)}* has the deciding vote{types}{clause}, else the status quo stands"
     return f"the default applies: the status quo stands{clause}"
 
@@ -96,7 +107,7 @@ def settled_message(decision: Decision, step: Step) -> Message:
 def defaulted_message(decision: Decision, dispute: Dispute, step: Step) -> Message:
     """The top body's window ended unresolved: the configured default is applied."""
     text = (f"{ICONS[StepKind.DEFAULTED]} *The {bk.escape(step.body)}'s window on decision {decision.id} ended "
-            f"{when(dispute.window_ends_at)} unresolved.* The default applies: {bk.escape(step.detail)}. "
+            f"{when(dispute.window_ends_at)} unresolved.* The default applies: {_detail(step.detail)}. "
             f"({_days(step.business_days)} since the dispute opened.)")
     return f"Decision {decision.id}: the default applies", [bk.section(text)]
 
@@ -108,13 +119,14 @@ def without_buttons(message: Message, note: str) -> Message:
 
 
 STEP_TEXT = {StepKind.OPENED: "opened in the {body}", StepKind.REMINDED: "{body} reminded", StepKind.ESCALATED: "escalated to the {body}",
-             StepKind.SETTLED: "settled by the {body}", StepKind.DEFAULTED: "{body}'s window ended: default"}
+             StepKind.SETTLED: "settled by the {body}", StepKind.DEFAULTED: "{body}'s window ended: default",
+             StepKind.ASKED: "{body}'s window ended: the deciding vote asked for"}
 
 
 def step_line(step: Step) -> str:
     """One step for the log: what, where, when, over how many business days, and its detail."""
     days = f" ({_days(step.business_days)})" if step.business_days is not None else ""
-    detail = f": {bk.escape(bk.clip(step.detail, 300))}" if step.detail and step.kind is StepKind.DEFAULTED else ""
+    detail = f": {_detail(bk.clip(step.detail, 300))}" if step.detail and step.kind is StepKind.DEFAULTED else ""
     return f"{STEP_TEXT[step.kind].format(body=bk.escape(step.body))} {when(step.at, '{date_short_pretty}')}{days}{detail}"
 
 
@@ -125,7 +137,28 @@ def dispute_summary(dispute: Dispute) -> str:
         state = f"with the {bk.escape(dispute.body)} until {when(dispute.window_ends_at)}"
     elif dispute.status is DisputeStatus.SETTLED:
         state = f"settled by the {bk.escape(dispute.body)}"
+    elif dispute.status is DisputeStatus.AWAITING_PARTY:
+        state = "waiting for the deciding party's vote"
     else:
         state = "decided by the default"
     steps = " · ".join(step_line(s) for s in dispute.steps)
     return bk.clip(f":scales: *Dispute* {path}: {state}\n{steps}", 1500)
+
+
+def asked_message(decision: Decision, dispute: Dispute, step: Step, party: str, voters: Sequence[str]) -> Message:
+    """The top body's window ended and the party with the deciding vote stated none: its lead (or, without one, its members
+    there) is asked to cast it, in the thread; the buttons are for them alone (others are refused)."""
+    text = (f"{ICONS[StepKind.ASKED]} *The {bk.escape(step.body)}'s window on decision {decision.id} ended {when(dispute.window_ends_at)} "
+            f"unresolved.* {bk.escape(step.detail)}. {bk.mention_list(voters, 10)}: cast {bk.escape(party)}'s deciding vote.\n"
+            f">{bk.escape(bk.clip(decision.proposal, 500))}")
+    value = pack(decision=decision.id)
+    buttons = [bk.button(Action.DECIDING_ADOPT, "Adopt the proposal", value, style="primary"),
+               bk.button(Action.DECIDING_KEEP, "Keep the status quo", value)]
+    return f"Decision {decision.id}: {party}'s deciding vote is asked for", [bk.section(text), bk.actions("deciding_vote", buttons)]
+
+
+def deciding_vote_cast(decision: Decision, party: str, adopted: bool, user_id: str) -> Message:
+    """The ask, once the deciding vote is cast (it replaces the message with the buttons)."""
+    text = (f"{ICONS[StepKind.DEFAULTED]} <@{user_id}> cast {bk.escape(party)}'s deciding vote on decision {decision.id}: "
+            + ("the proposal is adopted." if adopted else "the status quo stands."))
+    return f"{party}'s deciding vote is cast", [bk.section(text)]

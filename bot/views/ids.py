@@ -179,6 +179,8 @@ class Action(StrEnum):
     PANEL_BODIES = "panel_bodies"
     GOVERNANCE_ADD_BODY = "governance_add_body"
     GOVERNANCE_EDIT_BODY = "governance_edit_body"
+    DECIDING_ADOPT = "escalation_deciding_adopt"  # the deciding party's vote, after the top body's window ended
+    DECIDING_KEEP = "escalation_deciding_keep"
     GOVERNANCE_FIELD = "governance_field"
     DECISION_TYPE = "decision_type_choice"  # dispatches: the form shows the type's fields and defaults
     DECISION_BODY = "decision_body_choice"

@@ -6,9 +6,11 @@ from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 import holidays
+import pytest
 
 from bot.domain.agreement import Level, Outcome, Vote
 from bot.domain.consensus import RoundRecord, RoundSpan
+from bot.domain.errors import UserError
 from bot.domain.escalation import (
     Dispute,
     DisputeStatus,
@@ -18,7 +20,9 @@ from bot.domain.escalation import (
     StepKind,
     after_round,
     apply_default,
+    check_deciding_voter,
     days_between,
+    deciding_vote,
     next_body,
     party_position,
     window,
@@ -92,7 +96,13 @@ def test_the_fallback_gives_the_status_quo_or_the_deciding_partys_vote_with_its_
     assert adopted.describe() == "Alpha's vote decides under §4.3(b): Accept, so the proposal is adopted"
     assert apply_default(JSC, None, Level.BLOCK).resolution is Resolution.REJECTED
     silent = apply_default(JSC, None, None)
-    assert (silent.resolution, silent.party) == (Resolution.STATUS_QUO, "Alpha") and "stated no position" in silent.describe()
+    assert (silent.party, silent.awaiting) == ("Alpha", True) and "its lead is asked" in silent.describe()
+    cast = deciding_vote(JSC.fallback or Fallback(), "Alpha", adopt=True)
+    assert (cast.resolution, cast.level) == (Resolution.ADOPTED, Level.SUPPORT) and "under §4.3(b)" in cast.describe()
+    assert deciding_vote(JSC.fallback or Fallback(), "Alpha", adopt=False).resolution is Resolution.REJECTED
+    check_deciding_voter(JSC, "Alpha", "UMARIA")
+    with pytest.raises(UserError, match="only <@UMARIA>"):
+        check_deciding_voter(JSC, "Alpha", "ULEE")
     budget_only = Body("JSC", MEMBERS, fallback=Fallback(FallbackKind.PARTY_DECIDES, "Alpha", ("budget",), "§4.3(b)"))
     assert apply_default(budget_only, "supply", Level.SUPPORT).describe() == "the status quo stands under §4.3(b)"
     assert apply_default(budget_only, "budget", Level.SUPPORT).resolution is Resolution.ADOPTED

@@ -23,7 +23,7 @@ from bot.scheduler import Scheduler
 from bot.scheduler.escalation import END
 from bot.services import Services
 from bot.settings import load_settings
-from bot.usecases import consensus
+from bot.usecases import consensus, escalation
 from bot.usecases.governance_load import paths
 from bot.views.consensus_export import export_record
 from storage.decisions import decision_history, load_decision
@@ -349,3 +349,51 @@ def test_a_revision_that_fails_keeps_the_window_and_one_that_resolves_it_settles
     tick(bot, clock, ends + timedelta(minutes=1))
     assert not said(bot, "goes to the JSC") and decision(bot).outcome.value == "full_consensus"
     assert [s.kind for s in dispute(bot).steps] == [StepKind.OPENED, StepKind.REMINDED, StepKind.SETTLED]
+
+
+def test_a_deciding_party_that_stated_no_position_is_asked_for_its_vote_when_the_window_ends(bot2: RunningBot,
+                                                                                            clock: FixedClock) -> None:
+    bot = bot2
+    set_up_alliance(bot)
+    add_body(bot, {**BODY_FORM, "Name": "JSC", "How it decides": "One vote per party, unanimous (each partner's lead casts it)",
+                   "Alpha Pharma: members": ["UMARIA", "ULEE"], "Alpha Pharma: lead": "UMARIA", "Beta Bio: members": ["UKENJI"],
+                   "Beta Bio: lead": "UKENJI", "At the top, when the window ends unresolved": "One party decides (named decision types)",
+                   "The party that decides": "Alpha Pharma", "For these decision types (none chosen: all)": ["Budget approval"],
+                   "The agreement's clause": "§4.3(b)"})
+    assert bot.person("UMARIA").run("/consensus", "", channel=CHANNEL).acked
+    eventually(lambda: bot.slack.open_views("UMARIA"), what="the decision form")
+    assert bot.person("UMARIA").select("Decision type", "Budget approval").acked
+    eventually(lambda: "Amount and currency" in str(bot.slack.open_views("UMARIA")[-1]["blocks"]), what="the redrawn form")
+    first = start(bot, "Approve the 2028 CMC budget", "JSC", **{"Amount and currency": "EUR 3.1M", "Budget period": "FY2028"})
+    cast(bot, "UKENJI", "Beta Bio", "Block", first, "Beta cannot fund its share in 2028")
+    eventually(lambda: len(decision(bot).party_votes) == 1, what="Beta's vote")
+    bot.person("UMARIA").click("Close decision", channel=CHANNEL, message_ts=first)
+    eventually(lambda: dispute(bot) is not None, what="the dispute")
+    tick(bot, clock, START)
+
+    # The JSC's window ends unresolved and Alpha Pharma, which has the deciding vote on budgets, never cast a vote: its
+    # lead is asked, in the thread; the decision is not open to revision meanwhile, nor counted as decided.
+    tick(bot, clock, berlin(5, 5) + timedelta(minutes=1))
+    [asked] = said(bot, "cast Alpha Pharma's deciding vote")
+    assert asked.thread_ts == first and "<@UMARIA>" in str(asked.blocks) and dispute(bot).status is DisputeStatus.AWAITING_PARTY
+    assert "Revise proposal" not in str(next(m for m in bot.slack.messages(CHANNEL) if m.ts == first).blocks)
+    # Kenji (Beta Bio) cannot cast it; Lee (Alpha, not its lead) neither. Each is told privately.
+    for user in ("UKENJI", "ULEE"):
+        assert bot.person(user).click("Adopt the proposal", channel=CHANNEL, message_ts=asked.ts).acked
+        eventually(lambda u=user: any("only <@UMARIA>" in m.text for m in bot.slack.ephemerals(CHANNEL, u)), what=f"{user} refused")
+    assert dispute(bot).status is DisputeStatus.AWAITING_PARTY
+    clock.set(berlin(5, 6, 11))
+    assert bot.person("UMARIA").click("Adopt the proposal", channel=CHANNEL, message_ts=asked.ts).acked
+    eventually(lambda: dispute(bot).status is DisputeStatus.DEFAULTED, what="the deciding vote recorded")
+    ended = dispute(bot)
+    assert ended.resolution is Resolution.ADOPTED and ended.steps[-1].kind is StepKind.DEFAULTED
+    assert ended.steps[-1].detail == "Alpha Pharma's vote decides under §4.3(b): Support, so the proposal is adopted (cast by <@UMARIA>)"
+    tick(bot, clock, berlin(5, 6, 11))
+    [told] = said(bot, "The default applies")
+    assert "cast by <@UMARIA>" in str(told.blocks)
+    replaced = next(m for m in bot.slack.messages(CHANNEL) if m.ts == asked.ts)
+    assert "Adopt the proposal" not in str(replaced.blocks) and "cast Alpha Pharma's deciding vote" in str(replaced.blocks)
+    # The ask has no buttons left; a click that was already on its way (the call behind it) is refused and changes nothing.
+    with pytest.raises(UserError, match="cast already"):
+        escalation.cast_deciding_vote(bot.services, bot.services.default_installation_id, 1, "UMARIA", adopt=False)
+    assert dispute(bot).resolution is Resolution.ADOPTED and len(said(bot, "The default applies")) == 1
