@@ -91,7 +91,7 @@ def export_decisions(db: Database, *, fmt: str, channel: str | None, output: str
         history = decision_history(session, ref.id, channel)
         disputes = disputes_of(session, ref.id, [decision.id for decision, _ in history])
         now = (clock or SystemClock()).now()
-        routes = paths(session, ref.id, [decision for decision, _ in history], now)
+        routes = paths(session, ref.id, [decision for decision, _ in history], now, disputes)
         records = [export_record(decision, rounds, disputes.get(decision.id), routes.get(decision.id)) for decision, rounds in history]
         load = {c: load_record(channel_figures(session, ref.id, c, now)) for c in dict.fromkeys(d.channel_id for d, _ in history)}
     write_private(output, to_json(records, load) if fmt == "json" else to_csv(records))

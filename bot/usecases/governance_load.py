@@ -7,7 +7,7 @@ decided when the default applied.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from bot.domain.business_days import Holidays
@@ -48,9 +48,11 @@ def path_of(decision: Decision, dispute: Dispute | None, zone: str, is_holiday: 
                         load, decided)
 
 
-def paths(session: Session, installation_id: int, decisions: Sequence[Decision], now: datetime) -> dict[int, DecisionPath]:
-    """Each decision's path, with its channel's zone and partners' holidays."""
-    disputes = disputes_of(session, installation_id, [d.id for d in decisions])
+def paths(session: Session, installation_id: int, decisions: Sequence[Decision], now: datetime,
+          disputes: Mapping[int, Dispute] | None = None) -> dict[int, DecisionPath]:
+    """Each decision's path, with its channel's zone and partners' holidays (`disputes`: already loaded, if the caller has them)."""
+    if disputes is None:
+        disputes = disputes_of(session, installation_id, [d.id for d in decisions])
     calendars: dict[str, tuple[str, Holidays]] = {}
     out = {}
     for decision in decisions:
@@ -73,7 +75,7 @@ def listing(services: Services, installation_id: int, channel_id: str, decisions
     now = services.clock.now()
     with services.db.read() as session:
         found = disputes_of(session, installation_id, [d.id for d in decisions])
-        routes = paths(session, installation_id, decisions, now)
+        routes = paths(session, installation_id, decisions, now, found)
         load = channel_figures(session, installation_id, channel_id, now) if log else None
     notes = {d.id: "\n".join(line for line in (f":footprints: {path_text(routes[d.id])}" if d.id in routes else "",
                                                escalation_views.dispute_summary(found[d.id]) if d.id in found else "") if line)

@@ -8,7 +8,7 @@ from typing import Any
 from bot.domain.agreement import LABELS, Level
 from bot.domain.consensus import Decision
 from bot.domain.decision_types import FIELD_MAX, TYPES, DecisionType
-from bot.domain.governance import QuorumRule, quorum_met
+from bot.domain.governance import DecisionRule, QuorumRule, quorum_met
 from bot.views import blocks as bk
 from bot.views.ids import Action, Block, Callback
 from bot.views.metadata import pack
@@ -49,7 +49,7 @@ def header_line(decision: Decision) -> str:
     if decision.by_party:
         return f"decided by the *{bk.escape(body.name)}* · one vote per party, cast by each party's lead"
     return f"decided by the *{bk.escape(body.name)}* · {len(decision.decider_ids)} members · " + (
-        "consensus of all members" if body.rule.value == "members_consensus" else "majority of members")
+        "consensus of all members" if body.rule is DecisionRule.MEMBERS_CONSENSUS else "majority of members")
 
 
 def party_text(decision: Decision) -> str:
